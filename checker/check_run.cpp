@@ -1,0 +1,43 @@
+#include "checker/check_run.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "checker/file_check.h"
+#include "checker/targets.h"
+
+namespace outcheck::checker {
+
+Result<Report> run_check(const Workspace& ws, const PolicySet& policies, const CheckOptions& options) {
+  ScanOptions scan{options.never_enter};
+  std::vector<Target> targets;
+  if (options.paths.empty()) {
+    targets = scan_workspace(ws, scan);
+  } else {
+    auto named = targets_from_args(ws, options.paths, options.cwd, scan);
+    if (!named) return named.error();
+    targets = std::move(*named);
+  }
+
+  Report report;
+  report.workspace = ws.root.string();
+  report.policy = policy_to_json(policies.base->policy());
+  report.files.resize(targets.size());
+
+  HardLinkIndex links(ws.root);
+  CheckContext ctx{ws, policies, links, options.max_findings};
+  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(1, targets.size())));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < targets.size(); i = next++) report.files[i] = check_file(ctx, targets[i]);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  return report;
+}
+
+}  // namespace outcheck::checker

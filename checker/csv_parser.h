@@ -1,0 +1,79 @@
+#pragma once
+// A streaming RFC 4180 reader. Bytes are pushed in chunks of any size; complete records are handed
+// to a visitor as views that stay valid only during the call. Memory is bounded by the longest
+// record, never by the file. Malformations are reported as issues and parsing goes on, so one
+// pass finds every problem: the checker reports them, redact refuses the file.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace outcheck::checker {
+
+enum class CsvIssueKind { unterminated_quote, stray_quote, nul_byte, invalid_utf8, ragged_row };
+
+struct CsvIssue {
+  CsvIssueKind kind;
+  std::int64_t record = 0;  // 0 = header, otherwise the 1-based data record
+  std::int64_t line = 0;    // 1-based physical line where the record starts
+  int field = -1;           // 0-based field index, -1 when the whole record is concerned
+  std::int64_t got = 0;     // ragged_row: fields found
+  std::int64_t expected = 0;  // ragged_row: fields in the header
+};
+
+class CsvVisitor {
+ public:
+  virtual ~CsvVisitor() = default;
+  virtual void on_header(std::span<const std::string_view> fields) = 0;
+  // `index` is the 1-based data record; blank lines are not records (as Python's csv.DictReader).
+  virtual void on_record(std::int64_t index, std::int64_t line,
+                         std::span<const std::string_view> fields) = 0;
+  virtual void on_issue(const CsvIssue& issue) = 0;
+};
+
+class CsvParser {
+ public:
+  explicit CsvParser(CsvVisitor& visitor) : visitor_(visitor) {}
+
+  void feed(std::string_view bytes);
+  // Ends the input: flushes a last record without a line break, reports an open quote.
+  void finish();
+
+  bool saw_header() const { return saw_header_; }
+  std::int64_t data_records() const { return data_records_; }
+  std::size_t header_fields() const { return header_fields_; }
+
+ private:
+  enum class State { field_start, unquoted, quoted, quote_in_quoted };
+
+  void end_field();
+  void end_record();
+  void report(CsvIssueKind kind, int field);
+
+  CsvVisitor& visitor_;
+  State state_ = State::field_start;
+  bool after_cr_ = false;         // swallow the \n of a \r\n pair
+  std::size_t bom_pos_ = 0;       // bytes of a leading UTF-8 BOM matched so far
+  bool bom_done_ = false;
+  std::string pending_bom_;       // BOM-prefix bytes held back until we know they are a BOM
+
+  std::string buf_;               // unescaped content of the current record
+  std::vector<std::size_t> ends_; // end offset of each finished field in buf_
+  std::vector<std::string_view> views_;
+  bool record_started_ = false;   // any byte of the record seen (so it is not a blank line)
+  bool high_bit_ = false;         // a non-ASCII byte in the record: validate UTF-8
+  int nul_field_ = -1;            // first field holding a NUL byte
+  int stray_field_ = -1;          // first field with a misplaced quote
+  std::int64_t record_line_ = 1;  // line where the current record starts
+  std::int64_t line_ = 1;
+
+  bool saw_header_ = false;
+  std::size_t header_fields_ = 0;
+  std::int64_t data_records_ = 0;
+};
+
+// True when `s` is valid UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
+bool valid_utf8(std::string_view s);
+
+}  // namespace outcheck::checker

@@ -1,0 +1,59 @@
+#include "checker/csv_scan.h"
+
+namespace outcheck::checker {
+
+CsvScan::CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings)
+    : findings_(findings), table_(std::move(policy)), parser_(*this) {}
+
+void CsvScan::on_header(std::span<const std::string_view> fields) {
+  for (auto f : fields) header_.emplace_back(f);
+  table_.header(fields);
+}
+
+void CsvScan::on_record(std::int64_t index, std::int64_t, std::span<const std::string_view> fields) {
+  table_.record(index, fields);
+}
+
+void CsvScan::on_issue(const CsvIssue& issue) {
+  rules::Finding f;
+  f.rule = "malformed_csv";
+  f.outcome = rules::Outcome::fail;
+  if (issue.record > 0) f.row = issue.record;
+  if (issue.field >= 0 && static_cast<std::size_t>(issue.field) < header_.size()) f.column = header_[issue.field];
+  std::string where = "line " + std::to_string(issue.line);
+  if (issue.record == 0) where = "the header (" + where + ")";
+  switch (issue.kind) {
+    case CsvIssueKind::unterminated_quote:
+      f.message = "a quoted field opened on " + where + " is never closed";
+      break;
+    case CsvIssueKind::stray_quote:
+      f.message = "a quote inside an unquoted field, or text after a closing quote, on " + where;
+      break;
+    case CsvIssueKind::nul_byte:
+      f.message = "a NUL byte on " + where + "; this is not a text CSV";
+      break;
+    case CsvIssueKind::invalid_utf8:
+      f.message = "bytes that are not valid UTF-8 on " + where;
+      break;
+    case CsvIssueKind::ragged_row:
+      f.message = "has " + std::to_string(issue.got) + " fields but the header has " + std::to_string(issue.expected) +
+                  " (" + where + ")";
+      break;
+  }
+  findings_.add(std::move(f));
+}
+
+void CsvScan::finish() {
+  parser_.finish();
+  if (!parser_.saw_header()) {
+    rules::Finding f;
+    f.rule = "malformed_csv";
+    f.outcome = rules::Outcome::fail;
+    f.message = "the file is empty: a CSV needs at least a header row";
+    findings_.add(std::move(f));
+    return;
+  }
+  table_.finish(findings_);
+}
+
+}  // namespace outcheck::checker

@@ -1,0 +1,227 @@
+#include "checker/file_check.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "checker/csv_scan.h"
+#include "checker/sha256.h"
+
+namespace fs = std::filesystem;
+
+namespace outcheck::checker {
+
+namespace {
+
+using rules::Finding;
+using rules::Outcome;
+
+Finding file_finding(const char* rule, Outcome outcome, std::string message) {
+  Finding f;
+  f.rule = rule;
+  f.outcome = outcome;
+  f.message = std::move(message);
+  return f;
+}
+
+bool allowed_type(const rules::Policy& policy, const std::string& suffix) {
+  return std::find(policy.release_types.begin(), policy.release_types.end(), suffix) != policy.release_types.end();
+}
+
+std::string mib(std::int64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+
+// Why a workspace file may never leave on its own account, or "" when it may.
+std::string protected_reason(const CheckContext& ctx, const std::string& relpath) {
+  Classification c = classify(ctx.workspace.project, relpath);
+  if (c.privacy == Privacy::undeclared) return "not declared as an output in project.yaml";
+  if (c.privacy != Privacy::moderately_sensitive) return std::string("declared ") + privacy_name(c.privacy);
+  std::string suffix = path_suffix(relpath);
+  if (!allowed_type(ctx.policies.for_path(relpath).policy(), suffix)) {
+    return "of a file type that may not be released (" + (suffix.empty() ? std::string("none") : suffix) + ")";
+  }
+  return "";
+}
+
+std::string realpath_of(const fs::path& p) {
+  char buf[PATH_MAX];
+  if (!::realpath(p.c_str(), buf)) return "";
+  return buf;
+}
+
+// Reads the file once: hashes every byte and, for CSVs, streams it through the table rules.
+void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const rules::CompiledPolicy> policy,
+                   FileReport& r) {
+  int fd = ::open(location.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    r.findings.add(file_finding("special_file", Outcome::blocked,
+                                std::string("cannot be read: ") + std::strerror(errno)));
+    return;
+  }
+  std::unique_ptr<CsvScan> scan;
+  if (is_csv) scan = std::make_unique<CsvScan>(std::move(policy), r.findings);
+  Sha256 hash;
+  std::int64_t size = 0;
+  static constexpr std::size_t kChunk = 1 << 20;
+  auto buf = std::make_unique<char[]>(kChunk);
+  while (true) {
+    ssize_t n = ::read(fd, buf.get(), kChunk);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(errno)));
+      ::close(fd);
+      return;
+    }
+    if (n == 0) break;
+    std::string_view bytes(buf.get(), static_cast<std::size_t>(n));
+    hash.update(bytes);
+    if (scan) scan->feed(bytes);
+    size += n;
+  }
+  ::close(fd);
+  r.size = size;
+  r.sha256 = hash.hex_digest();
+  if (scan) {
+    scan->finish();
+    r.rows = scan->data_records();
+    r.columns = static_cast<std::int64_t>(scan->header_fields());
+  }
+}
+
+}  // namespace
+
+FileReport check_file(const CheckContext& ctx, const Target& t) {
+  FileReport r;
+  r.path = t.display;
+  r.findings = rules::FindingList(ctx.max_findings);
+
+  const PolicyOverride* override = t.inside ? ctx.policies.override_for(t.display) : nullptr;
+  std::shared_ptr<const rules::CompiledPolicy> compiled = override ? override->policy : ctx.policies.base;
+  const rules::Policy& policy = compiled->policy();
+  if (override) r.policy_override = override->keys;
+
+  if (t.inside) {
+    Classification c = classify(ctx.workspace.project, t.display);
+    r.privacy = c.privacy;
+    if (c.pattern) {
+      r.action = c.pattern->action;
+      r.output_name = c.pattern->output_name;
+    }
+  }
+
+  bool gate_blocked = false;  // blocked before reading: contents are never read
+  auto block = [&](const char* rule, std::string message) {
+    r.findings.add(file_finding(rule, Outcome::blocked, std::move(message)));
+    gate_blocked = true;
+  };
+
+  struct stat lst;
+  if (::lstat(t.location.c_str(), &lst) != 0) {
+    block("special_file", std::string("cannot be read: ") + std::strerror(errno));
+    return r;
+  }
+  const bool is_link = S_ISLNK(lst.st_mode);
+  std::string resolved = realpath_of(t.location);
+  std::optional<std::string> resolved_rel;
+
+  if (resolved.empty()) {
+    std::error_code ec;
+    fs::path target = is_link ? fs::read_symlink(t.location, ec) : fs::path();
+    block("special_file", is_link ? "is a symbolic link to " + target.string() + ", which does not exist"
+                                  : std::string("cannot be resolved: ") + std::strerror(errno));
+  } else {
+    resolved_rel = relative_inside(ctx.workspace.root, fs::path(resolved));
+    if (!resolved_rel) {
+      block("outside_workspace", is_link ? "is a symbolic link to " + resolved + ", outside the workspace"
+                                         : (t.inside ? "resolves to " + resolved + ", outside the workspace"
+                                                     : std::string("lies outside the workspace")));
+    }
+  }
+
+  if (t.inside) {
+    if (r.privacy == Privacy::undeclared) {
+      block("undeclared", "matches no output pattern in project.yaml");
+    } else if (r.privacy != Privacy::moderately_sensitive) {
+      block("privacy_level", std::string("declared ") + privacy_name(r.privacy) + " by action " + *r.action +
+                                 " (output " + *r.output_name + "); only moderately_sensitive outputs may be released");
+    }
+  }
+
+  // A name that resolves to another workspace file is judged by that file too.
+  if (resolved_rel && t.inside && *resolved_rel != t.display) {
+    std::string why = protected_reason(ctx, *resolved_rel);
+    if (!why.empty()) {
+      block("linked_to_protected",
+            (is_link ? "is a symbolic link to " : "resolves to ") + *resolved_rel + ", which is " + why);
+    }
+  }
+
+  struct stat st;
+  bool regular = false;
+  if (!resolved.empty() && ::stat(resolved.c_str(), &st) == 0) {
+    regular = S_ISREG(st.st_mode);
+    if (!regular) {
+      block("special_file", S_ISDIR(st.st_mode) ? "is a link to a folder; only files can be released"
+                                                : "is not a regular file (a pipe, socket or device)");
+    }
+  }
+
+  if (regular && st.st_nlink > 1) {
+    std::vector<std::string> names = ctx.hard_links.names(st.st_dev, st.st_ino);
+    for (const auto& name : names) {
+      if (resolved_rel && name == *resolved_rel) continue;
+      std::string why = protected_reason(ctx, name);
+      if (!why.empty()) {
+        block("linked_to_protected", "shares its data with " + name + " (a hard link), which is " + why);
+        break;
+      }
+    }
+    auto outside = static_cast<std::int64_t>(st.st_nlink) - static_cast<std::int64_t>(names.size());
+    if (outside > 0 && !gate_blocked) {
+      r.findings.add(file_finding("linked_to_protected", Outcome::review,
+                                  "is a hard link with " + std::to_string(outside) +
+                                      " other name(s) outside the workspace, which cannot be judged"));
+    }
+  }
+
+  const std::string suffix = path_suffix(t.display);
+  if (!allowed_type(policy, suffix)) {
+    r.findings.add(file_finding("file_type", Outcome::blocked,
+                                suffix.empty() ? std::string("has no file type extension; it may not be released")
+                                               : "file type '" + suffix + "' may not be released"));
+  }
+  if (regular) {
+    r.size = static_cast<std::int64_t>(st.st_size);
+    if (st.st_size > policy.max_file_bytes) {
+      r.findings.add(file_finding("file_size", Outcome::blocked,
+                                  "is " + mib(st.st_size) + ", larger than the limit of " + mib(policy.max_file_bytes)));
+    }
+  }
+
+  if (gate_blocked || !regular) return r;
+
+  const bool is_csv = suffix == ".csv";
+  read_contents(fs::path(resolved), is_csv, compiled, r);
+  if (!is_csv && allowed_type(policy, suffix)) {
+    r.findings.add(file_finding("needs_review", Outcome::review,
+                                "a " + suffix + " file cannot be checked automatically: a person must look at it"));
+  }
+  if (is_csv && r.rows && *r.rows > policy.max_csv_rows) {
+    r.findings.add(file_finding("csv_rows", Outcome::fail,
+                                "has " + std::to_string(*r.rows) + " data rows, more than the " +
+                                    std::to_string(policy.max_csv_rows) + " allowed"));
+  }
+  return r;
+}
+
+}  // namespace outcheck::checker

@@ -1,0 +1,24 @@
+#pragma once
+// Checks one file: the privacy gate first (where it resolves, how it is declared, links, type,
+// size), then its contents in one streaming pass (hash, CSV well-formedness, disclosure rules).
+#include <cstddef>
+
+#include "checker/hardlinks.h"
+#include "checker/policy_set.h"
+#include "checker/report.h"
+#include "checker/targets.h"
+#include "checker/workspace.h"
+
+namespace outcheck::checker {
+
+struct CheckContext {
+  const Workspace& workspace;
+  const PolicySet& policies;
+  HardLinkIndex& hard_links;
+  std::size_t max_findings = 100;
+};
+
+// Never fails: a file that cannot be read is itself a finding.
+FileReport check_file(const CheckContext& ctx, const Target& target);
+
+}  // namespace outcheck::checker

@@ -1,0 +1,116 @@
+#include "checker/report.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace outcheck::checker {
+
+using nlohmann::json;
+
+namespace {
+
+const char* const kVersion = "0.1.0";
+
+template <class T>
+json opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+}  // namespace
+
+json file_report_to_json(const FileReport& f) {
+  json findings = json::array();
+  for (const auto& x : f.findings.kept()) {
+    json j{{"rule", x.rule}, {"outcome", rules::outcome_name(x.outcome)}};
+    if (x.row) j["row"] = *x.row;
+    if (x.column) j["column"] = *x.column;
+    if (x.value) j["value"] = *x.value;
+    j["message"] = x.message;
+    findings.push_back(std::move(j));
+  }
+  json counts = json::object();
+  for (const auto& [rule, n] : f.findings.counts()) counts[rule] = n;
+  json j{{"path", f.path},
+         {"action", opt(f.action)},
+         {"output_name", opt(f.output_name)},
+         {"privacy", privacy_name(f.privacy)},
+         {"size", opt(f.size)},
+         {"sha256", opt(f.sha256)},
+         {"rows", opt(f.rows)},
+         {"columns", opt(f.columns)},
+         {"outcome", rules::outcome_name(f.outcome())},
+         {"findings", std::move(findings)},
+         {"finding_counts", std::move(counts)}};
+  if (!f.policy_override.is_null()) j["policy"] = f.policy_override;
+  return j;
+}
+
+json report_to_json(const Report& r) {
+  json summary{{"files", r.files.size()}, {"pass", 0}, {"review", 0}, {"fail", 0}, {"blocked", 0}};
+  json files = json::array();
+  for (const auto& f : r.files) {
+    summary[rules::outcome_name(f.outcome())] = summary[rules::outcome_name(f.outcome())].get<int>() + 1;
+    files.push_back(file_report_to_json(f));
+  }
+  return json{{"schema", "outcheck.report/1"},
+              {"tool", {{"name", "outcheck"}, {"version", kVersion}}},
+              {"workspace", r.workspace},
+              {"policy", r.policy},
+              {"summary", std::move(summary)},
+              {"files", std::move(files)}};
+}
+
+std::string report_to_text(const Report& r, std::size_t findings_per_file) {
+  std::ostringstream out;
+  std::size_t width = 4;
+  for (const auto& f : r.files) width = std::max(width, f.path.size());
+  width = std::min<std::size_t>(width, 70);
+  int counts[4] = {0, 0, 0, 0};
+  out << "workspace: " << r.workspace << "\npolicy: " << r.policy.value("name", "") << "\n\n";
+  for (const auto& f : r.files) {
+    ++counts[static_cast<int>(f.outcome())];
+    std::string outcome = rules::outcome_name(f.outcome());
+    out << outcome << std::string(9 - outcome.size(), ' ') << f.path;
+    if (f.path.size() < width) out << std::string(width - f.path.size(), ' ');
+    out << "  " << privacy_name(f.privacy) << "\n";
+  }
+  for (const auto& f : r.files) {
+    if (f.outcome() == rules::Outcome::pass) continue;
+    out << "\n" << f.path << " (" << rules::outcome_name(f.outcome()) << ")\n";
+    std::size_t shown = 0;
+    for (const auto& x : f.findings.kept()) {
+      if (shown == findings_per_file) break;
+      ++shown;
+      out << "  " << x.rule;
+      if (x.row) out << " row " << *x.row;
+      if (x.column) out << " column \"" << *x.column << "\"";
+      out << ": " << x.message << "\n";
+    }
+    std::int64_t total = 0;
+    for (const auto& [rule, n] : f.findings.counts()) total += n;
+    if (total > static_cast<std::int64_t>(shown)) {
+      out << "  ... and " << total - static_cast<std::int64_t>(shown) << " more (";
+      bool first = true;
+      for (const auto& [rule, n] : f.findings.counts()) {
+        out << (first ? "" : ", ") << rule << " " << n;
+        first = false;
+      }
+      out << "; --format json lists them)\n";
+    }
+  }
+  out << "\n" << r.files.size() << " files: " << counts[0] << " pass, " << counts[1] << " review, " << counts[2]
+      << " fail, " << counts[3] << " blocked\n";
+  return out.str();
+}
+
+int exit_code_for(const Report& r) {
+  rules::Outcome worst = rules::Outcome::pass;
+  for (const auto& f : r.files) worst = std::max(worst, f.outcome());
+  switch (worst) {
+    case rules::Outcome::pass: return 0;
+    case rules::Outcome::review: return 3;
+    default: return 1;
+  }
+}
+
+}  // namespace outcheck::checker

@@ -1,0 +1,44 @@
+#pragma once
+// The result of a check run, and its two renderings (interface.md "JSON report"; text for people).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "checker/output_pattern.h"
+#include "rules/finding.h"
+
+namespace outcheck::checker {
+
+struct FileReport {
+  std::string path;
+  std::optional<std::string> action;
+  std::optional<std::string> output_name;
+  Privacy privacy = Privacy::undeclared;
+  std::optional<std::int64_t> size;
+  std::optional<std::string> sha256;   // absent when the gate blocked the file before reading it
+  std::optional<std::int64_t> rows;    // CSV data records
+  std::optional<std::int64_t> columns; // CSV header fields
+  rules::FindingList findings;
+  nlohmann::json policy_override;      // the overriding keys, or null
+
+  rules::Outcome outcome() const { return findings.worst(); }
+};
+
+struct Report {
+  std::string workspace;
+  nlohmann::json policy;
+  std::vector<FileReport> files;
+};
+
+nlohmann::json report_to_json(const Report& report);
+nlohmann::json file_report_to_json(const FileReport& file);
+// A table of files and outcomes, then the first findings of each file that did not pass.
+std::string report_to_text(const Report& report, std::size_t findings_per_file = 5);
+
+// 0 when every file passes, 1 when any fails or is blocked, 3 when the worst is review.
+int exit_code_for(const Report& report);
+
+}  // namespace outcheck::checker

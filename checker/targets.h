@@ -1,0 +1,32 @@
+#pragma once
+// Which files a `check` covers: the paths a user names, or a scan of the workspace's output folders.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "checker/workspace.h"
+
+namespace outcheck::checker {
+
+struct Target {
+  std::string display;            // workspace-relative, or the absolute normalised path outside it
+  std::filesystem::path location; // absolute and lexically normal, links not resolved
+  bool inside = false;            // display is workspace-relative
+};
+
+struct ScanOptions {
+  std::vector<std::filesystem::path> never_enter;  // e.g. the OUTCHECK_HOME folder (canonical)
+};
+
+// Every file the project's patterns make reportable: matches of each pattern, plus every other file
+// under the folders the patterns live in (root-level patterns add only their own matches). Never
+// enters .git/, metadata/, dot-files and dot-folders, or `never_enter`. Sorted, no duplicates.
+std::vector<Target> scan_workspace(const Workspace& ws, const ScanOptions& options);
+
+// The files named by `args` (relative to `cwd`): a file as itself, whatever it is; a folder as every
+// file under it, with the same exclusions as a scan. A missing path is an error.
+Result<std::vector<Target>> targets_from_args(const Workspace& ws, const std::vector<std::string>& args,
+                                              const std::filesystem::path& cwd, const ScanOptions& options);
+
+}  // namespace outcheck::checker

@@ -1,0 +1,67 @@
+// `outcheck check [PATH...]`
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "checker/check_run.h"
+#include "checker/policy_file.h"
+#include "cli/command.h"
+
+namespace fs = std::filesystem;
+
+namespace outcheck::cli {
+
+namespace {
+
+struct CheckArgs {
+  std::vector<std::string> paths;
+  std::string workspace;
+  std::string policy = "opensafely";
+  std::size_t max_findings = 100;
+  OutputOptions out;
+};
+
+int run_check_command(const CheckArgs& a) {
+  fs::path cwd = fs::current_path();
+  auto root = a.workspace.empty() ? checker::find_workspace_root(cwd) : Result<fs::path>(fs::path(a.workspace));
+  if (!root) return report_error(root.error());
+  auto ws = checker::open_workspace(*root);
+  if (!ws) return report_error(ws.error());
+  // The first line of each warning is enough here; `project validate` shows the source lines.
+  for (const auto& w : ws->project.warnings) std::cerr << "outcheck: warning: " << w.substr(0, w.find('\n')) << "\n";
+
+  auto policies = checker::load_policy(a.policy, cwd);
+  if (!policies) return report_error(policies.error());
+
+  checker::CheckOptions options;
+  options.paths = a.paths;
+  options.cwd = cwd;
+  options.max_findings = a.max_findings;
+  const char* home = std::getenv("OUTCHECK_HOME");
+  std::error_code ec;
+  fs::path home_dir = fs::weakly_canonical(home && *home ? fs::path(home) : cwd / ".outcheck", ec);
+  if (!ec) options.never_enter.push_back(home_dir);
+
+  auto report = checker::run_check(*ws, *policies, options);
+  if (!report) return report_error(report.error());
+  std::string text = a.out.is_json() ? checker::report_to_json(*report).dump(2) + "\n"
+                                     : checker::report_to_text(*report);
+  if (auto s = emit(a.out, text); !s.ok()) return report_error(s.error());
+  return checker::exit_code_for(*report);
+}
+
+}  // namespace
+
+Runner attach_check(CLI::App& sub) {
+  auto a = std::make_shared<CheckArgs>();
+  sub.add_option("paths", a->paths, "files or folders to check (default: the workspace's outputs)");
+  sub.add_option("--workspace", a->workspace, "the workspace root, the folder holding project.yaml");
+  sub.add_option("--policy", a->policy, "a preset (opensafely, sdc-handbook) or a YAML policy file");
+  sub.add_option("--max-findings", a->max_findings, "findings listed per rule per file (all are counted)")
+      ->check(CLI::PositiveNumber);
+  a->out.add_to(sub);
+  return [a] { return run_check_command(*a); };
+}
+
+}  // namespace outcheck::cli

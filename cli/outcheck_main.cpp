@@ -1,0 +1,75 @@
+#include "cli/outcheck_main.h"
+
+#include <iostream>
+
+#include "cli/command.h"
+#include "checker/atomic_file.h"
+
+namespace outcheck::cli {
+
+void OutputOptions::add_to(CLI::App& app) {
+  app.add_option("--format", format, "output format")->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--json", json, "short for --format json");
+  app.add_option("--output", output, "write the output to FILE (atomically) instead of stdout");
+}
+
+Status emit(const OutputOptions& out, const std::string& text) {
+  if (out.output.empty()) {
+    std::cout << text;
+    std::cout.flush();
+    return Status::OK();
+  }
+  return checker::write_file_atomically(out.output, text);
+}
+
+int report_error(const Error& error) {
+  std::cerr << "outcheck: " << error.message << "\n";
+  switch (error.kind) {
+    case ErrorKind::refused: return 1;
+    default: return 2;
+  }
+}
+
+namespace {
+
+const Command kCommands[] = {
+    {"check", "check files of a workspace for release (exit 0 pass, 1 fail/blocked, 3 needs review)", attach_check},
+    {"project", "work with the workspace's project.yaml", attach_project},
+};
+
+}  // namespace
+
+int outcheck_main(int argc, char** argv) {
+  CLI::App app{"outcheck: output review and release checker for trusted research environments"};
+  app.set_version_flag("--version", "outcheck 0.1.0");
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, Runner>> runners;
+  for (const auto& c : kCommands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.help);
+    runners.emplace_back(sub, c.attach(*sub));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  try {
+    for (auto& [sub, run] : runners) {
+      if (sub->parsed()) return run();
+    }
+  } catch (const std::exception& e) {
+    // Nothing is expected to throw past the libraries; if something does, say so plainly.
+    std::cerr << "outcheck: internal error: " << e.what() << "\n";
+    return 2;
+  }
+  return 2;
+}
+
+}  // namespace outcheck::cli

@@ -1,0 +1,93 @@
+#include "rules/compiled_policy.h"
+
+#include <cctype>
+
+namespace outcheck::rules {
+
+std::string normalise_marker(std::string_view cell) {
+  std::string out;
+  out.reserve(cell.size());
+  for (char c : cell) {
+    if (c == ' ' || c == '\t') continue;
+    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+namespace {
+
+Status compile_into(const std::vector<std::string>& sources, const std::string& key,
+                    std::vector<std::unique_ptr<RE2>>& out) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  for (const auto& s : sources) {
+    auto re = std::make_unique<RE2>(s, options);
+    if (!re->ok()) return invalid_input(key + ": invalid RE2 pattern '" + s + "': " + re->error());
+    out.push_back(std::move(re));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const CompiledPolicy>> CompiledPolicy::compile(Policy policy) {
+  auto c = std::shared_ptr<CompiledPolicy>(new CompiledPolicy());
+  OUTCHECK_TRY(compile_into(policy.patient_identifier_columns, "columns.patient_identifier", c->patient_identifier_));
+  OUTCHECK_TRY(compile_into(policy.unsafe_statistic_columns, "columns.unsafe_statistic", c->unsafe_statistic_));
+  OUTCHECK_TRY(compile_into(policy.identifier_columns, "columns.identifier", c->identifier_));
+  OUTCHECK_TRY(compile_into(policy.rate_columns, "columns.rate", c->rate_));
+  OUTCHECK_TRY(compile_into(policy.count_columns, "columns.count", c->count_));
+  OUTCHECK_TRY(compile_into(policy.totals, "totals", c->totals_));
+  OUTCHECK_TRY(compile_into(policy.identifier_value_patterns, "identifier_values.patterns", c->identifier_values_));
+  std::vector<std::unique_ptr<RE2>> mid;
+  OUTCHECK_TRY(compile_into({policy.midpoint6_columns.empty() ? "$^" : policy.midpoint6_columns}, "midpoint6.columns", mid));
+  c->midpoint6_ = std::move(mid.front());
+  for (const auto& m : policy.redaction_markers) c->markers_.push_back(normalise_marker(m));
+  c->policy_ = std::move(policy);
+  return std::shared_ptr<const CompiledPolicy>(std::move(c));
+}
+
+bool CompiledPolicy::any_match(const Patterns& patterns, std::string_view text) {
+  for (const auto& re : patterns) {
+    if (RE2::PartialMatch(text, *re)) return true;
+  }
+  return false;
+}
+
+HeaderRole CompiledPolicy::header_role(std::string_view h) const {
+  if (any_match(patient_identifier_, h)) return HeaderRole::patient_identifier;
+  if (any_match(unsafe_statistic_, h)) return HeaderRole::unsafe_statistic;
+  if (any_match(identifier_, h)) return HeaderRole::identifier;
+  if (any_match(rate_, h)) return HeaderRole::rate;
+  if (any_match(count_, h)) return HeaderRole::count;
+  return HeaderRole::none;
+}
+
+bool CompiledPolicy::is_midpoint6(std::string_view header) const {
+  return !policy_.midpoint6_columns.empty() && RE2::PartialMatch(header, *midpoint6_);
+}
+
+bool CompiledPolicy::is_total(std::string_view s) const { return any_match(totals_, s); }
+
+bool CompiledPolicy::is_marker(std::string_view cell) const {
+  std::string n = normalise_marker(cell);
+  for (const auto& m : markers_) {
+    if (n == m) return true;
+  }
+  // `<=N` and `<N` always mark a redacted cell, whatever N.
+  std::string_view v = n;
+  if (v.substr(0, 2) == "<=") v.remove_prefix(2);
+  else if (v.substr(0, 1) == "<") v.remove_prefix(1);
+  else return false;
+  if (v.empty()) return false;
+  for (char c : v) {
+    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') return false;
+  }
+  return true;
+}
+
+bool CompiledPolicy::is_identifier_value(std::string_view cell) const {
+  return any_match(identifier_values_, cell);
+}
+
+}  // namespace outcheck::rules

@@ -1,0 +1,45 @@
+#pragma once
+// A policy with its RE2 patterns compiled once, shared read-only by every file a run checks.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "base/result.h"
+#include "rules/policy.h"
+
+namespace outcheck::rules {
+
+// What a column's header alone says it is (policy.md "Column roles"), in the order tried.
+enum class HeaderRole { none, patient_identifier, unsafe_statistic, identifier, rate, count };
+
+class CompiledPolicy {
+ public:
+  // Fails with the key and the RE2 error when a pattern does not compile.
+  static Result<std::shared_ptr<const CompiledPolicy>> compile(Policy policy);
+
+  const Policy& policy() const { return policy_; }
+
+  HeaderRole header_role(std::string_view header) const;
+  bool is_midpoint6(std::string_view header) const;
+  bool is_total(std::string_view label_or_header) const;
+  // A redaction marker: the policy's exact markers (case- and space-insensitive), and `<=N`, `<N`.
+  bool is_marker(std::string_view cell) const;
+  bool is_identifier_value(std::string_view cell) const;  // the policy's identifier_values.patterns
+
+ private:
+  using Patterns = std::vector<std::unique_ptr<RE2>>;
+  static bool any_match(const Patterns& patterns, std::string_view text);
+
+  Policy policy_;
+  Patterns patient_identifier_, unsafe_statistic_, identifier_, rate_, count_, totals_, identifier_values_;
+  std::unique_ptr<RE2> midpoint6_;
+  std::vector<std::string> markers_;  // normalised: upper case, no spaces
+};
+
+// Upper-cases ASCII letters and drops spaces, for marker comparison.
+std::string normalise_marker(std::string_view cell);
+
+}  // namespace outcheck::rules

@@ -1,0 +1,33 @@
+#pragma once
+// Disclosure rules over one CSV table, fed a record at a time. No files, no printing: the checker
+// streams records in; findings come out in a FindingList.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/compiled_policy.h"
+#include "rules/finding.h"
+
+namespace outcheck::rules {
+
+class TableCheck {
+ public:
+  explicit TableCheck(std::shared_ptr<const CompiledPolicy> policy);
+  ~TableCheck();
+  TableCheck(const TableCheck&) = delete;
+  TableCheck& operator=(const TableCheck&) = delete;
+
+  void header(std::span<const std::string_view> fields);
+  void record(std::int64_t index, std::span<const std::string_view> fields);
+  // Decides the roles still open, releases held findings, runs the table-level rules.
+  void finish(FindingList& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace outcheck::rules

@@ -1,0 +1,48 @@
+#pragma once
+// Test helpers: a fresh temporary folder per test, files written into it, and the real outcheck
+// binary run in it.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace outcheck::test {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  // Writes `contents` to `relpath` (creating folders) and returns its full path.
+  std::filesystem::path write(const std::string& relpath, const std::string& contents) const;
+  std::string read(const std::string& relpath) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A workspace: a TempDir with a project.yaml.
+class Workspace : public TempDir {
+ public:
+  explicit Workspace(const std::string& project_yaml);
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the outcheck binary with `args` in `cwd`; `env` entries are NAME=VALUE added to the environment.
+RunResult run_outcheck(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                       const std::vector<std::string>& env = {});
+
+// A minimal valid version-5 project with one moderately and one highly sensitive output.
+std::string simple_project_yaml();
+
+std::string source_dir();
+std::string shared_dir();
+
+}  // namespace outcheck::test
