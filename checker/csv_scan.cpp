@@ -3,7 +3,7 @@
 namespace outcheck::checker {
 
 CsvScan::CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings)
-    : findings_(findings), table_(std::move(policy)), parser_(*this) {}
+    : findings_(findings), table_(std::move(policy), findings.cap()), parser_(*this) {}
 
 void CsvScan::on_header(std::span<const std::string_view> fields) {
   for (auto f : fields) header_.emplace_back(f);

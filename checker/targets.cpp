@@ -52,6 +52,17 @@ void walk(const Workspace& ws, const fs::path& dir, const ScanOptions& options, 
   }
 }
 
+// A workspace file may be named through another path to it (an absolute path through a symlinked
+// folder above the workspace, /tmp for /private/tmp): resolve the folders of a path that does not
+// lie lexically inside, so it is judged as the workspace file it is. The last component is never
+// resolved (a link is reported under its own name); a folder (not a link) is resolved whole.
+fs::path inside_if_aliased(const Workspace& ws, const fs::path& p, bool is_dir) {
+  if (relative_inside(ws.root, p) || p == ws.root) return p;
+  std::error_code ec;
+  fs::path resolved = is_dir ? fs::canonical(p, ec) : fs::canonical(p.parent_path(), ec) / p.filename();
+  return ec ? p : resolved.lexically_normal();
+}
+
 void sort_unique(std::vector<Target>& targets) {
   std::sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) { return a.display < b.display; });
   targets.erase(std::unique(targets.begin(), targets.end(),
@@ -107,6 +118,7 @@ Result<std::vector<Target>> targets_from_args(const Workspace& ws, const std::ve
     std::error_code ec;
     auto st = fs::symlink_status(p, ec);
     if (ec || !fs::exists(st)) return not_found(arg + ": no such file or folder");
+    p = inside_if_aliased(ws, p, fs::is_directory(st));
     if (fs::is_directory(st)) {
       walk(ws, p, options, out);
     } else {

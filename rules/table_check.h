@@ -1,12 +1,14 @@
 #pragma once
 // Disclosure rules over one CSV table, fed a record at a time. No files, no printing: the checker
 // streams records in; findings come out in a FindingList.
+//
+// Memory stays bounded whatever the table's size: per-cell findings are held per column (at most
+// `cap` per rule) until the column's role is known, and the table itself is held only up to the
+// policy's release row limit, for the rules that need all of it (secondary disclosure).
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <string>
 #include <string_view>
-#include <vector>
 
 #include "rules/compiled_policy.h"
 #include "rules/finding.h"
@@ -15,7 +17,7 @@ namespace outcheck::rules {
 
 class TableCheck {
  public:
-  explicit TableCheck(std::shared_ptr<const CompiledPolicy> policy);
+  TableCheck(std::shared_ptr<const CompiledPolicy> policy, std::size_t cap_per_rule);
   ~TableCheck();
   TableCheck(const TableCheck&) = delete;
   TableCheck& operator=(const TableCheck&) = delete;

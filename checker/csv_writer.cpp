@@ -1,0 +1,27 @@
+#include "checker/csv_writer.h"
+
+namespace outcheck::checker {
+
+void append_csv_field(std::string& out, std::string_view field) {
+  bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out.append(field);
+    return;
+  }
+  out.push_back('"');
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void append_csv_row(std::string& out, const std::vector<std::string>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) out.push_back(',');
+    append_csv_field(out, fields[i]);
+  }
+  out.push_back('\n');
+}
+
+}  // namespace outcheck::checker

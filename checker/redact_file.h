@@ -1,0 +1,27 @@
+#pragma once
+// `outcheck redact IN -o OUT`: reads a well-formed CSV whole, redacts it (rules/redact.h) and writes
+// the result atomically. The input is never opened for writing.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "rules/compiled_policy.h"
+#include "rules/redact.h"
+
+namespace outcheck::checker {
+
+struct RedactResult {
+  std::vector<rules::RedactChange> changes;
+  std::int64_t rows = 0;
+};
+
+// Refuses (invalid_input) a malformed CSV, naming the row and line, and an OUT that is IN.
+Result<RedactResult> redact_file(const std::string& in, const std::string& out, const rules::CompiledPolicy& policy);
+
+nlohmann::json redact_report_json(const std::string& in, const std::string& out, const rules::Policy& policy,
+                                  const RedactResult& result);
+std::string redact_report_text(const RedactResult& result);
+
+}  // namespace outcheck::checker

@@ -1,0 +1,46 @@
+// `outcheck redact IN.csv -o OUT.csv [--policy ...] [--report FILE]`
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "checker/atomic_file.h"
+#include "checker/policy_file.h"
+#include "checker/redact_file.h"
+#include "cli/command.h"
+
+namespace outcheck::cli {
+
+namespace {
+
+struct RedactArgs {
+  std::string in;
+  std::string out;
+  std::string policy = "opensafely";
+  std::string report;
+};
+
+int run_redact(const RedactArgs& a) {
+  auto policies = checker::load_policy(a.policy, std::filesystem::current_path());
+  if (!policies) return report_error(policies.error());
+  auto result = checker::redact_file(a.in, a.out, *policies->base);
+  if (!result) return report_error(result.error());
+  std::cerr << checker::redact_report_text(*result);
+  if (!a.report.empty()) {
+    auto json = checker::redact_report_json(a.in, a.out, policies->base->policy(), *result);
+    if (auto s = checker::write_file_atomically(a.report, json.dump(2) + "\n"); !s.ok()) return report_error(s.error());
+  }
+  return 0;
+}
+
+}  // namespace
+
+Runner attach_redact(CLI::App& sub) {
+  auto a = std::make_shared<RedactArgs>();
+  sub.add_option("input", a->in, "the CSV to redact (never modified)")->required();
+  sub.add_option("-o,--output", a->out, "where to write the redacted copy (atomically)")->required();
+  sub.add_option("--policy", a->policy, "a preset (opensafely, sdc-handbook) or a YAML policy file");
+  sub.add_option("--report", a->report, "also write every change as JSON to FILE");
+  return [a] { return run_redact(*a); };
+}
+
+}  // namespace outcheck::cli

@@ -1,0 +1,66 @@
+#include "rules/column_roles.h"
+
+#include <cctype>
+
+#include "rules/cell_value.h"
+
+namespace outcheck::rules {
+
+const char* role_name(Role role) {
+  switch (role) {
+    case Role::patient_identifier: return "patient_identifier";
+    case Role::unsafe_statistic: return "unsafe_statistic";
+    case Role::identifier: return "identifier";
+    case Role::rate: return "rate";
+    case Role::count: return "count";
+    case Role::measure: return "measure";
+    case Role::category: return "category";
+  }
+  return "category";
+}
+
+Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
+  if (auto n = parse_integer(text)) return {CellKind::integer, *n};
+  if (policy.is_marker(text)) return {CellKind::marker, 0};
+  if (parse_number(text)) return {CellKind::number, 0};
+  return {CellKind::text, 0};
+}
+
+void ColumnStats::add(const Cell& cell) {
+  if (cell.kind == CellKind::marker) return;
+  ++values;
+  if (cell.kind == CellKind::integer) ++integers;
+  else if (cell.kind == CellKind::number) ++numbers;
+}
+
+Role decide_role(HeaderRole header_role, const ColumnStats& stats, bool pandas_index) {
+  switch (header_role) {
+    case HeaderRole::patient_identifier: return Role::patient_identifier;
+    case HeaderRole::unsafe_statistic: return Role::unsafe_statistic;
+    case HeaderRole::identifier: return Role::identifier;
+    case HeaderRole::rate: return Role::rate;
+    case HeaderRole::count: return Role::count;
+    case HeaderRole::none: break;
+  }
+  if (pandas_index) return Role::category;
+  if (stats.values > 0 && stats.integers == stats.values) return Role::count;
+  if (stats.values > 0 && stats.integers + stats.numbers == stats.values) return Role::measure;
+  return Role::category;
+}
+
+bool is_identifier_cell(const CompiledPolicy& policy, std::string_view text) {
+  return (policy.policy().nhs_number_values && is_nhs_number(text)) || policy.is_identifier_value(text);
+}
+
+CountKind count_kind(const CompiledPolicy& policy, std::string_view header) {
+  CountKind k;
+  k.midpoint6 = policy.is_midpoint6(header);
+  if (k.midpoint6) {
+    std::string lower;
+    for (char c : header) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    k.derived = lower.size() >= 8 && lower.compare(lower.size() - 8, 8, "_derived") == 0;
+  }
+  return k;
+}
+
+}  // namespace outcheck::rules

@@ -1,0 +1,136 @@
+#include "rules/redact.h"
+
+#include "rules/cell_value.h"
+#include "rules/column_roles.h"
+#include "rules/count_rules.h"
+#include "rules/rounding.h"
+#include "rules/secondary.h"
+
+namespace outcheck::rules {
+
+namespace {
+
+class Redactor {
+ public:
+  Redactor(const CompiledPolicy& policy, HeldTable& table)
+      : policy_(policy), p_(policy.policy()), t_(table), roles_(table_roles(policy, table)) {}
+
+  std::vector<RedactChange> run() {
+    for (std::size_t r = 0; r < t_.rows.size(); ++r) {
+      for (std::size_t c = 0; c < roles_.size(); ++c) {
+        if (roles_[c] == Role::count) fix_count(r, c);
+      }
+    }
+    for (std::size_t r = 0; r < t_.rows.size(); ++r) suppress_derived(r);
+    protect_totals();
+    return std::move(changes_);
+  }
+
+ private:
+  std::string* cell(std::size_t r, std::size_t c) {
+    auto& row = t_.rows[r];
+    return c < row.size() ? &row[c] : nullptr;
+  }
+
+  void set(std::size_t r, std::size_t c, std::string value, const char* rule) {
+    std::string* text = cell(r, c);
+    if (!text || *text == value) return;
+    changes_.push_back({t_.records[r], t_.header[c], *text, value, rule});
+    *text = std::move(value);
+  }
+
+  void fix_count(std::size_t r, std::size_t c) {
+    std::string* text = cell(r, c);
+    if (!text) return;
+    Cell v = read_cell(policy_, *text);
+    if (v.kind != CellKind::integer || v.integer < 0) return;
+    const std::int64_t n = v.integer;
+    CountKind kind = count_kind(policy_, t_.header[c]);
+    std::int64_t out = n;
+    if (kind.midpoint6) {
+      out = kind.derived ? midpoint6_derived(n) : midpoint6(n);
+      if (out != n) set(r, c, std::to_string(out), "unrounded");
+      return;
+    }
+    if (is_small_count(p_, n)) {
+      set(r, c, kRedactedMarker, "small_count");
+      return;
+    }
+    out = round_half_even(n, p_.rounding_base);
+    // Rounding down can land on a small count (threshold 12, base 10: 13 -> 10).
+    if (is_small_count(p_, out)) set(r, c, kRedactedMarker, "small_count");
+    else if (out != n) set(r, c, std::to_string(out), "unrounded");
+  }
+
+  // A rate on a row whose count is suppressed is suppressed too: it was computed from that count.
+  void suppress_derived(std::size_t r) {
+    bool redacted_count = false;
+    for (std::size_t c = 0; c < roles_.size(); ++c) {
+      if (roles_[c] != Role::count) continue;
+      std::string* text = cell(r, c);
+      if (text && read_cell(policy_, *text).kind == CellKind::marker) redacted_count = true;
+    }
+    if (!redacted_count) return;
+    for (std::size_t c = 0; c < roles_.size(); ++c) {
+      if (roles_[c] != Role::rate) continue;
+      std::string* text = cell(r, c);
+      if (text && parse_number(*text)) set(r, c, kRedactedMarker, "derived_from_small_count");
+    }
+  }
+
+  // Complementary suppression: while some redacted cell can be solved for, suppress the smallest
+  // published cell of the line that gives it away (or, if none is left, that line's total).
+  void protect_totals() {
+    const std::size_t limit = t_.rows.size() * roles_.size() + 1;
+    for (std::size_t round = 0; round < limit; ++round) {
+      TableLayout layout = make_layout(policy_, t_, roles_);
+      Grid grid = make_grid(policy_, t_, layout);
+      std::vector<Exposure> exposed = find_exposures(grid);
+      if (exposed.empty()) return;
+      const Exposure& e = exposed.front();
+      int best_r = -1, best_c = -1;
+      std::int64_t best = 0;
+      auto consider = [&](int i, int j) {
+        auto at = grid.at(i, j);
+        if (grid.state[at] != Grid::State::published) return;
+        if (best_r < 0 || grid.value[at] < best) {
+          best = grid.value[at];
+          best_r = i;
+          best_c = j;
+        }
+      };
+      if (e.via_row) {
+        for (int j = 0; j < grid.cols; ++j) consider(e.row, j);
+      } else {
+        for (int i = 0; i < grid.rows; ++i) consider(i, e.col);
+      }
+      std::size_t row, col;
+      if (best_r >= 0) {
+        row = static_cast<std::size_t>(layout.body_rows[static_cast<std::size_t>(best_r)]);
+        col = static_cast<std::size_t>(layout.body_cols[static_cast<std::size_t>(best_c)]);
+      } else if (e.via_row) {
+        row = static_cast<std::size_t>(layout.body_rows[static_cast<std::size_t>(e.row)]);
+        col = static_cast<std::size_t>(layout.total_col);
+      } else {
+        row = static_cast<std::size_t>(layout.total_row);
+        col = static_cast<std::size_t>(layout.body_cols[static_cast<std::size_t>(e.col)]);
+      }
+      set(row, col, kRedactedMarker, "secondary_disclosure");
+      suppress_derived(row);
+    }
+  }
+
+  const CompiledPolicy& policy_;
+  const Policy& p_;
+  HeldTable& t_;
+  std::vector<Role> roles_;
+  std::vector<RedactChange> changes_;
+};
+
+}  // namespace
+
+std::vector<RedactChange> redact_table(const CompiledPolicy& policy, HeldTable& table) {
+  return Redactor(policy, table).run();
+}
+
+}  // namespace outcheck::rules

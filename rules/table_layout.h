@@ -1,0 +1,36 @@
+#pragma once
+// A table held in memory (for table-level rules and for redact) and where its totals are.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rules/column_roles.h"
+#include "rules/compiled_policy.h"
+#include "rules/secondary.h"
+
+namespace outcheck::rules {
+
+struct HeldTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::int64_t> records;  // each row's 1-based data record index
+};
+
+struct TableLayout {
+  std::vector<Role> roles;
+  int category_col = -1;       // the first identifier or category column: its cells label rows
+  int total_row = -1;          // the first row labelled as a total
+  int total_col = -1;          // the first count column headed as a total
+  std::vector<int> body_rows;  // rows that are not totals
+  std::vector<int> body_cols;  // count columns that are not totals
+};
+
+TableLayout make_layout(const CompiledPolicy& policy, const HeldTable& table, std::vector<Role> roles);
+
+// Roles of a whole table computed from its header and values (what TableCheck decides streaming).
+std::vector<Role> table_roles(const CompiledPolicy& policy, const HeldTable& table);
+
+// The body as a grid with its margins, for find_exposures; empty (0x0) when the table has no totals.
+Grid make_grid(const CompiledPolicy& policy, const HeldTable& table, const TableLayout& layout);
+
+}  // namespace outcheck::rules
