@@ -157,15 +157,6 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
     }
   }
 
-  // A name that resolves to another workspace file is judged by that file too.
-  if (resolved_rel && t.inside && *resolved_rel != t.display) {
-    std::string why = protected_reason(ctx, *resolved_rel);
-    if (!why.empty()) {
-      block("linked_to_protected",
-            (is_link ? "is a symbolic link to " : "resolves to ") + *resolved_rel + ", which is " + why);
-    }
-  }
-
   struct stat st;
   bool regular = false;
   if (!resolved.empty() && ::stat(resolved.c_str(), &st) == 0) {
@@ -173,6 +164,16 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
     if (!regular) {
       block("special_file", S_ISDIR(st.st_mode) ? "is a link to a folder; only files can be released"
                                                 : "is not a regular file (a pipe, socket or device)");
+    }
+  }
+
+  // A name that resolves to another workspace file is judged by that file too, wherever the name
+  // itself lies: a link outside the workspace must not carry a protected file out either.
+  if (regular && resolved_rel && (!t.inside || *resolved_rel != t.display)) {
+    std::string why = protected_reason(ctx, *resolved_rel);
+    if (!why.empty()) {
+      block("linked_to_protected",
+            (is_link ? "is a symbolic link to " : "resolves to ") + *resolved_rel + ", which is " + why);
     }
   }
 

@@ -100,7 +100,13 @@ std::vector<Target> scan_workspace(const Workspace& ws, const ScanOptions& optio
     if (hidden || root == "metadata" || root.rfind("metadata/", 0) == 0) continue;
     fs::path dir = ws.root / root;
     std::error_code ec;
-    if (!fs::is_directory(fs::symlink_status(dir, ec))) continue;  // not produced yet, or a link
+    auto st = fs::symlink_status(dir, ec);
+    if (fs::is_symlink(st)) {
+      // A linked output folder is not entered, but it must not vanish from the report either.
+      out.push_back(make_target(ws, dir));
+      continue;
+    }
+    if (!fs::is_directory(st)) continue;  // not produced yet
     if (never_enter(dir, options)) continue;
     walk(ws, dir, options, out);
   }
