@@ -172,7 +172,10 @@ void CsvParser::feed(std::string_view bytes) {
       case State::quoted: {
         const char* run = p;
         unsigned char bits = 0;
-        while (p < end && *p != '"' && *p != '\0' && *p != '\n') { bits |= static_cast<unsigned char>(*p); ++p; }
+        while (p < end && *p != '"' && *p != '\0' && *p != '\n' && *p != '\r') {
+          bits |= static_cast<unsigned char>(*p);
+          ++p;
+        }
         if (p > run) {
           buf_.append(run, static_cast<std::size_t>(p - run));
           if (bits & 0x80) high_bit_ = true;
@@ -181,7 +184,13 @@ void CsvParser::feed(std::string_view bytes) {
         if (c == '"') {
           state_ = State::quote_in_quoted;
         } else {
-          if (c == '\n') ++line_;
+          // Physical lines as universal newlines count them: \r, \n and \r\n each end one.
+          // The field's previous byte tells whether this \n completes a \r\n.
+          if (c == '\r') ++line_;
+          if (c == '\n') {
+            std::size_t field_start = ends_.empty() ? 0 : ends_.back();
+            if (buf_.size() <= field_start || buf_.back() != '\r') ++line_;
+          }
           if (c == '\0' && nul_field_ < 0) nul_field_ = static_cast<int>(ends_.size());
           buf_.push_back(c);
         }

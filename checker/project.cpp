@@ -57,6 +57,26 @@ std::string join(const std::vector<std::string>& items, const char* sep = ", ") 
   return out;
 }
 
+// str(pathlib.PurePosixPath(p)): empty and `.` components dropped, one leading slash kept (two
+// when there are exactly two), "." for nothing.
+std::string pathlib_str(std::string_view p) {
+  std::string out;
+  if (!p.empty() && p.front() == '/') out = (p.size() >= 2 && p[1] == '/' && (p.size() == 2 || p[2] != '/')) ? "//" : "/";
+  std::size_t root = out.size();
+  std::size_t i = 0;
+  while (i <= p.size()) {
+    std::size_t j = p.find('/', i);
+    if (j == std::string_view::npos) j = p.size();
+    std::string_view comp = p.substr(i, j - i);
+    if (!comp.empty() && comp != ".") {
+      if (out.size() > root) out += '/';
+      out += comp;
+    }
+    i = j + 1;
+  }
+  return out.empty() ? "." : out;
+}
+
 struct Action {
   std::string name;
   YAML::Node key;   // for its mark
@@ -75,7 +95,10 @@ class Validator {
     const YAML::Node& root = doc_.root;
     if (!root.IsMap()) {
       std::string what = root.IsNull() || !root.IsDefined() ? "is empty" : "is " + node_kind(root);
-      return invalid_input(doc_.path + ": " + what + "; a project.yaml must be a mapping with `version` and `actions`");
+      // An empty document has no mark: point at its start.
+      YAML::Mark at = root.Mark().is_null() ? YAML::Mark() : root.Mark();
+      return invalid_input(located(doc_, at, "the document " + what +
+                                                 "; a project.yaml must be a mapping with `version` and `actions`"));
     }
     OUTCHECK_TRY(check_top_level(root));
     OUTCHECK_TRY(check_actions(root));
@@ -105,7 +128,7 @@ class Validator {
     }
     if (!unknown.empty()) return fail(first_unknown, "Unexpected parameters (" + join(unknown) + ") in project");
     YAML::Node version = root["version"];
-    if (!version) {
+    if (!version || version.IsNull()) {  // Python's None, as a missing key
       return fail(root, "Project file must have a `version` attribute specifying which version of the project "
                         "configuration format it uses (current latest version is 5)");
     }
@@ -229,7 +252,7 @@ class Validator {
     }
     if (!any_level) {
       return fail(outputs, "must specify at least one output of: highly_sensitive, moderately_sensitive, "
-                           "minimally_sensitive (action " + name + ")");
+                           "minimally_sensitive");
     }
     if (!unknown.empty()) {
       return fail(first_unknown, "Unexpected parameters (" + join(unknown) + ") in `outputs` section for action " + name);
@@ -265,7 +288,10 @@ class Validator {
         p && p->rfind("contains", 0) == 0) {
       return invalid(*p);
     }
-    std::string suffix = path_suffix(pattern);
+    // The pipeline takes the suffix from pathlib.Path(pattern), which drops empty and `.`
+    // components (so "output/a.csv/" has suffix ".csv"), and names the path as pathlib prints it.
+    std::string as_pathlib = pathlib_str(pattern);
+    std::string suffix = path_suffix(as_pathlib);
     bool no_fixed_type = suffix.empty() || suffix.back() == '*';
     if (no_fixed_type) {
       std::string reason = "output paths must have a file type extension at the end";
@@ -274,7 +300,7 @@ class Validator {
                    " (accepted in version " + float_repr(project_.version) +
                    " projects; every file it matches is checked for its type)");
     } else if (privacy == Privacy::moderately_sensitive && !kLevel4Types.count(suffix)) {
-      return invalid(pattern + " is not an allowed file type for moderately_sensitive outputs");
+      return invalid(as_pathlib + " is not an allowed file type for moderately_sensitive outputs");
     }
     if (auto p = glob_pattern_problem(pattern, /*skip_type_rules=*/true)) return invalid(*p);
     return Status::OK();
@@ -363,7 +389,8 @@ class Validator {
     }
     std::map<std::string, std::string> seen_runs;
     for (const auto& a : actions_) {
-      auto [it, inserted] = seen_runs.emplace(join(a.run, " "), a.name);
+      // The pipeline compares the raw `run` strings, not their words.
+      auto [it, inserted] = seen_runs.emplace(a.run_text, a.name);
       if (!inserted) {
         return fail(a.key, "Action " + a.name + " has the same 'run' command as other actions: " + it->second);
       }

@@ -25,8 +25,11 @@ Result<std::vector<std::string>> shell_split(std::string_view s) {
       while (i < s.size()) {
         char d = s[i];
         if (d == '"') { closed = true; ++i; break; }
-        if (d == '\\' && i + 1 < s.size() &&
-            (s[i + 1] == '"' || s[i + 1] == '\\' || s[i + 1] == '$' || s[i + 1] == '`' || s[i + 1] == '\n')) {
+        if (d == '\\') {
+          // shlex escapes only the quote and the backslash inside double quotes; before anything
+          // else the backslash stays. A backslash at the very end has nothing to escape.
+          if (i + 1 >= s.size()) return invalid_input("No escaped character");
+          if (s[i + 1] != '"' && s[i + 1] != '\\') token.push_back(d);
           token.push_back(s[i + 1]);
           i += 2;
           continue;

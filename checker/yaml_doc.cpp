@@ -1,5 +1,6 @@
 #include "checker/yaml_doc.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -26,8 +27,11 @@ class DuplicateKeyFinder : public YAML::EventHandler {
 
   std::vector<Duplicate> duplicates;
   int documents = 0;
+  YAML::Mark second_document = YAML::Mark::null_mark();
 
-  void OnDocumentStart(const YAML::Mark&) override { ++documents; }
+  void OnDocumentStart(const YAML::Mark& m) override {
+    if (++documents == 2) second_document = m;
+  }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m, "~", true); }
   void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m, "", false); }
@@ -111,10 +115,35 @@ std::string node_kind(const YAML::Node& node) {
   }
 }
 
+namespace {
+
+// yaml-cpp reports a tab in indentation as "illegal map value" or "end of map not found"; name
+// the tab, in the words of the pipeline's YAML parser, and point at it.
+std::string yaml_error(const YamlDoc& doc, const YAML::Exception& e) {
+  if (!e.mark.is_null() && e.mark.line >= 0) {
+    std::string line = source_line(doc.text, e.mark.line);
+    std::size_t indent = line.find_first_not_of(" \t");
+    std::size_t tab = line.find('\t');
+    if (tab != std::string::npos && (indent == std::string::npos || tab < indent)) {
+      YAML::Mark at = e.mark;
+      at.column = static_cast<int>(tab);
+      return located(doc, at, "found character '\\t' that cannot start any token (indent with spaces, not tabs)");
+    }
+  }
+  return located(doc, e.mark, e.msg);
+}
+
+}  // namespace
+
 Result<YamlDoc> load_yaml_text(const std::string& path, std::string text) {
   YamlDoc doc{path, std::move(text), {}};
-  if (doc.text.find('\0') != std::string::npos) {
-    return invalid_input(path + ": contains a NUL byte; it is not a YAML text file");
+  if (auto nul = doc.text.find('\0'); nul != std::string::npos) {
+    YAML::Mark at;
+    std::size_t line_start = doc.text.rfind('\n', nul);
+    line_start = line_start == std::string::npos ? 0 : line_start + 1;
+    at.line = static_cast<int>(std::count(doc.text.begin(), doc.text.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
+    at.column = static_cast<int>(nul - line_start);
+    return invalid_input(located(path, "", at, "contains a NUL byte; it is not a YAML text file"));
   }
   DuplicateKeyFinder finder;
   try {
@@ -123,11 +152,12 @@ Result<YamlDoc> load_yaml_text(const std::string& path, std::string text) {
     while (parser.HandleNextDocument(finder)) {
     }
   } catch (const YAML::Exception& e) {
-    return invalid_input(located(doc, e.mark, e.msg));
+    return invalid_input(yaml_error(doc, e));
   }
   if (finder.documents > 1) {
-    return invalid_input(path + ": holds " + std::to_string(finder.documents) +
-                         " YAML documents; it must hold exactly one");
+    return invalid_input(located(doc, finder.second_document,
+                                 "a second YAML document starts here (the file holds " +
+                                     std::to_string(finder.documents) + "); it must hold exactly one"));
   }
   if (!finder.duplicates.empty()) {
     const auto& d = finder.duplicates.front();
@@ -138,7 +168,7 @@ Result<YamlDoc> load_yaml_text(const std::string& path, std::string text) {
   try {
     doc.root = YAML::Load(doc.text);
   } catch (const YAML::Exception& e) {
-    return invalid_input(located(doc, e.mark, e.msg));
+    return invalid_input(yaml_error(doc, e));
   }
   return doc;
 }
