@@ -13,7 +13,10 @@ std::string_view trim_spaces(std::string_view s) {
 std::optional<std::int64_t> parse_integer(std::string_view cell) {
   std::string_view s = trim_spaces(cell);
   if (s.empty()) return std::nullopt;
-  if (s.front() == '+') s.remove_prefix(1);
+  if (s.front() == '+') {
+    s.remove_prefix(1);
+    if (!s.empty() && s.front() == '-') return std::nullopt;  // "+-3" is no number
+  }
   std::int64_t v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || ptr == s.data()) return std::nullopt;
@@ -29,7 +32,10 @@ std::optional<std::int64_t> parse_integer(std::string_view cell) {
 std::optional<double> parse_number(std::string_view cell) {
   std::string_view s = trim_spaces(cell);
   if (s.empty()) return std::nullopt;
-  if (s.front() == '+') s.remove_prefix(1);
+  if (s.front() == '+') {
+    s.remove_prefix(1);
+    if (!s.empty() && s.front() == '-') return std::nullopt;
+  }
   double v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;

@@ -26,8 +26,11 @@ Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
   return {CellKind::text, 0};
 }
 
-void ColumnStats::add(const Cell& cell) {
-  if (cell.kind == CellKind::marker) return;
+void ColumnStats::add(const Cell& cell, std::string_view text) {
+  if (cell.kind == CellKind::marker) {
+    if (!trim_spaces(text).empty()) ++redacted;
+    return;
+  }
   ++values;
   if (cell.kind == CellKind::integer) ++integers;
   else if (cell.kind == CellKind::number) ++numbers;
@@ -44,6 +47,8 @@ Role decide_role(HeaderRole header_role, const ColumnStats& stats, bool pandas_i
   }
   if (pandas_index) return Role::category;
   if (stats.values > 0 && stats.integers == stats.values) return Role::count;
+  // Every cell suppressed: a count column redacted whole. It still belongs to its rows' totals.
+  if (stats.values == 0 && stats.redacted > 0) return Role::count;
   if (stats.values > 0 && stats.integers + stats.numbers == stats.values) return Role::measure;
   return Role::category;
 }

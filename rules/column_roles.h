@@ -28,7 +28,8 @@ struct ColumnStats {
   std::int64_t values = 0;    // cells that are not markers
   std::int64_t integers = 0;
   std::int64_t numbers = 0;   // non-integer numbers
-  void add(const Cell& cell);
+  std::int64_t redacted = 0;  // markers other than the empty cell
+  void add(const Cell& cell, std::string_view text);
 };
 
 // `pandas_index`: the first column of a table whose header is empty.

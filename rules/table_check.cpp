@@ -70,13 +70,16 @@ struct TableCheck::Impl {
   void record(std::int64_t index, std::span<const std::string_view> fields) {
     const Policy& p = policy->policy();
     const int n = static_cast<int>(std::min(fields.size(), cols.size()));
-    int first_small = -1, first_redacted = -1, first_published = -1;
+    // Per kind, the first column whose header says count ([0]) and the first unclassified one ([1]):
+    // a derived finding waits on its source column's role, so a column known to be a count is the
+    // better source (an unclassified one may end up a measure and take the finding with it).
+    int small[2] = {-1, -1}, redacted[2] = {-1, -1}, published[2] = {-1, -1};
     std::vector<int> rates;
     for (int c = 0; c < n; ++c) {
       ColumnState& col = cols[static_cast<std::size_t>(c)];
       std::string_view text = fields[static_cast<std::size_t>(c)];
       Cell cell = read_cell(*policy, text);
-      col.stats.add(cell);
+      col.stats.add(cell, text);
       if (cell.kind != CellKind::marker && is_identifier_cell(*policy, text)) {
         ++col.identifier_values;
         if (col.header_role != HeaderRole::identifier) {
@@ -89,19 +92,23 @@ struct TableCheck::Impl {
         rates.push_back(c);
       }
       if (!may_be_count(col)) continue;
+      const int sure = col.header_role == HeaderRole::count ? 0 : 1;
       if (cell.kind == CellKind::integer) {
         if (auto problem = count_problem(p, col.kind, cell.integer)) {
           col.count_findings.add(cell_finding(problem->rule, Outcome::fail, index, c, text, problem->message), cap);
         }
         if (!col.kind.midpoint6 && is_small_count(p, cell.integer)) {
-          if (first_small < 0) first_small = c;
-        } else if (first_published < 0) {
-          first_published = c;
+          if (small[sure] < 0) small[sure] = c;
+        } else if (published[sure] < 0) {
+          published[sure] = c;
         }
-      } else if (cell.kind == CellKind::marker && first_redacted < 0) {
-        first_redacted = c;
+      } else if (cell.kind == CellKind::marker && redacted[sure] < 0) {
+        redacted[sure] = c;
       }
     }
+    const int first_small = small[0] >= 0 ? small[0] : small[1];
+    const int first_redacted = redacted[0] >= 0 ? redacted[0] : redacted[1];
+    const int first_published = published[0] >= 0 ? published[0] : published[1];
     for (int r : rates) {
       std::string_view text = fields[static_cast<std::size_t>(r)];
       if (first_small >= 0) {

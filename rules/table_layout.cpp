@@ -17,7 +17,7 @@ std::vector<Role> table_roles(const CompiledPolicy& policy, const HeldTable& tab
   for (const auto& row : table.rows) {
     for (std::size_t c = 0; c < row.size() && c < stats.size(); ++c) {
       Cell cell = read_cell(policy, row[c]);
-      stats[c].add(cell);
+      stats[c].add(cell, row[c]);
       if (cell.kind != CellKind::marker && is_identifier_cell(policy, row[c])) ++identifiers[c];
     }
   }

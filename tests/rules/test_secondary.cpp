@@ -1,0 +1,135 @@
+// find_exposures on hand-built grids. Each redacted cell is an edge between its row and its column;
+// a bridge of that graph can be solved for from the lines' residuals (total minus published cells).
+// Every expected value is worked by hand in the comments, from the true values the totals hold.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rules/secondary.h"
+
+using namespace outcheck::rules;
+
+namespace {
+
+constexpr std::int64_t R = -1;  // redacted
+constexpr std::int64_t U = -2;  // unknown (text)
+
+// Rows of values; R and U mark redacted and unknown cells.
+Grid grid(const std::vector<std::vector<std::int64_t>>& cells, std::vector<std::optional<std::int64_t>> row_totals,
+          std::vector<std::optional<std::int64_t>> col_totals) {
+  const int rows = static_cast<int>(cells.size());
+  const int cols = rows == 0 ? 0 : static_cast<int>(cells[0].size());
+  Grid g(rows, cols);
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) {
+      std::int64_t v = cells[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
+      auto at = g.at(r, c);
+      if (v == R) g.state[at] = Grid::State::redacted;
+      else if (v == U) g.state[at] = Grid::State::unknown;
+      else g.value[at] = v;
+    }
+  }
+  if (!row_totals.empty()) g.row_total = std::move(row_totals);
+  if (!col_totals.empty()) g.col_total = std::move(col_totals);
+  REQUIRE(static_cast<int>(g.row_total.size()) == rows);
+  REQUIRE(static_cast<int>(g.col_total.size()) == cols);
+  return g;
+}
+
+// "row,col=value via row|col", in the order find_exposures gives them.
+std::vector<std::string> exposures(const Grid& g) {
+  std::vector<std::string> out;
+  for (const Exposure& e : find_exposures(g)) {
+    std::ostringstream s;
+    s << e.row << "," << e.col << "=" << e.value << (e.via_row ? " via row" : " via col");
+    out.push_back(s.str());
+  }
+  return out;
+}
+
+using Strings = std::vector<std::string>;
+constexpr std::nullopt_t none = std::nullopt;
+
+}  // namespace
+
+TEST_CASE("secondary: a grid without totals or without redactions exposes nothing", "[rules]") {
+  CHECK(exposures(Grid(0, 0)).empty());
+  CHECK(exposures(grid({{10, R, 20}}, {none}, {none, none, none})).empty());
+  CHECK(exposures(grid({{10, 15, 20}}, {45}, {none, none, none})).empty());
+}
+
+TEST_CASE("secondary: a single redacted cell in a row with a total", "[rules]") {
+  // 10 + x + 20 = 45 -> x = 15.
+  CHECK(exposures(grid({{10, R, 20}}, {45}, {none, none, none})) == Strings{"0,1=15 via row"});
+}
+
+TEST_CASE("secondary: a single redacted cell in a column with a total", "[rules]") {
+  // 40 + x + 25 = 80 -> x = 15; the row has no total, so it is solved on the column's side.
+  CHECK(exposures(grid({{40}, {R}, {25}}, {none, none, none}, {80})) == Strings{"1,0=15 via col"});
+}
+
+TEST_CASE("secondary: a residual of 0 means the total left the cell out", "[rules]") {
+  // 30 - 10 - 20 = 0: the total is the sum of the published cells, as ACRO computes it.
+  CHECK(exposures(grid({{10, R, 20}}, {30}, {none, none, none})).empty());
+  CHECK(exposures(grid({{40}, {R}, {25}}, {none, none, none}, {65})).empty());
+}
+
+TEST_CASE("secondary: two redacted cells in a line with only that line's total", "[rules]") {
+  // 10 + x + y = 45: one equation, two unknowns.
+  CHECK(exposures(grid({{10, R, R}}, {45}, {none, none, none})).empty());
+  // The same down a column.
+  CHECK(exposures(grid({{R}, {R}, {25}}, {none, none, none}, {80})).empty());
+}
+
+TEST_CASE("secondary: cells alone in their columns are solved from column totals", "[rules]") {
+  // True values: (0,0) = 10, (0,1) = 15. Column 0: 30 - 20 = 10; column 1: 45 - 30 = 15.
+  // The row has no total, so both cells are solved on their column's side.
+  CHECK(exposures(grid({{R, R}, {20, 30}}, {none, none}, {30, 45})) ==
+        Strings{"0,0=10 via col", "0,1=15 via col"});
+}
+
+TEST_CASE("secondary: every cell of a path is a bridge and is solved", "[rules]") {
+  // True body          row totals     Published        residuals
+  //   10  15  30   55                  R  R 30  55      row0: 55 - 30           = 25
+  //    5  20  25   50                  R 20 25  50      row1: 50 - 20 - 25      = 5
+  //   35  40  45  120                 35 40 45 120      row2: 120 - 35 - 40 - 45 = 0
+  //   50  75 100  (column totals)     50 75 100         col0: 50 - 35 = 15, col1: 75 - 20 - 40 = 15,
+  //                                                     col2: 100 - 30 - 25 - 45 = 0
+  // Edges: (r0,c0), (r0,c1), (r1,c0): the path c1 - r0 - c0 - r1.
+  // (r0,c0): the row side is {r0, c1}: +25 - 15 = 10.
+  // (r0,c1): the row side is {r0, c0, r1}: +25 - 15 + 5 = 15.
+  // (r1,c0): the row side is {r1}: +5 = 5.
+  Grid g = grid({{R, R, 30}, {R, 20, 25}, {35, 40, 45}}, {55, 50, 120}, {50, 75, 100});
+  CHECK(exposures(g) == Strings{"0,0=10 via row", "0,1=15 via row", "1,0=5 via row"});
+}
+
+TEST_CASE("secondary: a cycle of redacted cells cannot be solved", "[rules]") {
+  // True body 10 15 | 25, 5 20 | 25; column totals 15, 35. All four cells redacted: the four line
+  // equations have rank 3 in four unknowns (x can move round the cycle: +d, -d, -d, +d).
+  CHECK(exposures(grid({{R, R}, {R, R}}, {25, 25}, {15, 35})).empty());
+  // The same 2x2 rectangle inside the 3x3 table of the path case.
+  Grid g = grid({{R, R, 30}, {R, R, 25}, {35, 40, 45}}, {55, 50, 120}, {50, 75, 100});
+  CHECK(exposures(g).empty());
+}
+
+TEST_CASE("secondary: a line holding an unknown cell cannot be solved", "[rules]") {
+  // 10 + x + ? = 45: the text cell is not a number, so the row gives nothing.
+  CHECK(exposures(grid({{10, R, U}}, {45}, {none, none, none})).empty());
+  CHECK(exposures(grid({{R}, {25}, {U}}, {none, none, none}, {80})).empty());
+  // Row 0 holds the unknown, but column 0 does not: 30 - 20 = 10 there.
+  CHECK(exposures(grid({{R, U}, {20, 5}}, {50, 25}, {30, none})) == Strings{"0,0=10 via col"});
+}
+
+TEST_CASE("secondary: a side with a line without a total is solved from the other side", "[rules]") {
+  // Path c1 - r0 - c0 - r1 as above, but row 1 has no total.
+  // (r1,c0): the row side {r1} has no residual; the column side {c0, r0, c1} gives
+  //          +col0 - row0 + col1 = 15 - 25 + 15 = 5 (the true value).
+  // (r0,c0): the row side {r0, c1} is complete: 25 - 15 = 10.
+  // (r0,c1): the row side {r0, c0, r1} lacks r1; the column side {c1}: 15.
+  Grid g = grid({{R, R, 30}, {R, 20, 25}, {35, 40, 45}}, {55, none, 120}, {50, 75, 100});
+  CHECK(exposures(g) == Strings{"0,0=10 via row", "0,1=15 via col", "1,0=5 via col"});
+}
