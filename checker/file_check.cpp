@@ -209,10 +209,14 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
     }
   }
 
+  if (regular && t.expected_file && (st.st_dev != t.expected_file->first || st.st_ino != t.expected_file->second)) {
+    block("special_file", "changed while it was being added (a different file now has this name); add it again");
+  }
+
   if (gate_blocked || !regular) return r;
 
   const bool is_csv = suffix == ".csv";
-  read_contents(fs::path(resolved), is_csv, compiled, r);
+  read_contents(t.content_from.empty() ? fs::path(resolved) : t.content_from, is_csv, compiled, r);
   if (!is_csv && allowed_type(policy, suffix)) {
     r.findings.add(file_finding("needs_review", Outcome::review,
                                 "a " + suffix + " file cannot be checked automatically: a person must look at it"));

@@ -1,6 +1,10 @@
 #pragma once
 // Which files a `check` covers: the paths a user names, or a scan of the workspace's output folders.
+#include <sys/types.h>
+
 #include <filesystem>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -13,6 +17,11 @@ struct Target {
   std::string display;            // workspace-relative, or the absolute normalised path outside it
   std::filesystem::path location; // absolute and lexically normal, links not resolved
   bool inside = false;            // display is workspace-relative
+  // Release requests check the copy they will store, not the workspace file, so that the bytes
+  // checked are the bytes reviewed: `content_from` is that copy, and the file the gate judges must
+  // still be the one copied (same device and inode), or it is refused as changed underneath.
+  std::filesystem::path content_from;
+  std::optional<std::pair<dev_t, ino_t>> expected_file;
 };
 
 struct ScanOptions {

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/workflow.h"
 #include "checker/atomic_file.h"
 
 namespace outcheck::cli {
@@ -37,6 +38,11 @@ const Command kCommands[] = {
     {"project", "work with the workspace's project.yaml", attach_project},
     {"redact", "write a copy of a CSV that passes the small-count, rounding and secondary-disclosure rules",
      attach_redact},
+    {"user", "manage users (admin)", attach_user},
+    {"policy", "the site policy that release requests use", attach_policy},
+    {"request", "release requests: create, add files, submit, show, list", attach_request},
+    {"review", "review a request: vote, comment, submit your review", attach_review},
+    {"audit", "the tamper-evident audit log", attach_audit},
 };
 
 }  // namespace

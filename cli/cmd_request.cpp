@@ -1,0 +1,176 @@
+// `outcheck request create|add|remove|update|group|submit|withdraw|return|reject|show|list`.
+#include <iostream>
+
+#include "cli/workflow.h"
+
+namespace fs = std::filesystem;
+
+namespace outcheck::cli {
+
+namespace {
+
+std::string show_text(const nlohmann::json& r) {
+  std::string t = "request " + r["id"].get<std::string>() + " (workspace " + r["workspace"].get<std::string>() +
+                  ", by " + r["author"].get<std::string>() + "): " + r["status"].get<std::string>() + ", turn " +
+                  std::to_string(r["review_turn"].get<std::int64_t>()) + "\n";
+  for (const auto& g : r["groups"]) {
+    t += "\ngroup " + g["name"].get<std::string>() + "\n  context:  " + g["context"].get<std::string>() +
+         "\n  controls: " + g["controls"].get<std::string>() + "\n";
+    for (const auto& c : g["comments"]) {
+      t += "  [" + c["author"].get<std::string>() + ", " + c["visibility"].get<std::string>() + "] " +
+           c["text"].get<std::string>() + "\n";
+    }
+    for (const auto& f : r["files"]) {
+      if (f["group"] != g["name"]) continue;
+      t += "  " + f["type"].get<std::string>() + "  " + f["path"].get<std::string>() + "  check: " +
+           f["outcome"].get<std::string>();
+      if (!f["decision"].is_null()) t += "  decision: " + f["decision"].get<std::string>();
+      if (f["workspace_status"] == "updated") t += "  (changed in the workspace: request update)";
+      t += "\n";
+      for (const auto& v : f["votes"]) {
+        t += "      " + v["reviewer"].get<std::string>() + ": " + v["vote"].get<std::string>();
+        if (v.contains("comment")) t += " \"" + v["comment"].get<std::string>() + "\"";
+        if (v.contains("override")) t += " (override: " + v["override"].get<std::string>() + ")";
+        t += "\n";
+      }
+      int shown = 0;
+      for (const auto& x : f["findings"]) {
+        if (shown++ == 3) break;
+        t += "      " + x["rule"].get<std::string>() + (x.contains("row") ? " row " + std::to_string(x["row"].get<std::int64_t>()) : "") +
+             (x.contains("column") ? " column \"" + x["column"].get<std::string>() + "\"" : "") + ": " +
+             x["message"].get<std::string>() + "\n";
+      }
+    }
+  }
+  return t;
+}
+
+std::string files_text(const nlohmann::json& j, const char* key, const char* verb) {
+  std::string t;
+  for (const auto& f : j[key]) {
+    if (f.is_string()) t += std::string(verb) + " " + f.get<std::string>() + "\n";
+    else t += std::string(verb) + " " + f["path"].get<std::string>() + " (" + f["outcome"].get<std::string>() + ")\n";
+  }
+  if (j.contains("unchanged")) {
+    for (const auto& f : j["unchanged"]) t += "unchanged " + f.get<std::string>() + "\n";
+  }
+  return t;
+}
+
+}  // namespace
+
+Runner attach_request(CLI::App& sub) {
+  sub.require_subcommand(1);
+  auto o = std::make_shared<WorkflowOptions>();
+  std::vector<std::pair<CLI::App*, WorkflowRun>> runs;
+  auto id = std::make_shared<std::string>();
+  auto paths = std::make_shared<std::vector<std::string>>();
+
+  auto workspace = std::make_shared<std::string>(), ws_name = std::make_shared<std::string>();
+  CLI::App* create = add_workflow_command(sub, "create", "start a release request for a workspace", o, runs, [=](Session& s) {
+    auto u = acting_user(s);
+    if (!u) return report_error(u.error());
+    auto c = s.service->create_request(*u, *workspace, ws_name->empty() ? std::nullopt : std::optional(*ws_name));
+    if (!c) return report_error(c.error());
+    if (c->existed) std::cerr << "outcheck: you already have an active request for this workspace: " << c->id << "\n";
+    return finish(*o, nlohmann::json{{"id", c->id}, {"existed", c->existed}},
+                  [&](const nlohmann::json&) { return c->id + "\n"; });
+  });
+  create->add_option("--workspace", *workspace, "the workspace folder (holding project.yaml)")->required();
+  create->add_option("--workspace-name", *ws_name, "its name (default: the folder's name)");
+
+  auto group = std::make_shared<std::string>("default"), type = std::make_shared<std::string>("output");
+  CLI::App* add = add_workflow_command(sub, "add", "check files and add them to a request", o, runs, [=](Session& s) {
+    auto u = acting_user(s);
+    if (!u) return report_error(u.error());
+    return finish(*o, s.service->add_files(*u, *id, *paths, fs::current_path(), {*group, *type}),
+                  [](const nlohmann::json& j) { return files_text(j, "added", "added"); });
+  });
+  add->add_option("id", *id, "the request")->required();
+  add->add_option("paths", *paths, "files or folders")->required();
+  add->add_option("--group", *group, "the file group (default: default)");
+  add->add_option("--type", *type, "output (reviewed and released) or supporting (context only)");
+
+  CLI::App* remove = add_workflow_command(sub, "remove", "withdraw files from a request", o, runs, [=](Session& s) {
+    auto u = acting_user(s);
+    if (!u) return report_error(u.error());
+    return finish(*o, s.service->remove_files(*u, *id, *paths, fs::current_path()),
+                  [](const nlohmann::json& j) { return files_text(j, "removed", "removed"); });
+  });
+  remove->add_option("id", *id, "the request")->required();
+  remove->add_option("paths", *paths, "files of the request")->required();
+
+  CLI::App* update = add_workflow_command(sub, "update", "take the workspace's new version of changed files", o, runs,
+                                          [=](Session& s) {
+    auto u = acting_user(s);
+    if (!u) return report_error(u.error());
+    return finish(*o, s.service->update_files(*u, *id, *paths, fs::current_path()),
+                  [](const nlohmann::json& j) { return files_text(j, "updated", "updated"); });
+  });
+  update->add_option("id", *id, "the request")->required();
+  update->add_option("paths", *paths, "files of the request")->required();
+
+  auto group_name = std::make_shared<std::string>(), context = std::make_shared<std::string>(),
+       controls = std::make_shared<std::string>();
+  CLI::App* grp = add_workflow_command(sub, "group", "set a file group's context and disclosure controls", o, runs,
+                                       [=](Session& s) {
+    auto u = acting_user(s);
+    if (!u) return report_error(u.error());
+    return finish_status(*o, s.service->set_group(*u, *id, *group_name, *context, *controls),
+                         "group " + *group_name + " updated");
+  });
+  grp->add_option("id", *id, "the request")->required();
+  grp->add_option("group", *group_name, "the group")->required();
+  grp->add_option("--context", *context, "what the files are, the population, how they relate")->required();
+  grp->add_option("--controls", *controls, "the disclosure controls applied")->required();
+
+  struct Transition {
+    const char* name;
+    const char* help;
+    Status (db::Service::*op)(const db::User&, const std::string&);
+    const char* done;
+  };
+  static const Transition kTransitions[] = {
+      {"submit", "submit a request for review (author)", &db::Service::submit, "submitted"},
+      {"withdraw", "withdraw a request (author)", &db::Service::withdraw, "withdrawn"},
+      {"return", "return a request to its author (output checker)", &db::Service::return_request, "returned"},
+      {"reject", "reject a reviewed request (output checker)", &db::Service::reject, "rejected"},
+  };
+  for (const auto& tr : kTransitions) {
+    CLI::App* c = add_workflow_command(sub, tr.name, tr.help, o, runs, [=, &tr](Session& s) {
+      auto u = acting_user(s);
+      if (!u) return report_error(u.error());
+      return finish_status(*o, (s.service.get()->*tr.op)(*u, *id), "request " + *id + " " + tr.done);
+    });
+    c->add_option("id", *id, "the request")->required();
+  }
+
+  CLI::App* show = add_workflow_command(sub, "show", "show a request", o, runs, [=](Session& s) {
+    auto u = acting_user(s);
+    if (!u) return report_error(u.error());
+    return finish(*o, s.service->show(*u, *id), show_text);
+  });
+  show->add_option("id", *id, "the request")->required();
+
+  auto status = std::make_shared<std::string>();
+  auto mine = std::make_shared<bool>(false);
+  CLI::App* list = add_workflow_command(sub, "list", "list the requests you may see", o, runs, [=](Session& s) {
+    auto u = acting_user(s);
+    if (!u) return report_error(u.error());
+    return finish(*o, s.service->list(*u, status->empty() ? std::nullopt : std::optional(*status), *mine),
+                  [](const nlohmann::json& rows) {
+                    std::string t;
+                    for (const auto& r : rows) {
+                      t += r["id"].get<std::string>() + "  " + r["status"].get<std::string>() + "  " +
+                           r["workspace"].get<std::string>() + "  " + r["author"].get<std::string>() + "  " +
+                           std::to_string(r["output_files"].get<int>()) + " output files\n";
+                    }
+                    return t;
+                  });
+  });
+  list->add_option("--status", *status, "only requests in this state");
+  list->add_flag("--mine", *mine, "only requests you wrote");
+  return group_runner(o, runs);
+}
+
+}  // namespace outcheck::cli

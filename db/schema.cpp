@@ -1,0 +1,137 @@
+#include "db/schema.h"
+
+#include <string>
+
+namespace outcheck::db {
+
+namespace {
+
+// Version 1. Times are ISO 8601 UTC text. The audit log is append-only: triggers refuse UPDATE and
+// DELETE, and each row carries a keyed hash over its content and the previous row's hash.
+const char* const kVersion1 = R"sql(
+CREATE TABLE users (
+  name TEXT PRIMARY KEY,
+  roles TEXT NOT NULL,              -- comma-separated: researcher, output-checker, admin
+  token_hash TEXT NOT NULL,         -- sha256 of the personal token; the token itself is never stored
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE policies (
+  sha256 TEXT PRIMARY KEY,          -- of `content`
+  name TEXT NOT NULL,               -- a preset name or the file it came from
+  content TEXT NOT NULL             -- the effective policy as JSON
+);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE requests (
+  id TEXT PRIMARY KEY,              -- a ULID
+  workspace TEXT NOT NULL,          -- the workspace name
+  workspace_path TEXT NOT NULL,     -- its absolute folder
+  author TEXT NOT NULL REFERENCES users(name),
+  status TEXT NOT NULL,
+  review_turn INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  submitted_at TEXT
+);
+CREATE INDEX requests_by_author ON requests(author, workspace);
+CREATE TABLE file_groups (
+  request_id TEXT NOT NULL REFERENCES requests(id),
+  name TEXT NOT NULL,
+  context TEXT NOT NULL DEFAULT '',
+  controls TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (request_id, name)
+);
+CREATE TABLE request_files (
+  request_id TEXT NOT NULL REFERENCES requests(id),
+  relpath TEXT NOT NULL,
+  group_name TEXT NOT NULL,
+  filetype TEXT NOT NULL,           -- output, supporting, withdrawn
+  sha256 TEXT NOT NULL,             -- of the stored copy, which is what was checked and is reviewed
+  size INTEGER NOT NULL,
+  mtime TEXT NOT NULL,              -- the workspace file's modification time when added
+  privacy TEXT NOT NULL,
+  outcome TEXT NOT NULL,            -- pass, review, fail
+  report TEXT NOT NULL,             -- the file's JSON report entry
+  added_at TEXT NOT NULL,
+  PRIMARY KEY (request_id, relpath),
+  FOREIGN KEY (request_id, group_name) REFERENCES file_groups(request_id, name)
+);
+CREATE TABLE votes (
+  request_id TEXT NOT NULL,
+  relpath TEXT NOT NULL,
+  reviewer TEXT NOT NULL REFERENCES users(name),
+  vote TEXT NOT NULL,               -- approved, changes_requested, undecided
+  comment TEXT,
+  override TEXT,                    -- the reason for approving a file with fail findings
+  review_turn INTEGER NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (request_id, relpath, reviewer),
+  FOREIGN KEY (request_id, relpath) REFERENCES request_files(request_id, relpath)
+);
+CREATE TABLE submitted_reviews (
+  request_id TEXT NOT NULL REFERENCES requests(id),
+  reviewer TEXT NOT NULL REFERENCES users(name),
+  review_turn INTEGER NOT NULL,
+  submitted_at TEXT NOT NULL,
+  PRIMARY KEY (request_id, reviewer, review_turn)
+);
+CREATE TABLE comments (
+  id INTEGER PRIMARY KEY,
+  request_id TEXT NOT NULL,
+  group_name TEXT NOT NULL,
+  author TEXT NOT NULL REFERENCES users(name),
+  text TEXT NOT NULL,
+  visibility TEXT NOT NULL,         -- public, private
+  review_turn INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  FOREIGN KEY (request_id, group_name) REFERENCES file_groups(request_id, name)
+);
+CREATE TRIGGER comments_never_change BEFORE UPDATE ON comments
+BEGIN SELECT RAISE(ABORT, 'comments are never edited'); END;
+CREATE TRIGGER comments_never_go BEFORE DELETE ON comments
+BEGIN SELECT RAISE(ABORT, 'comments are never deleted'); END;
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  user TEXT NOT NULL,
+  action TEXT NOT NULL,
+  request_id TEXT,
+  path TEXT,
+  details TEXT NOT NULL,            -- JSON
+  review_turn INTEGER,
+  visibility TEXT NOT NULL,         -- public, private (private: checkers only)
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL                -- HMAC-SHA-256(audit.key, prev_hash and this row's content)
+);
+CREATE INDEX audit_by_request ON audit_log(request_id);
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql";
+
+}  // namespace
+
+Status migrate(Database& db) {
+  OUTCHECK_TRY(db.begin_immediate());
+  auto rollback_with = [&](Error e) {
+    db.rollback();
+    return e;
+  };
+  auto st = db.prepare("PRAGMA user_version");
+  if (!st) return rollback_with(st.error());
+  st->step();
+  int version = static_cast<int>(st->integer(0));
+  if (version > kSchemaVersion) {
+    return rollback_with(invalid_input(db.path() + ": the database has schema version " + std::to_string(version) +
+                                       ", newer than this outcheck understands (" + std::to_string(kSchemaVersion) +
+                                       "); use a newer outcheck"));
+  }
+  if (version < 1) {
+    if (auto s = db.exec(kVersion1); !s.ok()) return rollback_with(s.error());
+    if (auto s = db.exec("PRAGMA user_version = 1"); !s.ok()) return rollback_with(s.error());
+  }
+  return db.commit();
+}
+
+}  // namespace outcheck::db

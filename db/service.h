@@ -1,0 +1,100 @@
+#pragma once
+// What happens: the release-request lifecycle. Every operation takes the acting user, checks
+// permissions.h, changes state in one immediate transaction with its audit event, and returns a
+// value or an error. A refusal (ErrorKind::refused) leaves the request unchanged and is itself
+// recorded in the audit log.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "db/home.h"
+#include "db/identity.h"
+#include "db/model.h"
+
+namespace outcheck::db {
+
+struct AddOptions {
+  std::string group = "default";
+  std::string filetype = "output";  // or supporting
+};
+
+struct AuditFilter {
+  std::optional<std::string> request_id;
+  std::optional<std::string> user;
+  std::optional<std::string> since;  // ISO 8601, inclusive
+  std::optional<std::string> until;  // ISO 8601, exclusive
+};
+
+class Service {
+ public:
+  Service(Home& home, Clock clock = system_clock()) : home_(home), clock_(std::move(clock)) {}
+
+  // Identity. A missing, unknown or disabled token is refused.
+  Result<User> authenticate(const std::optional<std::string>& token);
+  Result<bool> has_users();
+
+  // `actor` may be null only while no user exists (the first user bootstraps the site). Returns the
+  // new user's token, which is shown once and stored only as a hash.
+  Result<std::string> add_user(const User* actor, const std::string& name, const std::vector<std::string>& roles);
+  Result<std::vector<User>> list_users(const User& actor);
+  Status disable_user(const User& actor, const std::string& name);
+
+  Result<nlohmann::json> set_policy(const User& actor, const std::string& name_or_file, const std::filesystem::path& cwd);
+  Result<nlohmann::json> show_policy();
+
+  struct Created {
+    std::string id;
+    bool existed = false;
+  };
+  Result<Created> create_request(const User& actor, const std::filesystem::path& workspace,
+                                 const std::optional<std::string>& name);
+  // Checks every file under the site policy; adds none if any is blocked (the error lists each).
+  Result<nlohmann::json> add_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
+                                   const std::filesystem::path& cwd, const AddOptions& options);
+  Result<nlohmann::json> remove_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
+                                      const std::filesystem::path& cwd);
+  Result<nlohmann::json> update_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
+                                      const std::filesystem::path& cwd);
+  Status set_group(const User& actor, const std::string& id, const std::string& group, const std::string& context,
+                   const std::string& controls);
+  Status submit(const User& actor, const std::string& id);
+  Status withdraw(const User& actor, const std::string& id);
+
+  Status vote(const User& actor, const std::string& id, const std::string& path, const std::filesystem::path& cwd,
+              Vote vote, const std::optional<std::string>& comment, const std::optional<std::string>& override_reason);
+  Status comment(const User& actor, const std::string& id, const std::string& group, const std::string& text,
+                 bool is_private);
+  Result<RequestStatus> submit_review(const User& actor, const std::string& id);
+  Status return_request(const User& actor, const std::string& id);
+  Status reject(const User& actor, const std::string& id);
+
+  // Views, with Airlock's visibility applied for `actor`.
+  Result<nlohmann::json> show(const User& actor, const std::string& id);
+  Result<nlohmann::json> list(const User& actor, const std::optional<std::string>& status, bool mine);
+  Result<nlohmann::json> audit_log(const User& actor, const AuditFilter& filter);
+  Result<std::vector<std::string>> audit_verify(const User& actor);
+  Result<AuditHead> audit_head(const User& actor);
+
+  // Records a refusal in the audit log and returns it, so callers can `return refuse(...)`.
+  Error refuse(const User* actor, const std::string& action, const std::optional<std::string>& request_id,
+               const Error& why);
+
+  Home& home() { return home_; }
+  std::string now() const { return iso_utc(clock_()); }
+
+ private:
+  // Runs `change` in one immediate transaction with the request loaded fresh inside it.
+  template <class F>
+  Status in_request_transaction(const User& actor, const std::string& action, const std::string& id, F change);
+  Status append_audit(const AuditEvent& event, AuditHead* head_out);
+  Result<Request> require_request(const std::string& id);
+
+  Home& home_;
+  Clock clock_;
+};
+
+}  // namespace outcheck::db

@@ -1,0 +1,309 @@
+// Authoring a request: create, add, remove, update, groups, submit, withdraw.
+#include <sys/stat.h>
+
+#include "checker/file_check.h"
+#include "checker/report.h"
+#include "checker/targets.h"
+#include "db/service_internal.h"
+
+namespace fs = std::filesystem;
+
+namespace outcheck::db {
+
+namespace {
+
+// A PATH argument as the request's workspace-relative path: through the current directory when that
+// names a file of the request, otherwise as written.
+std::string request_relpath(const Request& r, const std::string& path, const fs::path& cwd) {
+  fs::path abs = (fs::path(path).is_absolute() ? fs::path(path) : cwd / path).lexically_normal();
+  if (auto rel = checker::relative_inside(fs::path(r.workspace_path), abs); rel && r.file(*rel)) return *rel;
+  return fs::path(path).lexically_normal().generic_string();
+}
+
+struct CheckedFile {
+  RequestFile file;
+  StagedFile staged;
+};
+
+}  // namespace
+
+Result<Service::Created> Service::create_request(const User& actor, const fs::path& workspace,
+                                                 const std::optional<std::string>& name) {
+  if (auto s = check_can_author(actor); !s.ok()) return refuse(&actor, "request_create", std::nullopt, s.error());
+  auto ws = checker::open_workspace(workspace);
+  if (!ws) return ws.error();
+  std::string ws_name = name.value_or(ws->root.filename().string());
+  if (ws_name.empty() || ws_name.find('/') != std::string::npos) {
+    return invalid_input("workspace name '" + ws_name + "': give a name without '/' (--workspace-name)");
+  }
+  Transaction tx(home_.db);
+  OUTCHECK_TRY(tx.begin());
+  auto active = active_request_for(home_.db, actor.name, ws_name);
+  if (!active) return active.error();
+  if (*active) return Created{**active, true};
+  Request r;
+  r.id = new_ulid(clock_());
+  r.workspace = ws_name;
+  r.workspace_path = ws->root.string();
+  r.author = actor.name;
+  r.created_at = r.updated_at = now();
+  OUTCHECK_TRY(insert_request(home_.db, r));
+  auto head = home_.audit.append(home_.db, make_event(actor, "request_create", r, {{"workspace", ws_name},
+                                                                                    {"workspace_path", r.workspace_path}}),
+                                 r.created_at);
+  if (!head) return head.error();
+  OUTCHECK_TRY(tx.commit());
+  home_.audit.record_head(*head);
+  return Created{r.id, false};
+}
+
+Result<nlohmann::json> Service::add_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
+                                          const fs::path& cwd, const AddOptions& options) {
+  auto r = require_request(id);
+  if (!r) return r.error();
+  if (auto s = check_can_edit(actor, *r); !s.ok()) return refuse(&actor, "file_add", id, s.error());
+  if (options.filetype != "output" && options.filetype != "supporting") {
+    return invalid_input("--type " + options.filetype + ": use output or supporting");
+  }
+  if (options.group.empty()) return invalid_input("--group needs a name");
+  auto ws = checker::open_workspace(r->workspace_path);
+  if (!ws) return ws.error();
+  auto site = load_site_policy(home_.db);
+  if (!site) return site.error();
+  checker::ScanOptions scan{{home_.dir}};
+  auto targets = checker::targets_from_args(*ws, paths, cwd, scan);
+  if (!targets) return targets.error();
+  if (targets->empty()) return invalid_input("no files to add under the paths given");
+
+  // Each file is copied into the store's staging area first, and the copy is what is checked, so
+  // the bytes reviewed are the bytes that were judged; the gate also checks that the name still
+  // leads to the file that was copied.
+  checker::HardLinkIndex links(ws->root);
+  checker::CheckContext ctx{*ws, site->policies, links, 100};
+  std::vector<CheckedFile> checked;
+  std::vector<std::string> blocked;
+  auto discard_all = [&] {
+    for (const auto& c : checked) home_.store.discard(c.staged);
+  };
+  for (auto target : *targets) {
+    struct stat st;
+    std::optional<StagedFile> staged;
+    if (::stat(target.location.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      auto s = home_.store.stage(target.location);
+      if (!s) {
+        discard_all();
+        return s.error();
+      }
+      staged = *s;
+      target.content_from = staged->temp;
+      target.expected_file = std::make_pair(staged->device, staged->inode);
+    }
+    checker::FileReport report = checker::check_file(ctx, target);
+    if (report.outcome() == rules::Outcome::blocked || !staged) {
+      std::string reasons;
+      for (const auto& f : report.findings.kept()) {
+        if (f.outcome == rules::Outcome::blocked) reasons += (reasons.empty() ? "" : "; ") + f.rule + ": " + f.message;
+      }
+      blocked.push_back(target.display + " (" + reasons + ")");
+      if (staged) home_.store.discard(*staged);
+      continue;
+    }
+    RequestFile f;
+    f.relpath = target.display;
+    f.group = options.group;
+    f.filetype = options.filetype;
+    f.sha256 = staged->sha256;
+    f.size = staged->size;
+    f.mtime = staged->mtime;
+    f.privacy = checker::privacy_name(report.privacy);
+    f.outcome = rules::outcome_name(report.outcome());
+    f.report = checker::file_report_to_json(report).dump();
+    f.added_at = now();
+    checked.push_back({std::move(f), *staged});
+  }
+  if (!blocked.empty()) {
+    discard_all();
+    std::string msg = "nothing was added: " + std::to_string(blocked.size()) + " file(s) may never leave";
+    for (const auto& b : blocked) msg += "\n  " + b;
+    return refuse(&actor, "file_add", id, refused(msg));
+  }
+
+  nlohmann::json added = nlohmann::json::array(), unchanged = nlohmann::json::array();
+  Status s = in_request_transaction(actor, "file_add", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
+    OUTCHECK_TRY(check_can_edit(actor, req));
+    for (const auto& c : checked) {
+      const RequestFile* existing = req.file(c.file.relpath);
+      if (existing && existing->filetype != "withdrawn") {
+        if (existing->sha256 == c.file.sha256 && existing->group == c.file.group && existing->filetype == c.file.filetype) {
+          unchanged.push_back(c.file.relpath);
+          continue;
+        }
+        return refused(c.file.relpath + " is already in request " + id +
+                       (existing->sha256 != c.file.sha256 ? "; it changed since: use outcheck request update"
+                                                          : "; remove it first to change its group or type"));
+      }
+    }
+    if (!req.group(options.group)) OUTCHECK_TRY(upsert_group(home_.db, id, FileGroup{options.group, "", ""}));
+    for (const auto& c : checked) {
+      if (std::find(unchanged.begin(), unchanged.end(), c.file.relpath) != unchanged.end()) continue;
+      // The stored copy exists before the database points at it.
+      OUTCHECK_TRY(home_.store.commit(c.staged));
+      OUTCHECK_TRY(delete_votes(home_.db, id, c.file.relpath));
+      OUTCHECK_TRY(upsert_file(home_.db, id, c.file));
+      events.push_back(make_event(actor, "file_add", req,
+                                  {{"sha256", c.file.sha256}, {"size", c.file.size}, {"outcome", c.file.outcome},
+                                   {"group", c.file.group}, {"filetype", c.file.filetype}},
+                                  c.file.relpath));
+      added.push_back({{"path", c.file.relpath}, {"outcome", c.file.outcome}, {"sha256", c.file.sha256}});
+    }
+    req.updated_at = now();
+    return update_request_status(home_.db, req);
+  });
+  for (const auto& c : checked) home_.store.discard(c.staged);  // those committed were renamed away
+  if (!s.ok()) return s.error();
+  return nlohmann::json{{"request", id}, {"added", added}, {"unchanged", unchanged}};
+}
+
+Result<nlohmann::json> Service::remove_files(const User& actor, const std::string& id,
+                                             const std::vector<std::string>& paths, const fs::path& cwd) {
+  nlohmann::json removed = nlohmann::json::array();
+  Status s = in_request_transaction(actor, "file_remove", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
+    OUTCHECK_TRY(check_can_edit(actor, req));
+    for (const auto& p : paths) {
+      std::string rel = request_relpath(req, p, cwd);
+      const RequestFile* f = req.file(rel);
+      if (!f || f->filetype == "withdrawn") return invalid_input(p + ": not a file of request " + id);
+      // Pending: the file goes; returned: it stays, withdrawn, so its review history is kept.
+      if (req.status == RequestStatus::pending) OUTCHECK_TRY(delete_file(home_.db, id, rel));
+      else OUTCHECK_TRY(set_filetype(home_.db, id, rel, "withdrawn"));
+      events.push_back(make_event(actor, "file_remove", req, {{"sha256", f->sha256}}, rel));
+      removed.push_back(rel);
+    }
+    req.updated_at = now();
+    return update_request_status(home_.db, req);
+  });
+  if (!s.ok()) return s.error();
+  return nlohmann::json{{"request", id}, {"removed", removed}};
+}
+
+Result<nlohmann::json> Service::update_files(const User& actor, const std::string& id,
+                                             const std::vector<std::string>& paths, const fs::path& cwd) {
+  auto r = require_request(id);
+  if (!r) return r.error();
+  if (auto s = check_can_edit(actor, *r); !s.ok()) return refuse(&actor, "file_update", id, s.error());
+  auto ws = checker::open_workspace(r->workspace_path);
+  if (!ws) return ws.error();
+  auto site = load_site_policy(home_.db);
+  if (!site) return site.error();
+  checker::HardLinkIndex links(ws->root);
+  checker::CheckContext ctx{*ws, site->policies, links, 100};
+  std::vector<CheckedFile> changed;
+  std::vector<std::string> blocked, unchanged;
+  auto discard_all = [&] {
+    for (const auto& c : changed) home_.store.discard(c.staged);
+  };
+  for (const auto& p : paths) {
+    std::string rel = request_relpath(*r, p, cwd);
+    const RequestFile* existing = r->file(rel);
+    if (!existing || existing->filetype == "withdrawn") {
+      discard_all();
+      return invalid_input(p + ": not a file of request " + id);
+    }
+    checker::Target target;
+    target.display = rel;
+    target.location = ws->root / rel;
+    target.inside = true;
+    auto staged = home_.store.stage(target.location);
+    if (!staged) {
+      discard_all();
+      return staged.error();
+    }
+    if (staged->sha256 == existing->sha256) {
+      home_.store.discard(*staged);
+      unchanged.push_back(rel);
+      continue;
+    }
+    target.content_from = staged->temp;
+    target.expected_file = std::make_pair(staged->device, staged->inode);
+    checker::FileReport report = checker::check_file(ctx, target);
+    if (report.outcome() == rules::Outcome::blocked) {
+      home_.store.discard(*staged);
+      blocked.push_back(rel);
+      continue;
+    }
+    RequestFile f = *existing;
+    f.votes.clear();
+    f.sha256 = staged->sha256;
+    f.size = staged->size;
+    f.mtime = staged->mtime;
+    f.privacy = checker::privacy_name(report.privacy);
+    f.outcome = rules::outcome_name(report.outcome());
+    f.report = checker::file_report_to_json(report).dump();
+    f.added_at = now();
+    changed.push_back({std::move(f), *staged});
+  }
+  if (!blocked.empty()) {
+    discard_all();
+    std::string msg = "nothing was updated: the new version of these files may never leave:";
+    for (const auto& b : blocked) msg += "\n  " + b;
+    return refuse(&actor, "file_update", id, refused(msg));
+  }
+  nlohmann::json updated = nlohmann::json::array();
+  Status s = in_request_transaction(actor, "file_update", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
+    OUTCHECK_TRY(check_can_edit(actor, req));
+    for (const auto& c : changed) {
+      OUTCHECK_TRY(home_.store.commit(c.staged));
+      // A new version must be reviewed afresh: every vote on the file is reset.
+      OUTCHECK_TRY(delete_votes(home_.db, id, c.file.relpath));
+      OUTCHECK_TRY(upsert_file(home_.db, id, c.file));
+      events.push_back(make_event(actor, "file_update", req, {{"sha256", c.file.sha256}, {"outcome", c.file.outcome}},
+                                  c.file.relpath));
+      updated.push_back({{"path", c.file.relpath}, {"outcome", c.file.outcome}, {"sha256", c.file.sha256}});
+    }
+    req.updated_at = now();
+    return update_request_status(home_.db, req);
+  });
+  for (const auto& c : changed) home_.store.discard(c.staged);
+  if (!s.ok()) return s.error();
+  return nlohmann::json{{"request", id}, {"updated", updated}, {"unchanged", unchanged}};
+}
+
+Status Service::set_group(const User& actor, const std::string& id, const std::string& group, const std::string& context,
+                          const std::string& controls) {
+  return in_request_transaction(actor, "group_update", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
+    OUTCHECK_TRY(check_can_edit(actor, req));
+    if (!req.group(group)) return invalid_input("request " + id + " has no file group \"" + group + "\"");
+    OUTCHECK_TRY(upsert_group(home_.db, id, FileGroup{group, context, controls}));
+    events.push_back(make_event(actor, "group_update", req, {{"group", group}, {"context", context}, {"controls", controls}}));
+    return Status::OK();
+  });
+}
+
+Status Service::submit(const User& actor, const std::string& id) {
+  return in_request_transaction(actor, "request_submit", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
+    OUTCHECK_TRY(check_can_submit(actor, req));
+    bool resubmission = req.status == RequestStatus::returned;
+    req.updated_at = now();
+    if (resubmission) OUTCHECK_TRY(reset_changes_requested(home_.db, id, req.updated_at));
+    // Every submission starts a new review turn: the reviewers review afresh.
+    ++req.review_turn;
+    req.status = RequestStatus::submitted;
+    req.submitted_at = req.updated_at;
+    OUTCHECK_TRY(update_request_status(home_.db, req));
+    events.push_back(make_event(actor, resubmission ? "request_resubmit" : "request_submit", req));
+    return Status::OK();
+  });
+}
+
+Status Service::withdraw(const User& actor, const std::string& id) {
+  return in_request_transaction(actor, "request_withdraw", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
+    OUTCHECK_TRY(check_can_transition(actor, req, RequestStatus::withdrawn));
+    req.status = RequestStatus::withdrawn;
+    req.updated_at = now();
+    OUTCHECK_TRY(update_request_status(home_.db, req));
+    events.push_back(make_event(actor, "request_withdraw", req));
+    return Status::OK();
+  });
+}
+
+}  // namespace outcheck::db

@@ -1,0 +1,199 @@
+// Identity, users and the site policy.
+#include <set>
+
+#include "checker/policy_file.h"
+#include "checker/sha256.h"
+#include "checker/yaml_doc.h"
+#include "db/service_internal.h"
+
+namespace outcheck::db {
+
+namespace {
+
+const std::set<std::string> kRoles = {"researcher", "output-checker", "admin"};
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Error Service::refuse(const User* actor, const std::string& action, const std::optional<std::string>& request_id,
+                      const Error& why) {
+  AuditEvent e;
+  e.user = actor ? actor->name : "(unauthenticated)";
+  e.action = "refused";
+  e.request_id = request_id;
+  e.details = {{"attempted", action}, {"reason", why.message}};
+  AuditHead head;
+  if (append_audit(e, &head).ok()) home_.audit.record_head(head);
+  return why;
+}
+
+Status Service::append_audit(const AuditEvent& event, AuditHead* head_out) {
+  Transaction tx(home_.db);
+  OUTCHECK_TRY(tx.begin());
+  auto head = home_.audit.append(home_.db, event, now());
+  if (!head) return head.error();
+  OUTCHECK_TRY(tx.commit());
+  if (head_out) *head_out = *head;
+  return Status::OK();
+}
+
+Result<Request> Service::require_request(const std::string& id) {
+  auto r = load_request(home_.db, id);
+  if (!r) return r.error();
+  if (!*r) return not_found("no request " + id + " (outcheck request list shows yours)");
+  return std::move(**r);
+}
+
+Result<bool> Service::has_users() {
+  auto users = load_users(home_.db);
+  if (!users) return users.error();
+  return !users->empty();
+}
+
+Result<User> Service::authenticate(const std::optional<std::string>& token) {
+  auto fail = [&](const std::string& why) { return refuse(nullptr, "authenticate", std::nullopt, refused(why)); };
+  if (!token || token->empty()) {
+    return fail("no token: set OUTCHECK_TOKEN or pass --token-file with your personal token");
+  }
+  auto user = user_by_token_hash(home_.db, token_hash(*token));
+  if (!user) return user.error();
+  if (!*user) return fail("the token is not known here");
+  if ((*user)->disabled) return fail("user " + (*user)->name + " is disabled");
+  return **user;
+}
+
+Result<std::string> Service::add_user(const User* actor, const std::string& name, const std::vector<std::string>& roles) {
+  if (!valid_name(name)) {
+    return invalid_input("user name '" + name + "': use 1 to 64 letters, digits, '.', '_' or '-'");
+  }
+  User u;
+  u.name = name;
+  for (const auto& r : roles) {
+    if (!kRoles.count(r)) return invalid_input("role '" + r + "': use researcher, output-checker or admin");
+    u.roles.insert(r);
+  }
+  if (u.roles.empty()) return invalid_input("a user needs at least one --role");
+  u.created_at = now();
+  std::string token = new_token();
+  // Anyone may create the first user (who should be an admin); after that, only admins.
+  auto before = load_users(home_.db);
+  if (!before) return before.error();
+  const bool bootstrap = before->empty();
+  if (!bootstrap) {
+    if (!actor) return refuse(nullptr, "user_add", std::nullopt, refused("no token: only an admin can add users"));
+    if (auto s = check_can_manage_users(*actor); !s.ok()) return refuse(actor, "user_add", std::nullopt, s.error());
+  }
+  Transaction tx(home_.db);
+  OUTCHECK_TRY(tx.begin());
+  auto users = load_users(home_.db);
+  if (!users) return users.error();
+  if (bootstrap && !users->empty()) {
+    return refused("another user was created at the same moment; ask an admin to add you");
+  }
+  for (const auto& existing : *users) {
+    if (existing.name == name) return invalid_input("user " + name + " already exists");
+  }
+  OUTCHECK_TRY(insert_user(home_.db, u, token_hash(token)));
+  AuditEvent e;
+  e.user = actor ? actor->name : name;
+  e.action = "user_add";
+  e.details = {{"name", name}, {"roles", std::vector<std::string>(u.roles.begin(), u.roles.end())}};
+  auto head = home_.audit.append(home_.db, e, u.created_at);
+  if (!head) return head.error();
+  OUTCHECK_TRY(tx.commit());
+  home_.audit.record_head(*head);
+  return token;
+}
+
+Result<std::vector<User>> Service::list_users(const User& actor) {
+  if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "user_list", std::nullopt, s.error());
+  return load_users(home_.db);
+}
+
+Status Service::disable_user(const User& actor, const std::string& name) {
+  if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "user_disable", std::nullopt, s.error());
+  Transaction tx(home_.db);
+  OUTCHECK_TRY(tx.begin());
+  auto users = load_users(home_.db);
+  if (!users) return users.error();
+  bool found = false;
+  for (const auto& u : *users) found |= u.name == name;
+  if (!found) return not_found("no user " + name);
+  OUTCHECK_TRY(set_user_disabled(home_.db, name, true));
+  AuditEvent e;
+  e.user = actor.name;
+  e.action = "user_disable";
+  e.details = {{"name", name}};
+  auto head = home_.audit.append(home_.db, e, now());
+  if (!head) return head.error();
+  OUTCHECK_TRY(tx.commit());
+  home_.audit.record_head(*head);
+  return Status::OK();
+}
+
+Result<nlohmann::json> Service::set_policy(const User& actor, const std::string& name_or_file,
+                                           const std::filesystem::path& cwd) {
+  if (auto s = check_can_set_policy(actor); !s.ok()) return refuse(&actor, "policy_set", std::nullopt, s.error());
+  // A preset is stored as the one-line policy file that names it, so every site policy is a
+  // policy file's text, reloaded and validated the same way.
+  std::string content;
+  if (rules::preset_policy(name_or_file)) {
+    content = "extends: " + name_or_file + "\n";
+  } else {
+    std::filesystem::path p = std::filesystem::path(name_or_file).is_relative() ? cwd / name_or_file : std::filesystem::path(name_or_file);
+    auto doc = checker::load_yaml_file(p.string());
+    if (!doc) return doc.error();
+    content = doc->text;
+  }
+  auto parsed = checker::parse_policy_file(name_or_file, content);
+  if (!parsed) return parsed.error();
+  StoredPolicy stored{checker::sha256_hex(content), name_or_file, content};
+  Transaction tx(home_.db);
+  OUTCHECK_TRY(tx.begin());
+  OUTCHECK_TRY(store_policy(home_.db, stored));
+  OUTCHECK_TRY(set_setting(home_.db, "site_policy", stored.sha256));
+  AuditEvent e;
+  e.user = actor.name;
+  e.action = "policy_set";
+  e.details = {{"name", name_or_file}, {"sha256", stored.sha256}};
+  auto head = home_.audit.append(home_.db, e, now());
+  if (!head) return head.error();
+  OUTCHECK_TRY(tx.commit());
+  home_.audit.record_head(*head);
+  return nlohmann::json{{"name", stored.name}, {"sha256", stored.sha256}};
+}
+
+Result<SitePolicy> load_site_policy(Database& db) {
+  auto sha = get_setting(db, "site_policy");
+  if (!sha) return sha.error();
+  StoredPolicy stored{"", "opensafely", "extends: opensafely\n"};
+  if (*sha) {
+    auto found = load_policy_by_hash(db, **sha);
+    if (!found) return found.error();
+    if (!*found) return io_error("the site policy " + **sha + " is missing from the database");
+    stored = **found;
+  } else {
+    stored.sha256 = checker::sha256_hex(stored.content);
+  }
+  auto set = checker::parse_policy_file(stored.name, stored.content);
+  if (!set) return set.error();
+  return SitePolicy{stored, std::move(*set)};
+}
+
+Result<nlohmann::json> Service::show_policy() {
+  auto site = load_site_policy(home_.db);
+  if (!site) return site.error();
+  return nlohmann::json{{"name", site->stored.name},
+                        {"sha256", site->stored.sha256},
+                        {"content", site->stored.content},
+                        {"effective", checker::policy_to_json(site->policies.base->policy())}};
+}
+
+}  // namespace outcheck::db

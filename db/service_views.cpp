@@ -1,0 +1,185 @@
+// Views: a request, the list of requests, and the audit log, each with visibility applied.
+#include "checker/sha256.h"
+#include "db/service_internal.h"
+#include "db/visibility.h"
+
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace outcheck::db {
+
+namespace {
+
+// Whether the workspace still holds the bytes that were added (Airlock's workspace file status).
+std::string workspace_status(const Request& r, const RequestFile& f) {
+  std::ifstream in(fs::path(r.workspace_path) / f.relpath, std::ios::binary);
+  if (!in) return "missing";
+  checker::Sha256 h;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) h.update(std::string_view(buf, static_cast<std::size_t>(in.gcount())));
+  return h.hex_digest() == f.sha256 ? "under_review" : "updated";
+}
+
+nlohmann::json request_json(const User& viewer, const Request& r, bool details) {
+  nlohmann::json j{{"id", r.id},
+                   {"workspace", r.workspace},
+                   {"author", r.author},
+                   {"status", status_name(r.status)},
+                   {"review_turn", r.review_turn},
+                   {"created_at", r.created_at},
+                   {"updated_at", r.updated_at},
+                   {"submitted_at", r.submitted_at ? nlohmann::json(*r.submitted_at) : nlohmann::json(nullptr)}};
+  int outputs = 0;
+  for (const auto& f : r.files) outputs += f.filetype == "output";
+  j["output_files"] = outputs;
+  if (!details) return j;
+  j["workspace_path"] = r.workspace_path;
+  const bool see_votes = votes_visible(viewer, r);
+  const bool reviewer = can_review(viewer, r);
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& g : r.groups) {
+    nlohmann::json comments = nlohmann::json::array();
+    for (const auto& c : r.comments) {
+      if (c.group != g.name || !item_visible(viewer, r, {c.author, c.visibility, c.review_turn})) continue;
+      comments.push_back({{"author", c.author}, {"text", c.text}, {"visibility", c.visibility},
+                          {"review_turn", c.review_turn}, {"created_at", c.created_at}});
+    }
+    groups.push_back({{"name", g.name}, {"context", g.context}, {"controls", g.controls}, {"comments", comments}});
+  }
+  j["groups"] = groups;
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : r.files) {
+    nlohmann::json report = nlohmann::json::parse(f.report, nullptr, false);
+    nlohmann::json votes = nlohmann::json::array();
+    for (const auto& v : f.votes) {
+      if (!see_votes && v.reviewer != viewer.name) continue;
+      nlohmann::json vj{{"reviewer", v.reviewer}, {"vote", vote_name(v.vote)}, {"review_turn", v.review_turn}};
+      if (v.comment) vj["comment"] = *v.comment;
+      if (v.override_reason) vj["override"] = *v.override_reason;
+      votes.push_back(vj);
+    }
+    nlohmann::json decision = nullptr;
+    if (see_votes && f.filetype == "output") {
+      Decision d = r.decision(f);
+      // Authors see a conflict as changes requested, as in Airlock.
+      if (!reviewer && d == Decision::conflicted) d = Decision::changes_requested;
+      decision = decision_name(d);
+    }
+    files.push_back({{"path", f.relpath},
+                     {"group", f.group},
+                     {"type", f.filetype},
+                     {"sha256", f.sha256},
+                     {"size", f.size},
+                     {"privacy", f.privacy},
+                     {"outcome", f.outcome},
+                     {"findings", report.is_object() ? report.value("findings", nlohmann::json::array()) : nlohmann::json::array()},
+                     {"finding_counts", report.is_object() ? report.value("finding_counts", nlohmann::json::object()) : nlohmann::json::object()},
+                     {"decision", decision},
+                     {"votes", votes},
+                     {"workspace_status", f.filetype == "withdrawn" ? "withdrawn" : workspace_status(r, f)}});
+  }
+  j["files"] = files;
+  nlohmann::json reviews = nlohmann::json::array();
+  for (const auto& [name, at] : r.submitted_reviews) {
+    if (see_votes || name == viewer.name) reviews.push_back({{"reviewer", name}, {"submitted_at", at}});
+  }
+  j["reviews_submitted"] = reviews;
+  return j;
+}
+
+// Items that would reveal a reviewer's judgement while reviews are independent. A refusal counts
+// too: a refused approval says how its author meant to vote.
+bool blindable(const std::string& action) {
+  return action == "vote" || action == "comment" || action == "review_submit" || action == "refused";
+}
+
+}  // namespace
+
+Result<nlohmann::json> Service::show(const User& actor, const std::string& id) {
+  auto r = require_request(id);
+  if (!r) return r.error();
+  if (auto s = check_can_view(actor, *r); !s.ok()) return refuse(&actor, "request_show", id, s.error());
+  return request_json(actor, *r, true);
+}
+
+Result<nlohmann::json> Service::list(const User& actor, const std::optional<std::string>& status, bool mine) {
+  if (status && !status_from_name(*status)) {
+    return invalid_input("--status " + *status + ": use pending, submitted, partially_reviewed, reviewed, returned, "
+                         "approved, released, rejected or withdrawn");
+  }
+  auto ids = request_ids(home_.db);
+  if (!ids) return ids.error();
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& id : *ids) {
+    auto r = require_request(id);
+    if (!r) return r.error();
+    if (!check_can_view(actor, *r).ok()) continue;
+    if (mine && r->author != actor.name) continue;
+    if (status && status_name(r->status) != *status) continue;
+    out.push_back(request_json(actor, *r, false));
+  }
+  return out;
+}
+
+Result<nlohmann::json> Service::audit_log(const User& actor, const AuditFilter& filter) {
+  std::string sql =
+      "SELECT seq, at, user, action, request_id, path, details, review_turn, visibility FROM audit_log WHERE 1=1";
+  if (filter.request_id) sql += " AND request_id = ?1";
+  if (filter.user) sql += " AND user = ?2";
+  if (filter.since) sql += " AND at >= ?3";
+  if (filter.until) sql += " AND at < ?4";
+  sql += " ORDER BY seq";
+  auto st = home_.db.prepare(sql);
+  if (!st) return st.error();
+  if (filter.request_id) st->bind(1, *filter.request_id);
+  if (filter.user) st->bind(2, *filter.user);
+  if (filter.since) st->bind(3, *filter.since);
+  if (filter.until) st->bind(4, *filter.until);
+  const bool sees_all = actor.is_admin() || actor.is_checker();
+  std::map<std::string, std::optional<Request>> requests;
+  nlohmann::json out = nlohmann::json::array();
+  while (st->step()) {
+    std::string user = st->text(2), action = st->text(3), visibility = st->text(8);
+    std::optional<std::string> rid = st->opt_text(4);
+    std::int64_t turn = st->is_null(7) ? 0 : st->integer(7);
+    if (rid) {
+      auto it = requests.find(*rid);
+      if (it == requests.end()) {
+        auto loaded = load_request(home_.db, *rid);
+        if (!loaded) return loaded.error();
+        it = requests.emplace(*rid, std::move(*loaded)).first;
+      }
+      if (!it->second) continue;
+      const Request& r = *it->second;
+      if (!actor.is_admin()) {
+        if (!check_can_view(actor, r).ok()) continue;
+        // Blinding and privacy apply to the log as to the request itself.
+        if ((blindable(action) || visibility == "private") && !item_visible(actor, r, {user, visibility, turn})) continue;
+      }
+    } else if (!sees_all && user != actor.name) {
+      continue;
+    }
+    out.push_back({{"seq", st->integer(0)},
+                   {"at", st->text(1)},
+                   {"user", user},
+                   {"action", action},
+                   {"request", rid ? nlohmann::json(*rid) : nlohmann::json(nullptr)},
+                   {"path", st->is_null(5) ? nlohmann::json(nullptr) : nlohmann::json(st->text(5))},
+                   {"details", nlohmann::json::parse(st->text(6), nullptr, false)}});
+  }
+  if (st->failed()) return st->error();
+  return out;
+}
+
+Result<std::vector<std::string>> Service::audit_verify(const User& actor) {
+  if (auto s = check_can_read_audit(actor); !s.ok()) return refuse(&actor, "audit_verify", std::nullopt, s.error());
+  return home_.audit.verify(home_.db);
+}
+
+Result<AuditHead> Service::audit_head(const User& actor) {
+  if (auto s = check_can_read_audit(actor); !s.ok()) return refuse(&actor, "audit_head", std::nullopt, s.error());
+  return home_.audit.head(home_.db);
+}
+
+}  // namespace outcheck::db

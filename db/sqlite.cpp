@@ -1,0 +1,125 @@
+#include "db/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+namespace outcheck::db {
+
+Stmt::~Stmt() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+Stmt& Stmt::bind(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, std::int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+
+Stmt& Stmt::bind_null(int i) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+bool Stmt::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) {
+    failed_ = true;
+    message_ = sqlite3_errmsg(db_);
+  }
+  return false;
+}
+
+Status Stmt::done() {
+  while (step()) {
+  }
+  if (failed_) return error();
+  return Status::OK();
+}
+
+Error Stmt::error() const { return io_error("database: " + message_); }
+
+std::string Stmt::text(int col) const {
+  const unsigned char* t = sqlite3_column_text(stmt_, col);
+  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
+}
+
+std::optional<std::string> Stmt::opt_text(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return text(col);
+}
+
+std::int64_t Stmt::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+Result<Database> Database::open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
+    sqlite3_close(raw);
+    return io_error(path + ": cannot open the database: " + msg);
+  }
+  Database db(raw, path);
+  sqlite3_busy_timeout(raw, 10000);
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+    if (auto s = db.exec(pragma); !s.ok()) return s.error();
+  }
+  return db;
+}
+
+Database::~Database() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+Result<Stmt> Database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return io_error("database: " + std::string(sqlite3_errmsg(db_)));
+  return Stmt(db_, stmt);
+}
+
+Status Database::exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    return io_error("database: " + msg);
+  }
+  return Status::OK();
+}
+
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t Database::changes() const { return sqlite3_changes(db_); }
+
+Status Database::begin_immediate() {
+  // The busy timeout already waits; this loop covers the cases where SQLite returns BUSY at once
+  // (a WAL snapshot conflict), with jitter so that competing processes do not retry in lockstep.
+  std::minstd_rand rng(static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  for (int attempt = 0;; ++attempt) {
+    int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return Status::OK();
+    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt >= 200) {
+      return io_error("database: cannot start a transaction: " + std::string(sqlite3_errmsg(db_)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 20));
+  }
+}
+
+Status Database::commit() { return exec("COMMIT"); }
+
+void Database::rollback() { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+
+}  // namespace outcheck::db

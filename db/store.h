@@ -1,0 +1,41 @@
+#pragma once
+// The content-addressed store of request files: `home/store/ab/abcdef...` named by SHA-256, so the
+// bytes a reviewer saw cannot change underneath the review, and identical files are kept once.
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+
+#include "base/result.h"
+
+namespace outcheck::db {
+
+// A copy taken into the store's staging area, not yet published under its hash.
+struct StagedFile {
+  std::filesystem::path temp;
+  std::string sha256;
+  std::int64_t size = 0;
+  dev_t device = 0;  // of the source file copied, so the caller can check it was the file judged
+  ino_t inode = 0;
+  std::string mtime;  // the source's modification time, ISO 8601 UTC
+};
+
+class Store {
+ public:
+  explicit Store(std::filesystem::path root) : root_(std::move(root)) {}
+
+  // Copies `source` (links followed) into staging while hashing it.
+  Result<StagedFile> stage(const std::filesystem::path& source) const;
+  // Moves a staged copy to its content address (a no-op when that content is already stored).
+  Status commit(const StagedFile& staged) const;
+  void discard(const StagedFile& staged) const;
+
+  std::filesystem::path path_of(const std::string& sha256) const;
+  // Hashes the stored bytes again; an error when they are missing.
+  Result<std::string> rehash(const std::string& sha256) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace outcheck::db
