@@ -14,6 +14,7 @@ enum class ErrorKind {
   not_found,      // a named file or folder does not exist: exit 2
   io,             // reading or writing failed: exit 2
   refused,        // a workflow action is not allowed: exit 1
+  unavailable,    // a remote service failed after retries; running again resumes: exit 1
 };
 
 struct Error {

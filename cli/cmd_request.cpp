@@ -1,7 +1,12 @@
 // `outcheck request create|add|remove|update|group|submit|withdraw|return|reject|show|list`.
 #include <iostream>
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "cli/workflow.h"
+#include "release/release_run.h"
 
 namespace fs = std::filesystem;
 
@@ -144,6 +149,30 @@ Runner attach_request(CLI::App& sub) {
     });
     c->add_option("id", *id, "the request")->required();
   }
+
+  auto to = std::make_shared<std::string>(), ca_file = std::make_shared<std::string>();
+  CLI::App* rel = add_workflow_command(sub, "release", "publish a reviewed request's approved output files", o, runs,
+                                       [=](Session& s) {
+    auto u = acting_user(s);
+    if (!u) return report_error(u.error());
+    release::PublisherOptions options;
+    options.ca_file = *ca_file;
+    if (const char* t = std::getenv("OUTCHECK_RELEASE_TOKEN")) options.token = t;
+    const bool terminal = ::isatty(2);
+    auto progress = [terminal](std::size_t i, std::size_t n, const release::ReleaseFile& f) {
+      if (terminal) std::cerr << "uploading " << i + 1 << "/" << n << " " << f.name << " (" << f.size << " bytes)\n";
+    };
+    return finish(*o, release::release_request(*s.service, *u, *id, *to, options, progress), [](const nlohmann::json& j) {
+      std::string t;
+      for (const auto& f : j["sent"]) t += "sent " + f.get<std::string>() + "\n";
+      for (const auto& f : j["already_sent"]) t += "already sent " + f.get<std::string>() + "\n";
+      return t + "request " + j["request"].get<std::string>() + " released to " + j["target"].get<std::string>() +
+             " (audit head " + j["audit_head"].get<std::string>() + ")\n";
+    });
+  });
+  rel->add_option("id", *id, "the request")->required();
+  rel->add_option("--to", *to, "a folder, or the job-server API (https://HOST/api/v2)")->required();
+  rel->add_option("--ca-file", *ca_file, "a CA bundle to trust for https (verification is never off)");
 
   CLI::App* show = add_workflow_command(sub, "show", "show a request", o, runs, [=](Session& s) {
     auto u = acting_user(s);

@@ -26,7 +26,8 @@ Status emit(const OutputOptions& out, const std::string& text) {
 int report_error(const Error& error) {
   std::cerr << "outcheck: " << error.message << "\n";
   switch (error.kind) {
-    case ErrorKind::refused: return 1;
+    case ErrorKind::refused:
+    case ErrorKind::unavailable: return 1;
     default: return 2;
   }
 }

@@ -67,6 +67,7 @@ struct RequestFile {
   std::string outcome;  // the checker's: pass, review, fail
   std::string report;   // JSON
   std::string added_at;
+  std::optional<std::string> uploaded_at;  // when it reached the release target
   std::vector<VoteRecord> votes;
 };
 
@@ -90,6 +91,7 @@ struct Request {
   std::string created_at;
   std::string updated_at;
   std::optional<std::string> submitted_at;
+  std::optional<std::string> release_target;  // where it is being released (tokens never included)
   std::vector<FileGroup> groups;
   std::vector<RequestFile> files;
   std::vector<Comment> comments;

@@ -129,7 +129,8 @@ Status check_can_read_audit(const User& actor) {
 
 Status check_can_release(const User& actor, const Request& r) {
   OUTCHECK_TRY(reviewer_only(actor, r, "release it"));
-  if (r.status != RequestStatus::reviewed && r.status != RequestStatus::approved) {
+  // approved: resuming an interrupted release; released: running it again, which sends nothing.
+  if (r.status != RequestStatus::reviewed && r.status != RequestStatus::approved && r.status != RequestStatus::released) {
     return refused(in_state(r) + "; only a reviewed request can be released");
   }
   for (const auto& f : r.files) {

@@ -92,8 +92,8 @@ Result<std::optional<StoredPolicy>> load_policy_by_hash(Database& db, const std:
 }
 
 Result<std::optional<Request>> load_request(Database& db, const std::string& id) {
-  PREPARE(st, "SELECT id, workspace, workspace_path, author, status, review_turn, created_at, updated_at, submitted_at "
-              "FROM requests WHERE id = ?");
+  PREPARE(st, "SELECT id, workspace, workspace_path, author, status, review_turn, created_at, updated_at, submitted_at, "
+              "release_target FROM requests WHERE id = ?");
   st->bind(1, id);
   if (!st->step()) {
     if (st->failed()) return st->error();
@@ -109,14 +109,15 @@ Result<std::optional<Request>> load_request(Database& db, const std::string& id)
   r.created_at = st->text(6);
   r.updated_at = st->text(7);
   r.submitted_at = st->opt_text(8);
+  r.release_target = st->opt_text(9);
 
   PREPARE(groups, "SELECT name, context, controls FROM file_groups WHERE request_id = ? ORDER BY name");
   groups->bind(1, id);
   while (groups->step()) r.groups.push_back({groups->text(0), groups->text(1), groups->text(2)});
   if (groups->failed()) return groups->error();
 
-  PREPARE(files, "SELECT relpath, group_name, filetype, sha256, size, mtime, privacy, outcome, report, added_at "
-                 "FROM request_files WHERE request_id = ? ORDER BY relpath");
+  PREPARE(files, "SELECT relpath, group_name, filetype, sha256, size, mtime, privacy, outcome, report, added_at, "
+                 "uploaded_at FROM request_files WHERE request_id = ? ORDER BY relpath");
   files->bind(1, id);
   while (files->step()) {
     RequestFile f;
@@ -130,6 +131,7 @@ Result<std::optional<Request>> load_request(Database& db, const std::string& id)
     f.outcome = files->text(7);
     f.report = files->text(8);
     f.added_at = files->text(9);
+    f.uploaded_at = files->opt_text(10);
     r.files.push_back(std::move(f));
   }
   if (files->failed()) return files->error();
@@ -189,8 +191,16 @@ Status insert_request(Database& db, const Request& r) {
 }
 
 Status update_request_status(Database& db, const Request& r) {
-  PREPARE(st, "UPDATE requests SET status = ?, review_turn = ?, updated_at = ?, submitted_at = ? WHERE id = ?");
-  st->bind(1, status_name(r.status)).bind(2, r.review_turn).bind(3, r.updated_at).bind(4, r.submitted_at).bind(5, r.id);
+  PREPARE(st, "UPDATE requests SET status = ?, review_turn = ?, updated_at = ?, submitted_at = ?, release_target = ? "
+              "WHERE id = ?");
+  st->bind(1, status_name(r.status)).bind(2, r.review_turn).bind(3, r.updated_at).bind(4, r.submitted_at);
+  st->bind(5, r.release_target).bind(6, r.id);
+  return st->done();
+}
+
+Status set_uploaded(Database& db, const std::string& request_id, const std::string& relpath, const std::string& at) {
+  PREPARE(st, "UPDATE request_files SET uploaded_at = ? WHERE request_id = ? AND relpath = ?");
+  st->bind(1, at).bind(2, request_id).bind(3, relpath);
   return st->done();
 }
 

@@ -33,6 +33,7 @@ Result<std::optional<std::string>> active_request_for(Database& db, const std::s
 
 Status insert_request(Database& db, const Request& r);
 Status update_request_status(Database& db, const Request& r);
+Status set_uploaded(Database& db, const std::string& request_id, const std::string& relpath, const std::string& at);
 Status upsert_group(Database& db, const std::string& request_id, const FileGroup& g);
 Status upsert_file(Database& db, const std::string& request_id, const RequestFile& f);
 Status delete_file(Database& db, const std::string& request_id, const std::string& relpath);

@@ -110,6 +110,13 @@ CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
+// Version 2: publishing. Each output file records when it reached the release target, so an
+// interrupted release resumes with what is missing.
+const char* const kVersion2 = R"sql(
+ALTER TABLE request_files ADD COLUMN uploaded_at TEXT;
+ALTER TABLE requests ADD COLUMN release_target TEXT;
+)sql";
+
 }  // namespace
 
 Status migrate(Database& db) {
@@ -127,9 +134,10 @@ Status migrate(Database& db) {
                                        ", newer than this outcheck understands (" + std::to_string(kSchemaVersion) +
                                        "); use a newer outcheck"));
   }
-  if (version < 1) {
-    if (auto s = db.exec(kVersion1); !s.ok()) return rollback_with(s.error());
-    if (auto s = db.exec("PRAGMA user_version = 1"); !s.ok()) return rollback_with(s.error());
+  const char* const steps[] = {kVersion1, kVersion2};
+  for (int v = version; v < kSchemaVersion; ++v) {
+    if (auto s = db.exec(steps[v]); !s.ok()) return rollback_with(s.error());
+    if (auto s = db.exec("PRAGMA user_version = " + std::to_string(v + 1)); !s.ok()) return rollback_with(s.error());
   }
   return db.commit();
 }

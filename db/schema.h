@@ -6,7 +6,7 @@
 
 namespace outcheck::db {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 Status migrate(Database& db);
 

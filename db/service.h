@@ -72,6 +72,17 @@ class Service {
   Status return_request(const User& actor, const std::string& id);
   Status reject(const User& actor, const std::string& id);
 
+  // Publishing, step by step (release/ drives it): the request must be releasable; it becomes
+  // approved once the release exists at the target, each uploaded file is recorded, and it becomes
+  // released when every output file is up. A stored copy whose bytes no longer match their hash is
+  // recorded and stops the release.
+  Result<Request> begin_release(const User& actor, const std::string& id);
+  Status mark_approved(const User& actor, const std::string& id, const std::string& target);
+  Status record_upload(const User& actor, const std::string& id, const std::string& relpath);
+  Status record_release_problem(const User& actor, const std::string& id, const std::string& relpath,
+                                const std::string& problem);
+  Status mark_released(const User& actor, const std::string& id);
+
   // Views, with Airlock's visibility applied for `actor`.
   Result<nlohmann::json> show(const User& actor, const std::string& id);
   Result<nlohmann::json> list(const User& actor, const std::optional<std::string>& status, bool mine);

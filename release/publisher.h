@@ -1,0 +1,60 @@
+#pragma once
+// Where approved files go. A Publisher is made from the `--to` target by one scheme table (like
+// ccache's storage backends): a folder by default, the job-server release API for http(s) URLs.
+// Publishers are idempotent: creating a release or sending a file a second time is harmless, so an
+// interrupted release is finished by running it again.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace outcheck::release {
+
+struct ReleaseFile {
+  std::string name;     // workspace-relative path
+  std::int64_t size = 0;
+  std::string sha256;   // as reviewed
+  std::string date;     // the file's modification time when added, ISO 8601 UTC
+  nlohmann::json reviewers = nlohmann::json::array();  // [{reviewer, vote, at, override?}]
+};
+
+struct ReleasePlan {
+  std::string workspace;
+  std::string request_id;
+  std::string releasing_user;
+  std::string audit_head;
+  std::vector<ReleaseFile> files;  // output files only
+};
+
+struct PublisherOptions {
+  std::string ca_file;        // extra CA bundle for https; verification is never switched off
+  std::string token;          // OUTCHECK_RELEASE_TOKEN, sent as Authorization; never logged
+  int max_attempts = 6;       // per HTTP call, for 5xx, 429 and connection errors
+  int backoff_ms = 500;       // first retry delay, doubled each time (with jitter), capped at 30 s
+  long timeout_seconds = 300; // one HTTP call
+};
+
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  // A display form of the target, safe for logs (no credentials).
+  virtual std::string target() const = 0;
+  virtual Status create_release(const ReleasePlan& plan) = 0;
+  // `bytes` are the stored copy, already hashed again and found equal to file.sha256.
+  virtual Status upload(const ReleasePlan& plan, const ReleaseFile& file, const std::string& bytes) = 0;
+  // After every file is up (the folder publisher writes its manifest here).
+  virtual Status finish(const ReleasePlan& plan) = 0;
+};
+
+// `to`: a folder, or http(s)://host/api/v2. Bad targets are invalid_input.
+Result<std::unique_ptr<Publisher>> make_publisher(const std::string& to, const PublisherOptions& options);
+
+// Implemented by the backends.
+std::unique_ptr<Publisher> make_folder_publisher(const std::string& dir);
+Result<std::unique_ptr<Publisher>> make_http_publisher(const std::string& url, const PublisherOptions& options);
+
+}  // namespace outcheck::release

@@ -1,0 +1,109 @@
+#include "release/release_run.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "checker/policy_file.h"
+#include "checker/sha256.h"
+#include "checker/workspace.h"
+#include "db/permissions.h"
+
+namespace outcheck::release {
+
+namespace {
+
+Result<std::string> read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return io_error(p.string() + ": the stored copy cannot be read");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Why a file may not leave under the workspace's project.yaml as it is now, or "".
+std::string privacy_problem(const checker::Workspace& ws, const std::string& relpath) {
+  auto c = checker::classify(ws.project, relpath);
+  if (c.privacy != checker::Privacy::moderately_sensitive) {
+    return std::string("project.yaml now declares it ") + checker::privacy_name(c.privacy);
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<nlohmann::json> release_request(db::Service& service, const db::User& actor, const std::string& id,
+                                       const std::string& to, const PublisherOptions& options, const Progress& progress) {
+  auto request = service.begin_release(actor, id);
+  if (!request) return request.error();
+  auto publisher = make_publisher(to, options);
+  if (!publisher) return publisher.error();
+
+  // The workspace may have changed since review: a file must still be releasable under its current
+  // project.yaml.
+  auto ws = checker::open_workspace(request->workspace_path);
+  if (!ws) return ws.error();
+  for (const auto& f : request->files) {
+    if (f.filetype != "output") continue;
+    if (std::string why = privacy_problem(*ws, f.relpath); !why.empty()) {
+      std::string msg = f.relpath + ": " + why + "; it may not be released";
+      (void)service.record_release_problem(actor, id, f.relpath, msg);
+      return db::refused("release stopped: " + msg);
+    }
+  }
+
+  auto head = service.audit_head(actor);
+  if (!head) return head.error();
+  ReleasePlan plan;
+  plan.workspace = request->workspace;
+  plan.request_id = request->id;
+  plan.releasing_user = actor.name;
+  plan.audit_head = head->hash;
+  for (const auto& f : request->files) {
+    if (f.filetype != "output") continue;  // supporting files are never published
+    ReleaseFile rf{f.relpath, f.size, f.sha256, f.mtime, nlohmann::json::array()};
+    for (const auto& v : f.votes) {
+      if (v.vote != db::Vote::approved) continue;
+      nlohmann::json r{{"reviewer", v.reviewer}, {"approved_at", v.updated_at}};
+      if (v.override_reason) r["override"] = *v.override_reason;
+      rf.reviewers.push_back(r);
+    }
+    plan.files.push_back(std::move(rf));
+  }
+
+  OUTCHECK_TRY((*publisher)->create_release(plan));
+  OUTCHECK_TRY(service.mark_approved(actor, id, (*publisher)->target()));
+
+  nlohmann::json sent = nlohmann::json::array(), already = nlohmann::json::array();
+  for (std::size_t i = 0; i < plan.files.size(); ++i) {
+    const ReleaseFile& file = plan.files[i];
+    const db::RequestFile* stored = request->file(file.name);
+    // Immediately before a file leaves, its stored bytes are hashed again: only the reviewed bytes
+    // may go. The bytes hashed are the bytes sent.
+    auto bytes = read_all(service.home().store.path_of(file.sha256));
+    if (!bytes) {
+      (void)service.record_release_problem(actor, id, file.name, bytes.error().message);
+      return db::refused("release stopped: " + bytes.error().message);
+    }
+    std::string actual = checker::sha256_hex(*bytes);
+    if (actual != file.sha256) {
+      std::string msg = file.name + ": the stored copy no longer matches the reviewed hash (reviewed " + file.sha256 +
+                        ", now " + actual + "); nothing more is published";
+      (void)service.record_release_problem(actor, id, file.name, msg);
+      return db::refused("release stopped: " + msg);
+    }
+    if (stored && stored->uploaded_at) {
+      already.push_back(file.name);
+      continue;
+    }
+    if (progress) progress(i, plan.files.size(), file);
+    OUTCHECK_TRY((*publisher)->upload(plan, file, *bytes));
+    OUTCHECK_TRY(service.record_upload(actor, id, file.name));
+    sent.push_back(file.name);
+  }
+  OUTCHECK_TRY((*publisher)->finish(plan));
+  OUTCHECK_TRY(service.mark_released(actor, id));
+  return nlohmann::json{{"request", id}, {"target", (*publisher)->target()}, {"status", "released"},
+                        {"sent", sent}, {"already_sent", already}, {"audit_head", plan.audit_head}};
+}
+
+}  // namespace outcheck::release
