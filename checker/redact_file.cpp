@@ -54,7 +54,8 @@ std::string describe(const CsvIssue& i) {
 
 Result<RedactResult> redact_file(const std::string& in, const std::string& out, const rules::CompiledPolicy& policy) {
   std::error_code ec;
-  if (!fs::is_regular_file(in, ec)) return not_found(in + ": no such file");
+  if (!fs::exists(in, ec)) return not_found(in + ": no such file");
+  if (!fs::is_regular_file(in, ec)) return invalid_input(in + ": not a regular file; redact reads one CSV file");
   if (fs::exists(out, ec) && fs::equivalent(in, out, ec)) {
     return invalid_input(out + ": is the input file; redact never overwrites its input, name another -o file");
   }

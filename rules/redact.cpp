@@ -1,5 +1,7 @@
 #include "rules/redact.h"
 
+#include <algorithm>
+
 #include "rules/cell_value.h"
 #include "rules/column_roles.h"
 #include "rules/count_rules.h"
@@ -32,10 +34,18 @@ class Redactor {
     return c < row.size() ? &row[c] : nullptr;
   }
 
+  // Records one change per cell, from its original text to its final one, under the last rule.
   void set(std::size_t r, std::size_t c, std::string value, const char* rule) {
     std::string* text = cell(r, c);
     if (!text || *text == value) return;
-    changes_.push_back({t_.records[r], t_.header[c], *text, value, rule});
+    auto same_cell = [&](const RedactChange& ch) { return ch.row == t_.records[r] && ch.column == t_.header[c]; };
+    auto it = std::find_if(changes_.begin(), changes_.end(), same_cell);
+    if (it != changes_.end()) {
+      it->after = value;
+      it->rule = rule;
+    } else {
+      changes_.push_back({t_.records[r], t_.header[c], *text, value, rule});
+    }
     *text = std::move(value);
   }
 

@@ -1,0 +1,540 @@
+// redact_table on hand-made tables, with the expected output worked out by hand from policy.md and
+// the OpenSAFELY rules (reference/opensafely.md sections 3-4); and a property test: whatever
+// random table goes in, what comes out passes the count rules of the same policy.
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "rules/compiled_policy.h"
+#include "rules/finding.h"
+#include "rules/policy.h"
+#include "rules/redact.h"
+#include "rules/table_check.h"
+#include "rules/table_layout.h"
+
+using namespace outcheck::rules;
+
+namespace {
+
+const std::string R = "[REDACTED]";
+
+std::shared_ptr<const CompiledPolicy> compiled(Policy p) {
+  auto c = CompiledPolicy::compile(std::move(p));
+  REQUIRE(c.ok());
+  return *c;
+}
+
+std::shared_ptr<const CompiledPolicy> preset(const std::string& name) {
+  auto p = preset_policy(name);
+  REQUIRE(p);
+  return compiled(*p);
+}
+
+HeldTable make_table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows) {
+  HeldTable t;
+  t.header = std::move(header);
+  t.rows = std::move(rows);
+  for (std::size_t i = 0; i < t.rows.size(); ++i) t.records.push_back(static_cast<std::int64_t>(i + 1));
+  return t;
+}
+
+std::string render(const HeldTable& t) {
+  std::string s;
+  auto line = [&](const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) s += (i ? "," : "") + fields[i];
+    s += "\n";
+  };
+  line(t.header);
+  for (const auto& r : t.rows) line(r);
+  return s;
+}
+
+std::string render(const std::vector<RedactChange>& changes) {
+  std::string s;
+  for (const auto& c : changes) {
+    s += "row " + std::to_string(c.row) + " " + c.column + ": " + c.before + " -> " + c.after + " (" + c.rule + ")\n";
+  }
+  return s;
+}
+
+using ChangeKey = std::tuple<std::int64_t, std::string, std::string, std::string, std::string>;
+
+std::set<ChangeKey> change_set(const std::vector<RedactChange>& changes) {
+  std::set<ChangeKey> out;
+  for (const auto& c : changes) out.insert({c.row, c.column, c.before, c.after, c.rule});
+  return out;
+}
+
+// The column `name` of a table, top to bottom.
+std::vector<std::string> column(const HeldTable& t, const std::string& name) {
+  auto it = std::find(t.header.begin(), t.header.end(), name);
+  REQUIRE(it != t.header.end());
+  auto c = static_cast<std::size_t>(it - t.header.begin());
+  std::vector<std::string> out;
+  for (const auto& r : t.rows) out.push_back(r.at(c));
+  return out;
+}
+
+// What `outcheck check` would find in the table, through the same TableCheck it uses.
+FindingList check_table(const std::shared_ptr<const CompiledPolicy>& policy, const HeldTable& t) {
+  TableCheck check(policy, 1000);
+  std::vector<std::string_view> fields(t.header.begin(), t.header.end());
+  check.header(fields);
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    std::vector<std::string_view> row(t.rows[i].begin(), t.rows[i].end());
+    check.record(t.records[i], row);
+  }
+  FindingList out(1000);
+  check.finish(out);
+  return out;
+}
+
+std::string render(const FindingList& findings) {
+  std::string s;
+  for (const auto& f : findings.kept()) {
+    s += f.rule + " row " + (f.row ? std::to_string(*f.row) : "-") + " column " + f.column.value_or("-") + " value " +
+         f.value.value_or("-") + ": " + f.message + "\n";
+  }
+  return s;
+}
+
+const std::vector<std::string> kCountRules = {"small_count", "unrounded", "secondary_disclosure",
+                                              "derived_from_small_count"};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Small counts and rounding
+
+TEST_CASE("redact: opensafely suppresses counts of 7 or fewer and rounds the rest half-even to 5", "[redact]") {
+  auto policy = preset("opensafely");
+  HeldTable t = make_table({"group", "num"}, {{"a", "3"},
+                                             {"b", "12"},
+                                             {"c", "13"},
+                                             {"d", "24"},
+                                             {"e", "0"},
+                                             {"f", "7"},
+                                             {"g", "8"},
+                                             {"h", "25"},
+                                             {"i", "1"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  // 3, 7 and 1 are at most 7: suppressed. 12 -> 10 (12/5 = 2.4), 13 -> 15 (2.6), 24 -> 25 (4.8),
+  // 8 -> 10 (1.6). 0 is not a small count under opensafely (zeros are not disclosive) and is a
+  // multiple of 5; 25 is already a multiple of 5.
+  CHECK(column(t, "num") == std::vector<std::string>{R, "10", "15", "25", "0", R, "10", "25", R});
+  // Category labels are never touched.
+  CHECK(column(t, "group") == std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g", "h", "i"});
+  CHECK(change_set(changes) == std::set<ChangeKey>{
+                                   {1, "num", "3", R, "small_count"},
+                                   {2, "num", "12", "10", "unrounded"},
+                                   {3, "num", "13", "15", "unrounded"},
+                                   {4, "num", "24", "25", "unrounded"},
+                                   {6, "num", "7", R, "small_count"},
+                                   {7, "num", "8", "10", "unrounded"},
+                                   {9, "num", "1", R, "small_count"},
+                               });
+  CHECK(changes.size() == 7);
+}
+
+TEST_CASE("redact: sdc-handbook suppresses 0 to 9 and does not round", "[redact]") {
+  auto policy = preset("sdc-handbook");
+  HeldTable t = make_table({"group", "num"}, {{"a", "3"}, {"b", "12"}, {"c", "0"}, {"d", "9"}, {"e", "10"}, {"f", "24"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "num") == std::vector<std::string>{R, "12", R, R, "10", "24"});
+  CHECK(change_set(changes) == std::set<ChangeKey>{
+                                   {1, "num", "3", R, "small_count"},
+                                   {3, "num", "0", R, "small_count"},
+                                   {4, "num", "9", R, "small_count"},
+                               });
+}
+
+TEST_CASE("redact: rounding ties go to the even multiple, as Python's round", "[redact]") {
+  // reference/opensafely.md 4: with base 10, 105 -> 100, 115 -> 120, 25 -> 20; 35 -> 40.
+  Policy p = *preset_policy("opensafely");
+  p.rounding_base = 10;
+  auto policy = compiled(p);
+  HeldTable t = make_table({"group", "num"}, {{"a", "105"}, {"b", "115"}, {"c", "25"}, {"d", "35"}, {"e", "14"}, {"f", "16"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "num") == std::vector<std::string>{"100", "120", "20", "40", "10", "20"});
+}
+
+TEST_CASE("redact: a count that rounds down onto the threshold is suppressed", "[redact]") {
+  // Threshold 12, base 10: 13 rounds to 10, which is small; 16 rounds to 20, which is not.
+  Policy p = *preset_policy("opensafely");
+  p.small_count_threshold = 12;
+  p.rounding_base = 10;
+  auto policy = compiled(p);
+  HeldTable t = make_table({"group", "num"}, {{"a", "13"}, {"b", "16"}, {"c", "12"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "num") == std::vector<std::string>{R, "20", R});
+  CHECK(change_set(changes) == std::set<ChangeKey>{
+                                   {1, "num", "13", R, "small_count"},
+                                   {2, "num", "16", "20", "unrounded"},
+                                   {3, "num", "12", R, "small_count"},
+                               });
+  CHECK(check_table(policy, t).kept().empty());
+}
+
+TEST_CASE("redact: the worked example of the OpenSAFELY docs keeps the total of the rounded counts", "[redact]") {
+  // sdc.md: cells 3, 8, 16, 23 become [REDACTED], 10, 15, 25, and the total 50 is kept. The total
+  // minus the published cells is 50 - 50 = 0, so the total gives nothing away: no complementary
+  // suppression is needed.
+  auto policy = preset("opensafely");
+  HeldTable t = make_table({"group", "num"}, {{"a", "3"}, {"b", "8"}, {"c", "16"}, {"d", "23"}, {"total", "50"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "num") == std::vector<std::string>{R, "10", "15", "25", "50"});
+  CHECK(changes.size() == 4);
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+}
+
+TEST_CASE("redact: midpoint-6 columns are rounded with midpoint-6 rounding, never suppressed", "[redact]") {
+  // ceiling(x/6)*6 - 3*(x != 0): 0 -> 0, 1..6 -> 3, 7..12 -> 9, 13..18 -> 15. `_derived` columns
+  // hold multiples of 6 and are rounded up to the next one.
+  for (const char* name : {"opensafely", "sdc-handbook"}) {
+    CAPTURE(name);
+    auto policy = preset(name);
+    HeldTable t = make_table({"group", "num_midpoint6", "patients_midpoint6_derived"}, {{"a", "5", "7"},
+                                                                                         {"b", "7", "6"},
+                                                                                         {"c", "0", "0"},
+                                                                                         {"d", "1", "13"},
+                                                                                         {"e", "3", "12"},
+                                                                                         {"f", "12", "1"},
+                                                                                         {"g", "13", "18"},
+                                                                                         {"h", "9", "24"}});
+    auto changes = redact_table(*policy, t);
+    INFO(render(t) << render(changes));
+    CHECK(column(t, "num_midpoint6") == std::vector<std::string>{"3", "9", "0", "3", "3", "9", "15", "9"});
+    CHECK(column(t, "patients_midpoint6_derived") == std::vector<std::string>{"12", "6", "0", "18", "12", "6", "18", "24"});
+    CHECK(change_set(changes) == std::set<ChangeKey>{
+                                     {1, "num_midpoint6", "5", "3", "unrounded"},
+                                     {2, "num_midpoint6", "7", "9", "unrounded"},
+                                     {4, "num_midpoint6", "1", "3", "unrounded"},
+                                     {6, "num_midpoint6", "12", "9", "unrounded"},
+                                     {7, "num_midpoint6", "13", "15", "unrounded"},
+                                     {1, "patients_midpoint6_derived", "7", "12", "unrounded"},
+                                     {4, "patients_midpoint6_derived", "13", "18", "unrounded"},
+                                     {6, "patients_midpoint6_derived", "1", "6", "unrounded"},
+                                 });
+    FindingList f = check_table(policy, t);
+    INFO(render(f));
+    CHECK(f.kept().empty());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rates
+
+TEST_CASE("redact: a rate on a row whose count was suppressed is suppressed", "[redact]") {
+  auto policy = preset("opensafely");
+  // value = num / list_size * 1000.
+  HeldTable t = make_table({"practice", "num", "list_size", "value"}, {{"1", "3", "1000", "3.0"},
+                                                                       {"2", "50", "1000", "50.0"},
+                                                                       {"3", "40", "5", "8000.0"},
+                                                                       {"4", "20", "1000", "20.0"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "num") == std::vector<std::string>{R, "50", "40", "20"});
+  CHECK(column(t, "list_size") == std::vector<std::string>{"1000", "1000", R, "1000"});
+  // Row 1: from the small numerator; row 3: from the small denominator (with num published, the
+  // rate would give the list size back).
+  CHECK(column(t, "value") == std::vector<std::string>{R, "50.0", R, "20.0"});
+  CHECK(change_set(changes) == std::set<ChangeKey>{
+                                   {1, "num", "3", R, "small_count"},
+                                   {1, "value", "3.0", R, "derived_from_small_count"},
+                                   {3, "list_size", "5", R, "small_count"},
+                                   {3, "value", "8000.0", R, "derived_from_small_count"},
+                               });
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Totals: complementary suppression
+
+TEST_CASE("redact: a long table with a total row gets a complementary suppression", "[redact]") {
+  auto policy = preset("opensafely");
+  // True values 3, 20, 30; total 53, which rounds to 55. After suppressing 3, the total minus the
+  // published cells is 55 - 20 - 30 = 5: the cell could be solved for (as about 5). The smallest
+  // published cell of the column, 20, is suppressed too; then neither can be solved for.
+  HeldTable t = make_table({"group", "num"}, {{"a", "3"}, {"b", "20"}, {"c", "30"}, {"total", "53"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "num") == std::vector<std::string>{R, R, "30", "55"});
+  CHECK(column(t, "group") == std::vector<std::string>{"a", "b", "c", "total"});
+  CHECK(change_set(changes) == std::set<ChangeKey>{
+                                   {1, "num", "3", R, "small_count"},
+                                   {4, "num", "53", "55", "unrounded"},
+                                   {2, "num", "20", R, "secondary_disclosure"},
+                               });
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+
+  SECTION("the table before the complementary suppression is caught by the check") {
+    HeldTable half = make_table({"group", "num"}, {{"a", R}, {"b", "20"}, {"c", "30"}, {"total", "55"}});
+    FindingList g = check_table(policy, half);
+    INFO(render(g));
+    CHECK(g.counts().count("secondary_disclosure") == 1);
+  }
+}
+
+TEST_CASE("redact: a wide table with a total column gets a complementary suppression", "[redact]") {
+  auto policy = preset("opensafely");
+  // Row north: 3, 20, 30, total 53 -> [REDACTED], 20, 30, 55; 55 - 50 = 5 gives the cell away, so
+  // the smallest published cell of the row (20, in column b) goes too. Row south is all multiples
+  // of 5 above 7 and stays as it is.
+  HeldTable t = make_table({"region", "a", "b", "c", "total"}, {{"north", "3", "20", "30", "53"},
+                                                               {"south", "10", "15", "20", "45"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(t.rows[0] == std::vector<std::string>{"north", R, R, "30", "55"});
+  CHECK(t.rows[1] == std::vector<std::string>{"south", "10", "15", "20", "45"});
+  CHECK(change_set(changes) == std::set<ChangeKey>{
+                                   {1, "a", "3", R, "small_count"},
+                                   {1, "total", "53", "55", "unrounded"},
+                                   {1, "b", "20", R, "secondary_disclosure"},
+                               });
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+}
+
+TEST_CASE("redact: a complementary suppression on a row with a rate suppresses the rate", "[redact]") {
+  auto policy = preset("opensafely");
+  // num 3 is suppressed, the total 3+20+30 = 53 rounds to 55, so 20 (row b) is suppressed too, and
+  // with it row b's rate.
+  HeldTable t = make_table({"group", "num", "list_size", "value"}, {{"a", "3", "1000", "3.0"},
+                                                                    {"b", "20", "2000", "10.0"},
+                                                                    {"c", "30", "1500", "20.0"},
+                                                                    {"total", "53", "4500", "11.78"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "num") == std::vector<std::string>{R, R, "30", "55"});
+  CHECK(column(t, "list_size") == std::vector<std::string>{"1000", "2000", "1500", "4500"});
+  CHECK(column(t, "value") == std::vector<std::string>{R, R, "20.0", "11.78"});
+  CHECK(change_set(changes).count({2, "value", "10.0", R, "derived_from_small_count"}) == 1);
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+}
+
+TEST_CASE("redact: a 2-D table with both margins leaves no redacted cell solvable", "[redact]") {
+  auto policy = preset("opensafely");
+  HeldTable t = make_table({"group", "x", "y", "total"}, {{"a", "3", "20", "23"},
+                                                         {"b", "30", "40", "70"},
+                                                         {"total", "33", "60", "93"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(t.rows[0][1] == R);
+  // Whatever cells were chosen, every suppression beyond the small count protects a total.
+  for (const auto& c : changes) {
+    if (c.after == R && c.before != "3") CHECK(c.rule == "secondary_disclosure");
+  }
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+}
+
+TEST_CASE("redact: a count column that ends up wholly redacted still counts for the totals", "[redact]") {
+  // Row north: 3 -> [REDACTED], total 53 -> 55, 55 - 20 - 30 = 5 gives it away, so 20 goes too.
+  // Row south: 2 -> [REDACTED], total 92 -> 90, 90 - 40 - 50 = 0: nothing given away. Column `a`
+  // now holds only [REDACTED]. Rows north and south each have two unknowns or a residual of 0 and
+  // no column has a total, so nothing can be solved for: the check must find nothing. (The column
+  // is a count column: its header says nothing, and before redaction all its values were integers.)
+  auto policy = preset("opensafely");
+  for (const char* a : {"a", "n_a"}) {
+    CAPTURE(a);
+    HeldTable t = make_table({"group", a, "b", "c", "total"}, {{"north", "3", "20", "30", "53"},
+                                                              {"south", "2", "40", "50", "92"}});
+    auto changes = redact_table(*policy, t);
+    INFO(render(t) << render(changes));
+    CHECK(t.rows[0] == std::vector<std::string>{"north", R, R, "30", "55"});
+    CHECK(t.rows[1] == std::vector<std::string>{"south", R, "40", "50", "90"});
+    FindingList f = check_table(policy, t);
+    INFO(render(f));
+    CHECK(f.kept().empty());
+  }
+}
+
+TEST_CASE("redact: a table that needs nothing is left alone", "[redact]") {
+  auto policy = preset("opensafely");
+  HeldTable t = make_table({"group", "num"}, {{"a", "10"}, {"b", R}, {"c", "<=7"}, {"d", "0"}});
+  HeldTable before = t;
+  auto changes = redact_table(*policy, t);
+  CHECK(changes.empty());
+  CHECK(t.rows == before.rows);
+  CHECK(t.header == before.header);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Property: whatever goes in, what comes out passes the count rules of the same policy.
+
+namespace {
+
+struct Generated {
+  HeldTable table;
+  std::string kind;
+};
+
+// Counts with many at or below 7 (and some 0s), the rest spread up to a few hundred.
+std::int64_t draw_count(std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> pick(0, 9);
+  int k = pick(rng);
+  if (k <= 4) return std::uniform_int_distribution<std::int64_t>(0, 7)(rng);
+  if (k <= 6) return std::uniform_int_distribution<std::int64_t>(8, 30)(rng);
+  return std::uniform_int_distribution<std::int64_t>(0, 400)(rng);
+}
+
+std::string rate(std::int64_t num, std::int64_t list_size) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(num) / static_cast<double>(list_size) * 1000.0);
+  return buf;
+}
+
+// A long table: one row per group, a `num` column, optionally a list size and a rate per 1,000,
+// optionally a total row (the sum of the true values).
+Generated long_table(std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> coin(0, 1);
+  int n = std::uniform_int_distribution<int>(1, 8)(rng);
+  bool with_rate = coin(rng), with_total = coin(rng);
+  bool pandas_index = coin(rng);
+  Generated g;
+  g.kind = std::string("long") + (with_rate ? "+rate" : "") + (with_total ? "+total" : "") +
+           (pandas_index ? " (pandas index)" : "");
+  HeldTable& t = g.table;
+  t.header = {pandas_index ? "" : "group", "num"};
+  if (with_rate) {
+    t.header.push_back("list_size");
+    t.header.push_back("value");
+  }
+  std::int64_t sum_num = 0, sum_list = 0;
+  for (int i = 0; i < n; ++i) {
+    std::int64_t num = draw_count(rng);
+    std::vector<std::string> row = {"g" + std::to_string(i + 1), std::to_string(num)};
+    sum_num += num;
+    if (with_rate) {
+      std::int64_t list_size = std::max<std::int64_t>(1, coin(rng) ? draw_count(rng) : num + draw_count(rng) * 10);
+      if (list_size == 0) list_size = 1;
+      sum_list += list_size;
+      row.push_back(std::to_string(list_size));
+      row.push_back(rate(num, list_size));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  if (with_total) {
+    std::vector<std::string> row = {"total", std::to_string(sum_num)};
+    if (with_rate) {
+      row.push_back(std::to_string(sum_list));
+      row.push_back(rate(sum_num, sum_list));
+    }
+    // The total row sits first or last, as tables are written either way.
+    if (coin(rng)) t.rows.insert(t.rows.begin(), std::move(row));
+    else t.rows.push_back(std::move(row));
+  }
+  for (std::size_t i = 0; i < t.rows.size(); ++i) t.records.push_back(static_cast<std::int64_t>(i + 1));
+  return g;
+}
+
+// A wide crosstab: groups by columns of counts, optionally a total column and/or a total row,
+// each the sum of the true values (the corner is the grand total).
+Generated wide_table(std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> coin(0, 1);
+  int n = std::uniform_int_distribution<int>(1, 8)(rng);
+  int m = std::uniform_int_distribution<int>(2, 5)(rng);
+  bool total_col = coin(rng), total_row = coin(rng);
+  // Column headers that say "count" (n_1, ...) or say nothing (c1, ...: counts by their values).
+  bool count_headers = coin(rng);
+  Generated g;
+  g.kind = std::string("wide") + (total_col ? "+total column" : "") + (total_row ? "+total row" : "") +
+           (count_headers ? " (n_ headers)" : " (plain headers)");
+  HeldTable& t = g.table;
+  t.header = {"group"};
+  for (int j = 0; j < m; ++j) t.header.push_back((count_headers ? "n_" : "c") + std::to_string(j + 1));
+  if (total_col) t.header.push_back("total");
+  std::vector<std::int64_t> col_sum(static_cast<std::size_t>(m), 0);
+  std::int64_t grand = 0;
+  for (int i = 0; i < n; ++i) {
+    std::vector<std::string> row = {"g" + std::to_string(i + 1)};
+    std::int64_t row_sum = 0;
+    for (int j = 0; j < m; ++j) {
+      std::int64_t v = draw_count(rng);
+      row.push_back(std::to_string(v));
+      row_sum += v;
+      col_sum[static_cast<std::size_t>(j)] += v;
+    }
+    grand += row_sum;
+    if (total_col) row.push_back(std::to_string(row_sum));
+    t.rows.push_back(std::move(row));
+  }
+  if (total_row) {
+    std::vector<std::string> row = {"Total"};
+    for (auto s : col_sum) row.push_back(std::to_string(s));
+    if (total_col) row.push_back(std::to_string(grand));
+    t.rows.push_back(std::move(row));
+  }
+  for (std::size_t i = 0; i < t.rows.size(); ++i) t.records.push_back(static_cast<std::int64_t>(i + 1));
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("redact: property: random tables pass the count rules after redaction", "[redact][property]") {
+  for (const char* name : {"opensafely", "sdc-handbook"}) {
+    auto policy = preset(name);
+    for (std::uint64_t seed : {1u, 2u, 3u}) {
+      std::mt19937_64 rng(seed * 7919 + (std::string(name) == "opensafely" ? 0 : 1000));
+      for (int iteration = 0; iteration < 150; ++iteration) {
+        Generated g = (iteration % 2 == 0) ? long_table(rng) : wide_table(rng);
+        const std::string before = render(g.table);
+        HeldTable t = g.table;
+        auto changes = redact_table(*policy, t);
+        FindingList findings = check_table(policy, t);
+        std::string left;
+        for (const auto& rule : kCountRules) {
+          if (findings.has(rule)) left += rule + " ";
+        }
+        INFO("policy " << name << ", seed " << seed << ", iteration " << iteration << ", " << g.kind);
+        INFO("before:\n" << before);
+        INFO("after:\n" << render(t));
+        INFO("changes:\n" << render(changes));
+        INFO("findings:\n" << render(findings));
+        CHECK(left == "");
+        // Nothing but count and rate cells ever changes, and the shape stays.
+        REQUIRE(t.rows.size() == g.table.rows.size());
+        CHECK(t.header == g.table.header);
+        for (std::size_t r = 0; r < t.rows.size(); ++r) {
+          REQUIRE(t.rows[r].size() == g.table.rows[r].size());
+          CHECK(t.rows[r][0] == g.table.rows[r][0]);
+        }
+        // Every change is recorded, and only changes are recorded.
+        std::size_t differing = 0;
+        for (std::size_t r = 0; r < t.rows.size(); ++r) {
+          for (std::size_t c = 0; c < t.rows[r].size(); ++c) differing += t.rows[r][c] != g.table.rows[r][c];
+        }
+        std::set<std::pair<std::int64_t, std::string>> changed_cells;
+        for (const auto& c : changes) {
+          CHECK(c.before != c.after);
+          changed_cells.insert({c.row, c.column});
+        }
+        CHECK(changed_cells.size() == differing);
+      }
+    }
+  }
+}
