@@ -95,8 +95,11 @@ Status check_can_vote(const User& actor, const Request& r, const RequestFile& f)
 
 Status check_can_submit_review(const User& actor, const Request& r) {
   OUTCHECK_TRY(reviewer_only(actor, r, "submit a review"));
-  if (phase_of(r.status) != Phase::independent) {
-    return refused(in_state(r) + "; reviews are submitted while it is submitted or partially reviewed");
+  // As in Airlock, a third reviewer may still submit once it is reviewed (their votes can settle a
+  // conflict); the status then stays reviewed.
+  auto phase = phase_of(r.status);
+  if (phase != Phase::independent && phase != Phase::consolidating) {
+    return refused(in_state(r) + "; reviews are submitted while it is under review");
   }
   if (r.submitted_reviews.count(actor.name)) {
     return refused("you have already submitted your review of request " + r.id + " in this turn");

@@ -5,6 +5,7 @@
 #include "checker/sha256.h"
 #include "checker/yaml_doc.h"
 #include "db/service_internal.h"
+#include "db/visibility.h"
 
 namespace outcheck::db {
 
@@ -29,6 +30,12 @@ Error Service::refuse(const User* actor, const std::string& action, const std::o
   e.action = "refused";
   e.request_id = request_id;
   e.details = {{"attempted", action}, {"reason", why.message}};
+  // A reviewer's refused attempt (a vote without --override, say) says how they meant to judge:
+  // it belongs to this turn's review and is blinded like their votes (visibility.h).
+  if (actor && request_id) {
+    auto r = load_request(home_.db, *request_id);
+    if (r && *r && can_review(*actor, **r)) e.review_turn = (*r)->review_turn;
+  }
   AuditHead head;
   if (append_audit(e, &head).ok()) home_.audit.record_head(head);
   return why;
