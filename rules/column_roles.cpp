@@ -54,7 +54,9 @@ Role decide_role(HeaderRole header_role, const ColumnStats& stats, bool pandas_i
 }
 
 bool is_identifier_cell(const CompiledPolicy& policy, std::string_view text) {
-  return (policy.policy().nhs_number_values && is_nhs_number(text)) || policy.is_identifier_value(text);
+  // An NHS number has 10 digits, with at most two separators and some spaces around.
+  const bool nhs_shaped = text.size() >= 10 && text.size() <= 16;
+  return (nhs_shaped && policy.policy().nhs_number_values && is_nhs_number(text)) || policy.is_identifier_value(text);
 }
 
 CountKind count_kind(const CompiledPolicy& policy, std::string_view header) {

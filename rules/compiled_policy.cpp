@@ -69,25 +69,48 @@ bool CompiledPolicy::is_midpoint6(std::string_view header) const {
 
 bool CompiledPolicy::is_total(std::string_view s) const { return any_match(totals_, s); }
 
+namespace {
+
+// `cell` equals the normalised marker `m` when spaces are dropped and letters upper-cased; compared
+// in place, since this runs on every cell that is not an integer.
+bool equals_normalised(std::string_view cell, std::string_view m) {
+  std::size_t j = 0;
+  for (char c : cell) {
+    if (c == ' ' || c == '\t') continue;
+    if (j == m.size() || std::toupper(static_cast<unsigned char>(c)) != static_cast<unsigned char>(m[j])) return false;
+    ++j;
+  }
+  return j == m.size();
+}
+
+}  // namespace
+
 bool CompiledPolicy::is_marker(std::string_view cell) const {
-  std::string n = normalise_marker(cell);
   for (const auto& m : markers_) {
-    if (n == m) return true;
+    if (equals_normalised(cell, m)) return true;
   }
   // `<=N` and `<N` always mark a redacted cell, whatever N.
-  std::string_view v = n;
-  if (v.substr(0, 2) == "<=") v.remove_prefix(2);
-  else if (v.substr(0, 1) == "<") v.remove_prefix(1);
-  else return false;
-  if (v.empty()) return false;
-  for (char c : v) {
+  std::size_t i = 0;
+  auto skip_spaces = [&] {
+    while (i < cell.size() && (cell[i] == ' ' || cell[i] == '\t')) ++i;
+  };
+  skip_spaces();
+  if (i == cell.size() || cell[i] != '<') return false;
+  ++i;
+  skip_spaces();
+  if (i < cell.size() && cell[i] == '=') ++i;
+  bool digits = false;
+  for (; i < cell.size(); ++i) {
+    char c = cell[i];
+    if (c == ' ' || c == '\t') continue;
     if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') return false;
+    digits |= c != '.';
   }
-  return true;
+  return digits;
 }
 
 bool CompiledPolicy::is_identifier_value(std::string_view cell) const {
-  return any_match(identifier_values_, cell);
+  return !identifier_values_.empty() && any_match(identifier_values_, cell);
 }
 
 }  // namespace outcheck::rules

@@ -28,6 +28,7 @@ class CompiledPolicy {
   // A redaction marker: the policy's exact markers (case- and space-insensitive), and `<=N`, `<N`.
   bool is_marker(std::string_view cell) const;
   bool is_identifier_value(std::string_view cell) const;  // the policy's identifier_values.patterns
+  bool has_identifier_patterns() const { return !identifier_values_.empty(); }
 
  private:
   using Patterns = std::vector<std::unique_ptr<RE2>>;

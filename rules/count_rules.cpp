@@ -9,30 +9,38 @@ bool is_small_count(const Policy& p, std::int64_t n) {
   return n > 0 || p.zeros_disclosive;
 }
 
-std::optional<CountProblem> count_problem(const Policy& p, CountKind kind, std::int64_t n) {
-  const std::string v = std::to_string(n);
+CountVerdict count_verdict(const Policy& p, CountKind kind, std::int64_t n) {
   if (kind.midpoint6) {
     // Midpoint-6 rounding is itself the protection: small values are expected (3 stands for 1..6).
-    if (kind.derived && !is_midpoint6_derived_value(n)) {
-      return CountProblem{"unrounded", "value " + v + " in a midpoint-6 derived column is not a multiple of 6"};
-    }
-    if (!kind.derived && !is_midpoint6_value(n)) {
-      return CountProblem{"unrounded", "value " + v + " in a midpoint-6 column is not 0 or 6k-3: round it with "
-                                       "midpoint-6 rounding (to " + std::to_string(midpoint6(n)) + ")"};
-    }
-    return std::nullopt;
+    if (kind.derived) return is_midpoint6_derived_value(n) ? CountVerdict::ok : CountVerdict::midpoint6_derived_unrounded;
+    return is_midpoint6_value(n) ? CountVerdict::ok : CountVerdict::midpoint6_unrounded;
   }
-  if (n < 0) return std::nullopt;  // not a count
-  if (is_small_count(p, n)) {
-    if (n == 0) return CountProblem{"small_count", "count 0 is disclosive under this policy (zeros are disclosive): redact it"};
-    return CountProblem{"small_count", "count " + v + " is " + std::to_string(p.small_count_threshold) +
-                                           " or fewer: redact it"};
+  if (n < 0) return CountVerdict::ok;  // not a count
+  if (is_small_count(p, n)) return CountVerdict::small;
+  if (p.rounding_base > 1 && n % p.rounding_base != 0) return CountVerdict::unrounded;
+  return CountVerdict::ok;
+}
+
+const char* count_rule(CountVerdict v) { return v == CountVerdict::small ? "small_count" : "unrounded"; }
+
+std::string count_message(const Policy& p, CountVerdict v, std::int64_t n) {
+  const std::string value = std::to_string(n);
+  switch (v) {
+    case CountVerdict::small:
+      if (n == 0) return "count 0 is disclosive under this policy (zeros are disclosive): redact it";
+      return "count " + value + " is " + std::to_string(p.small_count_threshold) + " or fewer: redact it";
+    case CountVerdict::unrounded:
+      return "count " + value + " is not a multiple of " + std::to_string(p.rounding_base) + ": round it (to " +
+             std::to_string(round_half_even(n, p.rounding_base)) + ")";
+    case CountVerdict::midpoint6_unrounded:
+      return "value " + value + " in a midpoint-6 column is not 0 or 6k-3: round it with midpoint-6 rounding (to " +
+             std::to_string(midpoint6(n)) + ")";
+    case CountVerdict::midpoint6_derived_unrounded:
+      return "value " + value + " in a midpoint-6 derived column is not a multiple of 6";
+    case CountVerdict::ok:
+      break;
   }
-  if (p.rounding_base > 1 && n % p.rounding_base != 0) {
-    return CountProblem{"unrounded", "count " + v + " is not a multiple of " + std::to_string(p.rounding_base) +
-                                         ": round it (to " + std::to_string(round_half_even(n, p.rounding_base)) + ")"};
-  }
-  return std::nullopt;
+  return "";
 }
 
 }  // namespace outcheck::rules

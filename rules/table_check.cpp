@@ -1,6 +1,7 @@
 #include "rules/table_check.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -16,15 +17,29 @@ namespace outcheck::rules {
 namespace {
 
 // Findings that wait for a column's role: the first `cap` of each rule kept, every one counted.
+// Counting allocates nothing and a finding is built only when it is kept, since a large raw table
+// can hold millions of unrounded counts.
 struct Held {
+  struct Count {
+    const char* rule;
+    Outcome outcome;
+    std::int64_t total = 0;
+    std::int64_t kept = 0;
+  };
   std::vector<Finding> kept;
-  std::map<std::string, std::int64_t> total, kept_count;
-  void add(Finding f, std::size_t cap) {
-    ++total[f.rule];
-    auto& k = kept_count[f.rule];
-    if (static_cast<std::size_t>(k) < cap) {
-      ++k;
-      kept.push_back(std::move(f));
+  std::vector<Count> counts;
+
+  template <class Build>
+  void add(const char* rule, Outcome outcome, std::size_t cap, Build build) {
+    Count* c = nullptr;
+    for (auto& x : counts) {
+      if (x.rule == rule || std::strcmp(x.rule, rule) == 0) c = &x;
+    }
+    if (!c) c = &counts.emplace_back(Count{rule, outcome});
+    ++c->total;
+    if (static_cast<std::size_t>(c->kept) < cap) {
+      ++c->kept;
+      kept.push_back(build());
     }
   }
 };
@@ -51,6 +66,7 @@ struct TableCheck::Impl {
   HeldTable table;
   bool holding = true;
   std::size_t held_cells = 0;
+  std::vector<int> rates_;  // reused across records
 
   bool may_be_count(const ColumnState& c) const {
     return c.header_role == HeaderRole::count || c.header_role == HeaderRole::none;
@@ -74,7 +90,7 @@ struct TableCheck::Impl {
     // a derived finding waits on its source column's role, so a column known to be a count is the
     // better source (an unclassified one may end up a measure and take the finding with it).
     int small[2] = {-1, -1}, redacted[2] = {-1, -1}, published[2] = {-1, -1};
-    std::vector<int> rates;
+    rates_.clear();
     for (int c = 0; c < n; ++c) {
       ColumnState& col = cols[static_cast<std::size_t>(c)];
       std::string_view text = fields[static_cast<std::size_t>(c)];
@@ -83,21 +99,27 @@ struct TableCheck::Impl {
       if (cell.kind != CellKind::marker && is_identifier_cell(*policy, text)) {
         ++col.identifier_values;
         if (col.header_role != HeaderRole::identifier) {
-          col.identifier_cells.add(cell_finding("identifier_value", Outcome::fail, index, c, text,
-                                                "looks like a person's identifier (an NHS number or a policy "
-                                                "identifier pattern): remove it"), cap);
+          col.identifier_cells.add("identifier_value", Outcome::fail, cap, [&] {
+            return cell_finding("identifier_value", Outcome::fail, index, c, text,
+                                "looks like a person's identifier (an NHS number or a policy identifier pattern): "
+                                "remove it");
+          });
         }
       }
       if (col.header_role == HeaderRole::rate && (cell.kind == CellKind::number || cell.kind == CellKind::integer)) {
-        rates.push_back(c);
+        rates_.push_back(c);
       }
       if (!may_be_count(col)) continue;
       const int sure = col.header_role == HeaderRole::count ? 0 : 1;
       if (cell.kind == CellKind::integer) {
-        if (auto problem = count_problem(p, col.kind, cell.integer)) {
-          col.count_findings.add(cell_finding(problem->rule, Outcome::fail, index, c, text, problem->message), cap);
+        CountVerdict verdict = count_verdict(p, col.kind, cell.integer);
+        if (verdict != CountVerdict::ok) {
+          const char* rule = count_rule(verdict);
+          col.count_findings.add(rule, Outcome::fail, cap, [&] {
+            return cell_finding(rule, Outcome::fail, index, c, text, count_message(p, verdict, cell.integer));
+          });
         }
-        if (!col.kind.midpoint6 && is_small_count(p, cell.integer)) {
+        if (!col.kind.midpoint6 && verdict == CountVerdict::small) {
           if (small[sure] < 0) small[sure] = c;
         } else if (published[sure] < 0) {
           published[sure] = c;
@@ -109,21 +131,26 @@ struct TableCheck::Impl {
     const int first_small = small[0] >= 0 ? small[0] : small[1];
     const int first_redacted = redacted[0] >= 0 ? redacted[0] : redacted[1];
     const int first_published = published[0] >= 0 ? published[0] : published[1];
-    for (int r : rates) {
+    for (int r : rates_) {
       std::string_view text = fields[static_cast<std::size_t>(r)];
       if (first_small >= 0) {
         const auto& src = cols[static_cast<std::size_t>(first_small)];
         cols[static_cast<std::size_t>(first_small)].derived_by[first_small].add(
-            cell_finding("derived_from_small_count", Outcome::fail, index, r, text,
-                         "is computed from the small count " + std::string(fields[static_cast<std::size_t>(first_small)]) +
-                             " in column \"" + src.name + "\": redact it too"), cap);
+            "derived_from_small_count", Outcome::fail, cap, [&] {
+              return cell_finding("derived_from_small_count", Outcome::fail, index, r, text,
+                                  "is computed from the small count " +
+                                      std::string(fields[static_cast<std::size_t>(first_small)]) + " in column \"" +
+                                      src.name + "\": redact it too");
+            });
       } else if (first_redacted >= 0 && first_published >= 0) {
         const auto& red = cols[static_cast<std::size_t>(first_redacted)];
         const auto& pub = cols[static_cast<std::size_t>(first_published)];
         cols[static_cast<std::size_t>(first_redacted)].derived_by[first_published].add(
-            cell_finding("derived_from_small_count", Outcome::fail, index, r, text,
-                         "with column \"" + pub.name + "\" this value gives back the redacted count in column \"" +
-                             red.name + "\": redact it too"), cap);
+            "derived_from_small_count", Outcome::fail, cap, [&] {
+              return cell_finding("derived_from_small_count", Outcome::fail, index, r, text,
+                                  "with column \"" + pub.name + "\" this value gives back the redacted count in column \"" +
+                                      red.name + "\": redact it too");
+            });
       }
     }
     hold(index, fields);
@@ -210,13 +237,7 @@ struct TableCheck::Impl {
     std::stable_sort(all.begin(), all.end(), [](const Finding* a, const Finding* b) { return *a->row < *b->row; });
     for (const Finding* f : all) out.add(*f);
     for (const Held* h : helds) {
-      for (const auto& [rule, n] : h->total) {
-        auto it = h->kept_count.find(rule);
-        std::int64_t kept = it == h->kept_count.end() ? 0 : it->second;
-        const Finding* any = nullptr;
-        for (const auto& f : h->kept) if (f.rule == rule) { any = &f; break; }
-        if (any) out.count_only(rule, any->outcome, n - kept);
-      }
+      for (const auto& c : h->counts) out.count_only(c.rule, c.outcome, c.total - c.kept);
     }
   }
 
