@@ -80,6 +80,27 @@ Status check_can_submit(const User& actor, const Request& r) {
   return Status::OK();
 }
 
+Status check_can_return(const User& actor, const Request& r) {
+  OUTCHECK_TRY(check_can_transition(actor, r, RequestStatus::returned));
+  if (r.status != RequestStatus::reviewed) return Status::OK();  // an early return needs no comment
+  for (const auto& g : r.groups) {
+    bool needs_comment = false;
+    for (const auto& f : r.files) {
+      needs_comment |= f.group == g.name && f.filetype == "output" && r.decision(f) != Decision::approved;
+    }
+    if (!needs_comment) continue;
+    bool commented = false;
+    for (const auto& c : r.comments) {
+      commented |= c.group == g.name && c.visibility == "public" && c.review_turn == r.review_turn;
+    }
+    if (!commented) {
+      return refused("file group \"" + g.name + "\" has files that are not approved: add a public comment saying what "
+                     "must change (outcheck review comment " + r.id + " --group " + g.name + " --text ...) before returning");
+    }
+  }
+  return Status::OK();
+}
+
 Status check_can_vote(const User& actor, const Request& r, const RequestFile& f) {
   OUTCHECK_TRY(reviewer_only(actor, r, "vote"));
   auto phase = phase_of(r.status);

@@ -17,6 +17,9 @@ Status check_can_view(const User& actor, const Request& r);
 Status check_can_edit(const User& actor, const Request& r);
 Status check_can_transition(const User& actor, const Request& r, RequestStatus to);
 Status check_can_submit(const User& actor, const Request& r);
+// Returning a reviewed request also needs, on every group with a file not approved, a public
+// comment from this turn, so the author learns what to change (Airlock).
+Status check_can_return(const User& actor, const Request& r);
 Status check_can_vote(const User& actor, const Request& r, const RequestFile& f);
 Status check_can_submit_review(const User& actor, const Request& r);
 Status check_can_comment(const User& actor, const Request& r, bool is_private);

@@ -70,7 +70,7 @@ Result<RequestStatus> Service::submit_review(const User& actor, const std::strin
 
 Status Service::return_request(const User& actor, const std::string& id) {
   return in_request_transaction(actor, "request_return", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
-    OUTCHECK_TRY(check_can_transition(actor, req, RequestStatus::returned));
+    OUTCHECK_TRY(check_can_return(actor, req));
     req.updated_at = now();
     bool early = req.submitted_reviews.size() < 2;
     // An early return undoes this turn's votes (Airlock's revert_turn_activity); comments stay, as

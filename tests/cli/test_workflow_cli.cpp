@@ -600,3 +600,23 @@ TEST_CASE("workflow: a third checker's review can settle a conflict; the request
   CHECK(shown.at("reviews_submitted").size() == 3);
   expect_refused(site, [&] { return site.as("c3", {"review", "submit", id}); }, {id}, "c3", "c3");
 }
+
+TEST_CASE("workflow: returning a reviewed request needs a public comment on each group with unapproved files",
+          "[cli][workflow]") {
+  Site site;
+  std::string id = site.submitted();
+  site.ok("c1", {"review", "vote", id, kPathA, "approve"});
+  site.ok("c1", {"review", "vote", id, kPathB, "request-changes", "--comment", "suppress row d"});
+  site.approve("c2", id, {kPathA, kPathB});
+  site.ok("c1", {"review", "submit", id});
+  site.ok("c2", {"review", "submit", id});
+  REQUIRE(site.status(id) == "reviewed");
+  // b.csv is conflicted and group "default" has no public comment this turn: refused, unchanged.
+  expect_refused(site, [&] { return site.as("c1", {"request", "return", id}); }, {id}, "c1", "c1");
+  // A private comment does not tell the author anything.
+  site.ok("c1", {"review", "comment", id, "--group", "default", "--text", "note to c2", "--private"});
+  expect_refused(site, [&] { return site.as("c1", {"request", "return", id}); }, {id}, "c1", "c1");
+  site.ok("c2", {"review", "comment", id, "--group", "default", "--text", "row d of b.csv is 25: suppress it"});
+  site.ok("c1", {"request", "return", id});
+  CHECK(site.status(id) == "returned");
+}
