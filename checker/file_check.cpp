@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "checker/background_hasher.h"
 #include "checker/csv_scan.h"
 #include "checker/sha256.h"
 
@@ -70,27 +71,39 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
   }
   std::unique_ptr<CsvScan> scan;
   if (is_csv) scan = std::make_unique<CsvScan>(std::move(policy), r.findings);
-  Sha256 hash;
-  std::int64_t size = 0;
+  // Files larger than one chunk are hashed on another core while this one parses: two buffers
+  // alternate, and a buffer is refilled only after the hasher is done with it.
   static constexpr std::size_t kChunk = 1 << 20;
-  auto buf = std::make_unique<char[]>(kChunk);
+  struct stat st;
+  const bool background = ::fstat(fd, &st) == 0 && st.st_size > static_cast<off_t>(kChunk);
+  std::unique_ptr<BackgroundHasher> hasher;
+  Sha256 inline_hash;
+  if (background) hasher = std::make_unique<BackgroundHasher>();
+  std::unique_ptr<char[]> buffers[2] = {std::make_unique<char[]>(kChunk),
+                                        background ? std::make_unique<char[]>(kChunk) : nullptr};
+  std::int64_t size = 0;
+  int which = 0;
   while (true) {
-    ssize_t n = ::read(fd, buf.get(), kChunk);
+    char* buf = buffers[which].get();
+    ssize_t n = ::read(fd, buf, kChunk);
     if (n < 0) {
       if (errno == EINTR) continue;
       r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(errno)));
+      if (hasher) hasher->digest();  // let the hasher finish with the buffers before they go
       ::close(fd);
       return;
     }
     if (n == 0) break;
-    std::string_view bytes(buf.get(), static_cast<std::size_t>(n));
-    hash.update(bytes);
+    std::string_view bytes(buf, static_cast<std::size_t>(n));
+    if (hasher) hasher->hash(bytes);
+    else inline_hash.update(bytes);
     if (scan) scan->feed(bytes);
     size += n;
+    if (background) which ^= 1;
   }
   ::close(fd);
+  r.sha256 = hasher ? hasher->digest() : inline_hash.hex_digest();
   r.size = size;
-  r.sha256 = hash.hex_digest();
   if (scan) {
     scan->finish();
     r.rows = scan->data_records();

@@ -1,6 +1,8 @@
 #include "rules/cell_value.h"
 
+#include <cctype>
 #include <charconv>
+#include <string>
 
 namespace outcheck::rules {
 
@@ -40,6 +42,34 @@ std::optional<double> parse_number(std::string_view cell) {
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
   return v;
+}
+
+bool is_number(std::string_view cell) {
+  std::string_view s = trim_spaces(cell);
+  std::size_t i = 0;
+  if (i < s.size() && s[i] == '+') ++i;  // a leading '+', then from_chars' own syntax
+  if (i < s.size() && s[i] == '-') ++i;
+  if (s.size() - i == 3 || s.size() - i == 8) {  // inf, nan, infinity (any case)
+    std::string word;
+    for (std::size_t k = i; k < s.size(); ++k) word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(s[k]))));
+    if (word == "inf" || word == "nan" || word == "infinity") return !(i >= 2 && s[0] == '+' && s[1] == '-');
+  }
+  if (i >= 2 && s[0] == '+' && s[1] == '-') return false;
+  std::size_t digits = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    std::size_t j = i + 1;
+    if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
+    std::size_t exp_digits = 0;
+    while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j, ++exp_digits;
+    if (exp_digits > 0) i = j;
+  }
+  return i == s.size();
 }
 
 bool is_nhs_number(std::string_view cell) {

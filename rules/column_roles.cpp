@@ -20,9 +20,20 @@ const char* role_name(Role role) {
 }
 
 Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
+  // The common case, a plain count: up to 18 digits cannot overflow.
+  if (!text.empty() && text.size() <= 18) {
+    std::int64_t v = 0;
+    std::size_t i = 0;
+    for (; i < text.size(); ++i) {
+      unsigned d = static_cast<unsigned char>(text[i]) - '0';
+      if (d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i == text.size()) return {CellKind::integer, v};
+  }
   if (auto n = parse_integer(text)) return {CellKind::integer, *n};
   if (policy.is_marker(text)) return {CellKind::marker, 0};
-  if (parse_number(text)) return {CellKind::number, 0};
+  if (is_number(text)) return {CellKind::number, 0};
   return {CellKind::text, 0};
 }
 

@@ -42,7 +42,13 @@ Result<std::shared_ptr<const CompiledPolicy>> CompiledPolicy::compile(Policy pol
   std::vector<std::unique_ptr<RE2>> mid;
   OUTCHECK_TRY(compile_into({policy.midpoint6_columns.empty() ? "$^" : policy.midpoint6_columns}, "midpoint6.columns", mid));
   c->midpoint6_ = std::move(mid.front());
-  for (const auto& m : policy.redaction_markers) c->markers_.push_back(normalise_marker(m));
+  for (const auto& m : policy.redaction_markers) {
+    std::string n = normalise_marker(m);
+    if (n.empty()) c->empty_is_marker_ = true;
+    else c->marker_start_[static_cast<unsigned char>(n[0])] = true;
+    c->markers_.push_back(std::move(n));
+  }
+  c->marker_start_[static_cast<unsigned char>('<')] = true;  // <=N and <N
   c->policy_ = std::move(policy);
   return std::shared_ptr<const CompiledPolicy>(std::move(c));
 }
@@ -86,6 +92,10 @@ bool equals_normalised(std::string_view cell, std::string_view m) {
 }  // namespace
 
 bool CompiledPolicy::is_marker(std::string_view cell) const {
+  std::size_t first = 0;
+  while (first < cell.size() && (cell[first] == ' ' || cell[first] == '\t')) ++first;
+  if (first == cell.size()) return empty_is_marker_;
+  if (!marker_start_[static_cast<unsigned char>(std::toupper(static_cast<unsigned char>(cell[first])))]) return false;
   for (const auto& m : markers_) {
     if (equals_normalised(cell, m)) return true;
   }

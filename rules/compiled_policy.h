@@ -38,6 +38,10 @@ class CompiledPolicy {
   Patterns patient_identifier_, unsafe_statistic_, identifier_, rate_, count_, totals_, identifier_values_;
   std::unique_ptr<RE2> midpoint6_;
   std::vector<std::string> markers_;  // normalised: upper case, no spaces
+  // First non-space characters (upper-cased) a marker can start with, so most cells are ruled out
+  // by one lookup; and whether the empty cell is a marker.
+  bool marker_start_[256] = {};
+  bool empty_is_marker_ = false;
 };
 
 // Upper-cases ASCII letters and drops spaces, for marker comparison.

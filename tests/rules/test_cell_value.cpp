@@ -138,3 +138,14 @@ TEST_CASE("is_nhs_number needs exactly ten digits", "[rules]") {
   CHECK_FALSE(is_nhs_number("943476591X"));
   CHECK_FALSE(is_nhs_number("9434765919.0"));
 }
+
+TEST_CASE("is_number agrees with parse_number on every shape of cell", "[rules]") {
+  // is_number is the fast path of read_cell; parse_number (std::from_chars) is the reference.
+  const char* cells[] = {"1", "-1", "+1", "+-1", "1.5", ".5", "5.", ".", "-", "+", "1e3", "1E-3", "1e", "1e+",
+                         "2019-01-01", "12:30", "inf", "-inf", "+inf", "NaN", "nan", "infinity", "Infinity", "infx",
+                         " 3.25 ", "3.2.1", "1,5", "", " ", "0x10", "1_000", "e5", "-.5", "+.5e2", "12abc", "[REDACTED]"};
+  for (const char* c : cells) {
+    INFO("cell: '" << c << "'");
+    CHECK(outcheck::rules::is_number(c) == outcheck::rules::parse_number(c).has_value());
+  }
+}
