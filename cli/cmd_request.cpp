@@ -158,6 +158,18 @@ Runner attach_request(CLI::App& sub) {
     release::PublisherOptions options;
     options.ca_file = *ca_file;
     if (const char* t = std::getenv("OUTCHECK_RELEASE_TOKEN")) options.token = t;
+    // Retries of the job-server publisher, for tests and unusual sites: OUTCHECK_RELEASE_ATTEMPTS
+    // (tries per HTTP call, 1 to 100; default 6) and OUTCHECK_RELEASE_BACKOFF_MS (the first retry
+    // delay, 0 to 60000 ms, doubled each time; default 500). Anything else is ignored.
+    auto env_int = [](const char* name, int lo, int hi, int& out) {
+      const char* v = std::getenv(name);
+      if (!v || !*v) return;
+      char* end = nullptr;
+      long n = std::strtol(v, &end, 10);
+      if (*end == '\0' && n >= lo && n <= hi) out = static_cast<int>(n);
+    };
+    env_int("OUTCHECK_RELEASE_ATTEMPTS", 1, 100, options.max_attempts);
+    env_int("OUTCHECK_RELEASE_BACKOFF_MS", 0, 60000, options.backoff_ms);
     const bool terminal = ::isatty(2);
     auto progress = [terminal](std::size_t i, std::size_t n, const release::ReleaseFile& f) {
       if (terminal) std::cerr << "uploading " << i + 1 << "/" << n << " " << f.name << " (" << f.size << " bytes)\n";

@@ -20,6 +20,12 @@ Result<std::string> read_all(const std::filesystem::path& p) {
   return s.str();
 }
 
+// The message when a stored copy no longer holds the bytes that were reviewed.
+std::string tampered(const std::string& relpath, const std::string& reviewed, const std::string& now) {
+  return relpath + ": the stored copy no longer matches the reviewed hash (reviewed " + reviewed + ", now " + now +
+         "); nothing more is published";
+}
+
 // Why a file may not leave under the workspace's project.yaml as it is now, or "".
 std::string privacy_problem(const checker::Workspace& ws, const std::string& relpath) {
   auto c = checker::classify(ws.project, relpath);
@@ -49,6 +55,18 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
       (void)service.record_release_problem(actor, id, f.relpath, msg);
       return db::refused("release stopped: " + msg);
     }
+  }
+
+  // Every stored copy must still hold the reviewed bytes before the release is created or the
+  // request moves; each is hashed again immediately before it is sent, too.
+  for (const auto& f : request->files) {
+    if (f.filetype != "output") continue;
+    auto actual = service.home().store.rehash(f.sha256);
+    std::string msg = !actual ? f.relpath + ": " + actual.error().message
+                              : (*actual != f.sha256 ? tampered(f.relpath, f.sha256, *actual) : "");
+    if (msg.empty()) continue;
+    (void)service.record_release_problem(actor, id, f.relpath, msg);
+    return db::refused("release stopped: " + msg);
   }
 
   auto head = service.audit_head(actor);
@@ -86,8 +104,7 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     }
     std::string actual = checker::sha256_hex(*bytes);
     if (actual != file.sha256) {
-      std::string msg = file.name + ": the stored copy no longer matches the reviewed hash (reviewed " + file.sha256 +
-                        ", now " + actual + "); nothing more is published";
+      std::string msg = tampered(file.name, file.sha256, actual);
       (void)service.record_release_problem(actor, id, file.name, msg);
       return db::refused("release stopped: " + msg);
     }
