@@ -79,13 +79,15 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
   std::unique_ptr<BackgroundHasher> hasher;
   Sha256 inline_hash;
   if (background) hasher = std::make_unique<BackgroundHasher>();
-  std::unique_ptr<char[]> buffers[2] = {std::make_unique<char[]>(kChunk),
-                                        background ? std::make_unique<char[]>(kChunk) : nullptr};
+  // Buffers sized to the file when it is small (most outputs are a few KB), never zero-filled.
+  const std::size_t buffer_size = background || st.st_size <= 0 ? kChunk : static_cast<std::size_t>(st.st_size) + 1;
+  std::unique_ptr<char[]> buffers[2] = {std::make_unique_for_overwrite<char[]>(buffer_size),
+                                        background ? std::make_unique_for_overwrite<char[]>(kChunk) : nullptr};
   std::int64_t size = 0;
   int which = 0;
   while (true) {
     char* buf = buffers[which].get();
-    ssize_t n = ::read(fd, buf, kChunk);
+    ssize_t n = ::read(fd, buf, background ? kChunk : buffer_size);
     if (n < 0) {
       if (errno == EINTR) continue;
       r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(errno)));

@@ -18,6 +18,10 @@ std::string show_text(const nlohmann::json& r) {
   std::string t = "request " + r["id"].get<std::string>() + " (workspace " + r["workspace"].get<std::string>() +
                   ", by " + r["author"].get<std::string>() + "): " + r["status"].get<std::string>() + ", turn " +
                   std::to_string(r["review_turn"].get<std::int64_t>()) + "\n";
+  if (r.contains("release_problem") && !r["release_problem"].is_null()) {
+    t += "release stopped at " + r["release_problem"]["at"].get<std::string>() + ": " +
+         r["release_problem"]["problem"].get<std::string>() + "\n";
+  }
   for (const auto& g : r["groups"]) {
     t += "\ngroup " + g["name"].get<std::string>() + "\n  context:  " + g["context"].get<std::string>() +
          "\n  controls: " + g["controls"].get<std::string>() + "\n";
@@ -178,6 +182,10 @@ Runner attach_request(CLI::App& sub) {
       std::string t;
       for (const auto& f : j["sent"]) t += "sent " + f.get<std::string>() + "\n";
       for (const auto& f : j["already_sent"]) t += "already sent " + f.get<std::string>() + "\n";
+      if (j["sent"].empty() && j["audit_head"] == "") {
+        return t + "request " + j["request"].get<std::string>() + " was already released to " +
+               j["target"].get<std::string>() + "; nothing to send\n";
+      }
       return t + "request " + j["request"].get<std::string>() + " released to " + j["target"].get<std::string>() +
              " (audit head " + j["audit_head"].get<std::string>() + ")\n";
     });

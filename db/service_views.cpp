@@ -100,7 +100,21 @@ Result<nlohmann::json> Service::show(const User& actor, const std::string& id) {
   auto r = require_request(id);
   if (!r) return r.error();
   if (auto s = check_can_view(actor, *r); !s.ok()) return refuse(&actor, "request_show", id, s.error());
-  return request_json(actor, *r, true);
+  nlohmann::json j = request_json(actor, *r, true);
+  j["release_target"] = r->release_target ? nlohmann::json(*r->release_target) : nlohmann::json(nullptr);
+  j["release_problem"] = nullptr;
+  if (r->status == RequestStatus::reviewed || r->status == RequestStatus::approved) {
+    // Why the last release attempt stopped, so the checkers see it where they look.
+    auto st = home_.db.prepare(
+        "SELECT details, at FROM audit_log WHERE request_id = ? AND action = 'release_stopped' ORDER BY seq DESC LIMIT 1");
+    if (!st) return st.error();
+    st->bind(1, id);
+    if (st->step()) {
+      auto details = nlohmann::json::parse(st->text(0), nullptr, false);
+      j["release_problem"] = {{"at", st->text(1)}, {"problem", details.is_object() ? details.value("problem", "") : ""}};
+    }
+  }
+  return j;
 }
 
 Result<nlohmann::json> Service::list(const User& actor, const std::optional<std::string>& status, bool mine) {

@@ -41,6 +41,16 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
                                        const std::string& to, const PublisherOptions& options, const Progress& progress) {
   auto request = service.begin_release(actor, id);
   if (!request) return request.error();
+  if (request->status == db::RequestStatus::released) {
+    // Running it again is harmless: nothing is sent, the target is not contacted, and a folder
+    // release keeps the manifest (and audit head) it was published with.
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& f : request->files) {
+      if (f.filetype == "output") all.push_back(f.relpath);
+    }
+    return nlohmann::json{{"request", id}, {"target", request->release_target.value_or(to)}, {"status", "released"},
+                          {"sent", nlohmann::json::array()}, {"already_sent", all}, {"audit_head", ""}};
+  }
   auto publisher = make_publisher(to, options);
   if (!publisher) return publisher.error();
 
