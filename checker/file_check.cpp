@@ -1,6 +1,7 @@
 #include "checker/file_check.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,40 +72,61 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
   }
   std::unique_ptr<CsvScan> scan;
   if (is_csv) scan = std::make_unique<CsvScan>(std::move(policy), r.findings);
-  // Files larger than one chunk are hashed on another core while this one parses: two buffers
-  // alternate, and a buffer is refilled only after the hasher is done with it.
+  // Files larger than one chunk are mapped rather than copied, and hashed on another core while
+  // this one parses. Each slice is handed back to the kernel once both are done with it, so the
+  // resident size stays at a few slices whatever the file's size.
   static constexpr std::size_t kChunk = 1 << 20;
   struct stat st;
-  const bool background = ::fstat(fd, &st) == 0 && st.st_size > static_cast<off_t>(kChunk);
-  std::unique_ptr<BackgroundHasher> hasher;
-  Sha256 inline_hash;
-  if (background) hasher = std::make_unique<BackgroundHasher>();
-  // Buffers sized to the file when it is small (most outputs are a few KB), never zero-filled.
-  const std::size_t buffer_size = background || st.st_size <= 0 ? kChunk : static_cast<std::size_t>(st.st_size) + 1;
-  std::unique_ptr<char[]> buffers[2] = {std::make_unique_for_overwrite<char[]>(buffer_size),
-                                        background ? std::make_unique_for_overwrite<char[]>(kChunk) : nullptr};
+  const bool large = ::fstat(fd, &st) == 0 && st.st_size > static_cast<off_t>(kChunk);
   std::int64_t size = 0;
-  int which = 0;
+  if (large) {
+    const std::size_t length = static_cast<std::size_t>(st.st_size);
+    void* map = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map != MAP_FAILED) {
+      ::madvise(map, length, MADV_SEQUENTIAL);
+      const char* base = static_cast<const char*>(map);
+      BackgroundHasher hasher;
+      std::size_t previous = 0, previous_len = 0;
+      for (std::size_t offset = 0; offset < length; offset += kChunk) {
+        const std::size_t n = std::min(kChunk, length - offset);
+        hasher.hash(std::string_view(base + offset, n));  // returns once the previous slice is hashed
+        if (previous_len) ::madvise(const_cast<char*>(base) + previous, previous_len, MADV_DONTNEED);
+        if (scan) scan->feed(std::string_view(base + offset, n));
+        previous = offset;
+        previous_len = n;
+      }
+      r.sha256 = hasher.digest();
+      ::munmap(map, length);
+      ::close(fd);
+      size = static_cast<std::int64_t>(length);
+      r.size = size;
+      if (scan) {
+        scan->finish();
+        r.rows = scan->data_records();
+        r.columns = static_cast<std::int64_t>(scan->header_fields());
+      }
+      return;
+    }
+  }
+  const std::size_t buffer_size = st.st_size <= 0 || large ? kChunk : static_cast<std::size_t>(st.st_size) + 1;
+  auto buffer = std::make_unique_for_overwrite<char[]>(buffer_size);
+  Sha256 hash;
   while (true) {
-    char* buf = buffers[which].get();
-    ssize_t n = ::read(fd, buf, background ? kChunk : buffer_size);
+    ssize_t n = ::read(fd, buffer.get(), buffer_size);
     if (n < 0) {
       if (errno == EINTR) continue;
       r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(errno)));
-      if (hasher) hasher->digest();  // let the hasher finish with the buffers before they go
       ::close(fd);
       return;
     }
     if (n == 0) break;
-    std::string_view bytes(buf, static_cast<std::size_t>(n));
-    if (hasher) hasher->hash(bytes);
-    else inline_hash.update(bytes);
+    std::string_view bytes(buffer.get(), static_cast<std::size_t>(n));
+    hash.update(bytes);
     if (scan) scan->feed(bytes);
     size += n;
-    if (background) which ^= 1;
   }
   ::close(fd);
-  r.sha256 = hasher ? hasher->digest() : inline_hash.hex_digest();
+  r.sha256 = hash.hex_digest();
   r.size = size;
   if (scan) {
     scan->finish();

@@ -30,6 +30,18 @@ Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
       v = v * 10 + d;
     }
     if (i == text.size()) return {CellKind::integer, v};
+    // "12.0" is an integer (pandas writes counts so when a column had a missing value).
+    if (i > 0 && text[i] == '.') {
+      std::size_t j = i + 1;
+      while (j < text.size() && text[j] == '0') ++j;
+      if (j == text.size() && j > i + 1) return {CellKind::integer, v};
+    }
+    // Only signs and spaces can still make it an integer; anything else is decided below.
+    char c = text[i];
+    if (i > 0 || (c != ' ' && c != '\t' && c != '+' && c != '-')) {
+      if (policy.is_marker(text)) return {CellKind::marker, 0};
+      return {is_number(text) ? CellKind::number : CellKind::text, 0};
+    }
   }
   if (auto n = parse_integer(text)) return {CellKind::integer, *n};
   if (policy.is_marker(text)) return {CellKind::marker, 0};

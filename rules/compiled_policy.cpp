@@ -95,7 +95,9 @@ bool CompiledPolicy::is_marker(std::string_view cell) const {
   std::size_t first = 0;
   while (first < cell.size() && (cell[first] == ' ' || cell[first] == '\t')) ++first;
   if (first == cell.size()) return empty_is_marker_;
-  if (!marker_start_[static_cast<unsigned char>(std::toupper(static_cast<unsigned char>(cell[first])))]) return false;
+  unsigned char c0 = static_cast<unsigned char>(cell[first]);
+  if (c0 >= 'a' && c0 <= 'z') c0 = static_cast<unsigned char>(c0 - 'a' + 'A');
+  if (!marker_start_[c0]) return false;
   for (const auto& m : markers_) {
     if (equals_normalised(cell, m)) return true;
   }
@@ -119,8 +121,6 @@ bool CompiledPolicy::is_marker(std::string_view cell) const {
   return digits;
 }
 
-bool CompiledPolicy::is_identifier_value(std::string_view cell) const {
-  return !identifier_values_.empty() && any_match(identifier_values_, cell);
-}
+
 
 }  // namespace outcheck::rules

@@ -27,7 +27,10 @@ class CompiledPolicy {
   bool is_total(std::string_view label_or_header) const;
   // A redaction marker: the policy's exact markers (case- and space-insensitive), and `<=N`, `<N`.
   bool is_marker(std::string_view cell) const;
-  bool is_identifier_value(std::string_view cell) const;  // the policy's identifier_values.patterns
+  // The policy's identifier_values.patterns (none by default: then this costs nothing).
+  bool is_identifier_value(std::string_view cell) const {
+    return !identifier_values_.empty() && any_match(identifier_values_, cell);
+  }
   bool has_identifier_patterns() const { return !identifier_values_.empty(); }
 
  private:

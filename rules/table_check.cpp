@@ -31,9 +31,15 @@ struct Held {
 
   template <class Build>
   void add(const char* rule, Outcome outcome, std::size_t cap, Build build) {
+    // Rule names are string literals: the same pointer every time, so compare pointers first.
     Count* c = nullptr;
     for (auto& x : counts) {
-      if (x.rule == rule || std::strcmp(x.rule, rule) == 0) c = &x;
+      if (x.rule == rule) c = &x;
+    }
+    if (!c) {
+      for (auto& x : counts) {
+        if (std::strcmp(x.rule, rule) == 0) c = &x;
+      }
     }
     if (!c) c = &counts.emplace_back(Count{rule, outcome});
     ++c->total;
