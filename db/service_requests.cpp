@@ -25,6 +25,26 @@ struct CheckedFile {
   StagedFile staged;
 };
 
+// What the checker found, recorded against the staged copy it judged.
+void record_check(RequestFile& f, const StagedFile& staged, const checker::FileReport& report, const std::string& at) {
+  f.sha256 = staged.sha256;
+  f.size = staged.size;
+  f.mtime = staged.mtime;
+  f.privacy = checker::privacy_name(report.privacy);
+  f.outcome = rules::outcome_name(report.outcome());
+  f.report = checker::file_report_to_json(report).dump();
+  f.added_at = at;
+}
+
+// "path (rule: message; ...)" for a refusal that lists blocked files.
+std::string blocked_line(const std::string& path, const checker::FileReport& report) {
+  std::string reasons;
+  for (const auto& f : report.findings.kept()) {
+    if (f.outcome == rules::Outcome::blocked) reasons += (reasons.empty() ? "" : "; ") + f.rule + ": " + f.message;
+  }
+  return path + " (" + reasons + ")";
+}
+
 }  // namespace
 
 Result<Service::Created> Service::create_request(const User& actor, const fs::path& workspace,
@@ -100,11 +120,7 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
     }
     checker::FileReport report = checker::check_file(ctx, target);
     if (report.outcome() == rules::Outcome::blocked || !staged) {
-      std::string reasons;
-      for (const auto& f : report.findings.kept()) {
-        if (f.outcome == rules::Outcome::blocked) reasons += (reasons.empty() ? "" : "; ") + f.rule + ": " + f.message;
-      }
-      blocked.push_back(target.display + " (" + reasons + ")");
+      blocked.push_back(blocked_line(target.display, report));
       if (staged) home_.store.discard(*staged);
       continue;
     }
@@ -112,13 +128,7 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
     f.relpath = target.display;
     f.group = options.group;
     f.filetype = options.filetype;
-    f.sha256 = staged->sha256;
-    f.size = staged->size;
-    f.mtime = staged->mtime;
-    f.privacy = checker::privacy_name(report.privacy);
-    f.outcome = rules::outcome_name(report.outcome());
-    f.report = checker::file_report_to_json(report).dump();
-    f.added_at = now();
+    record_check(f, *staged, report, now());
     checked.push_back({std::move(f), *staged});
   }
   if (!blocked.empty()) {
@@ -228,18 +238,12 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
     checker::FileReport report = checker::check_file(ctx, target);
     if (report.outcome() == rules::Outcome::blocked) {
       home_.store.discard(*staged);
-      blocked.push_back(rel);
+      blocked.push_back(blocked_line(rel, report));
       continue;
     }
     RequestFile f = *existing;
     f.votes.clear();
-    f.sha256 = staged->sha256;
-    f.size = staged->size;
-    f.mtime = staged->mtime;
-    f.privacy = checker::privacy_name(report.privacy);
-    f.outcome = rules::outcome_name(report.outcome());
-    f.report = checker::file_report_to_json(report).dump();
-    f.added_at = now();
+    record_check(f, *staged, report, now());
     changed.push_back({std::move(f), *staged});
   }
   if (!blocked.empty()) {
