@@ -1,4 +1,5 @@
 // `outcheck audit log|verify|head`.
+#include "checker/json_text.h"
 #include <iostream>
 
 #include "cli/workflow.h"
@@ -26,7 +27,7 @@ Runner attach_audit(CLI::App& sub) {
              r["user"].get<std::string>() + "  " + r["action"].get<std::string>();
         if (!r["request"].is_null()) t += "  " + r["request"].get<std::string>();
         if (!r["path"].is_null()) t += "  " + r["path"].get<std::string>();
-        if (!r["details"].empty()) t += "  " + r["details"].dump();
+        if (!r["details"].empty()) t += "  " + checker::json_text(r["details"]);
         t += "\n";
       }
       return t;

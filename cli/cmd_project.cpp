@@ -1,4 +1,5 @@
 // `outcheck project validate [FILE|DIR]`
+#include "checker/json_text.h"
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -28,7 +29,7 @@ int run_validate(const ValidateArgs& a) {
   if (!project) {
     if (a.out.is_json()) {
       nlohmann::json j{{"file", p.string()}, {"valid", false}, {"error", project.error().message}};
-      (void)emit(a.out, j.dump(2) + "\n");
+      (void)emit(a.out, checker::json_text(j, 2) + "\n");
     }
     return report_error(project.error());
   }
@@ -40,9 +41,9 @@ int run_validate(const ValidateArgs& a) {
       outputs.push_back({{"action", o.action}, {"output_name", o.output_name}, {"pattern", o.pattern},
                          {"privacy", checker::privacy_name(o.privacy)}});
     }
-    text = nlohmann::json{{"file", p.string()}, {"valid", true}, {"version", project->version},
-                          {"warnings", project->warnings}, {"outputs", outputs}}
-               .dump(2) + "\n";
+    text = checker::json_text(nlohmann::json{{"file", p.string()}, {"valid", true}, {"version", project->version},
+                                             {"warnings", project->warnings}, {"outputs", outputs}},
+                              2) + "\n";
   } else {
     text = p.string() + ": valid (version " + std::to_string(static_cast<int>(project->version)) + ", " +
            std::to_string(project->outputs.size()) + " output patterns, " +

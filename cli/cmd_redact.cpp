@@ -1,4 +1,5 @@
 // `outcheck redact IN.csv -o OUT.csv [--policy ...] [--report FILE]`
+#include "checker/json_text.h"
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -44,7 +45,7 @@ int run_redact(const RedactArgs& a) {
   std::cerr << checker::redact_report_text(*result);
   if (!a.report.empty()) {
     auto json = checker::redact_report_json(a.in, a.out, policies->base->policy(), *result);
-    if (auto s = checker::write_file_atomically(a.report, json.dump(2) + "\n"); !s.ok()) return report_error(s.error());
+    if (auto s = checker::write_file_atomically(a.report, checker::json_text(json, 2) + "\n"); !s.ok()) return report_error(s.error());
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 // `outcheck user add|list|disable` and `outcheck policy set|show`.
+#include "checker/json_text.h"
 #include <iostream>
 
 #include "cli/workflow.h"
@@ -78,7 +79,7 @@ Runner attach_policy(CLI::App& sub) {
   add_workflow_command(sub, "show", "show the site policy", o, runs, [=](Session& s) {
     return finish(*o, s.service->show_policy(), [](const nlohmann::json& j) {
       return "site policy: " + j["name"].get<std::string>() + " (sha256 " + j["sha256"].get<std::string>() + ")\n" +
-             j["effective"].dump(2) + "\n";
+             checker::json_text(j["effective"], 2) + "\n";
     });
   });
   return group_runner(o, runs);

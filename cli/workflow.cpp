@@ -1,5 +1,7 @@
 #include "cli/workflow.h"
 
+#include "checker/json_text.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -62,7 +64,7 @@ Runner group_runner(std::shared_ptr<WorkflowOptions> options, std::vector<std::p
 int finish(const WorkflowOptions& o, const Result<nlohmann::json>& result,
            const std::function<std::string(const nlohmann::json&)>& text) {
   if (!result) return report_error(result.error());
-  std::string out = o.out.is_json() ? result->dump(2) + "\n" : text(*result);
+  std::string out = o.out.is_json() ? checker::json_text(*result, 2) + "\n" : text(*result);
   if (auto s = emit(o.out, out); !s.ok()) return report_error(s.error());
   return 0;
 }

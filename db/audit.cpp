@@ -1,3 +1,4 @@
+#include "checker/json_text.h"
 #include "db/audit.h"
 
 #include <fcntl.h>
@@ -67,7 +68,7 @@ std::string AuditLog::row_hash(std::int64_t seq, const std::string& at, const Au
       {seq, at, e.user, e.action, e.request_id ? nlohmann::json(*e.request_id) : nlohmann::json(nullptr),
        e.path ? nlohmann::json(*e.path) : nlohmann::json(nullptr), details,
        e.review_turn ? nlohmann::json(*e.review_turn) : nlohmann::json(nullptr), e.visibility, prev});
-  std::string msg = canon.dump();
+  std::string msg = checker::json_text(canon);
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(msg.data()),
@@ -89,7 +90,7 @@ Result<AuditHead> AuditLog::append(Database& db, const AuditEvent& e, const std:
   auto prev = head(db);
   if (!prev) return prev.error();
   std::int64_t seq = prev->seq + 1;
-  std::string details = e.details.dump();
+  std::string details = checker::json_text(e.details);
   std::string hash = row_hash(seq, at, e, details, prev->hash);
   auto st = db.prepare(
       "INSERT INTO audit_log (seq, at, user, action, request_id, path, details, review_turn, visibility, prev_hash, hash)"

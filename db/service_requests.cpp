@@ -1,4 +1,5 @@
 // Authoring a request: create, add, remove, update, groups, submit, withdraw.
+#include "checker/json_text.h"
 #include <sys/stat.h>
 
 #include "checker/file_check.h"
@@ -32,7 +33,7 @@ void record_check(RequestFile& f, const StagedFile& staged, const checker::FileR
   f.mtime = staged.mtime;
   f.privacy = checker::privacy_name(report.privacy);
   f.outcome = rules::outcome_name(report.outcome());
-  f.report = checker::file_report_to_json(report).dump();
+  f.report = checker::json_text(checker::file_report_to_json(report));
   f.added_at = at;
 }
 

@@ -1,4 +1,5 @@
 // The embedded default: DIR/<workspace>/<request id>/files/<path> and manifest.json beside them.
+#include "checker/json_text.h"
 #include <filesystem>
 
 #include "checker/atomic_file.h"
@@ -49,7 +50,7 @@ class FolderPublisher : public Publisher {
                             {"released_by", plan.releasing_user},
                             {"audit_head", plan.audit_head},
                             {"files", files}};
-    return checker::write_file_atomically((root(plan) / "manifest.json").string(), manifest.dump(2) + "\n");
+    return checker::write_file_atomically((root(plan) / "manifest.json").string(), checker::json_text(manifest, 2) + "\n");
   }
 
  private:

@@ -4,6 +4,7 @@
 // 201 is success; a 400 saying the file "has already been uploaded" counts as done; other 4xx stop
 // with the server's message; 5xx, 429 and connection errors are retried with bounded exponential
 // backoff and jitter. The token goes only into the Authorization header: never into a message.
+#include "checker/json_text.h"
 #include <curl/curl.h>
 
 #include <chrono>
@@ -82,7 +83,7 @@ class HttpPublisher : public Publisher {
                         {"metadata", {{"tool", "outcheck"}, {"airlock_id", plan.request_id}, {"audit_head", plan.audit_head}}},
                         {"review", nullptr}};
     std::string url = url_ + "/releases/workspace/" + url_path_segment(plan.workspace);
-    auto r = call(url, plan.releasing_user, "Content-Type: application/json", {}, body.dump());
+    auto r = call(url, plan.releasing_user, "Content-Type: application/json", {}, checker::json_text(body));
     if (!r) return r.error();
     if (r->status == 201 || r->status == 200) return Status::OK();
     return Error{ErrorKind::refused, "creating the release at " + url_ + " failed: HTTP " + std::to_string(r->status) +
