@@ -354,15 +354,18 @@ class Validator {
       return fail(run, "`" + a.name + "` action does not provide an `--output` argument specifying where the "
                        "results of `generate-dataset` should be stored");
     }
-    // `dir:ext` names a folder of files; otherwise it names one file.
-    std::string expected = output;
-    auto colon = output.rfind(':');
-    if (colon != std::string::npos && output.find('.', output.rfind('/') == std::string::npos ? 0 : output.rfind('/')) == std::string::npos) {
-      expected = output.substr(0, colon) + "/*." + output.substr(colon + 1);
-    }
+    // `--output out:arrow` names a folder of .arrow files; anything else names one file. Each
+    // highly_sensitive pattern must fit: for a folder, the pattern read as a name must match
+    // `out/*.arrow` (as the pipeline's fnmatch does); for a file, the file must match the pattern.
+    const std::size_t slash = output.rfind('/');
+    const std::string last = slash == std::string::npos ? output : output.substr(slash + 1);
+    const std::size_t colon = last.find(':');
+    const bool folder = colon != std::string::npos && last.substr(0, colon).find('.') == std::string::npos;
+    const std::string expected =
+        folder ? output.substr(0, output.size() - last.size() + colon) + "/*." + last.substr(colon + 1) : output;
     for (const auto& kv : outputs["highly_sensitive"]) {
       std::string pattern = kv.second.Scalar();
-      bool ok = expected == output ? glob_match(pattern, output) : pattern == expected || glob_match(pattern, expected);
+      bool ok = folder ? glob_match(expected, pattern) : glob_match(pattern, output);
       if (!ok) {
         return fail(kv.second, "`" + a.name + "` action: output specification must match the --output argument "
                                "in the run command\n  got: " + pattern + "\n  but was expecting: " + expected);

@@ -714,3 +714,20 @@ TEST_CASE("project: a billion-laughs document returns quickly", "[project]") {
   auto elapsed = std::chrono::steady_clock::now() - started;
   CHECK(elapsed < std::chrono::seconds(2));
 }
+
+TEST_CASE("ehrql --output DIR:ext: each highly_sensitive pattern must fit DIR/*.ext", "[project]") {
+  auto project = [](const std::string& pattern) {
+    return outcheck::checker::parse_project(
+        "p.yaml", "version: '5'\nactions:\n  d:\n    run: ehrql:v1 generate-dataset a.py --output out:arrow\n"
+                  "    outputs:\n      highly_sensitive:\n        ds: " + pattern + "\n");
+  };
+  CHECK(project("out/*.arrow").ok());
+  CHECK(project("out/dataset.arrow").ok());  // fnmatch("out/dataset.arrow", "out/*.arrow")
+  auto wrong = project("out/*.csv");
+  REQUIRE(!wrong.ok());
+  CHECK(wrong.error().message.find("but was expecting: out/*.arrow") != std::string::npos);
+  auto file = outcheck::checker::parse_project(
+      "p.yaml", "version: '5'\nactions:\n  d:\n    run: ehrql:v1 generate-dataset a.py --output out/d.arrow\n"
+                "    outputs:\n      highly_sensitive:\n        ds: out/*.arrow\n");
+  CHECK(file.ok());
+}
