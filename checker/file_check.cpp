@@ -196,11 +196,16 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
 
   struct stat st;
   bool regular = false;
-  if (!resolved.empty() && ::stat(resolved.c_str(), &st) == 0) {
+  // lstat, not stat: `resolved` has no links in it, so a link here (or nothing at all) means the
+  // file was swapped or removed since it was resolved, and it must not slip past the link checks.
+  if (!resolved.empty() && ::lstat(resolved.c_str(), &st) != 0) {
+    block("special_file", std::string("changed while it was being checked (") + std::strerror(errno) + "); check it again");
+  } else if (!resolved.empty()) {
     regular = S_ISREG(st.st_mode);
     if (!regular) {
-      block("special_file", S_ISDIR(st.st_mode) ? "is a link to a folder; only files can be released"
-                                                : "is not a regular file (a pipe, socket or device)");
+      block("special_file", S_ISDIR(st.st_mode)   ? "is a link to a folder; only files can be released"
+                            : S_ISLNK(st.st_mode) ? "changed while it was being checked (it is now a link); check it again"
+                                                  : "is not a regular file (a pipe, socket or device)");
     }
   }
 
@@ -250,7 +255,7 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
     block("special_file", "changed while it was being added (a different file now has this name); add it again");
   }
 
-  if (gate_blocked || !regular) return r;
+  if (gate_blocked || !regular || t.gate_only) return r;
 
   const bool is_csv = suffix == ".csv";
   read_contents(t.content_from.empty() ? fs::path(resolved) : t.content_from, is_csv, compiled, r);

@@ -22,6 +22,9 @@ struct Target {
   // still be the one copied (same device and inode), or it is refused as changed underneath.
   std::filesystem::path content_from;
   std::optional<std::pair<dev_t, ino_t>> expected_file;
+  // Judge the path only (where it leads, how it is declared, links, type, size) and read nothing:
+  // a release request copies a file into its store only after this gate lets it through.
+  bool gate_only = false;
 };
 
 struct ScanOptions {

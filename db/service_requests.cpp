@@ -106,6 +106,19 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
   auto discard_all = [&] {
     for (const auto& c : checked) home_.store.discard(c.staged);
   };
+  // First the gate alone, reading nothing: a file that may never leave is not even copied into the
+  // store's staging area.
+  for (auto target : *targets) {
+    target.gate_only = true;
+    checker::FileReport gate = checker::check_file(ctx, target);
+    if (gate.outcome() == rules::Outcome::blocked) blocked.push_back(blocked_line(target.display, gate));
+  }
+  if (!blocked.empty()) {
+    std::string msg = "nothing was added: " + std::to_string(blocked.size()) + " file(s) may never leave";
+    for (const auto& b : blocked) msg += "\n  " + b;
+    return refuse(&actor, "file_add", id, refused(msg));
+  }
+  home_.store.sweep_staging();
   for (auto target : *targets) {
     struct stat st;
     std::optional<StagedFile> staged;
@@ -224,6 +237,12 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
     target.display = rel;
     target.location = ws->root / rel;
     target.inside = true;
+    target.gate_only = true;
+    if (checker::FileReport gate = checker::check_file(ctx, target); gate.outcome() == rules::Outcome::blocked) {
+      blocked.push_back(blocked_line(rel, gate));
+      continue;
+    }
+    target.gate_only = false;
     auto staged = home_.store.stage(target.location);
     if (!staged) {
       discard_all();

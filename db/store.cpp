@@ -79,6 +79,15 @@ Status Store::commit(const StagedFile& staged) const {
 
 void Store::discard(const StagedFile& staged) const { ::unlink(staged.temp.c_str()); }
 
+void Store::sweep_staging(std::chrono::seconds max_age) const {
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - max_age;
+  for (fs::directory_iterator it(root_ / "staging", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::error_code e2;
+    if (it->last_write_time(e2) < cutoff && !e2) fs::remove(it->path(), e2);
+  }
+}
+
 Result<std::string> Store::rehash(const std::string& sha) const {
   fs::path p = path_of(sha);
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);

@@ -3,6 +3,7 @@
 // bytes a reviewer saw cannot change underneath the review, and identical files are kept once.
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -29,6 +30,9 @@ class Store {
   // Moves a staged copy to its content address (a no-op when that content is already stored).
   Status commit(const StagedFile& staged) const;
   void discard(const StagedFile& staged) const;
+  // Removes staging copies older than `max_age`: left by a process killed mid-add (a live add
+  // commits or discards its copies within seconds).
+  void sweep_staging(std::chrono::seconds max_age = std::chrono::hours(1)) const;
 
   std::filesystem::path path_of(const std::string& sha256) const;
   // Hashes the stored bytes again; an error when they are missing.

@@ -39,6 +39,10 @@ class FolderPublisher : public Publisher {
   }
 
   Status finish(const ReleasePlan& plan) override {
+    // A run killed while writing leaves its temporary (".NAME.tmp-XXXXXX") beside the final name;
+    // every file is in place now, so none of them is wanted in what is published.
+    remove_stale_temporaries(root(plan) / "manifest.json");
+    for (const auto& f : plan.files) remove_stale_temporaries(root(plan) / "files" / f.name);
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : plan.files) {
       files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}, {"date", f.date},
@@ -55,6 +59,19 @@ class FolderPublisher : public Publisher {
 
  private:
   fs::path root(const ReleasePlan& plan) const { return fs::path(dir_) / plan.workspace / plan.request_id; }
+
+  // Removes the temporaries checker::write_file_atomically made for `final_name`.
+  static void remove_stale_temporaries(const fs::path& final_name) {
+    const std::string prefix = "." + final_name.filename().string() + ".tmp-";
+    std::error_code ec;
+    for (fs::directory_iterator it(final_name.parent_path(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.size() == prefix.size() + 6 && name.compare(0, prefix.size(), prefix) == 0) {
+        std::error_code rm;
+        fs::remove(it->path(), rm);
+      }
+    }
+  }
 
   static std::string file_sha256(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);

@@ -135,6 +135,8 @@ class Site {
     return s;
   }
 
+  const fs::path& home_dir() const { return home_; }
+
  private:
   TempDir dir_;
   fs::path ws_, home_;
@@ -619,4 +621,15 @@ TEST_CASE("workflow: returning a reviewed request needs a public comment on each
   site.ok("c2", {"review", "comment", id, "--group", "default", "--text", "row d of b.csv is 25: suppress it"});
   site.ok("c1", {"request", "return", id});
   CHECK(site.status(id) == "returned");
+}
+
+TEST_CASE("request add never copies a file the gate blocks, not even into staging", "[cli][workflow]") {
+  Site site;
+  std::string id = site.create();
+  // A fresh home: the first thing tried is a highly_sensitive file. Before the gate ran first, the
+  // file was copied into store/staging to be checked, and only then refused.
+  expect_refused(site, [&] { return site.as("res", {"request", "add", id, "output/dataset.arrow"}); }, {id}, "c1",
+                 "res");
+  CHECK_FALSE(std::filesystem::exists(site.home_dir() / "store" / "staging"));
+  CHECK_FALSE(std::filesystem::exists(site.home_dir() / "store"));
 }

@@ -1,0 +1,441 @@
+// Crashes: the real binary SIGKILLed at random points (a fixed seed, a bounded number of trials)
+// during `request add` of many files, `review vote`, `review submit` and `request release --to DIR`.
+// After every kill: the audit chain verifies; every file a request records has its content-addressed
+// copy in OUTCHECK_HOME/store/xx/<sha> holding exactly those bytes; the release folder never shows
+// a partial file under a final name, and its manifest appears only once every file is there; and
+// running the same command again completes (exit 0) with the expected end state.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "checker/sha256.h"
+#include "tests/support/workspace_fixture.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using outcheck::checker::sha256_hex;
+using outcheck::test::RunResult;
+using outcheck::test::run_outcheck;
+using outcheck::test::TempDir;
+
+namespace {
+
+constexpr int kTrials = 15;          // kills per phase
+constexpr int kManyFiles = 200;      // files in one `request add`
+constexpr std::uint32_t kSeed = 20240611;
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void put(const fs::path& p, const std::string& bytes) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::string join(const std::vector<std::string>& args) {
+  std::string s;
+  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+// Runs the binary and SIGKILLs it `delay` after the fork (unless it has ended by then). Returns
+// true when the kill ended it, false when it had already exited (with `exit_code`).
+struct Killed {
+  bool killed = false;
+  int exit_code = -1;
+};
+
+Killed run_and_kill(const std::vector<std::string>& args, const fs::path& cwd, const std::vector<std::string>& env,
+                    std::chrono::microseconds delay) {
+  std::vector<std::string> argv_s{OUTCHECK_BINARY};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_s = env;
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    if (::chdir(cwd.c_str()) != 0) ::_exit(127);
+    for (auto& e : env_s) ::putenv(e.data());
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + delay;
+  int status = 0;
+  Killed k;
+  while (true) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      k.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return k;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ::kill(pid, SIGKILL);
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+    k.killed = true;
+  } else {
+    k.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  return k;
+}
+
+// A site: a home, a workspace of many small CSVs (output/many) and a few larger ones
+// (output/big), and users admin, res (the author), c1 and c2 (reviewers), c3 (who releases).
+class Site {
+ public:
+  Site() {
+    ws_ = dir_.path() / "ws";
+    home_ = dir_.path() / "home";
+    put(ws_ / "project.yaml",
+        "version: '5'\n"
+        "actions:\n"
+        "  summarise:\n"
+        "    run: python:v2 python analysis/summarise.py\n"
+        "    outputs:\n"
+        "      moderately_sensitive:\n"
+        "        many: output/many/*.csv\n"
+        "        big: output/big/*.csv\n");
+    for (int i = 0; i < kManyFiles; ++i) {
+      put(ws_ / many(i), "group,num\nrow" + std::to_string(i) + "," + std::to_string(10 * (i + 1)) + "\nother,15\n");
+    }
+    // Larger files make a release take long enough to be interrupted in the middle of a file.
+    for (int i = 0; i < 4; ++i) {
+      // Under the 5,000-row limit, with long group names: about 1.5 MB, passing every rule.
+      std::string csv = "group,num\n";
+      const std::string pad(380, 'x');
+      for (int r = 0; r < 4000; ++r) csv += "g" + std::to_string(i) + "_" + std::to_string(r) + pad + ",10\n";
+      put(ws_ / big(i), csv);
+    }
+    RunResult first = run_outcheck({"user", "add", "admin", "--role", "admin"}, ws_,
+                                   {"OUTCHECK_HOME=" + home_.string(), "OUTCHECK_TOKEN="});
+    REQUIRE(first.exit_code == 0);
+    tokens_["admin"] = trim(first.out);
+    add_user("res", "researcher");
+    for (const char* c : {"c1", "c2", "c3"}) add_user(c, "output-checker");
+  }
+
+  static std::string many(int i) { return "output/many/f" + std::to_string(1000 + i) + ".csv"; }
+  static std::string big(int i) { return "output/big/b" + std::to_string(i) + ".csv"; }
+
+  const fs::path& ws() const { return ws_; }
+  const fs::path& home() const { return home_; }
+  fs::path root() const { return dir_.path(); }
+
+  void add_user(const std::string& name, const std::string& role) {
+    tokens_[name] = trim(ok("admin", {"user", "add", name, "--role", role}).out);
+    REQUIRE(!tokens_[name].empty());
+  }
+  std::vector<std::string> env(const std::string& user) const {
+    return {"OUTCHECK_HOME=" + home_.string(), "OUTCHECK_TOKEN=" + tokens_.at(user)};
+  }
+  RunResult as(const std::string& user, const std::vector<std::string>& args) const {
+    return run_outcheck(args, ws_, env(user));
+  }
+  RunResult ok(const std::string& user, const std::vector<std::string>& args) const {
+    RunResult r = as(user, args);
+    INFO(user << " ran: " << join(args) << "\nstdout: " << r.out << "\nstderr: " << r.err);
+    REQUIRE(r.exit_code == 0);
+    return r;
+  }
+  json show(const std::string& id) const { return json::parse(ok("c3", {"request", "show", id, "--json"}).out); }
+
+  // A new request (its own workspace name, so the author may have many at once).
+  std::string create(const std::string& name) const {
+    std::string id = trim(ok("res", {"request", "create", "--workspace", ws_.string(), "--workspace-name", name}).out);
+    REQUIRE(id.size() == 26);
+    return id;
+  }
+  std::string submitted(const std::string& name, const std::vector<std::string>& files) const {
+    std::string id = create(name);
+    std::vector<std::string> add{"request", "add", id};
+    add.insert(add.end(), files.begin(), files.end());
+    ok("res", add);
+    ok("res", {"request", "group", id, "default", "--context", "counts", "--controls", "rounded"});
+    ok("res", {"request", "submit", id});
+    return id;
+  }
+  std::string reviewed(const std::string& name, const std::vector<std::string>& files) const {
+    std::string id = submitted(name, files);
+    for (const char* c : {"c1", "c2"}) {
+      for (const auto& f : files) ok(c, {"review", "vote", id, f, "approve"});
+      ok(c, {"review", "submit", id});
+    }
+    REQUIRE(show(id).at("status") == "reviewed");
+    return id;
+  }
+
+  // The invariants that must hold after any kill: the audit chain verifies, and every file the
+  // requests `ids` record has its stored copy, holding exactly the recorded bytes.
+  void expect_consistent(const std::vector<std::string>& ids) const {
+    RunResult verify = as("admin", {"audit", "verify"});
+    INFO("audit verify: " << verify.out << verify.err);
+    CHECK(verify.exit_code == 0);
+    std::vector<std::string> problems;
+    for (const auto& id : ids) {
+      const json shown = show(id);
+      for (const auto& f : shown.at("files")) {
+        const std::string sha = f.at("sha256");
+        const fs::path copy = home_ / "store" / sha.substr(0, 2) / sha;
+        const std::string where = id + " " + f.at("path").get<std::string>() + ": ";
+        if (!fs::exists(copy)) problems.push_back(where + "no stored copy " + copy.string());
+        else if (sha256_hex(slurp(copy)) != sha) problems.push_back(where + "the stored copy does not hash to its name");
+        else if (fs::file_size(copy) != f.at("size").get<std::uintmax_t>()) problems.push_back(where + "wrong size");
+      }
+    }
+    INFO(problems.size() << " problems; first: " << (problems.empty() ? "" : problems.front()));
+    CHECK(problems.empty());
+  }
+
+ private:
+  TempDir dir_;
+  fs::path ws_, home_;
+  std::map<std::string, std::string> tokens_;
+};
+
+// How long a command takes when left alone, to spread the kills over its whole run: a delay is
+// drawn from [0, max(50 ms, 1.2 x that)].
+std::chrono::microseconds kill_window(const std::function<RunResult()>& run_once) {
+  const auto start = std::chrono::steady_clock::now();
+  RunResult r = run_once();
+  INFO("baseline run: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  return std::max(std::chrono::microseconds(50000), took * 6 / 5);
+}
+
+std::chrono::microseconds draw(std::mt19937& rng, std::chrono::microseconds window) {
+  return std::chrono::microseconds(std::uniform_int_distribution<std::int64_t>(0, window.count())(rng));
+}
+
+}  // namespace
+
+TEST_CASE("crash: request add of many files killed at random points and run again", "[cli][crash]") {
+  Site site;
+  std::mt19937 rng(kSeed);
+  std::map<std::string, std::string> expected;  // path -> sha256 of the workspace file
+  for (int i = 0; i < kManyFiles; ++i) expected[Site::many(i)] = sha256_hex(slurp(site.ws() / Site::many(i)));
+  const auto window = kill_window([&] {
+    std::string id = site.create("baseline");
+    return site.as("res", {"request", "add", id, "output/many"});
+  });
+
+  int killed = 0;
+  for (int t = 0; t < kTrials; ++t) {
+    const std::string id = site.create("add-" + std::to_string(t));
+    const std::vector<std::string> add{"request", "add", id, "output/many"};
+    const auto delay = draw(rng, window);
+    Killed k = run_and_kill(add, site.ws(), site.env("res"), delay);
+    INFO("trial " << t << ": killed after " << delay.count() << " us: " << (k.killed ? "killed" : "had exited"));
+    if (!k.killed) CHECK(k.exit_code == 0);
+    killed += k.killed;
+    site.expect_consistent({id});
+    // All or nothing: one transaction adds the whole batch.
+    const std::size_t n = site.show(id).at("files").size();
+    CHECK((n == 0 || n == expected.size()));
+
+    RunResult again = site.as("res", add);
+    INFO("again: " << again.out << again.err);
+    REQUIRE(again.exit_code == 0);
+    std::map<std::string, std::string> got;
+    const json shown = site.show(id);  // kept: a range-for over a temporary's member would dangle
+    for (const auto& f : shown.at("files")) got[f.at("path")] = f.at("sha256");
+    CHECK(got == expected);
+    site.expect_consistent({id});
+  }
+  CHECK(killed > 0);
+}
+
+TEST_CASE("crash: review vote and review submit killed at random points and run again", "[cli][crash]") {
+  Site site;
+  std::mt19937 rng(kSeed + 1);
+  std::vector<std::string> files;
+  for (int i = 0; i < kTrials; ++i) files.push_back(Site::many(i));
+
+  SECTION("review vote") {
+    const std::string id = site.submitted("votes", files);
+    const auto window = kill_window([&] { return site.as("c2", {"review", "vote", id, files[0], "approve"}); });
+    int killed = 0;
+    for (int t = 0; t < kTrials; ++t) {
+      const std::vector<std::string> vote{"review", "vote", id, files[t], "approve"};
+      const auto delay = draw(rng, window);
+      Killed k = run_and_kill(vote, site.ws(), site.env("c1"), delay);
+      INFO("trial " << t << ": killed after " << delay.count() << " us: " << (k.killed ? "killed" : "had exited"));
+      if (!k.killed) CHECK(k.exit_code == 0);
+      killed += k.killed;
+      site.expect_consistent({id});
+      RunResult again = site.as("c1", vote);
+      INFO("again: " << again.out << again.err);
+      REQUIRE(again.exit_code == 0);
+    }
+    // Every vote landed exactly once, as c1 sees them.
+    json mine = json::parse(site.ok("c1", {"request", "show", id, "--json"}).out);
+    for (const auto& f : mine.at("files")) {
+      std::vector<std::string> votes;
+      for (const auto& v : f.at("votes")) {
+        if (v.at("reviewer") == "c1") votes.push_back(v.at("vote"));
+      }
+      CHECK(votes == std::vector<std::string>{"approved"});
+    }
+    site.ok("c1", {"review", "submit", id});
+    CHECK(site.show(id).at("status") == "partially_reviewed");
+    CHECK(killed > 0);
+  }
+
+  SECTION("review submit") {
+    // One request per trial, each voted on by c1, whose `review submit` is killed.
+    std::vector<std::string> ids;
+    for (int t = 0; t <= kTrials; ++t) {
+      ids.push_back(site.submitted("submit-" + std::to_string(t), {files[t % files.size()]}));
+      site.ok("c1", {"review", "vote", ids.back(), files[t % files.size()], "approve"});
+    }
+    const auto window = kill_window([&] { return site.as("c1", {"review", "submit", ids.back()}); });
+    int killed = 0;
+    for (int t = 0; t < kTrials; ++t) {
+      const std::vector<std::string> submit{"review", "submit", ids[t]};
+      const auto delay = draw(rng, window);
+      Killed k = run_and_kill(submit, site.ws(), site.env("c1"), delay);
+      INFO("trial " << t << ": killed after " << delay.count() << " us: " << (k.killed ? "killed" : "had exited"));
+      if (!k.killed) CHECK(k.exit_code == 0);
+      killed += k.killed;
+      site.expect_consistent({ids[t]});
+      const std::string status = site.show(ids[t]).at("status");
+      CHECK((status == "submitted" || status == "partially_reviewed"));
+      RunResult again = site.as("c1", submit);
+      INFO("status after the kill: " << status << "; again: " << again.out << again.err);
+      if (status == "submitted") {
+        CHECK(again.exit_code == 0);  // the killed run did not commit: this one does
+      } else {
+        // The killed run had committed before it died: the review is in, once, and submitting it a
+        // second time is refused (the documented outcome for a repeated review submit).
+        CHECK(again.exit_code == 1);
+      }
+      const json shown = json::parse(site.ok("c1", {"request", "show", ids[t], "--json"}).out);
+      CHECK(shown.at("status") == "partially_reviewed");
+      CHECK(shown.at("reviews_submitted").size() == 1);
+    }
+    CHECK(killed > 0);
+  }
+}
+
+TEST_CASE("crash: request release to a folder killed at random points and run again", "[cli][crash]") {
+  Site site;
+  std::mt19937 rng(kSeed + 2);
+  std::vector<std::string> files{Site::big(0), Site::big(1), Site::big(2), Site::big(3), Site::many(0), Site::many(1)};
+  const fs::path out = site.root() / "published";
+  // Two kills per request (the second interrupts the resumed release), then the run that finishes.
+  constexpr int kRequests = (kTrials + 1) / 2;
+  std::vector<std::string> ids;
+  for (int r = 0; r <= kRequests; ++r) ids.push_back(site.reviewed("rel-" + std::to_string(r), files));
+  const auto window = kill_window([&] { return site.as("c3", {"request", "release", ids.back(), "--to", out.string()}); });
+
+  int killed = 0, trials = 0;
+  for (int r = 0; r < kRequests; ++r) {
+    const std::string& id = ids[r];
+    const std::map<std::string, std::string> hashes = [&] {
+      std::map<std::string, std::string> h;
+      const json shown = site.show(id);
+      for (const auto& f : shown.at("files")) h[f.at("path")] = f.at("sha256");
+      return h;
+    }();
+    const fs::path root = out / ("rel-" + std::to_string(r)) / id;
+    const std::vector<std::string> release{"request", "release", id, "--to", out.string()};
+
+    // What the folder may hold at any moment: complete files under their final names, temporary
+    // names beginning with a dot, and the manifest only once every file is there.
+    auto expect_no_partial_file = [&] {
+      bool manifest = false;
+      std::set<std::string> complete;
+      if (!fs::exists(root)) return;
+      for (const auto& e : fs::recursive_directory_iterator(root)) {
+        if (e.is_directory()) continue;
+        const std::string rel = fs::relative(e.path(), root).generic_string();
+        const std::string name = e.path().filename().string();
+        if (name[0] == '.') {
+          CHECK(contains(name, ".tmp-"));  // a temporary name of the atomic writer
+          continue;
+        }
+        if (rel == "manifest.json") {
+          manifest = true;
+          continue;
+        }
+        INFO("published file " << rel);
+        REQUIRE(rel.rfind("files/", 0) == 0);
+        const std::string path = rel.substr(6);
+        REQUIRE(hashes.count(path) == 1);
+        CHECK(sha256_hex(slurp(e.path())) == hashes.at(path));
+        complete.insert(path);
+      }
+      if (manifest) {
+        CHECK(complete.size() == hashes.size());
+        json m = json::parse(slurp(root / "manifest.json"));
+        CHECK(m.at("files").size() == hashes.size());
+      }
+    };
+
+    for (int attempt = 0; attempt < 2 && trials < kTrials; ++attempt, ++trials) {
+      const auto delay = draw(rng, window);
+      Killed k = run_and_kill(release, site.ws(), site.env("c3"), delay);
+      INFO("request " << r << " attempt " << attempt << ": killed after " << delay.count()
+                      << " us: " << (k.killed ? "killed" : "had exited"));
+      if (!k.killed) CHECK(k.exit_code == 0);
+      killed += k.killed;
+      site.expect_consistent({id});
+      expect_no_partial_file();
+      const std::string status = site.show(id).at("status");
+      CHECK((status == "reviewed" || status == "approved" || status == "released"));
+    }
+
+    RunResult again = site.as("c3", release);
+    INFO("again: " << again.out << again.err);
+    REQUIRE(again.exit_code == 0);
+    CHECK(site.show(id).at("status") == "released");
+    expect_no_partial_file();
+    REQUIRE(fs::exists(root / "manifest.json"));
+    for (const auto& [path, sha] : hashes) CHECK(sha256_hex(slurp(root / "files" / path)) == sha);
+    // Nothing but the files and the manifest is left once it is done: no temporary from a killed run.
+    std::set<std::string> names;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      if (!e.is_directory()) names.insert(fs::relative(e.path(), root).generic_string());
+    }
+    std::set<std::string> want{"manifest.json"};
+    for (const auto& [path, sha] : hashes) want.insert("files/" + path);
+    CHECK(names == want);
+    site.expect_consistent({id});
+  }
+  CHECK(killed > 0);
+}
