@@ -6,7 +6,10 @@
 #include <sstream>
 #include <vector>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
+
+#include "checker/csv_parser.h"
 
 namespace outcheck::checker {
 
@@ -28,8 +31,18 @@ class DuplicateKeyFinder : public YAML::EventHandler {
   std::vector<Duplicate> duplicates;
   int documents = 0;
   YAML::Mark second_document = YAML::Mark::null_mark();
+  // yaml-cpp 0.7 never consumes a token that cannot start a node at the top level (a `,`): each
+  // HandleNextDocument "parses" an empty document at the same place and returns true, forever
+  // (jbeder/yaml-cpp#1040). A document that starts where the previous one did is that loop.
+  bool stalled = false;
+  YAML::Mark stall_mark = YAML::Mark::null_mark();
 
   void OnDocumentStart(const YAML::Mark& m) override {
+    if (documents > 0 && m.pos == last_start_.pos) {
+      stalled = true;
+      stall_mark = m;
+    }
+    last_start_ = m;
     if (++documents == 2) second_document = m;
   }
   void OnDocumentEnd() override {}
@@ -70,6 +83,7 @@ class DuplicateKeyFinder : public YAML::EventHandler {
   }
 
   std::vector<Frame> frames_;
+  YAML::Mark last_start_ = YAML::Mark::null_mark();
 };
 
 std::string source_line(const std::string& text, int line0) {
@@ -120,6 +134,10 @@ namespace {
 // yaml-cpp reports a tab in indentation as "illegal map value" or "end of map not found"; name
 // the tab, in the words of the pipeline's YAML parser, and point at it.
 std::string yaml_error(const YamlDoc& doc, const YAML::Exception& e) {
+  // yaml-cpp stops runaway nesting (a stack overflow otherwise) with the bare words "bad file".
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e)) {
+    return located(doc, e.mark, "nested too deeply; a project or policy file is never this deep");
+  }
   if (!e.mark.is_null() && e.mark.line >= 0) {
     std::string line = source_line(doc.text, e.mark.line);
     std::size_t indent = line.find_first_not_of(" \t");
@@ -145,11 +163,34 @@ Result<YamlDoc> load_yaml_text(const std::string& path, std::string text) {
     at.column = static_cast<int>(nul - line_start);
     return invalid_input(located(path, "", at, "contains a NUL byte; it is not a YAML text file"));
   }
+  // The pipeline reads project.yaml as UTF-8 and refuses anything else; so do we (a pattern or a
+  // name that is not UTF-8 could not be reported in JSON or matched against file names faithfully).
+  if (!valid_utf8(doc.text)) {
+    std::size_t bad = 0;
+    while (bad < doc.text.size()) {  // the first byte of the first invalid sequence
+      const auto c = static_cast<unsigned char>(doc.text[bad]);
+      std::size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+      if (n == 0 || !valid_utf8(std::string_view(doc.text).substr(bad, n))) break;
+      bad += n;
+    }
+    YAML::Mark at;
+    std::size_t line_start = doc.text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    line_start = line_start == std::string::npos || bad == 0 ? 0 : line_start + 1;
+    at.line = static_cast<int>(std::count(doc.text.begin(), doc.text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    at.column = static_cast<int>(bad - line_start);
+    return invalid_input(located(path, "", at, "bytes that are not valid UTF-8; a YAML file must be UTF-8 text"));
+  }
   DuplicateKeyFinder finder;
   try {
     std::istringstream in(doc.text);
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(finder)) {
+      if (finder.stalled) {
+        const auto pos = static_cast<std::size_t>(finder.stall_mark.pos);
+        const std::string what = pos < doc.text.size() ? "'" + doc.text.substr(pos, 1) + "'" : "this";
+        return invalid_input(located(doc, finder.stall_mark,
+                                     "found " + what + " that cannot start any node here"));
+      }
     }
   } catch (const YAML::Exception& e) {
     return invalid_input(yaml_error(doc, e));

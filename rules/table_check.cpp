@@ -254,7 +254,10 @@ struct TableCheck::Impl {
     for (const Exposure& e : find_exposures(grid)) {
       int row = layout.body_rows[static_cast<std::size_t>(e.row)];
       int col = layout.body_cols[static_cast<std::size_t>(e.col)];
-      const std::string& text = table.rows[static_cast<std::size_t>(row)][static_cast<std::size_t>(col)];
+      // A short (ragged) row has no cell here: make_grid read it as empty, which is a marker.
+      const auto& cells = table.rows[static_cast<std::size_t>(row)];
+      const std::string_view text =
+          static_cast<std::size_t>(col) < cells.size() ? std::string_view(cells[static_cast<std::size_t>(col)]) : std::string_view();
       out.add(cell_finding("secondary_disclosure", Outcome::fail, table.records[static_cast<std::size_t>(row)], col, text,
                            std::string("the published ") + (e.via_row ? "row" : "column") +
                                " totals and cells give this redacted cell back as " + std::to_string(e.value) +
