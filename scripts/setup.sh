@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages outcheck builds and tests with. Idempotent: when every package is
-# already installed it runs no apt command at all, so a second run takes well under a second.
+# Installs the Debian 12 packages outcheck builds and tests with, plus any named as arguments (the
+# fuzzing script adds its compiler). Idempotent: when every package is already installed it runs no
+# apt command at all, so a second run takes well under a second.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   libre2-dev libsqlite3-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev catch2
   libyaml-cpp-dev libssl-dev libcpp-httplib-dev
   python3
+  "$@"
 )
 
 missing=()
