@@ -16,6 +16,8 @@ using namespace outcheck::checker;
 using nlohmann::json;
 using outcheck::test::TempDir;
 
+using outcheck::test::contains;
+
 namespace {
 
 PolicySet parse_ok(const std::string& text) {
@@ -37,8 +39,6 @@ std::string parse_error(const std::string& text) {
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------

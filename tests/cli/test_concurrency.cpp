@@ -25,15 +25,12 @@ using outcheck::test::RunResult;
 using outcheck::test::run_outcheck;
 using outcheck::test::TempDir;
 
+using outcheck::test::trim;
+
 namespace {
 
 constexpr int kWorkers = 6;
 constexpr int kOpsPerWorker = 10;
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 struct Outcome {
   int exit_code;

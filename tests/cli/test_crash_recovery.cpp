@@ -35,36 +35,17 @@ using outcheck::test::RunResult;
 using outcheck::test::run_outcheck;
 using outcheck::test::TempDir;
 
+using outcheck::test::trim;
+using outcheck::test::contains;
+using outcheck::test::slurp;
+using outcheck::test::put;
+using outcheck::test::join;
+
 namespace {
 
 constexpr int kTrials = 15;          // kills per phase
 constexpr int kManyFiles = 200;      // files in one `request add`
 constexpr std::uint32_t kSeed = 20240611;
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void put(const fs::path& p, const std::string& bytes) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-std::string join(const std::vector<std::string>& args) {
-  std::string s;
-  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
 
 // Runs the binary and SIGKILLs it `delay` after the fork (unless it has ended by then). Returns
 // true when the kill ended it, false when it had already exited (with `exit_code`).

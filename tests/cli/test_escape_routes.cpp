@@ -35,6 +35,12 @@ using outcheck::test::RunResult;
 using outcheck::test::run_outcheck;
 using outcheck::test::TempDir;
 
+using outcheck::test::trim;
+using outcheck::test::contains;
+using outcheck::test::slurp;
+using outcheck::test::put;
+using outcheck::test::join;
+
 namespace {
 
 const std::string kSafe = "group,num\na,10\nb,15\n";
@@ -80,31 +86,6 @@ const std::string kProjectV3 =
     "    outputs:\n"
     "      moderately_sensitive:\n"
     "        anything: output/up/*.*\n";
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void put(const fs::path& p, const std::string& bytes) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-std::string join(const std::vector<std::string>& args) {
-  std::string s;
-  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
 
 // Every file under `dir`, relative (links listed, not followed).
 std::set<std::string> files_under(const fs::path& dir) {

@@ -38,6 +38,8 @@ using outcheck::test::TempDir;
 // memory does not fit under an address-space limit.
 extern "C" void __asan_init() __attribute__((weak));
 
+using outcheck::test::slurp;
+
 namespace {
 
 constexpr rlim_t kMemoryLimit = rlim_t(1) << 30;  // 1 GiB of address space
@@ -55,13 +57,6 @@ struct Limited {
   double seconds = 0;
   std::string out, err;
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Runs the outcheck binary in `cwd` under RLIMIT_AS and a wall-clock timeout that SIGKILLs it.
 // stdout and stderr go to files, so nothing the child writes can block it.

@@ -18,6 +18,8 @@ using outcheck::test::RunResult;
 using outcheck::test::run_outcheck;
 using outcheck::test::Workspace;
 
+using outcheck::test::contains;
+
 namespace {
 
 // output/tables/*.csv is moderately sensitive; input/ is declared by nothing (and never checked).
@@ -39,8 +41,6 @@ const std::string kOut =
     "\"b, east\",[REDACTED],2000,[REDACTED]\n"
     "c,25,1500,16.0\n"
     "total,40,4500,8.67\n";
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 json check_report(const fs::path& cwd, const std::vector<std::string>& paths, const std::string& policy = "opensafely") {
   std::vector<std::string> args = {"check", "--json", "--policy", policy};

@@ -32,6 +32,11 @@ using outcheck::test::RunResult;
 using outcheck::test::run_outcheck;
 using outcheck::test::TempDir;
 
+using outcheck::test::trim;
+using outcheck::test::contains;
+using outcheck::test::slurp;
+using outcheck::test::join;
+
 namespace {
 
 const char* const kA = "group,num\na,10\nb,15\n";
@@ -42,26 +47,6 @@ const std::string kPathB = "output/tables/b.csv";
 const std::string kPathSupport = "output/tables/support.csv";
 // Distinctive, so that any leak of it is found by a plain search.
 const std::string kReleaseToken = "jobsrv-TOKEN-q7Zr9xKp2Lw4-never-shown";
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string join(const std::vector<std::string>& args) {
-  std::string s;
-  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
 
 // A site with a workspace "ws" holding two output files and a supporting one, and users: admin;
 // res (researcher, the author); c1 and c2 (the reviewers); c3 (an output checker who releases);

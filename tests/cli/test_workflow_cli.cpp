@@ -22,6 +22,9 @@ using outcheck::test::RunResult;
 using outcheck::test::run_outcheck;
 using outcheck::test::TempDir;
 
+using outcheck::test::trim;
+using outcheck::test::contains;
+
 namespace {
 
 const char* const kA = "group,num\na,10\nb,15\n";
@@ -31,11 +34,6 @@ const std::string kPathA = "output/tables/a.csv";
 const std::string kPathB = "output/tables/b.csv";
 const std::string kPathFail = "output/tables/fail.csv";
 const std::string kPathSupport = "output/tables/support.csv";
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // One site: a home, a workspace, and users who act by their own tokens, as separate processes.
 // Users: admin; researchers res and res2; output checkers c1, c2, c3; oc, an output checker who
@@ -173,8 +171,6 @@ std::vector<std::string> comment_texts(const json& shown) {
   }
   return out;
 }
-
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 std::int64_t last_seq(const json& log) { return log.empty() ? 0 : log.back().at("seq").get<std::int64_t>(); }
 

@@ -23,6 +23,8 @@ using outcheck::test::run_outcheck;
 using outcheck::test::TempDir;
 namespace db = outcheck::db;
 
+using outcheck::test::contains;
+
 namespace {
 
 // A home with a few audited actions: users added, and one refusal.
@@ -97,8 +99,6 @@ struct AuditedHome {
     REQUIRE(raw("DROP TRIGGER audit_log_append_only_update; DROP TRIGGER audit_log_append_only_delete;").empty());
   }
 };
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 std::string all(const std::vector<std::string>& problems) {
   std::string s;

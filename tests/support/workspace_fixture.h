@@ -42,6 +42,13 @@ RunResult run_outcheck(const std::vector<std::string>& args, const std::filesyst
 // A minimal valid version-5 project with one moderately and one highly sensitive output.
 std::string simple_project_yaml();
 
+// Small text and file helpers the CLI tests share.
+std::string trim(std::string s);  // drops trailing newlines, carriage returns and spaces
+bool contains(const std::string& haystack, const std::string& needle);
+std::string slurp(const std::filesystem::path& p);                        // the whole file, bytes
+void put(const std::filesystem::path& p, const std::string& bytes);       // creates folders
+std::string join(const std::vector<std::string>& args);                    // space-separated
+
 std::string source_dir();
 std::string shared_dir();
 
