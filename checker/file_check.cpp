@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "checker/background_hasher.h"
 #include "checker/csv_scan.h"
@@ -61,6 +62,32 @@ std::string realpath_of(const fs::path& p) {
   return buf;
 }
 
+constexpr std::size_t kChunk = 1 << 20;
+
+// Files larger than one chunk are mapped rather than copied, and hashed on another core while this
+// one parses. Each slice is handed back to the kernel once both are done with it, so the resident
+// size stays at a few slices whatever the file's size. Returns the digest, or nullopt when the
+// file cannot be mapped (the caller then reads it).
+std::optional<std::string> hash_and_scan_mapped(int fd, std::size_t length, CsvScan* scan) {
+  void* map = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) return std::nullopt;
+  ::madvise(map, length, MADV_SEQUENTIAL);
+  const char* base = static_cast<const char*>(map);
+  BackgroundHasher hasher;
+  std::size_t previous = 0, previous_len = 0;
+  for (std::size_t offset = 0; offset < length; offset += kChunk) {
+    const std::size_t n = std::min(kChunk, length - offset);
+    hasher.hash(std::string_view(base + offset, n));  // returns once the previous slice is hashed
+    if (previous_len) ::madvise(const_cast<char*>(base) + previous, previous_len, MADV_DONTNEED);
+    if (scan) scan->feed(std::string_view(base + offset, n));
+    previous = offset;
+    previous_len = n;
+  }
+  std::string digest = hasher.digest();
+  ::munmap(map, length);
+  return digest;
+}
+
 // Reads the file once: hashes every byte and, for CSVs, streams it through the table rules.
 void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const rules::CompiledPolicy> policy,
                    FileReport& r) {
@@ -72,61 +99,36 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
   }
   std::unique_ptr<CsvScan> scan;
   if (is_csv) scan = std::make_unique<CsvScan>(std::move(policy), r.findings);
-  // Files larger than one chunk are mapped rather than copied, and hashed on another core while
-  // this one parses. Each slice is handed back to the kernel once both are done with it, so the
-  // resident size stays at a few slices whatever the file's size.
-  static constexpr std::size_t kChunk = 1 << 20;
   struct stat st;
   const bool large = ::fstat(fd, &st) == 0 && st.st_size > static_cast<off_t>(kChunk);
   std::int64_t size = 0;
+  std::optional<std::string> digest;
   if (large) {
-    const std::size_t length = static_cast<std::size_t>(st.st_size);
-    void* map = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map != MAP_FAILED) {
-      ::madvise(map, length, MADV_SEQUENTIAL);
-      const char* base = static_cast<const char*>(map);
-      BackgroundHasher hasher;
-      std::size_t previous = 0, previous_len = 0;
-      for (std::size_t offset = 0; offset < length; offset += kChunk) {
-        const std::size_t n = std::min(kChunk, length - offset);
-        hasher.hash(std::string_view(base + offset, n));  // returns once the previous slice is hashed
-        if (previous_len) ::madvise(const_cast<char*>(base) + previous, previous_len, MADV_DONTNEED);
-        if (scan) scan->feed(std::string_view(base + offset, n));
-        previous = offset;
-        previous_len = n;
-      }
-      r.sha256 = hasher.digest();
-      ::munmap(map, length);
-      ::close(fd);
-      size = static_cast<std::int64_t>(length);
-      r.size = size;
-      if (scan) {
-        scan->finish();
-        r.rows = scan->data_records();
-        r.columns = static_cast<std::int64_t>(scan->header_fields());
-      }
-      return;
-    }
+    digest = hash_and_scan_mapped(fd, static_cast<std::size_t>(st.st_size), scan.get());
+    if (digest) size = static_cast<std::int64_t>(st.st_size);
   }
-  const std::size_t buffer_size = st.st_size <= 0 || large ? kChunk : static_cast<std::size_t>(st.st_size) + 1;
-  auto buffer = std::make_unique_for_overwrite<char[]>(buffer_size);
-  Sha256 hash;
-  while (true) {
-    ssize_t n = ::read(fd, buffer.get(), buffer_size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(errno)));
-      ::close(fd);
-      return;
+  if (!digest) {
+    const std::size_t buffer_size = st.st_size <= 0 || large ? kChunk : static_cast<std::size_t>(st.st_size) + 1;
+    auto buffer = std::make_unique_for_overwrite<char[]>(buffer_size);
+    Sha256 hash;
+    while (true) {
+      ssize_t n = ::read(fd, buffer.get(), buffer_size);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(errno)));
+        ::close(fd);
+        return;
+      }
+      if (n == 0) break;
+      std::string_view bytes(buffer.get(), static_cast<std::size_t>(n));
+      hash.update(bytes);
+      if (scan) scan->feed(bytes);
+      size += n;
     }
-    if (n == 0) break;
-    std::string_view bytes(buffer.get(), static_cast<std::size_t>(n));
-    hash.update(bytes);
-    if (scan) scan->feed(bytes);
-    size += n;
+    digest = hash.hex_digest();
   }
   ::close(fd);
-  r.sha256 = hash.hex_digest();
+  r.sha256 = *digest;
   r.size = size;
   if (scan) {
     scan->finish();
