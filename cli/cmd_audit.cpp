@@ -1,6 +1,5 @@
 // `outcheck audit log|verify|head`.
 #include "checker/json_text.h"
-#include <iostream>
 
 #include "cli/workflow.h"
 
@@ -13,14 +12,12 @@ Runner attach_audit(CLI::App& sub) {
   auto request = std::make_shared<std::string>(), user = std::make_shared<std::string>(),
        since = std::make_shared<std::string>(), until = std::make_shared<std::string>();
   CLI::App* log = add_workflow_command(sub, "log", "the audit log, filtered", o, runs, [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    db::AuditFilter f;
-    if (!request->empty()) f.request_id = *request;
-    if (!user->empty()) f.user = *user;
-    if (!since->empty()) f.since = *since;
-    if (!until->empty()) f.until = *until;
-    return finish(*o, s.service->audit_log(*u, f), [](const nlohmann::json& rows) {
+    std::map<std::string, std::string> query;
+    if (!request->empty()) query["request"] = *request;
+    if (!user->empty()) query["user"] = *user;
+    if (!since->empty()) query["since"] = *since;
+    if (!until->empty()) query["until"] = *until;
+    return finish(*o, s.client->call("GET", {"audit"}, query), [](const nlohmann::json& rows) {
       std::string t;
       for (const auto& r : rows) {
         t += std::to_string(r["seq"].get<std::int64_t>()) + "  " + r["at"].get<std::string>() + "  " +
@@ -40,29 +37,22 @@ Runner attach_audit(CLI::App& sub) {
 
   add_workflow_command(sub, "verify", "verify the audit log's keyed hash chain (exit 1 if broken)", o, runs,
                        [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    auto problems = s.service->audit_verify(*u);
-    if (!problems) return report_error(problems.error());
-    auto head = s.service->audit_head(*u);
-    if (!head) return report_error(head.error());
-    nlohmann::json j{{"intact", problems->empty()}, {"problems", *problems}, {"rows", head->seq}, {"head", head->hash}};
-    int rc = finish(*o, j, [&](const nlohmann::json&) {
-      if (problems->empty()) return "audit log intact: " + std::to_string(head->seq) + " rows, head " + head->hash + "\n";
+    auto verified = s.client->call("GET", {"audit", "verify"});
+    int rc = finish(*o, verified, [](const nlohmann::json& j) {
+      if (j["intact"].get<bool>()) {
+        return "audit log intact: " + std::to_string(j["rows"].get<std::int64_t>()) + " rows, head " +
+               j["head"].get<std::string>() + "\n";
+      }
       std::string t = "audit log BROKEN:\n";
-      for (const auto& p : *problems) t += "  " + p + "\n";
+      for (const auto& p : j["problems"]) t += "  " + p.get<std::string>() + "\n";
       return t;
     });
-    return rc != 0 ? rc : (problems->empty() ? 0 : 1);
+    return rc != 0 ? rc : ((*verified)["intact"].get<bool>() ? 0 : 1);
   });
 
   add_workflow_command(sub, "head", "print the latest audit chain hash", o, runs, [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    auto head = s.service->audit_head(*u);
-    if (!head) return report_error(head.error());
-    return finish(*o, nlohmann::json{{"seq", head->seq}, {"hash", head->hash}},
-                  [&](const nlohmann::json&) { return head->hash + "\n"; });
+    return finish(*o, s.client->call("GET", {"audit", "head"}),
+                  [](const nlohmann::json& j) { return j["hash"].get<std::string>() + "\n"; });
   });
   return group_runner(o, runs);
 }

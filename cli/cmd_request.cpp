@@ -1,14 +1,7 @@
 // `outcheck request create|add|remove|update|group|submit|withdraw|return|reject|show|list`.
 #include <iostream>
 
-#include <unistd.h>
-
-#include <cstdlib>
-
 #include "cli/workflow.h"
-#include "release/release_run.h"
-
-namespace fs = std::filesystem;
 
 namespace outcheck::cli {
 
@@ -77,22 +70,21 @@ Runner attach_request(CLI::App& sub) {
 
   auto workspace = std::make_shared<std::string>(), ws_name = std::make_shared<std::string>();
   CLI::App* create = add_workflow_command(sub, "create", "start a release request for a workspace", o, runs, [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    auto c = s.service->create_request(*u, *workspace, ws_name->empty() ? std::nullopt : std::optional(*ws_name));
-    if (!c) return report_error(c.error());
-    if (c->existed) std::cerr << "outcheck: you already have an active request for this workspace: " << c->id << "\n";
-    return finish(*o, nlohmann::json{{"id", c->id}, {"existed", c->existed}},
-                  [&](const nlohmann::json&) { return c->id + "\n"; });
+    nlohmann::json body{{"workspace", *workspace}};
+    if (!ws_name->empty()) body["workspace_name"] = *ws_name;
+    auto c = s.client->call("POST", {"requests"}, {}, with_cwd(body));
+    if (c && (*c)["existed"].get<bool>()) {
+      std::cerr << "outcheck: you already have an active request for this workspace: " << (*c)["id"].get<std::string>() << "\n";
+    }
+    return finish(*o, c, [](const nlohmann::json& j) { return j["id"].get<std::string>() + "\n"; });
   });
   create->add_option("--workspace", *workspace, "the workspace folder (holding project.yaml)")->required();
   create->add_option("--workspace-name", *ws_name, "its name (default: the folder's name)");
 
   auto group = std::make_shared<std::string>("default"), type = std::make_shared<std::string>("output");
   CLI::App* add = add_workflow_command(sub, "add", "check files and add them to a request", o, runs, [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    return finish(*o, s.service->add_files(*u, *id, *paths, fs::current_path(), {*group, *type}),
+    return finish(*o, s.client->call("POST", {"requests", *id, "files"}, {},
+                                     with_cwd({{"paths", *paths}, {"group", *group}, {"type", *type}})),
                   [](const nlohmann::json& j) { return files_text(j, "added", "added"); });
   });
   add->add_option("id", *id, "the request")->required();
@@ -101,9 +93,7 @@ Runner attach_request(CLI::App& sub) {
   add->add_option("--type", *type, "output (reviewed and released) or supporting (context only)");
 
   CLI::App* remove = add_workflow_command(sub, "remove", "withdraw files from a request", o, runs, [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    return finish(*o, s.service->remove_files(*u, *id, *paths, fs::current_path()),
+    return finish(*o, s.client->call("POST", {"requests", *id, "files", "remove"}, {}, with_cwd({{"paths", *paths}})),
                   [](const nlohmann::json& j) { return files_text(j, "removed", "removed"); });
   });
   remove->add_option("id", *id, "the request")->required();
@@ -111,9 +101,7 @@ Runner attach_request(CLI::App& sub) {
 
   CLI::App* update = add_workflow_command(sub, "update", "take the workspace's new version of changed files", o, runs,
                                           [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    return finish(*o, s.service->update_files(*u, *id, *paths, fs::current_path()),
+    return finish(*o, s.client->call("POST", {"requests", *id, "files", "update"}, {}, with_cwd({{"paths", *paths}})),
                   [](const nlohmann::json& j) { return files_text(j, "updated", "updated"); });
   });
   update->add_option("id", *id, "the request")->required();
@@ -123,10 +111,8 @@ Runner attach_request(CLI::App& sub) {
        controls = std::make_shared<std::string>();
   CLI::App* grp = add_workflow_command(sub, "group", "set a file group's context and disclosure controls", o, runs,
                                        [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    return finish_status(*o, s.service->set_group(*u, *id, *group_name, *context, *controls),
-                         "group " + *group_name + " updated");
+    return finish_message(*o, s.client->call("POST", {"requests", *id, "groups"}, {},
+                                             {{"group", *group_name}, {"context", *context}, {"controls", *controls}}));
   });
   grp->add_option("id", *id, "the request")->required();
   grp->add_option("group", *group_name, "the group")->required();
@@ -136,20 +122,16 @@ Runner attach_request(CLI::App& sub) {
   struct Transition {
     const char* name;
     const char* help;
-    Status (db::Service::*op)(const db::User&, const std::string&);
-    const char* done;
   };
   static const Transition kTransitions[] = {
-      {"submit", "submit a request for review (author)", &db::Service::submit, "submitted"},
-      {"withdraw", "withdraw a request (author)", &db::Service::withdraw, "withdrawn"},
-      {"return", "return a request to its author (output checker)", &db::Service::return_request, "returned"},
-      {"reject", "reject a reviewed request (output checker)", &db::Service::reject, "rejected"},
+      {"submit", "submit a request for review (author)"},
+      {"withdraw", "withdraw a request (author)"},
+      {"return", "return a request to its author (output checker)"},
+      {"reject", "reject a reviewed request (output checker)"},
   };
   for (const auto& tr : kTransitions) {
     CLI::App* c = add_workflow_command(sub, tr.name, tr.help, o, runs, [=, &tr](Session& s) {
-      auto u = acting_user(s);
-      if (!u) return report_error(u.error());
-      return finish_status(*o, (s.service.get()->*tr.op)(*u, *id), "request " + *id + " " + tr.done);
+      return finish_message(*o, s.client->call("POST", {"requests", *id, tr.name}));
     });
     c->add_option("id", *id, "the request")->required();
   }
@@ -157,28 +139,11 @@ Runner attach_request(CLI::App& sub) {
   auto to = std::make_shared<std::string>(), ca_file = std::make_shared<std::string>();
   CLI::App* rel = add_workflow_command(sub, "release", "publish a reviewed request's approved output files", o, runs,
                                        [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    release::PublisherOptions options;
-    options.ca_file = *ca_file;
-    if (const char* t = std::getenv("OUTCHECK_RELEASE_TOKEN")) options.token = t;
-    // Retries of the job-server publisher, for tests and unusual sites: OUTCHECK_RELEASE_ATTEMPTS
-    // (tries per HTTP call, 1 to 100; default 6) and OUTCHECK_RELEASE_BACKOFF_MS (the first retry
-    // delay, 0 to 60000 ms, doubled each time; default 500). Anything else is ignored.
-    auto env_int = [](const char* name, int lo, int hi, int& out) {
-      const char* v = std::getenv(name);
-      if (!v || !*v) return;
-      char* end = nullptr;
-      long n = std::strtol(v, &end, 10);
-      if (*end == '\0' && n >= lo && n <= hi) out = static_cast<int>(n);
-    };
-    env_int("OUTCHECK_RELEASE_ATTEMPTS", 1, 100, options.max_attempts);
-    env_int("OUTCHECK_RELEASE_BACKOFF_MS", 0, 60000, options.backoff_ms);
-    const bool terminal = ::isatty(2);
-    auto progress = [terminal](std::size_t i, std::size_t n, const release::ReleaseFile& f) {
-      if (terminal) std::cerr << "uploading " << i + 1 << "/" << n << " " << f.name << " (" << f.size << " bytes)\n";
-    };
-    return finish(*o, release::release_request(*s.service, *u, *id, *to, options, progress), [](const nlohmann::json& j) {
+    // The publishing process's environment holds the job-server token and retry settings: this
+    // one's on a local home, the server's in --server mode.
+    nlohmann::json body{{"to", *to}};
+    if (!ca_file->empty()) body["ca_file"] = *ca_file;
+    return finish(*o, s.client->call("POST", {"requests", *id, "release"}, {}, with_cwd(body)), [](const nlohmann::json& j) {
       std::string t;
       for (const auto& f : j["sent"]) t += "sent " + f.get<std::string>() + "\n";
       for (const auto& f : j["already_sent"]) t += "already sent " + f.get<std::string>() + "\n";
@@ -195,27 +160,24 @@ Runner attach_request(CLI::App& sub) {
   rel->add_option("--ca-file", *ca_file, "a CA bundle to trust for https (verification is never off)");
 
   CLI::App* show = add_workflow_command(sub, "show", "show a request", o, runs, [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    return finish(*o, s.service->show(*u, *id), show_text);
+    return finish(*o, s.client->call("GET", {"requests", *id}), show_text);
   });
   show->add_option("id", *id, "the request")->required();
 
   auto status = std::make_shared<std::string>();
   auto mine = std::make_shared<bool>(false);
   CLI::App* list = add_workflow_command(sub, "list", "list the requests you may see", o, runs, [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    return finish(*o, s.service->list(*u, status->empty() ? std::nullopt : std::optional(*status), *mine),
-                  [](const nlohmann::json& rows) {
-                    std::string t;
-                    for (const auto& r : rows) {
-                      t += r["id"].get<std::string>() + "  " + r["status"].get<std::string>() + "  " +
-                           r["workspace"].get<std::string>() + "  " + r["author"].get<std::string>() + "  " +
-                           std::to_string(r["output_files"].get<int>()) + " output files\n";
-                    }
-                    return t;
-                  });
+    std::map<std::string, std::string> query;
+    if (!status->empty()) query["status"] = *status;
+    if (*mine) query["mine"] = "1";
+    return finish(*o, s.client->call("GET", {"requests"}, query), [](const nlohmann::json& rows) {
+      std::string t;
+      for (const auto& r : rows) {
+        t += r["id"].get<std::string>() + "  " + r["status"].get<std::string>() + "  " + r["workspace"].get<std::string>() +
+             "  " + r["author"].get<std::string>() + "  " + std::to_string(r["output_files"].get<int>()) + " output files\n";
+      }
+      return t;
+    });
   });
   list->add_option("--status", *status, "only requests in this state");
   list->add_flag("--mine", *mine, "only requests you wrote");

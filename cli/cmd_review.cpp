@@ -12,12 +12,10 @@ Runner attach_review(CLI::App& sub) {
        override_reason = std::make_shared<std::string>();
   CLI::App* vote = add_workflow_command(sub, "vote", "vote on an output file (output checker, not the author)", o, runs,
                                         [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    db::Vote v = *choice == "approve" ? db::Vote::approved : db::Vote::changes_requested;
-    auto opt = [](const std::string& x) { return x.empty() ? std::nullopt : std::optional<std::string>(x); };
-    return finish_status(*o, s.service->vote(*u, *id, *path, std::filesystem::current_path(), v, opt(*comment), opt(*override_reason)),
-                         std::string("voted ") + (*choice == "approve" ? "approve" : "request-changes") + " on " + *path);
+    nlohmann::json body{{"path", *path}, {"vote", *choice}};
+    if (!comment->empty()) body["comment"] = *comment;
+    if (!override_reason->empty()) body["override"] = *override_reason;
+    return finish_message(*o, s.client->call("POST", {"requests", *id, "votes"}, {}, with_cwd(body)));
   });
   vote->add_option("id", *id, "the request")->required();
   vote->add_option("path", *path, "the file")->required();
@@ -28,9 +26,8 @@ Runner attach_review(CLI::App& sub) {
   auto group = std::make_shared<std::string>(), text = std::make_shared<std::string>();
   auto is_private = std::make_shared<bool>(false);
   CLI::App* cmt = add_workflow_command(sub, "comment", "comment on a file group", o, runs, [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    return finish_status(*o, s.service->comment(*u, *id, *group, *text, *is_private), "comment added");
+    return finish_message(*o, s.client->call("POST", {"requests", *id, "comments"}, {},
+                                             {{"group", *group}, {"text", *text}, {"private", *is_private}}));
   });
   cmt->add_option("id", *id, "the request")->required();
   cmt->add_option("--group", *group, "the file group")->required();
@@ -38,13 +35,7 @@ Runner attach_review(CLI::App& sub) {
   cmt->add_flag("--private", *is_private, "visible to output checkers only");
 
   CLI::App* submit = add_workflow_command(sub, "submit", "submit your independent review", o, runs, [=](Session& s) {
-    auto u = acting_user(s);
-    if (!u) return report_error(u.error());
-    auto st = s.service->submit_review(*u, *id);
-    if (!st) return report_error(st.error());
-    std::string msg = "review submitted; request " + *id + " is " + db::status_name(*st);
-    return finish(*o, nlohmann::json{{"ok", true}, {"status", db::status_name(*st)}, {"message", msg}},
-                  [&](const nlohmann::json&) { return msg + "\n"; });
+    return finish_message(*o, s.client->call("POST", {"requests", *id, "reviews"}));
   });
   submit->add_option("id", *id, "the request")->required();
   return group_runner(o, runs);

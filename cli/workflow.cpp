@@ -2,6 +2,8 @@
 
 #include "checker/json_text.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -12,6 +14,7 @@ namespace outcheck::cli {
 
 void WorkflowOptions::add_to(CLI::App& app) {
   app.add_option("--home", home, "the outcheck home (default: $OUTCHECK_HOME, else ./.outcheck)");
+  app.add_option("--server", server, "act through an outcheck server, http(s)://HOST:PORT (default: $OUTCHECK_SERVER)");
   app.add_option("--token-file", token_file, "read your personal token from FILE (default: $OUTCHECK_TOKEN)");
   out.add_to(app);
 }
@@ -28,17 +31,35 @@ Result<Session> open_session(const WorkflowOptions& o) {
   } else if (const char* t = std::getenv("OUTCHECK_TOKEN"); t && *t) {
     s.token = t;
   }
+  if (!o.server.empty() && !o.home.empty()) {
+    return invalid_input("give --server or --home, not both: a home is either yours or the server's");
+  }
+  std::string server = o.server;
+  if (server.empty() && o.home.empty() && std::getenv("OUTCHECK_SERVER")) server = std::getenv("OUTCHECK_SERVER");
+  if (!server.empty()) {
+    auto client = make_remote_client(server, s.token);
+    if (!client) return client.error();
+    s.client = std::move(*client);
+    s.remote = true;
+    return s;
+  }
   fs::path home = !o.home.empty() ? fs::path(o.home)
                   : (std::getenv("OUTCHECK_HOME") && *std::getenv("OUTCHECK_HOME")) ? fs::path(std::getenv("OUTCHECK_HOME"))
                                                                                      : fs::current_path() / ".outcheck";
-  auto h = db::open_home(home);
-  if (!h) return h.error();
-  s.home = std::move(*h);
-  s.service = std::make_unique<db::Service>(*s.home);
+  web::ApiSettings settings{home, release::options_from_environment(), nullptr};
+  if (::isatty(2)) {
+    settings.progress = [](std::size_t i, std::size_t n, const release::ReleaseFile& f) {
+      std::cerr << "uploading " << i + 1 << "/" << n << " " << f.name << " (" << f.size << " bytes)\n";
+    };
+  }
+  s.client = make_local_client(std::move(settings), s.token);
   return s;
 }
 
-Result<db::User> acting_user(Session& s) { return s.service->authenticate(s.token); }
+nlohmann::json with_cwd(nlohmann::json body) {
+  body["cwd"] = fs::current_path().string();
+  return body;
+}
 
 CLI::App* add_workflow_command(CLI::App& parent, const char* name, const char* help,
                                std::shared_ptr<WorkflowOptions> options,
@@ -69,9 +90,8 @@ int finish(const WorkflowOptions& o, const Result<nlohmann::json>& result,
   return 0;
 }
 
-int finish_status(const WorkflowOptions& o, const Status& s, const std::string& text) {
-  if (!s.ok()) return report_error(s.error());
-  return finish(o, nlohmann::json{{"ok", true}, {"message", text}}, [&](const nlohmann::json&) { return text + "\n"; });
+int finish_message(const WorkflowOptions& o, const Result<nlohmann::json>& result) {
+  return finish(o, result, [](const nlohmann::json& j) { return j["message"].get<std::string>() + "\n"; });
 }
 
 }  // namespace outcheck::cli

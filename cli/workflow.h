@@ -1,6 +1,6 @@
 #pragma once
-// What the workflow commands share: where the home is, who is acting, and how a service result
-// becomes output and an exit code.
+// What the workflow commands share: where they go (a local home or a server), who is acting, and
+// how an API result becomes output and an exit code.
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -10,27 +10,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/client.h"
 #include "cli/command.h"
-#include "db/service.h"
 
 namespace outcheck::cli {
 
 struct WorkflowOptions {
-  std::string home;        // --home, else OUTCHECK_HOME, else ./.outcheck
+  std::string home;        // --home, else (without a server) OUTCHECK_HOME, else ./.outcheck
+  std::string server;      // --server, else OUTCHECK_SERVER (unless --home is given)
   std::string token_file;  // --token-file, else OUTCHECK_TOKEN
   OutputOptions out;
   void add_to(CLI::App& app);
 };
 
 struct Session {
-  std::unique_ptr<db::Home> home;
-  std::unique_ptr<db::Service> service;
   std::optional<std::string> token;
+  std::unique_ptr<Client> client;
+  bool remote = false;
 };
 
 Result<Session> open_session(const WorkflowOptions& o);
-// The acting user, or the refusal (exit 1).
-Result<db::User> acting_user(Session& s);
+// The body field that tells the API where this command was run, so relative paths mean what they
+// mean here.
+nlohmann::json with_cwd(nlohmann::json body);
 
 // Registers `name` under `parent`; `run` gets the session and returns the exit code.
 using WorkflowRun = std::function<int(Session&)>;
@@ -43,7 +45,8 @@ Runner group_runner(std::shared_ptr<WorkflowOptions> options, std::vector<std::p
 // Prints `json` (with --json) or `text`, and returns 0; or reports the error.
 int finish(const WorkflowOptions& o, const Result<nlohmann::json>& result,
            const std::function<std::string(const nlohmann::json&)>& text);
-int finish_status(const WorkflowOptions& o, const Status& s, const std::string& text);
+// For results of the form {"ok": true, "message": ...}: prints the message.
+int finish_message(const WorkflowOptions& o, const Result<nlohmann::json>& result);
 
 Runner attach_user(CLI::App& sub);
 Runner attach_policy(CLI::App& sub);

@@ -44,6 +44,9 @@ class Service {
   Status disable_user(const User& actor, const std::string& name);
 
   Result<nlohmann::json> set_policy(const User& actor, const std::string& name_or_file, const std::filesystem::path& cwd);
+  // The same with the policy file's text already read (a client of the server reads its own file).
+  // An empty `content` names a preset.
+  Result<nlohmann::json> set_policy_text(const User& actor, const std::string& name, const std::string& content);
   Result<nlohmann::json> show_policy();
 
   struct Created {
@@ -89,6 +92,18 @@ class Service {
   Result<nlohmann::json> audit_log(const User& actor, const AuditFilter& filter);
   Result<std::vector<std::string>> audit_verify(const User& actor);
   Result<AuditHead> audit_head(const User& actor);
+
+  // What `actor` may do to the request now, by the same checks the actions themselves make (the
+  // web page offers these and nothing else): {"submit": bool, ..., "vote": [paths]}.
+  Result<nlohmann::json> actions(const User& actor, const std::string& id);
+
+  // A stored file's bytes, for a reviewer or the author to look at. The bytes are hashed again and
+  // must still be those checked and reviewed; every view is recorded in the audit log.
+  struct FileContents {
+    RequestFile file;
+    std::string bytes;
+  };
+  Result<FileContents> read_file(const User& actor, const std::string& id, const std::string& relpath);
 
   // Records a refusal in the audit log and returns it, so callers can `return refuse(...)`.
   Error refuse(const User* actor, const std::string& action, const std::optional<std::string>& request_id,

@@ -148,20 +148,27 @@ Status Service::disable_user(const User& actor, const std::string& name) {
 Result<nlohmann::json> Service::set_policy(const User& actor, const std::string& name_or_file,
                                            const std::filesystem::path& cwd) {
   if (auto s = check_can_set_policy(actor); !s.ok()) return refuse(&actor, "policy_set", std::nullopt, s.error());
+  if (rules::preset_policy(name_or_file)) return set_policy_text(actor, name_or_file, "");
+  std::filesystem::path p = std::filesystem::path(name_or_file).is_relative() ? cwd / name_or_file : std::filesystem::path(name_or_file);
+  auto doc = checker::load_yaml_file(p.string());
+  if (!doc) return doc.error();
+  return set_policy_text(actor, name_or_file, doc->text);
+}
+
+Result<nlohmann::json> Service::set_policy_text(const User& actor, const std::string& name, const std::string& text) {
+  if (auto s = check_can_set_policy(actor); !s.ok()) return refuse(&actor, "policy_set", std::nullopt, s.error());
   // A preset is stored as the one-line policy file that names it, so every site policy is a
   // policy file's text, reloaded and validated the same way.
-  std::string content;
-  if (rules::preset_policy(name_or_file)) {
-    content = "extends: " + name_or_file + "\n";
-  } else {
-    std::filesystem::path p = std::filesystem::path(name_or_file).is_relative() ? cwd / name_or_file : std::filesystem::path(name_or_file);
-    auto doc = checker::load_yaml_file(p.string());
-    if (!doc) return doc.error();
-    content = doc->text;
+  std::string content = text;
+  if (content.empty()) {
+    if (!rules::preset_policy(name)) {
+      return invalid_input("policy " + name + ": not a preset (opensafely, sdc-handbook); give a policy file");
+    }
+    content = "extends: " + name + "\n";
   }
-  auto parsed = checker::parse_policy_file(name_or_file, content);
+  auto parsed = checker::parse_policy_file(name, content);
   if (!parsed) return parsed.error();
-  StoredPolicy stored{checker::sha256_hex(content), name_or_file, content};
+  StoredPolicy stored{checker::sha256_hex(content), name, content};
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
   OUTCHECK_TRY(store_policy(home_.db, stored));
@@ -169,7 +176,7 @@ Result<nlohmann::json> Service::set_policy(const User& actor, const std::string&
   AuditEvent e;
   e.user = actor.name;
   e.action = "policy_set";
-  e.details = {{"name", name_or_file}, {"sha256", stored.sha256}};
+  e.details = {{"name", name}, {"sha256", stored.sha256}};
   auto head = home_.audit.append(home_.db, e, now());
   if (!head) return head.error();
   OUTCHECK_TRY(tx.commit());

@@ -1,5 +1,7 @@
 #include "release/publisher.h"
 
+#include <cstdlib>
+
 namespace outcheck::release {
 
 namespace {
@@ -18,7 +20,23 @@ const Scheme kSchemes[] = {
     {"http://", make_http},
 };
 
+void env_int(const char* name, int lo, int hi, int& out) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return;
+  char* end = nullptr;
+  long n = std::strtol(v, &end, 10);
+  if (*end == '\0' && n >= lo && n <= hi) out = static_cast<int>(n);
+}
+
 }  // namespace
+
+PublisherOptions options_from_environment() {
+  PublisherOptions options;
+  if (const char* t = std::getenv("OUTCHECK_RELEASE_TOKEN")) options.token = t;
+  env_int("OUTCHECK_RELEASE_ATTEMPTS", 1, 100, options.max_attempts);
+  env_int("OUTCHECK_RELEASE_BACKOFF_MS", 0, 60000, options.backoff_ms);
+  return options;
+}
 
 Result<std::unique_ptr<Publisher>> make_publisher(const std::string& to, const PublisherOptions& options) {
   if (to.empty()) return invalid_input("--to needs a folder or an http(s) URL");

@@ -50,6 +50,12 @@ class Publisher {
   virtual Status finish(const ReleasePlan& plan) = 0;
 };
 
+// The options of the process that publishes: OUTCHECK_RELEASE_TOKEN, and the retries for tests and
+// unusual sites, OUTCHECK_RELEASE_ATTEMPTS (tries per HTTP call, 1 to 100; default 6) and
+// OUTCHECK_RELEASE_BACKOFF_MS (first retry delay, 0 to 60000 ms, doubled each time; default 500).
+// Out-of-range values are ignored. Under `outcheck serve` these are the service's, not the client's.
+PublisherOptions options_from_environment();
+
 // `to`: a folder, or http(s)://host/api/v2. Bad targets are invalid_input.
 Result<std::unique_ptr<Publisher>> make_publisher(const std::string& to, const PublisherOptions& options);
 

@@ -1,0 +1,118 @@
+#include "cli/client.h"
+
+#include <curl/curl.h>
+
+namespace outcheck::cli {
+
+namespace {
+
+class LocalClient : public Client {
+ public:
+  LocalClient(web::ApiSettings settings, std::optional<std::string> token)
+      : api_(std::move(settings)), token_(std::move(token)) {}
+
+  Result<nlohmann::json> call(const std::string& method, const std::vector<std::string>& segments,
+                              const std::map<std::string, std::string>& query, const nlohmann::json& body) override {
+    web::ApiRequest request{method, "/api", query, body, token_};
+    for (const auto& s : segments) request.path += "/" + s;
+    web::ApiResponse response = api_.handle(request);
+    if (response.status >= 300) return web::error_from_response(response);
+    return std::move(response.body);
+  }
+
+ private:
+  web::Api api_;
+  std::optional<std::string> token_;
+};
+
+std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+class RemoteClient : public Client {
+ public:
+  RemoteClient(CURL* curl, std::string server, std::optional<std::string> token)
+      : curl_(curl), server_(std::move(server)), token_(std::move(token)) {}
+  ~RemoteClient() override { curl_easy_cleanup(curl_); }
+
+  Result<nlohmann::json> call(const std::string& method, const std::vector<std::string>& segments,
+                              const std::map<std::string, std::string>& query, const nlohmann::json& body) override {
+    std::string url = server_ + "/api";
+    for (const auto& s : segments) url += "/" + escape(s);
+    char sep = '?';
+    for (const auto& [k, v] : query) {
+      url += sep + escape(k) + "=" + escape(v);
+      sep = '&';
+    }
+    curl_easy_reset(curl_);
+    std::string payload = method == "GET" ? "" : body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string answer;
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, "Accept: application/json");
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    std::string auth = "Authorization: Bearer " + token_.value_or("");
+    if (token_) headers = curl_slist_append(headers, auth.c_str());
+    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (method != "GET") {
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, payload.data());
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
+    }
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &answer);
+    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    // Adding a thousand files or publishing a release may take minutes; nothing bounds the call
+    // but a server that stops sending anything at all for five minutes.
+    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 300L);
+    CURLcode rc = curl_easy_perform(curl_);
+    curl_slist_free_all(headers);
+    if (rc != CURLE_OK) {
+      return Error{ErrorKind::unavailable, "cannot reach the outcheck server at " + server_ + ": " + curl_easy_strerror(rc)};
+    }
+    long status = 0;
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+    auto parsed = nlohmann::json::parse(answer, nullptr, false);
+    if (parsed.is_discarded()) {
+      return Error{ErrorKind::unavailable, server_ + " answered HTTP " + std::to_string(status) +
+                                               " without JSON; is it an outcheck server (outcheck serve)?"};
+    }
+    if (status >= 300) return web::error_from_response({static_cast<int>(status), std::move(parsed)});
+    return parsed;
+  }
+
+ private:
+  std::string escape(const std::string& s) {
+    char* e = curl_easy_escape(curl_, s.data(), static_cast<int>(s.size()));
+    std::string out = e ? e : "";
+    curl_free(e);
+    return out;
+  }
+
+  CURL* curl_;
+  std::string server_;
+  std::optional<std::string> token_;
+};
+
+}  // namespace
+
+std::unique_ptr<Client> make_local_client(web::ApiSettings settings, std::optional<std::string> token) {
+  return std::make_unique<LocalClient>(std::move(settings), std::move(token));
+}
+
+Result<std::unique_ptr<Client>> make_remote_client(const std::string& server, std::optional<std::string> token) {
+  std::string base = server;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0) {
+    return invalid_input("--server " + server + ": give the server's address, http(s)://HOST:PORT");
+  }
+  if (base.size() >= 4 && base.compare(base.size() - 4, 4, "/api") == 0) base.resize(base.size() - 4);
+  CURL* curl = curl_easy_init();
+  if (!curl) return io_error("cannot start libcurl");
+  return std::unique_ptr<Client>(std::make_unique<RemoteClient>(curl, base, std::move(token)));
+}
+
+}  // namespace outcheck::cli

@@ -1,0 +1,425 @@
+#include "web/api.h"
+
+#include <functional>
+#include <vector>
+
+#include "db/home.h"
+#include "db/service.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace outcheck::web {
+
+namespace {
+
+struct Call {
+  const ApiRequest& request;
+  db::Service& service;
+  std::optional<db::User> user;     // set for every route that needs one
+  std::vector<std::string> params;  // the path's variable segments, in order
+  const ApiSettings& settings;
+};
+
+// Body fields, with the type checked: a client's mistake is a 400 naming the field.
+Result<std::string> text_field(const json& body, const char* key, bool required, std::string fallback = "") {
+  if (!body.is_object() || !body.contains(key) || body[key].is_null()) {
+    if (required) return invalid_input(std::string("the request body needs \"") + key + "\"");
+    return fallback;
+  }
+  if (!body[key].is_string()) return invalid_input(std::string("\"") + key + "\" must be a string");
+  return body[key].get<std::string>();
+}
+
+Result<std::vector<std::string>> list_field(const json& body, const char* key) {
+  if (!body.is_object() || !body.contains(key) || !body[key].is_array() || body[key].empty()) {
+    return invalid_input(std::string("the request body needs \"") + key + "\", a list of strings");
+  }
+  std::vector<std::string> out;
+  for (const auto& v : body[key]) {
+    if (!v.is_string()) return invalid_input(std::string("\"") + key + "\" must be a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+Result<bool> flag_field(const json& body, const char* key) {
+  if (!body.is_object() || !body.contains(key) || body[key].is_null()) return false;
+  if (!body[key].is_boolean()) return invalid_input(std::string("\"") + key + "\" must be true or false");
+  return body[key].get<bool>();
+}
+
+std::optional<std::string> non_empty(const std::string& s) { return s.empty() ? std::nullopt : std::optional(s); }
+
+json ok_message(const std::string& message) { return json{{"ok", true}, {"message", message}}; }
+
+Result<json> from_status(const Status& s, const std::string& message) {
+  if (!s.ok()) return s.error();
+  return ok_message(message);
+}
+
+// The directory the client's relative paths start from: its own working directory when it sent
+// one, else the request's workspace (paths are then workspace-relative).
+Result<fs::path> base_dir(Call& c, const std::string& id) {
+  auto cwd = text_field(c.request.body, "cwd", false);
+  if (!cwd) return cwd.error();
+  if (!cwd->empty()) {
+    if (fs::path(*cwd).is_relative()) return invalid_input("\"cwd\" must be an absolute path");
+    return fs::path(*cwd);
+  }
+  if (id.empty()) return invalid_input("the request body needs \"cwd\", an absolute path");
+  auto shown = c.service.show(*c.user, id);
+  if (!shown) return shown.error();
+  return fs::path((*shown)["workspace_path"].get<std::string>());
+}
+
+fs::path resolve(const fs::path& base, const std::string& p) { return fs::path(p).is_relative() ? base / p : fs::path(p); }
+
+// ---- users and the site policy
+
+Result<json> add_user(Call& c) {
+  auto name = text_field(c.request.body, "name", true);
+  if (!name) return name.error();
+  auto roles = list_field(c.request.body, "roles");
+  if (!roles) return roles.error();
+  auto any = c.service.has_users();
+  if (!any) return any.error();
+  if (*any) {  // anyone may add the first user; after that, only an admin
+    auto u = c.service.authenticate(c.request.token);
+    if (!u) return u.error();
+    c.user = *u;
+  }
+  auto token = c.service.add_user(c.user ? &*c.user : nullptr, *name, *roles);
+  if (!token) return token.error();
+  return json{{"name", *name}, {"roles", *roles}, {"token", *token}};
+}
+
+Result<json> list_users(Call& c) {
+  auto users = c.service.list_users(*c.user);
+  if (!users) return users.error();
+  json j = json::array();
+  for (const auto& x : *users) {
+    j.push_back({{"name", x.name}, {"roles", std::vector<std::string>(x.roles.begin(), x.roles.end())},
+                 {"disabled", x.disabled}, {"created_at", x.created_at}});
+  }
+  return j;
+}
+
+Result<json> disable_user(Call& c) {
+  return from_status(c.service.disable_user(*c.user, c.params[0]), "user " + c.params[0] + " disabled");
+}
+
+Result<json> show_policy(Call& c) { return c.service.show_policy(); }
+
+Result<json> set_policy(Call& c) {
+  auto name = text_field(c.request.body, "policy", true);
+  if (!name) return name.error();
+  auto content = text_field(c.request.body, "content", false);
+  if (!content) return content.error();
+  return c.service.set_policy_text(*c.user, *name, *content);
+}
+
+// ---- requests
+
+Result<json> create_request(Call& c) {
+  auto ws = text_field(c.request.body, "workspace", true);
+  if (!ws) return ws.error();
+  auto name = text_field(c.request.body, "workspace_name", false);
+  if (!name) return name.error();
+  auto base = base_dir(c, "");
+  if (!base) return base.error();
+  auto created = c.service.create_request(*c.user, resolve(*base, *ws), non_empty(*name));
+  if (!created) return created.error();
+  return json{{"id", created->id}, {"existed", created->existed}};
+}
+
+Result<json> list_requests(Call& c) {
+  auto status = c.request.query.find("status");
+  auto mine = c.request.query.find("mine");
+  return c.service.list(*c.user,
+                        status == c.request.query.end() || status->second.empty() ? std::nullopt
+                                                                                  : std::optional(status->second),
+                        mine != c.request.query.end() && (mine->second == "1" || mine->second == "true"));
+}
+
+Result<json> show_request(Call& c) { return c.service.show(*c.user, c.params[0]); }
+Result<json> request_actions(Call& c) { return c.service.actions(*c.user, c.params[0]); }
+
+template <class Op>
+Result<json> with_paths(Call& c, Op op) {
+  auto paths = list_field(c.request.body, "paths");
+  if (!paths) return paths.error();
+  auto base = base_dir(c, c.params[0]);
+  if (!base) return base.error();
+  return op(*paths, *base);
+}
+
+Result<json> add_files(Call& c) {
+  auto group = text_field(c.request.body, "group", false, "default");
+  if (!group) return group.error();
+  auto type = text_field(c.request.body, "type", false, "output");
+  if (!type) return type.error();
+  return with_paths(c, [&](const std::vector<std::string>& paths, const fs::path& base) {
+    return c.service.add_files(*c.user, c.params[0], paths, base, {*group, *type});
+  });
+}
+
+Result<json> remove_files(Call& c) {
+  return with_paths(c, [&](const std::vector<std::string>& paths, const fs::path& base) {
+    return c.service.remove_files(*c.user, c.params[0], paths, base);
+  });
+}
+
+Result<json> update_files(Call& c) {
+  return with_paths(c, [&](const std::vector<std::string>& paths, const fs::path& base) {
+    return c.service.update_files(*c.user, c.params[0], paths, base);
+  });
+}
+
+Result<json> set_group(Call& c) {
+  auto group = text_field(c.request.body, "group", true);
+  if (!group) return group.error();
+  auto context = text_field(c.request.body, "context", true);
+  if (!context) return context.error();
+  auto controls = text_field(c.request.body, "controls", true);
+  if (!controls) return controls.error();
+  return from_status(c.service.set_group(*c.user, c.params[0], *group, *context, *controls),
+                     "group " + *group + " updated");
+}
+
+template <Status (db::Service::*op)(const db::User&, const std::string&)>
+Result<json> transition(Call& c, const char* done) {
+  return from_status((c.service.*op)(*c.user, c.params[0]), "request " + c.params[0] + " " + done);
+}
+
+Result<json> release(Call& c) {
+  auto to = text_field(c.request.body, "to", true);
+  if (!to) return to.error();
+  auto ca = text_field(c.request.body, "ca_file", false);
+  if (!ca) return ca.error();
+  release::PublisherOptions options = c.settings.publish;
+  const bool url = to->find("://") != std::string::npos;
+  if (!url || !ca->empty()) {
+    auto base = base_dir(c, c.params[0]);
+    if (!base) return base.error();
+    if (!url) *to = resolve(*base, *to).string();
+    if (!ca->empty()) options.ca_file = resolve(*base, *ca).string();
+  }
+  return release::release_request(c.service, *c.user, c.params[0], *to, options, c.settings.progress);
+}
+
+// ---- reviews
+
+Result<json> vote(Call& c) {
+  auto path = text_field(c.request.body, "path", true);
+  if (!path) return path.error();
+  auto choice = text_field(c.request.body, "vote", true);
+  if (!choice) return choice.error();
+  if (*choice != "approve" && *choice != "request-changes") {
+    return invalid_input("vote " + *choice + ": use approve or request-changes");
+  }
+  auto comment = text_field(c.request.body, "comment", false);
+  if (!comment) return comment.error();
+  auto override_reason = text_field(c.request.body, "override", false);
+  if (!override_reason) return override_reason.error();
+  auto base = base_dir(c, c.params[0]);
+  if (!base) return base.error();
+  db::Vote v = *choice == "approve" ? db::Vote::approved : db::Vote::changes_requested;
+  return from_status(c.service.vote(*c.user, c.params[0], *path, *base, v, non_empty(*comment), non_empty(*override_reason)),
+                     "voted " + *choice + " on " + *path);
+}
+
+Result<json> comment(Call& c) {
+  auto group = text_field(c.request.body, "group", true);
+  if (!group) return group.error();
+  auto text = text_field(c.request.body, "text", true);
+  if (!text) return text.error();
+  auto is_private = flag_field(c.request.body, "private");
+  if (!is_private) return is_private.error();
+  return from_status(c.service.comment(*c.user, c.params[0], *group, *text, *is_private), "comment added");
+}
+
+Result<json> submit_review(Call& c) {
+  auto st = c.service.submit_review(*c.user, c.params[0]);
+  if (!st) return st.error();
+  std::string status = db::status_name(*st);
+  return json{{"ok", true}, {"status", status}, {"message", "review submitted; request " + c.params[0] + " is " + status}};
+}
+
+// ---- the audit log
+
+Result<json> audit_log(Call& c) {
+  db::AuditFilter f;
+  auto take = [&](const char* key, std::optional<std::string>& into) {
+    auto it = c.request.query.find(key);
+    if (it != c.request.query.end() && !it->second.empty()) into = it->second;
+  };
+  take("request", f.request_id);
+  take("user", f.user);
+  take("since", f.since);
+  take("until", f.until);
+  return c.service.audit_log(*c.user, f);
+}
+
+Result<json> audit_verify(Call& c) {
+  auto problems = c.service.audit_verify(*c.user);
+  if (!problems) return problems.error();
+  auto head = c.service.audit_head(*c.user);
+  if (!head) return head.error();
+  return json{{"intact", problems->empty()}, {"problems", *problems}, {"rows", head->seq}, {"head", head->hash}};
+}
+
+Result<json> audit_head(Call& c) {
+  auto head = c.service.audit_head(*c.user);
+  if (!head) return head.error();
+  return json{{"seq", head->seq}, {"hash", head->hash}};
+}
+
+struct Route {
+  const char* method;
+  const char* pattern;  // segments after /api/; ":x" matches any one segment
+  bool needs_user;
+  int success;          // the HTTP status of a success
+  std::function<Result<json>(Call&)> run;
+};
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> kRoutes = {
+      {"POST", "users", false, 201, add_user},
+      {"GET", "users", true, 200, list_users},
+      {"POST", "users/:name/disable", true, 200, disable_user},
+      {"GET", "policy", true, 200, show_policy},
+      {"PUT", "policy", true, 200, set_policy},
+      {"POST", "requests", true, 201, create_request},
+      {"GET", "requests", true, 200, list_requests},
+      {"GET", "requests/:id", true, 200, show_request},
+      {"GET", "requests/:id/actions", true, 200, request_actions},
+      {"POST", "requests/:id/files", true, 200, add_files},
+      {"POST", "requests/:id/files/remove", true, 200, remove_files},
+      {"POST", "requests/:id/files/update", true, 200, update_files},
+      {"POST", "requests/:id/groups", true, 200, set_group},
+      {"POST", "requests/:id/submit", true, 200, [](Call& c) { return transition<&db::Service::submit>(c, "submitted"); }},
+      {"POST", "requests/:id/withdraw", true, 200, [](Call& c) { return transition<&db::Service::withdraw>(c, "withdrawn"); }},
+      {"POST", "requests/:id/return", true, 200, [](Call& c) { return transition<&db::Service::return_request>(c, "returned"); }},
+      {"POST", "requests/:id/reject", true, 200, [](Call& c) { return transition<&db::Service::reject>(c, "rejected"); }},
+      {"POST", "requests/:id/release", true, 200, release},
+      {"POST", "requests/:id/votes", true, 200, vote},
+      {"POST", "requests/:id/comments", true, 200, comment},
+      {"POST", "requests/:id/reviews", true, 200, submit_review},
+      {"GET", "audit", true, 200, audit_log},
+      {"GET", "audit/verify", true, 200, audit_verify},
+      {"GET", "audit/head", true, 200, audit_head},
+  };
+  return kRoutes;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t end = s.find('/', start);
+    if (end == std::string::npos) end = s.size();
+    out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// The route for `method` and `segments`, with its variable segments; `path_known` says whether
+// some route has this path under another method (405 rather than 404).
+const Route* match(const std::string& method, const std::vector<std::string>& segments, std::vector<std::string>& params,
+                   bool& path_known) {
+  path_known = false;
+  for (const auto& route : routes()) {
+    auto pattern = split(route.pattern);
+    if (pattern.size() != segments.size()) continue;
+    std::vector<std::string> vars;
+    bool same = true;
+    for (std::size_t i = 0; i < pattern.size() && same; ++i) {
+      if (pattern[i][0] == ':') {
+        if (segments[i].empty()) same = false;
+        else vars.push_back(segments[i]);
+      } else {
+        same = pattern[i] == segments[i];
+      }
+    }
+    if (!same) continue;
+    path_known = true;
+    if (method != route.method) continue;
+    params = std::move(vars);
+    return &route;
+  }
+  return nullptr;
+}
+
+int http_status(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::invalid_input: return 400;
+    case ErrorKind::not_found: return 404;
+    case ErrorKind::refused: return 403;
+    case ErrorKind::unavailable: return 503;
+    case ErrorKind::io: return 500;
+  }
+  return 500;
+}
+
+}  // namespace
+
+const char* error_kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::invalid_input: return "invalid_input";
+    case ErrorKind::not_found: return "not_found";
+    case ErrorKind::refused: return "refused";
+    case ErrorKind::unavailable: return "unavailable";
+    case ErrorKind::io: return "io";
+  }
+  return "io";
+}
+
+ApiResponse error_response(const Error& error, bool unauthenticated) {
+  return {unauthenticated ? 401 : http_status(error.kind),
+          json{{"error", {{"kind", error_kind_name(error.kind)}, {"message", error.message}}}}};
+}
+
+Error error_from_response(const ApiResponse& response) {
+  const json& e = response.body.is_object() && response.body.contains("error") ? response.body["error"] : json();
+  std::string message = e.is_object() && e.contains("message") && e["message"].is_string()
+                            ? e["message"].get<std::string>()
+                            : "the server answered HTTP " + std::to_string(response.status);
+  std::string kind = e.is_object() && e.contains("kind") && e["kind"].is_string() ? e["kind"].get<std::string>() : "";
+  for (ErrorKind k : {ErrorKind::invalid_input, ErrorKind::not_found, ErrorKind::refused, ErrorKind::unavailable, ErrorKind::io}) {
+    if (kind == error_kind_name(k)) return Error{k, message};
+  }
+  if (response.status == 401 || response.status == 403) return Error{ErrorKind::refused, message};
+  if (response.status >= 500) return Error{ErrorKind::unavailable, message};
+  return Error{ErrorKind::invalid_input, message};
+}
+
+ApiResponse Api::handle(const ApiRequest& request) const {
+  const std::string prefix = "/api/";
+  if (request.path.rfind(prefix, 0) != 0) return error_response(not_found(request.path + ": not an API path (/api/...)"));
+  std::string rest = request.path.substr(prefix.size());
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  std::vector<std::string> params;
+  bool path_known = false;
+  const Route* route = match(request.method, split(rest), params, path_known);
+  if (!route) {
+    if (path_known) return {405, json{{"error", {{"kind", "invalid_input"}, {"message", request.method + " is not allowed on " + request.path}}}}};
+    return error_response(not_found(request.path + ": no such API path"));
+  }
+  if (!request.body.is_object()) return error_response(invalid_input("the request body must be a JSON object"));
+  auto home = db::open_home(settings_.home);
+  if (!home) return error_response(home.error());
+  db::Service service(**home);
+  Call call{request, service, std::nullopt, std::move(params), settings_};
+  if (route->needs_user) {
+    auto user = service.authenticate(request.token);
+    if (!user) return error_response(user.error(), /*unauthenticated=*/true);
+    call.user = *user;
+  }
+  auto result = route->run(call);
+  if (!result) return error_response(result.error());
+  return {route->success, std::move(*result)};
+}
+
+}  // namespace outcheck::web

@@ -1,0 +1,56 @@
+#pragma once
+// The JSON API: every workflow command of interface.md as a method and a path under /api/, over
+// the db/ service and the release/ publishers. It knows nothing of HTTP: `outcheck serve` carries
+// requests to it over the network, and the CLI on a local home calls it in-process, so both modes
+// run the same code and give the same answers.
+//
+// Bodies are JSON objects. Paths a user typed (files, workspaces, release folders) are resolved
+// against `cwd` in the body, the client's working directory; without one, file paths are
+// workspace-relative. The server reads every file itself: no request carries file contents.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "release/publisher.h"
+#include "release/release_run.h"
+
+namespace outcheck::web {
+
+struct ApiRequest {
+  std::string method;  // GET, POST, PUT
+  std::string path;    // "/api/requests/01J.../votes", already percent-decoded
+  std::map<std::string, std::string> query;
+  nlohmann::json body = nlohmann::json::object();
+  std::optional<std::string> token;  // the bearer credential
+};
+
+struct ApiResponse {
+  int status = 200;
+  nlohmann::json body;  // the result, or {"error": {"kind", "message"}}
+};
+
+struct ApiSettings {
+  std::filesystem::path home;
+  release::PublisherOptions publish;  // the publishing process's own (release::options_from_environment)
+  release::Progress progress;         // told before each file is published; may be empty
+};
+
+class Api {
+ public:
+  explicit Api(ApiSettings settings) : settings_(std::move(settings)) {}
+  ApiResponse handle(const ApiRequest& request) const;
+
+ private:
+  ApiSettings settings_;
+};
+
+// An error as the API answers it, and back: the kind travels, so a client exits as a local run would.
+ApiResponse error_response(const Error& error, bool unauthenticated = false);
+Error error_from_response(const ApiResponse& response);
+const char* error_kind_name(ErrorKind kind);
+
+}  // namespace outcheck::web
