@@ -35,5 +35,6 @@ struct Command {
 Runner attach_check(CLI::App& sub);
 Runner attach_project(CLI::App& sub);
 Runner attach_redact(CLI::App& sub);
+Runner attach_serve(CLI::App& sub);
 
 }  // namespace outcheck::cli

@@ -44,6 +44,7 @@ const Command kCommands[] = {
     {"request", "release requests: create, add files, submit, show, list", attach_request},
     {"review", "review a request: vote, comment, submit your review", attach_review},
     {"audit", "the tamper-evident audit log", attach_audit},
+    {"serve", "the review server: web pages for reviewers and the JSON API for --server", attach_serve},
 };
 
 }  // namespace

@@ -19,7 +19,7 @@ Status Service::vote(const User& actor, const std::string& id, const std::string
       return refused("request-changes needs --comment saying what must change");
     }
     if (vote == Vote::approved && f->outcome == "fail" && (!override_reason || override_reason->empty())) {
-      return refused(rel + " has fail findings; approving it needs --override REASON, which everyone will see");
+      return refused(rel + " has fail findings; approving it needs an override reason (review vote --override REASON), which everyone will see");
     }
     VoteRecord v{actor.name, vote, comment, vote == Vote::approved ? override_reason : std::nullopt, req.review_turn, now()};
     OUTCHECK_TRY(upsert_vote(home_.db, id, rel, v));

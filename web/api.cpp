@@ -77,6 +77,10 @@ fs::path resolve(const fs::path& base, const std::string& p) { return fs::path(p
 
 // ---- users and the site policy
 
+Result<json> me(Call& c) {
+  return json{{"name", c.user->name}, {"roles", std::vector<std::string>(c.user->roles.begin(), c.user->roles.end())}};
+}
+
 Result<json> add_user(Call& c) {
   auto name = text_field(c.request.body, "name", true);
   if (!name) return name.error();
@@ -285,6 +289,7 @@ struct Route {
 
 const std::vector<Route>& routes() {
   static const std::vector<Route> kRoutes = {
+      {"GET", "me", true, 200, me},
       {"POST", "users", false, 201, add_user},
       {"GET", "users", true, 200, list_users},
       {"POST", "users/:name/disable", true, 200, disable_user},
@@ -420,6 +425,16 @@ ApiResponse Api::handle(const ApiRequest& request) const {
   auto result = route->run(call);
   if (!result) return error_response(result.error());
   return {route->success, std::move(*result)};
+}
+
+Result<db::Service::FileContents> Api::read_file(const std::optional<std::string>& token, const std::string& id,
+                                                 const std::string& path) const {
+  auto home = db::open_home(settings_.home);
+  if (!home) return home.error();
+  db::Service service(**home);
+  auto user = service.authenticate(token);
+  if (!user) return user.error();
+  return service.read_file(*user, id, path);
 }
 
 }  // namespace outcheck::web

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "db/service.h"
 #include "release/publisher.h"
 #include "release/release_run.h"
 
@@ -43,6 +44,9 @@ class Api {
  public:
   explicit Api(ApiSettings settings) : settings_(std::move(settings)) {}
   ApiResponse handle(const ApiRequest& request) const;
+  // A stored file's bytes for the review page (db::Service::read_file: checked, hashed, audited).
+  Result<db::Service::FileContents> read_file(const std::optional<std::string>& token, const std::string& id,
+                                              const std::string& path) const;
 
  private:
   ApiSettings settings_;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,6 +15,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/serve_process.h"
 #include "tests/support/workspace_fixture.h"
 
 namespace fs = std::filesystem;
@@ -35,12 +37,16 @@ const std::string kPathB = "output/tables/b.csv";
 const std::string kPathFail = "output/tables/fail.csv";
 const std::string kPathSupport = "output/tables/support.csv";
 
+// Every test runs twice: on a local home, and through `outcheck serve` with the CLI's --server mode
+// (OUTCHECK_SERVER), where the same commands must give the same output and exit codes.
+enum class Mode { local, server };
+
 // One site: a home, a workspace, and users who act by their own tokens, as separate processes.
 // Users: admin; researchers res and res2; output checkers c1, c2, c3; oc, an output checker who
 // authors a request of their own.
 class Site {
  public:
-  Site() {
+  explicit Site(Mode mode) {
     dir_.write("ws/project.yaml", outcheck::test::simple_project_yaml());
     dir_.write("ws/" + kPathA, kA);
     dir_.write("ws/" + kPathB, kB);
@@ -50,12 +56,15 @@ class Site {
     dir_.write("ws/output/other/x.csv", kA);                       // matches no output pattern
     ws_ = dir_.path() / "ws";
     home_ = dir_.path() / "home";
+    if (mode == Mode::server) server_ = std::make_unique<outcheck::test::ServeProcess>(home_);
     RunResult first = with_token("", {"user", "add", "admin", "--role", "admin"});
     INFO(first.err);
     REQUIRE(first.exit_code == 0);
     tokens_["admin"] = trim(first.out);
     for (const char* r : {"res", "res2"}) add_user(r, {"researcher"});
     for (const char* c : {"c1", "c2", "c3", "oc"}) add_user(c, {"output-checker"});
+    // In server mode the users were made through the server's API, not on the home directly.
+    if (server_) REQUIRE(contains(server_->log(), "POST /api/users 201"));
   }
 
   const fs::path& ws() const { return ws_; }
@@ -70,6 +79,7 @@ class Site {
   const std::string& token(const std::string& user) const { return tokens_.at(user); }
 
   RunResult with_token(const std::string& token, const std::vector<std::string>& args) const {
+    if (server_) return run_outcheck(args, ws_, {"OUTCHECK_SERVER=" + server_->url(), "OUTCHECK_TOKEN=" + token});
     return run_outcheck(args, ws_, {"OUTCHECK_HOME=" + home_.string(), "OUTCHECK_TOKEN=" + token});
   }
   RunResult as(const std::string& user, const std::vector<std::string>& args) const {
@@ -139,6 +149,7 @@ class Site {
   TempDir dir_;
   fs::path ws_, home_;
   std::map<std::string, std::string> tokens_;
+  std::unique_ptr<outcheck::test::ServeProcess> server_;
 };
 
 const json& file_of(const json& shown, const std::string& path) {
@@ -212,7 +223,7 @@ void expect_refused(const Site& site, const std::function<RunResult()>& act, con
 }  // namespace
 
 TEST_CASE("workflow: the happy path ends reviewed with every output file approved", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.create();
   site.ok("res", {"request", "add", id, kPathA, kPathB});
   site.ok("res", {"request", "group", id, "default", "--context", "counts", "--controls", "rounded"});
@@ -245,7 +256,7 @@ TEST_CASE("workflow: the happy path ends reviewed with every output file approve
 
 TEST_CASE("workflow: return and resubmit start a new turn; approvals carry over, changes requested become undecided",
           "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.submitted();
   const std::int64_t first_turn = site.turn(id);
   site.ok("c1", {"review", "vote", id, kPathA, "approve"});
@@ -285,7 +296,7 @@ TEST_CASE("workflow: return and resubmit start a new turn; approvals carry over,
 }
 
 TEST_CASE("workflow: an early return resets this turn's votes", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.submitted();
   site.approve("c1", id, {kPathA, kPathB});
   site.ok("c1", {"review", "submit", id});
@@ -308,7 +319,7 @@ TEST_CASE("workflow: an early return resets this turn's votes", "[cli][workflow]
 }
 
 TEST_CASE("workflow: reject only from reviewed", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.submitted();
   expect_refused(site, [&] { return site.as("c1", {"request", "reject", id}); }, {id}, "c1", "c1");
   site.approve("c1", id, {kPathA, kPathB});
@@ -328,7 +339,7 @@ TEST_CASE("workflow: reject only from reviewed", "[cli][workflow]") {
 }
 
 TEST_CASE("workflow: withdraw by the author, from pending or returned only", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.pending();
   expect_refused(site, [&] { return site.as("c1", {"request", "withdraw", id}); }, {id}, "c3", "c1");
   site.ok("res", {"request", "withdraw", id});
@@ -345,7 +356,7 @@ TEST_CASE("workflow: withdraw by the author, from pending or returned only", "[c
 }
 
 TEST_CASE("workflow: request create twice prints the same id with a note", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   RunResult first = site.ok("res", {"request", "create", "--workspace", site.ws().string()});
   RunResult again = site.ok("res", {"request", "create", "--workspace", site.ws().string()});
   CHECK(trim(again.out) == trim(first.out));
@@ -357,7 +368,7 @@ TEST_CASE("workflow: request create twice prints the same id with a note", "[cli
 }
 
 TEST_CASE("workflow: supporting files are not voted on", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.create();
   site.ok("res", {"request", "add", id, kPathA});
   site.ok("res", {"request", "add", id, kPathSupport, "--type", "supporting", "--group", "context"});
@@ -380,7 +391,7 @@ TEST_CASE("workflow: supporting files are not voted on", "[cli][workflow]") {
 }
 
 TEST_CASE("workflow: remove deletes in pending and marks withdrawn in returned", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.pending({kPathA, kPathB, kPathFail});
   site.ok("res", {"request", "remove", id, kPathFail});
   CHECK(!has_file(site.show("res", id), kPathFail));
@@ -404,7 +415,7 @@ TEST_CASE("workflow: remove deletes in pending and marks withdrawn in returned",
 }
 
 TEST_CASE("workflow: update takes a changed workspace file and resets its votes", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.reviewed();
   site.ok("c1", {"review", "comment", id, "--group", "default", "--text", "one more column please"});
   site.ok("c1", {"request", "return", id});
@@ -425,7 +436,7 @@ TEST_CASE("workflow: update takes a changed workspace file and resets its votes"
 }
 
 TEST_CASE("workflow refusals: exit 1, the request unchanged, the refusal audited", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
 
   SECTION("the author votes on their own request") {
     std::string id = site.submitted({kPathA}, "oc");
@@ -493,7 +504,7 @@ TEST_CASE("workflow refusals: exit 1, the request unchanged, the refusal audited
 
 TEST_CASE("workflow visibility: blinded independent review, private comments, votes after completion",
           "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.submitted({kPathA, kPathFail});
   site.ok("c1", {"review", "vote", id, kPathA, "request-changes", "--comment", "c1-vote-comment"});
   CHECK(site.as("c1", {"review", "vote", id, kPathFail, "approve"}).exit_code == 1);  // refused: needs --override
@@ -580,7 +591,7 @@ TEST_CASE("workflow visibility: blinded independent review, private comments, vo
 }
 
 TEST_CASE("workflow: a third checker's review can settle a conflict; the request stays reviewed", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.submitted();
   site.ok("c1", {"review", "vote", id, kPathA, "approve"});
   site.ok("c1", {"review", "vote", id, kPathB, "request-changes", "--comment", "row d is too small"});
@@ -601,7 +612,7 @@ TEST_CASE("workflow: a third checker's review can settle a conflict; the request
 
 TEST_CASE("workflow: returning a reviewed request needs a public comment on each group with unapproved files",
           "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.submitted();
   site.ok("c1", {"review", "vote", id, kPathA, "approve"});
   site.ok("c1", {"review", "vote", id, kPathB, "request-changes", "--comment", "suppress row d"});
@@ -620,7 +631,7 @@ TEST_CASE("workflow: returning a reviewed request needs a public comment on each
 }
 
 TEST_CASE("request add never copies a file the gate blocks, not even into staging", "[cli][workflow]") {
-  Site site;
+  Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.create();
   // A fresh home: the first thing tried is a highly_sensitive file. Before the gate ran first, the
   // file was copied into store/staging to be checked, and only then refused.

@@ -1,0 +1,72 @@
+// `outcheck serve [--bind 127.0.0.1] [--port 8080]`: the review server, run by the account that
+// owns the home. SIGTERM or SIGINT stops it cleanly: requests in flight finish, nothing is cut.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "cli/command.h"
+#include "release/publisher.h"
+#include "web/server.h"
+
+namespace fs = std::filesystem;
+
+namespace outcheck::cli {
+
+Runner attach_serve(CLI::App& sub) {
+  struct Options {
+    std::string bind = "127.0.0.1";
+    int port = 8080;
+    std::string home;
+    std::string release_to;
+  };
+  auto o = std::make_shared<Options>();
+  sub.add_option("--bind", o->bind, "the address to listen on (default 127.0.0.1: this machine only)");
+  sub.add_option("--port", o->port, "the port (default 8080; 0 picks a free one and prints it)");
+  sub.add_option("--home", o->home, "the outcheck home it serves (default: $OUTCHECK_HOME, else ./.outcheck)");
+  sub.add_option("--release-to", o->release_to,
+                 "where the page's Release button publishes: a folder or https://HOST/api/v2 (default: no button)");
+  return [o] {
+    fs::path home = !o->home.empty() ? fs::path(o->home)
+                    : (std::getenv("OUTCHECK_HOME") && *std::getenv("OUTCHECK_HOME")) ? fs::path(std::getenv("OUTCHECK_HOME"))
+                                                                                       : fs::current_path() / ".outcheck";
+    home = fs::absolute(home);
+    std::string release_to = o->release_to;
+    if (!release_to.empty() && release_to.find("://") == std::string::npos) release_to = fs::absolute(release_to).string();
+
+    // Signals go to one watcher thread, never to httplib's workers: block them before any thread
+    // starts, so every thread inherits the mask.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    web::ServeOptions options;
+    options.bind = o->bind;
+    options.port = o->port;
+    options.release_to = release_to;
+    web::ReviewServer server(web::ApiSettings{home, release::options_from_environment(), nullptr}, options);
+    auto port = server.bind();
+    if (!port) return report_error(port.error());
+    std::cout << "outcheck: serving " << home.string() << " on http://" << o->bind << ":" << *port << "/" << std::endl;
+
+    std::thread watcher([&server, stop_signals] {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      std::cerr << "outcheck serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+      server.stop();
+    });
+    Status ran = server.run();
+    // If the server stopped by itself, wake the watcher so it can be joined.
+    pthread_kill(watcher.native_handle(), SIGTERM);
+    watcher.join();
+    if (!ran.ok()) return report_error(ran.error());
+    std::cerr << "outcheck serve: stopped\n";
+    return 0;
+  };
+}
+
+}  // namespace outcheck::cli

@@ -1,0 +1,223 @@
+#include "web/pages.h"
+
+#include <set>
+
+#include "web/csv_table.h"
+#include "web/html.h"
+
+using nlohmann::json;
+
+namespace outcheck::web {
+
+namespace {
+
+std::string str(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+// A list field, or an empty list (never a temporary to iterate over).
+const json& items(const json& j, const char* key) {
+  static const json empty = json::array();
+  return j.is_object() && j.contains(key) && (j[key].is_array() || j[key].is_object()) ? j[key] : empty;
+}
+
+std::string csrf_field(const PageContext& ctx) {
+  return "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(ctx.csrf) + "\">";
+}
+
+std::string layout(const PageContext& ctx, const std::string& title, const std::string& body) {
+  std::string h =
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>" + escape(title) + " - outcheck</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body>"
+      "<header class=\"top\"><a class=\"brand\" href=\"/requests\">outcheck</a>";
+  if (ctx.me.is_object()) {
+    std::string roles;
+    for (const auto& r : ctx.me["roles"]) roles += (roles.empty() ? "" : ", ") + r.get<std::string>();
+    h += "<span class=\"who\">signed in as <strong id=\"me\">" + escape(str(ctx.me, "name")) + "</strong> (" + escape(roles) +
+         ")</span><form class=\"inline\" method=\"post\" action=\"/logout\">" + csrf_field(ctx) +
+         "<button type=\"submit\">Sign out</button></form>";
+  }
+  h += "</header><main>";
+  if (!ctx.flash.empty()) {
+    h += std::string("<div class=\"flash") + (ctx.flash_is_error ? " error" : "") + "\" role=\"" +
+         (ctx.flash_is_error ? "alert" : "status") + "\">" + escape(ctx.flash) + "</div>";
+  }
+  h += body + "</main><script src=\"/static/app.js\"></script></body></html>";
+  return h;
+}
+
+std::string outcome_badge(const std::string& outcome) {
+  const char* icon = outcome == "fail" ? "&#x2716; " : outcome == "review" ? "&#x26A0; " : outcome == "pass" ? "&#x2714; " : "";
+  return "<span class=\"outcome-" + escape(outcome) + "\">" + icon + escape(outcome) + "</span>";
+}
+
+std::string file_link(const std::string& id, const std::string& path) {
+  return "/requests/" + url_encode(id) + "/file?path=" + url_encode(path);
+}
+
+const char* kStatuses[] = {"submitted", "partially_reviewed", "reviewed", "returned", "pending",
+                           "approved", "released", "rejected", "withdrawn"};
+
+}  // namespace
+
+std::string login_page(const std::string& login_csrf, const std::string& error) {
+  PageContext ctx;
+  ctx.flash = error;
+  ctx.flash_is_error = !error.empty();
+  return layout(ctx, "Sign in",
+                "<h1>Sign in</h1><form method=\"post\" action=\"/login\" class=\"action\">"
+                "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(login_csrf) + "\">"
+                "<label for=\"token\">Personal token</label> <input id=\"token\" name=\"token\" type=\"password\" "
+                "autocomplete=\"off\" size=\"50\" required> <button type=\"submit\">Sign in</button></form>"
+                "<p class=\"muted\">Your token was shown once when your account was made (outcheck user add).</p>");
+}
+
+std::string requests_page(const PageContext& ctx, const json& requests, const std::string& status) {
+  std::string b = "<h1>Release requests</h1><p class=\"nav\">Status: <a href=\"/requests\"" +
+                  std::string(status.empty() ? " class=\"current\"" : "") + ">all</a>";
+  for (const char* s : kStatuses) {
+    b += "<a href=\"/requests?status=" + std::string(s) + "\"" + (status == s ? " class=\"current\"" : "") + ">" + s + "</a>";
+  }
+  b += "</p>";
+  if (requests.empty()) return layout(ctx, "Requests", b + "<p>No requests" + (status.empty() ? "" : " in this state") + ".</p>");
+  // Grouped by status, in the order a reviewer works through them.
+  for (const char* s : kStatuses) {
+    std::string rows;
+    for (const auto& r : requests) {
+      if (str(r, "status") != s) continue;
+      rows += "<tr><td><a href=\"/requests/" + url_encode(str(r, "id")) + "\">" + escape(str(r, "id")) + "</a></td><td>" +
+              escape(str(r, "workspace")) + "</td><td>" + escape(str(r, "author")) + "</td><td>" +
+              std::to_string(r.value("output_files", 0)) + "</td><td>" + escape(str(r, "updated_at")) + "</td></tr>";
+    }
+    if (rows.empty()) continue;
+    b += "<h2 id=\"status-" + std::string(s) + "\">" + s + "</h2><table class=\"list\"><thead><tr><th>request</th>"
+         "<th>workspace</th><th>author</th><th>output files</th><th>updated</th></tr></thead><tbody>" + rows + "</tbody></table>";
+  }
+  return layout(ctx, "Requests", b);
+}
+
+std::string request_page(const PageContext& ctx, const json& r, const json& actions, const json& audit,
+                         const std::string& release_to) {
+  const std::string id = str(r, "id");
+  const std::string base = "/requests/" + url_encode(id) + "/";
+  auto form = [&](const std::string& action, const std::string& inner) {
+    return "<form class=\"action\" method=\"post\" action=\"" + base + action + "\">" + csrf_field(ctx) + inner + "</form>";
+  };
+  std::string b = "<h1>Request <span id=\"request-id\">" + escape(id) + "</span></h1><p>Workspace <strong>" +
+                  escape(str(r, "workspace")) + "</strong>, by <strong>" + escape(str(r, "author")) +
+                  "</strong>. Status: <span class=\"status\" id=\"request-status\">" + escape(str(r, "status")) +
+                  "</span>, review turn " + std::to_string(r.value("review_turn", 0)) + ".</p>";
+  if (r.contains("release_problem") && r["release_problem"].is_object()) {
+    b += "<div class=\"flash error\" role=\"alert\">Release stopped at " + escape(str(r["release_problem"], "at")) + ": " +
+         escape(str(r["release_problem"], "problem")) + "</div>";
+  }
+  std::set<std::string> votable;
+  for (const auto& p : items(actions, "vote")) votable.insert(p.get<std::string>());
+
+  for (const auto& g : items(r, "groups")) {
+    const std::string gname = str(g, "name");
+    b += "<section class=\"group\"><h2>Group " + escape(gname) + "</h2><p><strong>Context:</strong> " +
+         (str(g, "context").empty() ? "<em class=\"muted\">none yet</em>" : escape(str(g, "context"))) +
+         "</p><p><strong>Disclosure controls:</strong> " +
+         (str(g, "controls").empty() ? "<em class=\"muted\">none yet</em>" : escape(str(g, "controls"))) + "</p>";
+    b += "<table class=\"list files\"><thead><tr><th>file</th><th>type</th><th>check</th><th>findings</th><th>decision</th>"
+         "<th>votes</th></tr></thead><tbody>";
+    for (const auto& f : items(r, "files")) {
+      if (str(f, "group") != gname) continue;
+      const std::string path = str(f, "path");
+      std::string findings;
+      int shown = 0;
+      for (const auto& x : items(f, "findings")) {
+        if (shown++ == 5) break;
+        findings += "<li>" + escape(finding_title(x)) + "</li>";
+      }
+      std::int64_t total = 0;
+      for (const auto& [rule, n] : items(f, "finding_counts").items()) total += n.get<std::int64_t>();
+      if (total > 5) findings += "<li class=\"muted\">" + std::to_string(total - 5) + " more in the file view</li>";
+      std::string votes;
+      for (const auto& v : items(f, "votes")) {
+        votes += "<div>" + escape(str(v, "reviewer")) + ": " + escape(str(v, "vote"));
+        if (v.contains("comment")) votes += " &ldquo;" + escape(str(v, "comment")) + "&rdquo;";
+        if (v.contains("override")) votes += " (override: " + escape(str(v, "override")) + ")";
+        votes += "</div>";
+      }
+      b += "<tr data-path=\"" + escape(path) + "\"><td><a href=\"" + file_link(id, path) + "\">" + escape(path) + "</a>" +
+           (str(f, "workspace_status") == "updated" ? " <em class=\"muted\">(changed in the workspace)</em>" : "") +
+           "</td><td>" + escape(str(f, "type")) + "</td><td>" + outcome_badge(str(f, "outcome")) + "</td><td>" +
+           (findings.empty() ? "" : "<ul class=\"findings\">" + findings + "</ul>") + "</td><td>" +
+           (f["decision"].is_string() ? escape(f["decision"].get<std::string>()) : "") + "</td><td>" + votes + "</td></tr>";
+      if (votable.count(path)) {
+        const bool fails = str(f, "outcome") == "fail";
+        b += "<tr class=\"vote-row\"><td colspan=\"6\">" +
+             form("vote", "<input type=\"hidden\" name=\"path\" value=\"" + escape(path) + "\">"
+                  "<strong>Vote on " + escape(path) + ":</strong> "
+                  "<label><input type=\"radio\" name=\"vote\" value=\"approve\" required> approve</label>"
+                  "<label><input type=\"radio\" name=\"vote\" value=\"request-changes\"> request changes</label>"
+                  "<label>comment <input name=\"comment\" size=\"40\"></label>" +
+                  (fails ? "<label>override reason (the file has fail findings) <input name=\"override\" size=\"40\"></label>" : "") +
+                  "<button type=\"submit\">Vote</button>") +
+             "</td></tr>";
+      }
+    }
+    b += "</tbody></table>";
+    for (const auto& c : items(g, "comments")) {
+      b += "<p class=\"comment\"><strong>" + escape(str(c, "author")) + "</strong> <span class=\"muted\">(" +
+           escape(str(c, "visibility")) + ", turn " + std::to_string(c.value("review_turn", 0)) + ", " +
+           escape(str(c, "created_at")) + ")</span>: " + escape(str(c, "text")) + "</p>";
+    }
+    if (actions.value("comment", false)) {
+      b += form("comment", "<input type=\"hidden\" name=\"group\" value=\"" + escape(gname) + "\">"
+                "<label for=\"comment-" + escape(gname) + "\">Comment on " + escape(gname) + "</label>"
+                "<textarea id=\"comment-" + escape(gname) + "\" name=\"text\" required></textarea>" +
+                (actions.value("comment_private", false) ? "<label><input type=\"checkbox\" name=\"private\" value=\"1\"> "
+                                                           "private (output checkers only)</label>" : "") +
+                "<button type=\"submit\">Add comment</button>");
+    }
+    b += "</section>";
+  }
+
+  std::string buttons;
+  auto button = [&](const char* key, const char* action, const char* label, const std::string& extra = "") {
+    if (actions.value(key, false)) buttons += form(action, extra + "<button type=\"submit\">" + std::string(label) + "</button>");
+  };
+  button("submit", "submit", "Submit for review");
+  button("submit_review", "review", "Submit my review");
+  button("return", "return", "Return to author");
+  button("reject", "reject", "Reject");
+  if (!release_to.empty()) button("release", "release", ("Release to " + escape(release_to)).c_str());
+  button("withdraw", "withdraw", "Withdraw");
+  if (!buttons.empty()) b += "<h2>Actions</h2>" + buttons;
+
+  b += "<h2>Audit trail</h2><table class=\"list audit\"><thead><tr><th>#</th><th>when</th><th>who</th><th>what</th>"
+       "<th>file</th></tr></thead><tbody>";
+  for (const auto& a : audit) {
+    b += "<tr><td>" + std::to_string(a.value("seq", 0)) + "</td><td>" + escape(str(a, "at")) + "</td><td>" +
+         escape(str(a, "user")) + "</td><td>" + escape(str(a, "action")) + "</td><td>" +
+         (a["path"].is_string() ? escape(a["path"].get<std::string>()) : "") + "</td></tr>";
+  }
+  b += "</tbody></table>";
+  return layout(ctx, "Request " + id, b);
+}
+
+std::string file_page(const PageContext& ctx, const json& r, const json& f, const std::string& body,
+                      const std::string& toolbar) {
+  const std::string id = str(r, "id");
+  std::string b = "<p><a href=\"/requests/" + url_encode(id) + "\">&larr; request " + escape(id) + "</a></p><h1>" +
+                  escape(str(f, "path")) + "</h1><p>" + escape(str(f, "type")) + " file, " +
+                  std::to_string(f.value("size", 0)) + " bytes, sha256 <code>" + escape(str(f, "sha256")) +
+                  "</code>. Check: " + outcome_badge(str(f, "outcome")) + "</p>";
+  std::string file_level;
+  for (const auto& x : items(f, "findings")) {
+    if (!x.contains("row") && !x.contains("column")) file_level += "<li>" + escape(finding_title(x)) + "</li>";
+  }
+  if (!file_level.empty()) b += "<h2>File findings</h2><ul class=\"findings\">" + file_level + "</ul>";
+  return layout(ctx, str(f, "path"), b + toolbar + body);
+}
+
+std::string error_page(const PageContext& ctx, int status, const std::string& message) {
+  return layout(ctx, "Error", "<h1>" + std::to_string(status) + "</h1><div class=\"flash error\" role=\"alert\">" +
+                                  escape(message) + "</div><p><a href=\"/requests\">Requests</a></p>");
+}
+
+}  // namespace outcheck::web

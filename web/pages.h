@@ -1,0 +1,27 @@
+#pragma once
+// The review pages, rendered on the server from the API's JSON. Pure functions from data to HTML;
+// web/server.cpp decides who sees which.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace outcheck::web {
+
+struct PageContext {
+  nlohmann::json me;  // {"name", "roles"}, or null on the sign-in page
+  std::string csrf;
+  std::string flash;
+  bool flash_is_error = false;
+};
+
+std::string login_page(const std::string& login_csrf, const std::string& error);
+std::string requests_page(const PageContext& ctx, const nlohmann::json& requests, const std::string& status);
+// `release_to`: where the server publishes (serve --release-to), empty when it does not.
+std::string request_page(const PageContext& ctx, const nlohmann::json& request, const nlohmann::json& actions,
+                         const nlohmann::json& audit, const std::string& release_to);
+// One file: `body` is the rendered contents (a table, text or an image) made by the caller.
+std::string file_page(const PageContext& ctx, const nlohmann::json& request, const nlohmann::json& file,
+                      const std::string& body, const std::string& toolbar);
+std::string error_page(const PageContext& ctx, int status, const std::string& message);
+
+}  // namespace outcheck::web
