@@ -303,6 +303,12 @@ struct ReviewServer::Impl {
   }
 
   void routes() {
+    // httplib's default sets SO_REUSEPORT, which would let a second process (a second serve, or
+    // anyone running as this account) listen on the same port and take a share of the sign-ins.
+    http.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     http.set_payload_max_length(16u << 20);
     http.set_read_timeout(30);
     http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
