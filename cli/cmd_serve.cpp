@@ -21,6 +21,7 @@ Runner attach_serve(CLI::App& sub) {
     int port = 8080;
     std::string home;
     std::string release_to;
+    std::string workspaces;
   };
   auto o = std::make_shared<Options>();
   sub.add_option("--bind", o->bind, "the address to listen on (default 127.0.0.1: this machine only)");
@@ -28,6 +29,8 @@ Runner attach_serve(CLI::App& sub) {
   sub.add_option("--home", o->home, "the outcheck home it serves (default: $OUTCHECK_HOME, else ./.outcheck)");
   sub.add_option("--release-to", o->release_to,
                  "where the page's Release button publishes: a folder or https://HOST/api/v2 (default: no button)");
+  sub.add_option("--workspaces", o->workspaces,
+                 "accept requests only for workspaces inside this folder (default: any the server can read)");
   return [o] {
     fs::path home = !o->home.empty() ? fs::path(o->home)
                     : (std::getenv("OUTCHECK_HOME") && *std::getenv("OUTCHECK_HOME")) ? fs::path(std::getenv("OUTCHECK_HOME"))
@@ -48,7 +51,13 @@ Runner attach_serve(CLI::App& sub) {
     options.bind = o->bind;
     options.port = o->port;
     options.release_to = release_to;
-    web::ReviewServer server(web::ApiSettings{home, release::options_from_environment(), nullptr}, options);
+    web::ApiSettings api{home, release::options_from_environment(), nullptr, {}};
+    if (!o->workspaces.empty()) {
+      std::error_code ec;
+      api.workspaces_root = fs::canonical(o->workspaces, ec);
+      if (ec) return report_error(not_found("--workspaces " + o->workspaces + ": no such folder"));
+    }
+    web::ReviewServer server(api, options);
     auto port = server.bind();
     if (!port) return report_error(port.error());
     std::cout << "outcheck: serving " << home.string() << " on http://" << o->bind << ":" << *port << "/" << std::endl;

@@ -46,7 +46,7 @@ Result<Session> open_session(const WorkflowOptions& o) {
   fs::path home = !o.home.empty() ? fs::path(o.home)
                   : (std::getenv("OUTCHECK_HOME") && *std::getenv("OUTCHECK_HOME")) ? fs::path(std::getenv("OUTCHECK_HOME"))
                                                                                      : fs::current_path() / ".outcheck";
-  web::ApiSettings settings{home, release::options_from_environment(), nullptr};
+  web::ApiSettings settings{home, release::options_from_environment(), nullptr, {}};
   if (::isatty(2)) {
     settings.progress = [](std::size_t i, std::size_t n, const release::ReleaseFile& f) {
       std::cerr << "uploading " << i + 1 << "/" << n << " " << f.name << " (" << f.size << " bytes)\n";

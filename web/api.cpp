@@ -132,7 +132,18 @@ Result<json> create_request(Call& c) {
   if (!name) return name.error();
   auto base = base_dir(c, "");
   if (!base) return base.error();
-  auto created = c.service.create_request(*c.user, resolve(*base, *ws), non_empty(*name));
+  fs::path workspace = resolve(*base, *ws);
+  if (!c.settings.workspaces_root.empty()) {
+    std::error_code ec;
+    fs::path real = fs::canonical(workspace, ec), root = fs::canonical(c.settings.workspaces_root, ec);
+    auto rel = real.lexically_relative(root);
+    if (real.empty() || rel.empty() || *rel.begin() == "..") {
+      return c.service.refuse(&*c.user, "request_create", std::nullopt,
+                              Error{ErrorKind::refused, *ws + ": this server serves workspaces under " +
+                                                            c.settings.workspaces_root.string() + " only"});
+    }
+  }
+  auto created = c.service.create_request(*c.user, workspace, non_empty(*name));
   if (!created) return created.error();
   return json{{"id", created->id}, {"existed", created->existed}};
 }

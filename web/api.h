@@ -38,6 +38,9 @@ struct ApiSettings {
   std::filesystem::path home;
   release::PublisherOptions publish;  // the publishing process's own (release::options_from_environment)
   release::Progress progress;         // told before each file is published; may be empty
+  // When set, requests may only be made for workspaces inside this folder (serve --workspaces):
+  // the service account can read more of the machine than researchers should name.
+  std::filesystem::path workspaces_root;
 };
 
 class Api {

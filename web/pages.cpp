@@ -130,7 +130,11 @@ std::string request_page(const PageContext& ctx, const json& r, const json& acti
       int shown = 0;
       for (const auto& x : items(f, "findings")) {
         if (shown++ == 5) break;
-        findings += "<li>" + escape(finding_title(x)) + "</li>";
+        std::string title = escape(finding_title(x));
+        if (x.contains("row") && x["row"].is_number_integer()) {  // a link to the row in the file view
+          title = "<a href=\"" + file_link(id, path) + "#r" + std::to_string(x["row"].get<std::int64_t>()) + "\">" + title + "</a>";
+        }
+        findings += "<li>" + title + "</li>";
       }
       std::int64_t total = 0;
       for (const auto& [rule, n] : items(f, "finding_counts").items()) total += n.get<std::int64_t>();

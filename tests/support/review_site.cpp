@@ -34,6 +34,11 @@ ReviewSite::ReviewSite(const std::vector<std::string>& serve_args, const std::ve
   }
 }
 
+void ReviewSite::restart(const std::vector<std::string>& serve_args, const std::vector<std::string>& serve_env) {
+  REQUIRE(server_->stop() == 0);
+  server_ = std::make_unique<ServeProcess>(home_, serve_args, serve_env);
+}
+
 RunResult ReviewSite::as(const std::string& user, const std::vector<std::string>& args, std::vector<std::string> env) const {
   env.push_back("OUTCHECK_SERVER=" + server_->url());
   env.push_back("OUTCHECK_TOKEN=" + tokens_.at(user));

@@ -29,6 +29,8 @@ class ReviewSite {
   const std::filesystem::path& home() const { return home_; }
   const std::filesystem::path& root() const { return dir_.path(); }
   ServeProcess& server() { return *server_; }
+  // Stops the server and starts another on the same home with these arguments.
+  void restart(const std::vector<std::string>& serve_args, const std::vector<std::string>& serve_env = {});
   const std::string& token(const std::string& user) const { return tokens_.at(user); }
 
   // The CLI in --server mode, as `user`.

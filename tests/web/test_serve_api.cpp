@@ -177,3 +177,22 @@ TEST_CASE("serve: a release through the server publishes what was reviewed, with
   CHECK(slurp(published / "files" / kReviewPass) == slurp(folder_site.ws() / kReviewPass));
   CHECK(fs::exists(published / "manifest.json"));
 }
+
+TEST_CASE("serve --workspaces: requests only for workspaces inside the served folder", "[web][api]") {
+  ReviewSite site;
+  TempDir outside;
+  outside.write("elsewhere/project.yaml", simple_project_yaml());
+  site.restart({"--workspaces", site.root().string()});
+  RunResult inside = site.as("res", {"request", "create", "--workspace", "."});
+  CHECK(inside.exit_code == 0);
+  RunResult refused = site.as("res", {"request", "create", "--workspace", (outside.path() / "elsewhere").string()});
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.err, "this server serves workspaces under " + std::filesystem::canonical(site.root()).string()));
+  // Not by a link out of the folder either.
+  std::filesystem::create_directory_symlink(outside.path() / "elsewhere", site.root() / "link");
+  CHECK(site.as("res", {"request", "create", "--workspace", (site.root() / "link").string()}).exit_code == 1);
+  RunResult missing = run_outcheck({"serve", "--home", site.home().string(), "--port", "0", "--workspaces", "/no/such"},
+                                   site.root());
+  CHECK(missing.exit_code == 2);
+  CHECK(contains(missing.err, "--workspaces /no/such: no such folder"));
+}
