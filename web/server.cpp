@@ -238,10 +238,17 @@ struct ReviewServer::Impl {
       const std::string& bytes = contents->bytes;
       if (extension(path) == "csv") {
         CsvTable t = render_csv_table(bytes, (*entry)["findings"], kMaxTableRows);
+        // Findings are kept up to --max-findings per rule; say so when the file has more.
+        std::int64_t total = 0;
+        for (const auto& [rule, n] : (*entry)["finding_counts"].items()) total += n.is_number_integer() ? n.get<std::int64_t>() : 0;
+        const std::int64_t listed = static_cast<std::int64_t>((*entry)["findings"].size());
         toolbar = "<div class=\"toolbar\"><button type=\"button\" id=\"next-finding\"" +
                   std::string(t.marks ? "" : " disabled") + ">Next finding (n)</button><span id=\"finding-position\">" +
                   std::to_string(t.marks) + " marked</span><span class=\"muted\">" + std::to_string(t.rows) + " rows" +
-                  (t.rows_shown < t.rows ? ", first " + std::to_string(t.rows_shown) + " shown" : "") + "</span></div>";
+                  (t.rows_shown < t.rows ? ", first " + std::to_string(t.rows_shown) + " shown" : "") + "</span>" +
+                  (total > listed ? "<span class=\"flash error\">" + std::to_string(total) + " findings in all; the first " +
+                                        std::to_string(listed) + " (a number per rule) are marked</span>" : "") +
+                  "</div>";
         body = "<div class=\"table-wrap\">" + t.html + "</div>";
       } else if (checker::valid_utf8(bytes) && bytes.find('\0') == std::string::npos) {
         body = "<pre class=\"text\">" + escape(bytes) + "</pre>";

@@ -221,3 +221,18 @@ TEST_CASE("pages: signing out ends the session; a disabled user's session ends t
   CHECK(after->get_header_value("Location") == "/login");
   CHECK(c2.get("/requests")->status == 303);
 }
+
+TEST_CASE("pages: a file with more findings than are kept says how many are marked", "[web][pages]") {
+  ReviewSite site;
+  std::string csv = "group,num\n";
+  for (int i = 0; i < 150; ++i) csv += "g" + std::to_string(i) + ",3\n";
+  put(site.ws() / "output/tables/many.csv", csv);
+  std::string id = trim(site.ok("res", {"request", "create", "--workspace", "."}).out);
+  site.ok("res", {"request", "add", id, "output/tables/many.csv"});
+  Browser b(site);
+  REQUIRE(b.sign_in(site.token("res")) == 303);  // the author may look at their own files
+  auto view = b.get(file_url(id, "output/tables/many.csv"));
+  REQUIRE(view->status == 200);
+  CHECK(count(view->body, "class=\"flag flag-fail\"") == 100);
+  CHECK(contains(view->body, "150 findings in all; the first 100 (a number per rule) are marked"));
+}
