@@ -1,6 +1,9 @@
 #include "checker/csv_parser.h"
 
 #include <array>
+#include <bit>
+
+#include "checker/csv_bytes.h"
 
 namespace outcheck::checker {
 
@@ -67,6 +70,12 @@ void CsvParser::end_record() {
     views_.emplace_back(buf_.data() + start, end - start);
     start = end;
   }
+  emit_record();
+  buf_.clear();
+  ends_.clear();
+}
+
+void CsvParser::emit_record() {
   if (nul_field_ >= 0) report(CsvIssueKind::nul_byte, nul_field_);
   if (stray_field_ >= 0) report(CsvIssueKind::stray_quote, stray_field_);
   if (high_bit_) {
@@ -90,13 +99,58 @@ void CsvParser::end_record() {
     }
     visitor_.on_record(data_records_, record_line_, views_);
   }
-  buf_.clear();
-  ends_.clear();
   record_started_ = false;
   high_bit_ = false;
   nul_field_ = -1;
   stray_field_ = -1;
   record_line_ = line_;
+}
+
+const char* CsvParser::plain_records(const char* p, const char* end) {
+  // Between records nothing is buffered and record_line_ == line_; a plain record is one line.
+  const char* rec = p;    // start of the record being read
+  const char* field = p;  // start of its current field
+  const char* window = p;  // the 64 bytes the bits describe
+  csv_bytes::Bits bits = csv_bytes::classify(window, static_cast<std::size_t>(end - window));
+  std::uint64_t todo = bits.special;
+  // Whether the record may hold a byte >= 0x80. It may be set by a neighbour's byte in the same
+  // window; that costs a UTF-8 check of valid text, never a different result.
+  bool high = bits.high != 0;
+  views_.clear();
+  while (true) {
+    while (todo == 0) {
+      window += 64;
+      if (window >= end) return rec;  // the record goes on in the next chunk
+      bits = csv_bytes::classify(window, static_cast<std::size_t>(end - window));
+      todo = bits.special;
+      high |= bits.high != 0;
+    }
+    const char* s = window + std::countr_zero(todo);
+    todo &= todo - 1;
+    if (s < rec) continue;  // the \n of a \r\n that ended the previous record
+    const char c = *s;
+    if (c == ',') {
+      views_.emplace_back(field, static_cast<std::size_t>(s - field));
+      field = s + 1;
+      continue;
+    }
+    if (c == '"' || c == '\0' || s == rec) return rec;  // quotes, NULs, blank lines: the state machine
+    views_.emplace_back(field, static_cast<std::size_t>(s - field));
+    ++line_;
+    high_bit_ = high;
+    emit_record();
+    rec = s + 1;
+    if (c == '\r') {
+      if (rec == end) {
+        after_cr_ = true;  // a \n starting the next chunk belongs to this line break
+        return end;
+      }
+      if (*rec == '\n') ++rec;
+    }
+    field = rec;
+    high = bits.high != 0;
+    views_.clear();
+  }
 }
 
 void CsvParser::feed(std::string_view bytes) {
@@ -126,6 +180,11 @@ void CsvParser::feed(std::string_view bytes) {
     if (after_cr_) {
       after_cr_ = false;
       if (*p == '\n') { ++p; continue; }
+    }
+    if (state_ == State::field_start && !record_started_) {  // between records
+      p = plain_records(p, end);
+      if (p == end) break;
+      // The record at p needs the state machine, which takes at least its first byte below.
     }
     const char c = *p;
     switch (state_) {
