@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "rules/cell_value.h"
 #include "rules/compiled_policy.h"
 
 namespace outcheck::rules {
@@ -20,8 +21,26 @@ struct Cell {
   std::int64_t integer = 0;  // when kind == integer
 };
 
+// The rest of read_cell, once its first `digits` characters are digits worth `value` and the cell
+// is not all digits (or is longer than 18 characters).
+Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::size_t digits, std::int64_t value);
+
 // Integers are tried before markers: no count is ever a marker, and it keeps the common case fast.
-Cell read_cell(const CompiledPolicy& policy, std::string_view text);
+// Inline for that case, a plain count, which is most cells of most tables.
+inline Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  std::int64_t v = 0;
+  if (n <= 18) {  // up to 18 digits cannot overflow
+    for (; i < n; ++i) {
+      const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(text[i])) - '0';
+      if (d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i == n && n != 0) return {CellKind::integer, v};
+  }
+  return read_cell_rest(policy, text, i, v);
+}
 
 // What the values of a column have been so far (markers are ignored).
 struct ColumnStats {
@@ -29,7 +48,15 @@ struct ColumnStats {
   std::int64_t integers = 0;
   std::int64_t numbers = 0;   // non-integer numbers
   std::int64_t redacted = 0;  // markers other than the empty cell
-  void add(const Cell& cell, std::string_view text);
+  void add(const Cell& cell, std::string_view text) {
+    if (cell.kind == CellKind::marker) {
+      if (!trim_spaces(text).empty()) ++redacted;
+      return;
+    }
+    ++values;
+    if (cell.kind == CellKind::integer) ++integers;
+    else if (cell.kind == CellKind::number) ++numbers;
+  }
 };
 
 // `pandas_index`: the first column of a table whose header is empty.
@@ -41,7 +68,11 @@ inline bool mostly_identifiers(std::int64_t identifier_values, std::int64_t valu
 }
 
 // True when a cell looks like a person's identifier under the policy (NHS number, patterns).
-bool is_identifier_cell(const CompiledPolicy& policy, std::string_view text);
+// Inline: it runs on every cell, and the length test rules most cells out.
+inline bool is_identifier_cell(const CompiledPolicy& policy, std::string_view text) {
+  return (policy.policy().nhs_number_values && may_be_nhs_number(text) && is_nhs_number(text)) ||
+         policy.is_identifier_value(text);
+}
 
 // A count column whose header marks midpoint-6 rounding, and whether it holds derived values.
 struct CountKind {

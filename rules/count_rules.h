@@ -6,17 +6,33 @@
 
 #include "rules/column_roles.h"
 #include "rules/policy.h"
+#include "rules/rounding.h"
 
 namespace outcheck::rules {
 
 // 0 < n <= threshold, or 0 <= n <= threshold when zeros are disclosive.
-bool is_small_count(const Policy& policy, std::int64_t n);
+inline bool is_small_count(const Policy& p, std::int64_t n) {
+  if (n < 0 || n > p.small_count_threshold) return false;
+  return n > 0 || p.zeros_disclosive;
+}
 
 enum class CountVerdict { ok, small, unrounded, midpoint6_unrounded, midpoint6_derived_unrounded };
 
-CountVerdict count_verdict(const Policy& policy, CountKind kind, std::int64_t n);
+// Inline, as the checker calls it on every integer cell of a column that may hold counts.
+inline CountVerdict count_verdict(const Policy& p, CountKind kind, std::int64_t n) {
+  if (kind.midpoint6) {
+    // Midpoint-6 rounding is itself the protection: small values are expected (3 stands for 1..6).
+    if (kind.derived) return is_midpoint6_derived_value(n) ? CountVerdict::ok : CountVerdict::midpoint6_derived_unrounded;
+    return is_midpoint6_value(n) ? CountVerdict::ok : CountVerdict::midpoint6_unrounded;
+  }
+  if (n < 0) return CountVerdict::ok;  // not a count
+  if (is_small_count(p, n)) return CountVerdict::small;
+  if (p.rounding_base > 1 && n % p.rounding_base != 0) return CountVerdict::unrounded;
+  return CountVerdict::ok;
+}
+
 // "small_count" or "unrounded"; only for verdicts other than ok.
-const char* count_rule(CountVerdict v);
+inline const char* count_rule(CountVerdict v) { return v == CountVerdict::small ? "small_count" : "unrounded"; }
 std::string count_message(const Policy& policy, CountVerdict v, std::int64_t n);
 
 }  // namespace outcheck::rules

@@ -90,7 +90,9 @@ struct TableCheck::Impl {
   }
 
   void record(std::int64_t index, std::span<const std::string_view> fields) {
-    const Policy& p = policy->policy();
+    // Every cell of the table passes here: the policy is looked up once per record, not per cell.
+    const CompiledPolicy& compiled = *policy;
+    const Policy& p = compiled.policy();
     const int n = static_cast<int>(std::min(fields.size(), cols.size()));
     // Per kind, the first column whose header says count ([0]) and the first unclassified one ([1]):
     // a derived finding waits on its source column's role, so a column known to be a count is the
@@ -100,9 +102,9 @@ struct TableCheck::Impl {
     for (int c = 0; c < n; ++c) {
       ColumnState& col = cols[static_cast<std::size_t>(c)];
       std::string_view text = fields[static_cast<std::size_t>(c)];
-      Cell cell = read_cell(*policy, text);
+      Cell cell = read_cell(compiled, text);
       col.stats.add(cell, text);
-      if (cell.kind != CellKind::marker && is_identifier_cell(*policy, text)) {
+      if (cell.kind != CellKind::marker && is_identifier_cell(compiled, text)) {
         ++col.identifier_values;
         if (col.header_role != HeaderRole::identifier) {
           col.identifier_cells.add("identifier_value", Outcome::fail, cap, [&] {
