@@ -19,10 +19,21 @@ const char* role_name(Role role) {
   return "category";
 }
 
-Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::size_t i, std::int64_t v) {
+Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::size_t leading_digits) {
   const std::size_t n = text.size();
-  if (n != 0 && n <= 18) {
+  if (n != 0 && n <= 18) {  // up to 18 digits cannot overflow
     const char* s = text.data();
+    std::size_t i = leading_digits;
+    if (i == 8) {
+      while (i < n && is_digit(s[i])) ++i;
+    }
+    // The value of the leading digits, wanted only when the cell turns out an integer.
+    auto value = [&] {
+      std::int64_t v = 0;
+      for (std::size_t k = 0; k < i; ++k) v = v * 10 + (s[k] - '0');
+      return v;
+    };
+    if (i == n) return {CellKind::integer, value()};
     if (i > 0) {
       // From here a cell that starts with a digit is a marker, a number or text, in that order.
       // When no marker starts with that digit the common shapes are decided by their syntax
@@ -34,7 +45,7 @@ Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::si
         ++j;
         while (j < n && s[j] == '0') ++j;
         // "12.0" is an integer (pandas writes counts so when a column had a missing value).
-        if (j == n && j > i + 1) return {CellKind::integer, v};
+        if (j == n && j > i + 1) return {CellKind::integer, value()};
         while (j < n && is_digit(s[j])) ++j;
         if (j == n && !may_be_marker) return {CellKind::number, 0};
       } else if (s[j] != 'e' && s[j] != 'E' && s[j] != ' ' && s[j] != '\t' && !may_be_marker) {

@@ -21,25 +21,18 @@ struct Cell {
   std::int64_t integer = 0;  // when kind == integer
 };
 
-// The rest of read_cell, once its first `digits` characters are digits worth `value` and the cell
-// is not all digits (or is longer than 18 characters).
-Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::size_t digits, std::int64_t value);
+// read_cell for every cell that is not 1 to 8 digits, given how many of its first 8 characters
+// are leading digits.
+Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::size_t leading_digits);
 
 // Integers are tried before markers: no count is ever a marker, and it keeps the common case fast.
-// Inline for that case, a plain count, which is most cells of most tables.
+// Inline for that case, a plain count of up to 8 digits, which is most cells of most tables.
 inline Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
   const std::size_t n = text.size();
-  std::size_t i = 0;
-  std::int64_t v = 0;
-  if (n <= 18) {  // up to 18 digits cannot overflow
-    for (; i < n; ++i) {
-      const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(text[i])) - '0';
-      if (d > 9) break;
-      v = v * 10 + d;
-    }
-    if (i == n && n != 0) return {CellKind::integer, v};
-  }
-  return read_cell_rest(policy, text, i, v);
+  if (n == 0) return read_cell_rest(policy, text, 0);
+  const LeadingDigits d = leading_digits8(text.data(), n < 8 ? n : 8);
+  if (d.count == n) return {CellKind::integer, static_cast<std::int64_t>(d.value)};
+  return read_cell_rest(policy, text, d.count);
 }
 
 // What the values of a column have been so far (markers are ignored).

@@ -63,15 +63,16 @@ TEST_CASE("read_cell: the syntax shortcuts decide as the full tests do", "[rules
       "9.50", "0", "1-2", "3 e", "3e", "3E+2", "12abc", "123456789012345678", "1234567890123456789", "0.0", "00.00",
       "1.", "7.e", "+3", "-4", " 5", "<=7", "<7", "*", "inf", "1inf", "1nan", "12.0x", "12.x"};
   std::mt19937 rng(11);
-  const std::string alphabet = "0123456789012345.. \t+-eE<=*REDACTNnaif/x";
+  // Digits most, and the bytes either side of them ('/' ':'), high bytes and NUL.
+  const std::string alphabet = std::string("0123456789012345678901234.. \t+-eE<=*REDACTNnaif/x:\xB0\xB9\x80\0", 54);
   std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
-  std::uniform_int_distribution<int> length(0, 22);
+  std::uniform_int_distribution<int> length(0, 22), short_length(0, 9);
   std::vector<std::string> cells = fixed;
   for (int k = 0; k < 200000; ++k) {
     std::string s;
     // Mostly digit-led cells, as the shortcuts handle those.
     if (k % 3 != 0) s += static_cast<char>('0' + k % 10);
-    for (int n = length(rng); n > 0; --n) s += alphabet[pick(rng)];
+    for (int n = k % 2 ? length(rng) : short_length(rng); n > 0; --n) s += alphabet[pick(rng)];
     cells.push_back(s);
   }
   for (const auto& policy : policies) {
@@ -120,4 +121,25 @@ TEST_CASE("may_be_nhs_number holds for every NHS number", "[rules]") {
   }
   CHECK_FALSE(may_be_nhs_number("2019-01-08"));
   CHECK(may_be_nhs_number("943 476 5919"));
+}
+
+TEST_CASE("leading_digits8 counts and reads digits as a loop does", "[rules]") {
+  std::mt19937 rng(13);
+  const std::string alphabet = std::string("01234567890123456789/:a.-\xB0\xFA\0 ", 29);
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  for (int k = 0; k < 300000; ++k) {
+    const std::size_t n = 1 + static_cast<std::size_t>(k % 8);
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s += k % 3 ? static_cast<char>('0' + rng() % 10) : alphabet[pick(rng)];
+    std::size_t count = 0;
+    std::uint64_t value = 0;
+    while (count < n && is_digit(s[count])) value = value * 10 + static_cast<std::uint64_t>(s[count++] - '0');
+    const LeadingDigits d = leading_digits8(s.data(), n);
+    INFO("cell [" << s << "]");
+    REQUIRE(d.count == count);
+    if (count == n) REQUIRE(d.value == value);
+  }
+  CHECK(leading_digits8("99999999", 8).value == 99999999);
+  CHECK(leading_digits8("0", 1).value == 0);
+  CHECK(leading_digits8("2019-01-08", 8).count == 4);
 }
