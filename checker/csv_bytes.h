@@ -1,8 +1,9 @@
 #pragma once
-// Classifies 64 bytes of CSV at once for the reader's zero-copy path: one bit per byte that ends
-// or complicates a plain field (`,` `"` `\r` `\n` NUL), and one per byte >= 0x80 (UTF-8 to be
-// validated). Bit i stands for byte i. SSE2 where the compiler targets it (every x86-64), else
-// eight bytes per word (SWAR); both are compiled where possible so the tests can compare them.
+// Classifies 64 bytes of CSV at once for the reader's zero-copy path: a mask of the commas, a mask
+// of the bytes that stop a plain field's run (`\r` `\n` `"` NUL), and whether any byte is >= 0x80
+// (UTF-8 to be validated). Bit i stands for byte i. SSE2 where the compiler targets it (every
+// x86-64), else eight bytes per word (SWAR); both are compiled where possible so the tests can
+// compare them.
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -14,8 +15,9 @@
 namespace outcheck::checker::csv_bytes {
 
 struct Bits {
-  std::uint64_t special = 0;
-  std::uint64_t high = 0;
+  std::uint64_t comma = 0;
+  std::uint64_t stop = 0;  // \r \n " NUL: a line end, or a byte the state machine must read
+  bool high = false;
 };
 
 // Any target, any byte order; one byte at a time. Also the tail of a chunk shorter than 64 bytes.
@@ -23,8 +25,10 @@ inline Bits classify_bytes(const char* p, std::size_t n) {
   Bits b;
   for (std::size_t i = 0; i < n; ++i) {
     const unsigned char c = static_cast<unsigned char>(p[i]);
-    if (c == ',' || c == '"' || c == '\r' || c == '\n' || c == 0) b.special |= std::uint64_t{1} << i;
-    if (c >= 0x80) b.high |= std::uint64_t{1} << i;
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    if (c == ',') b.comma |= bit;
+    if (c == '\r' || c == '\n' || c == '"' || c == 0) b.stop |= bit;
+    if (c >= 0x80) b.high = true;
   }
   return b;
 }
@@ -48,14 +52,18 @@ constexpr unsigned gather(std::uint64_t t) { return static_cast<unsigned>(((t >>
 inline Bits classify64_swar(const char* p) {
   using namespace detail;
   Bits b;
+  std::uint64_t high = 0;
   for (int k = 0; k < 8; ++k) {
     std::uint64_t x;
     std::memcpy(&x, p + 8 * k, 8);
-    const std::uint64_t hit = zero_bytes(x ^ broadcast(',')) | zero_bytes(x ^ broadcast('"')) |
-                              zero_bytes(x ^ broadcast('\r')) | zero_bytes(x ^ broadcast('\n')) | zero_bytes(x);
-    b.special |= std::uint64_t{gather(hit)} << (8 * k);
-    b.high |= std::uint64_t{gather(x & ~kLow7)} << (8 * k);
+    const int at = 8 * k;
+    b.comma |= std::uint64_t{gather(zero_bytes(x ^ broadcast(',')))} << at;
+    b.stop |= std::uint64_t{gather(zero_bytes(x ^ broadcast('\r')) | zero_bytes(x ^ broadcast('\n')) |
+                                   zero_bytes(x ^ broadcast('"')) | zero_bytes(x))}
+              << at;
+    high |= x;
   }
+  b.high = (high & ~kLow7) != 0;
   return b;
 }
 
@@ -64,15 +72,17 @@ inline Bits classify64_sse2(const char* p) {
   const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
   const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
   Bits b;
+  __m128i any = zero;
   for (int k = 0; k < 4; ++k) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    const __m128i hit = _mm_or_si128(
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf))),
-        _mm_cmpeq_epi8(v, zero));
-    b.special |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(hit))} << (16 * k);
-    b.high |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(v))} << (16 * k);
+    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)),
+                                      _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, zero)));
+    const int at = 16 * k;
+    b.comma |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)))} << at;
+    b.stop |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(stop))} << at;
+    any = _mm_or_si128(any, v);
   }
+  b.high = _mm_movemask_epi8(any) != 0;
   return b;
 }
 #endif

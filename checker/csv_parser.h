@@ -57,7 +57,7 @@ class CsvParser {
   const char* plain_records(const char* p, const char* end);
   void end_field();
   void end_record();
-  void emit_record();  // views_ hold the record's fields
+  void emit_record(std::size_t count);  // the first `count` views_ are the record's fields
   void report(CsvIssueKind kind, int field);
 
   CsvVisitor& visitor_;
@@ -69,7 +69,8 @@ class CsvParser {
 
   std::string buf_;               // unescaped content of the current record
   std::vector<std::size_t> ends_; // end offset of each finished field in buf_
-  std::vector<std::string_view> views_;  // the record being handed out (into buf_ or the chunk)
+  // The record being handed out (into buf_ or the chunk): its first fields; only ever grows.
+  std::vector<std::string_view> views_;
   bool record_started_ = false;   // any byte of the record seen (so it is not a blank line)
   bool high_bit_ = false;         // a non-ASCII byte in the record: validate UTF-8
   int nul_field_ = -1;            // first field holding a NUL byte
