@@ -40,7 +40,9 @@ struct LeadingDigits {
   std::uint64_t value;  // when count == the cell's size
 };
 inline LeadingDigits leading_digits8(const char* s, std::size_t n) {
-  // The cell left-padded with '0' to eight bytes, first character in the lowest byte.
+  // The cell left-padded with '0' to eight bytes, first character in the lowest byte: the cell's
+  // bytes go to the top 8n bits, `pad` bits of '0' below them.
+  const unsigned pad = 8 * static_cast<unsigned>(8 - n);  // 0..56
   std::uint64_t x;
   if (n >= 4) {
     // Two four-byte loads that overlap when n < 8, both inside the cell.
@@ -51,18 +53,21 @@ inline LeadingDigits leading_digits8(const char* s, std::size_t n) {
       lo = __builtin_bswap32(lo);
       hi = __builtin_bswap32(hi);
     }
-    const unsigned pad = 8 * static_cast<unsigned>(8 - n);  // bits of padding, 0..32
-    x = (std::uint64_t{hi} << 32) | ((std::uint64_t{lo} << pad) & 0xFFFFFFFFULL) |
-        (0x30303030ULL & ((std::uint64_t{1} << pad) - 1));
+    x = (std::uint64_t{hi} << 32) | ((std::uint64_t{lo} << pad) & 0xFFFFFFFFULL);
   } else {
-    const auto at = [&](std::size_t back) -> std::uint64_t {  // s[n - back], or '0' before the cell
-      return back <= n ? static_cast<unsigned char>(s[n - back]) : '0';
-    };
-    x = (at(1) << 56) | (at(2) << 48) | (at(3) << 40) | (std::uint64_t{'0'} << 32) | 0x30303030ULL;
+    // s[n - 3], s[n - 2], s[n - 1] for n = 3; for shorter cells the bytes below the cell repeat
+    // its first character, and are replaced by padding below.
+    const std::uint64_t a = static_cast<unsigned char>(s[0]);
+    const std::uint64_t b = static_cast<unsigned char>(s[(n - 1) / 2]);
+    const std::uint64_t c = static_cast<unsigned char>(s[n - 1]);
+    x = (a << 40) | (b << 48) | (c << 56);
   }
+  const std::uint64_t threes = 0x3030303030303030ULL;
+  const std::uint64_t below = (std::uint64_t{1} << pad) - 1;  // pad < 64
+  x = (x & ~below) | (threes & below);
   // Non-zero bytes mark non-digits: a high nibble other than 3, or a low nibble above 9. A carry
   // out of a non-digit byte can only mark a later byte too, never hide the first non-digit.
-  const std::uint64_t nibbles = 0xF0F0F0F0F0F0F0F0ULL, threes = 0x3030303030303030ULL;
+  const std::uint64_t nibbles = 0xF0F0F0F0F0F0F0F0ULL;
   const std::uint64_t bad = ((x & nibbles) ^ threes) | (((x + 0x0606060606060606ULL) & nibbles) ^ threes);
   if (bad != 0) return {static_cast<std::size_t>(std::countr_zero(bad) / 8) - (8 - n), 0};
   x -= threes;
