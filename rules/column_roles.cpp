@@ -35,21 +35,16 @@ Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::si
     };
     if (i == n) return {CellKind::integer, value()};
     if (i > 0) {
-      // From here a cell that starts with a digit is a marker, a number or text, in that order.
-      // When no marker starts with that digit the common shapes are decided by their syntax
-      // alone, as is_number would decide them: digits '.' digits is a number, and digits followed
-      // by anything but '.', an exponent or trailing spaces is text (a date, say).
-      const bool may_be_marker = policy.marker_may_start_with(static_cast<unsigned char>(s[0]));
-      std::size_t j = i;
-      if (s[j] == '.') {
-        ++j;
+      // "12.0" is an integer (pandas writes counts so when a column had a missing value).
+      if (s[i] == '.') {
+        std::size_t j = i + 1;
         while (j < n && s[j] == '0') ++j;
-        // "12.0" is an integer (pandas writes counts so when a column had a missing value).
         if (j == n && j > i + 1) return {CellKind::integer, value()};
-        while (j < n && is_digit(s[j])) ++j;
-        if (j == n && !may_be_marker) return {CellKind::number, 0};
-      } else if (s[j] != 'e' && s[j] != 'E' && s[j] != ' ' && s[j] != '\t' && !may_be_marker) {
-        return {CellKind::text, 0};
+      }
+      // From here a cell that starts with a digit is a marker, a number or text, in that order.
+      const bool may_be_marker = policy.marker_may_start_with(static_cast<unsigned char>(s[0]));
+      if (!may_be_marker) {
+        if (auto kind = digit_led_kind(text, i)) return {*kind, 0};
       }
       if (may_be_marker && policy.is_marker(text)) return {CellKind::marker, 0};
       return {is_number(text) ? CellKind::number : CellKind::text, 0};

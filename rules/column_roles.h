@@ -2,6 +2,7 @@
 // Column roles (policy.md "Column roles"): the header decides first; a header that matches nothing
 // is decided by its values over the whole column.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,24 @@ struct Cell {
 // are leading digits.
 Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::size_t leading_digits);
 
+// The kind of a cell whose first `i` characters (0 < i < its size) are digits, decided by syntax
+// alone where is_number would agree, for a policy with no marker starting with that digit:
+// digits '.' digits is a number (unless the fraction is all zeros: "12.0" is an integer, decided
+// by the caller), and digits followed by anything but '.', an exponent or a space is text (a
+// date, say). Nullopt when the full tests must decide.
+inline std::optional<CellKind> digit_led_kind(std::string_view s, std::size_t i) {
+  const char c = s[i];
+  if (c == '.') {
+    std::size_t j = i + 1;
+    bool nonzero = j == s.size();  // "12." is a number
+    for (; j < s.size() && is_digit(s[j]); ++j) nonzero |= s[j] != '0';
+    if (j == s.size() && nonzero) return CellKind::number;
+    return std::nullopt;
+  }
+  if (c != 'e' && c != 'E' && c != ' ' && c != '\t') return CellKind::text;
+  return std::nullopt;
+}
+
 // Integers are tried before markers: no count is ever a marker, and it keeps the common case fast.
 // Inline for that case, a plain count of up to 8 digits, which is most cells of most tables.
 inline Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
@@ -32,6 +51,11 @@ inline Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
   if (n == 0) return read_cell_rest(policy, text, 0);
   const LeadingDigits d = leading_digits8(text.data(), n < 8 ? n : 8);
   if (d.count == n) return {CellKind::integer, static_cast<std::int64_t>(d.value)};
+  // A decimal or a date: decided here when it can be, without the call.
+  if (d.count != 0 && d.count != 8 && n <= 18 &&
+      !policy.marker_may_start_with(static_cast<unsigned char>(text[0]))) {
+    if (auto kind = digit_led_kind(text, d.count)) return {*kind, 0};
+  }
   return read_cell_rest(policy, text, d.count);
 }
 
