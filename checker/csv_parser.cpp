@@ -159,7 +159,7 @@ const char* CsvParser::plain_records(const char* p, const char* end) {
       ++line_;
       high_bit_ = high;
       emit_record(fields);
-      out = views_.data();  // (emit_record leaves views_ as it is; reloaded for the compiler's sake)
+      out = views_.data();  // emit_record does not resize views_; read again all the same
       fields = 0;
       rec = s + 1;
       if (*s == '\r') {
