@@ -1,6 +1,9 @@
 #include "checker/csv_parser.h"
 
 #include <array>
+#include <bit>
+
+#include "checker/csv_bytes.h"
 
 namespace outcheck::checker {
 
@@ -61,42 +64,121 @@ void CsvParser::end_record() {
     return;
   }
   end_field();
-  views_.clear();
+  if (views_.size() < ends_.size()) views_.resize(ends_.size());
   std::size_t start = 0;
-  for (std::size_t end : ends_) {
-    views_.emplace_back(buf_.data() + start, end - start);
-    start = end;
+  for (std::size_t i = 0; i < ends_.size(); ++i) {
+    views_[i] = std::string_view(buf_.data() + start, ends_[i] - start);
+    start = ends_[i];
   }
+  emit_record(ends_.size());
+  buf_.clear();
+  ends_.clear();
+}
+
+void CsvParser::emit_record(std::size_t count) {
+  const std::span<const std::string_view> fields(views_.data(), count);
   if (nul_field_ >= 0) report(CsvIssueKind::nul_byte, nul_field_);
   if (stray_field_ >= 0) report(CsvIssueKind::stray_quote, stray_field_);
   if (high_bit_) {
-    for (std::size_t i = 0; i < views_.size(); ++i) {
-      if (!valid_utf8(views_[i])) { report(CsvIssueKind::invalid_utf8, static_cast<int>(i)); break; }
+    for (std::size_t i = 0; i < count; ++i) {
+      if (!valid_utf8(fields[i])) { report(CsvIssueKind::invalid_utf8, static_cast<int>(i)); break; }
     }
   }
   if (!saw_header_) {
     saw_header_ = true;
-    header_fields_ = views_.size();
-    visitor_.on_header(views_);
+    header_fields_ = count;
+    visitor_.on_header(fields);
   } else {
     ++data_records_;
-    if (views_.size() != header_fields_) {
+    if (count != header_fields_) {
       CsvIssue issue{CsvIssueKind::ragged_row};
       issue.record = data_records_;
       issue.line = record_line_;
-      issue.got = static_cast<std::int64_t>(views_.size());
+      issue.got = static_cast<std::int64_t>(count);
       issue.expected = static_cast<std::int64_t>(header_fields_);
       visitor_.on_issue(issue);
     }
-    visitor_.on_record(data_records_, record_line_, views_);
+    visitor_.on_record(data_records_, record_line_, fields);
   }
-  buf_.clear();
-  ends_.clear();
   record_started_ = false;
   high_bit_ = false;
   nul_field_ = -1;
   stray_field_ = -1;
   record_line_ = line_;
+}
+
+const char* CsvParser::plain_records(const char* p, const char* end) {
+  // Between records nothing is buffered and record_line_ == line_; a plain record is one line.
+  // Each window's masks are read from `keep` on: the bytes before it belong to records done.
+  // (No lambdas here: captured locals would live in memory, and this loop runs once per field.)
+  const char* rec = p;    // start of the record being read
+  const char* field = p;  // start of its current field
+  std::size_t fields = 0;  // fields of the record so far, in views_
+  const char* window = p;  // the 64 bytes the masks describe
+  const char* to = p;      // where to read the next window from
+  csv_bytes::Bits bits;
+  std::uint64_t keep = 0;
+  // Whether the record may hold a byte >= 0x80. It may be set by a neighbour's byte in the same
+  // window; that costs a UTF-8 check of valid text, never a different result.
+  bool high = false;
+  std::string_view* out = views_.data();
+  while (true) {
+    // The window holding `to`, read from `to` on.
+    while (to - window >= 64) window += 64;
+    if (window >= end) return rec;  // the record goes on in the next chunk
+    bits = csv_bytes::classify(window, static_cast<std::size_t>(end - window));
+    keep = ~std::uint64_t{0} << (to - window);
+    high |= bits.high;
+    // Room for every field this window can end (at most one per byte), checked once per window.
+    if (views_.size() < fields + 65) {
+      views_.resize(2 * fields + 65);
+      out = views_.data();
+    }
+    while (true) {
+      const std::uint64_t stop = bits.stop & keep;
+      std::uint64_t commas = bits.comma & keep;
+      if (stop == 0) {  // the record goes on past this window
+        for (; commas != 0; commas &= commas - 1) {
+          const char* c = window + std::countr_zero(commas);
+          out[fields++] = std::string_view(field, static_cast<std::size_t>(c - field));
+          field = c + 1;
+        }
+        to = window + 64;
+        break;
+      }
+      const int at = std::countr_zero(stop);
+      const char* s = window + at;
+      // Quotes and NULs, and blank lines: the state machine.
+      if (*s == '"' || *s == '\0' || s == rec) return rec;
+      for (commas &= (std::uint64_t{1} << at) - 1; commas != 0; commas &= commas - 1) {
+        const char* c = window + std::countr_zero(commas);
+        out[fields++] = std::string_view(field, static_cast<std::size_t>(c - field));
+        field = c + 1;
+      }
+      out[fields++] = std::string_view(field, static_cast<std::size_t>(s - field));
+      ++line_;
+      high_bit_ = high;
+      emit_record(fields);
+      out = views_.data();  // emit_record does not resize views_; read again all the same
+      fields = 0;
+      rec = s + 1;
+      if (*s == '\r') {
+        if (rec == end) {
+          after_cr_ = true;  // a \n starting the next chunk belongs to this line break
+          return end;
+        }
+        if (*rec == '\n') ++rec;
+      }
+      field = rec;
+      high = false;
+      if (rec - window >= 64) {
+        to = rec;
+        break;
+      }
+      keep = ~std::uint64_t{0} << (rec - window);
+      high = bits.high;
+    }
+  }
 }
 
 void CsvParser::feed(std::string_view bytes) {
@@ -126,6 +208,11 @@ void CsvParser::feed(std::string_view bytes) {
     if (after_cr_) {
       after_cr_ = false;
       if (*p == '\n') { ++p; continue; }
+    }
+    if (state_ == State::field_start && !record_started_) {  // between records
+      p = plain_records(p, end);
+      if (p == end) break;
+      // The record at p needs the state machine, which takes at least its first byte below.
     }
     const char c = *p;
     switch (state_) {

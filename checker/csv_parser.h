@@ -3,6 +3,11 @@
 // to a visitor as views that stay valid only during the call. Memory is bounded by the longest
 // record, never by the file. Malformations are reported as issues and parsing goes on, so one
 // pass finds every problem: the checker reports them, redact refuses the file.
+//
+// Two paths give the same events. A record that lies whole in one chunk, with no quote or NUL, is
+// read 64 bytes at a time and its fields are views into the caller's chunk (no copy). Anything else
+// (quotes, NULs, blank lines, a record cut by the chunk's end) goes byte by byte through the state
+// machine, which copies the record's content into a buffer.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -47,8 +52,12 @@ class CsvParser {
  private:
   enum class State { field_start, unquoted, quoted, quote_in_quoted };
 
+  // Reads whole plain records from [p, end) without copying; returns the start of the first record
+  // it leaves to the state machine, or `end`. Called only between records.
+  const char* plain_records(const char* p, const char* end);
   void end_field();
   void end_record();
+  void emit_record(std::size_t count);  // the first `count` views_ are the record's fields
   void report(CsvIssueKind kind, int field);
 
   CsvVisitor& visitor_;
@@ -60,6 +69,7 @@ class CsvParser {
 
   std::string buf_;               // unescaped content of the current record
   std::vector<std::size_t> ends_; // end offset of each finished field in buf_
+  // The record being handed out (into buf_ or the chunk): its first fields; only ever grows.
   std::vector<std::string_view> views_;
   bool record_started_ = false;   // any byte of the record seen (so it is not a blank line)
   bool high_bit_ = false;         // a non-ASCII byte in the record: validate UTF-8

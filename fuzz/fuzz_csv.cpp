@@ -2,6 +2,8 @@
 // ways: in one chunk, one byte at a time, and in chunks whose sizes come from a hash of the input.
 // A visitor copies every field it is handed (so ASan sees each view read while valid), and the
 // three event streams must be identical: how the bytes arrive must never change what is read.
+// They must also equal what the byte-at-a-time reader the zero-copy one replaced reads
+// (tests/checker/csv_reference.h), so a fast path can never change a result.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <string_view>
 
 #include "checker/csv_parser.h"
+#include "tests/checker/csv_reference.h"
 
 using namespace outcheck::checker;
 
@@ -47,9 +50,10 @@ class Transcript : public CsvVisitor {
   }
 };
 
+template <class Parser = CsvParser>
 std::string parse(std::string_view data, std::uint64_t seed, int mode) {
   Transcript t;
-  CsvParser p(t);
+  Parser p(t);
   if (mode == 0) {
     p.feed(data);
   } else if (mode == 1) {
@@ -80,6 +84,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string whole = parse(in, seed, 0);
   const std::string bytewise = parse(in, seed, 1);
   const std::string chunked = parse(in, seed, 2);
+  const std::string oracle = parse<reference::ReferenceCsvParser>(in, seed, 0);
+  if (whole != oracle) {
+    std::fprintf(stderr, "fuzz_csv: the reader disagrees with the reference\n--- reader:\n%s\n--- reference:\n%s\n",
+                 whole.c_str(), oracle.c_str());
+    std::abort();
+  }
   if (whole != bytewise || whole != chunked) {
     std::fprintf(stderr, "fuzz_csv: the chunking changed the result\n--- one chunk:\n%s\n--- %s:\n%s\n",
                  whole.c_str(), whole != bytewise ? "byte at a time" : "random chunks",

@@ -6,12 +6,6 @@
 
 namespace outcheck::rules {
 
-std::string_view trim_spaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<std::int64_t> parse_integer(std::string_view cell) {
   std::string_view s = trim_spaces(cell);
   if (s.empty()) return std::nullopt;

@@ -19,44 +19,47 @@ const char* role_name(Role role) {
   return "category";
 }
 
-Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
-  // The common case, a plain count: up to 18 digits cannot overflow.
-  if (!text.empty() && text.size() <= 18) {
-    std::int64_t v = 0;
-    std::size_t i = 0;
-    for (; i < text.size(); ++i) {
-      unsigned d = static_cast<unsigned char>(text[i]) - '0';
-      if (d > 9) break;
-      v = v * 10 + d;
+Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::size_t leading_digits) {
+  const std::size_t n = text.size();
+  if (n != 0 && n <= 18) {  // up to 18 digits cannot overflow
+    const char* s = text.data();
+    std::size_t i = leading_digits;
+    if (i == 8) {
+      while (i < n && is_digit(s[i])) ++i;
     }
-    if (i == text.size()) return {CellKind::integer, v};
-    // "12.0" is an integer (pandas writes counts so when a column had a missing value).
-    if (i > 0 && text[i] == '.') {
-      std::size_t j = i + 1;
-      while (j < text.size() && text[j] == '0') ++j;
-      if (j == text.size() && j > i + 1) return {CellKind::integer, v};
+    // The value of the leading digits, wanted only when the cell turns out an integer.
+    auto value = [&] {
+      std::int64_t v = 0;
+      for (std::size_t k = 0; k < i; ++k) v = v * 10 + (s[k] - '0');
+      return v;
+    };
+    if (i == n) return {CellKind::integer, value()};
+    if (i > 0) {
+      // "12.0" is an integer (pandas writes counts so when a column had a missing value).
+      if (s[i] == '.') {
+        std::size_t j = i + 1;
+        while (j < n && s[j] == '0') ++j;
+        if (j == n && j > i + 1) return {CellKind::integer, value()};
+      }
+      // From here a cell that starts with a digit is a marker, a number or text, in that order.
+      const bool may_be_marker = policy.marker_may_start_with(static_cast<unsigned char>(s[0]));
+      if (!may_be_marker) {
+        if (auto kind = digit_led_kind(text, i)) return {*kind, 0};
+      }
+      if (may_be_marker && policy.is_marker(text)) return {CellKind::marker, 0};
+      return {is_number(text) ? CellKind::number : CellKind::text, 0};
     }
     // Only signs and spaces can still make it an integer; anything else is decided below.
-    char c = text[i];
-    if (i > 0 || (c != ' ' && c != '\t' && c != '+' && c != '-')) {
+    char c = s[0];
+    if (c != ' ' && c != '\t' && c != '+' && c != '-') {
       if (policy.is_marker(text)) return {CellKind::marker, 0};
       return {is_number(text) ? CellKind::number : CellKind::text, 0};
     }
   }
-  if (auto n = parse_integer(text)) return {CellKind::integer, *n};
+  if (auto parsed = parse_integer(text)) return {CellKind::integer, *parsed};
   if (policy.is_marker(text)) return {CellKind::marker, 0};
   if (is_number(text)) return {CellKind::number, 0};
   return {CellKind::text, 0};
-}
-
-void ColumnStats::add(const Cell& cell, std::string_view text) {
-  if (cell.kind == CellKind::marker) {
-    if (!trim_spaces(text).empty()) ++redacted;
-    return;
-  }
-  ++values;
-  if (cell.kind == CellKind::integer) ++integers;
-  else if (cell.kind == CellKind::number) ++numbers;
 }
 
 Role decide_role(HeaderRole header_role, const ColumnStats& stats, bool pandas_index) {
@@ -74,12 +77,6 @@ Role decide_role(HeaderRole header_role, const ColumnStats& stats, bool pandas_i
   if (stats.values == 0 && stats.redacted > 0) return Role::count;
   if (stats.values > 0 && stats.integers + stats.numbers == stats.values) return Role::measure;
   return Role::category;
-}
-
-bool is_identifier_cell(const CompiledPolicy& policy, std::string_view text) {
-  // An NHS number has 10 digits, with at most two separators and some spaces around.
-  const bool nhs_shaped = text.size() >= 10 && text.size() <= 16;
-  return (nhs_shaped && policy.policy().nhs_number_values && is_nhs_number(text)) || policy.is_identifier_value(text);
 }
 
 CountKind count_kind(const CompiledPolicy& policy, std::string_view header) {

@@ -2,9 +2,11 @@
 // Column roles (policy.md "Column roles"): the header decides first; a header that matches nothing
 // is decided by its values over the whole column.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "rules/cell_value.h"
 #include "rules/compiled_policy.h"
 
 namespace outcheck::rules {
@@ -20,8 +22,42 @@ struct Cell {
   std::int64_t integer = 0;  // when kind == integer
 };
 
+// read_cell for every cell that is not 1 to 8 digits, given how many of its first 8 characters
+// are leading digits.
+Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::size_t leading_digits);
+
+// The kind of a cell whose first `i` characters (0 < i < its size) are digits, decided by syntax
+// alone where is_number would agree, for a policy with no marker starting with that digit:
+// digits '.' digits is a number (unless the fraction is all zeros: "12.0" is an integer, decided
+// by the caller), and digits followed by anything but '.', an exponent or a space is text (a
+// date, say). Nullopt when the full tests must decide.
+inline std::optional<CellKind> digit_led_kind(std::string_view s, std::size_t i) {
+  const char c = s[i];
+  if (c == '.') {
+    std::size_t j = i + 1;
+    bool nonzero = j == s.size();  // "12." is a number
+    for (; j < s.size() && is_digit(s[j]); ++j) nonzero |= s[j] != '0';
+    if (j == s.size() && nonzero) return CellKind::number;
+    return std::nullopt;
+  }
+  if (c != 'e' && c != 'E' && c != ' ' && c != '\t') return CellKind::text;
+  return std::nullopt;
+}
+
 // Integers are tried before markers: no count is ever a marker, and it keeps the common case fast.
-Cell read_cell(const CompiledPolicy& policy, std::string_view text);
+// Inline for that case, a plain count of up to 8 digits, which is most cells of most tables.
+inline Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
+  const std::size_t n = text.size();
+  if (n == 0) return read_cell_rest(policy, text, 0);
+  const LeadingDigits d = leading_digits8(text.data(), n < 8 ? n : 8);
+  if (d.count == n) return {CellKind::integer, static_cast<std::int64_t>(d.value)};
+  // A decimal or a date: decided here when it can be, without the call.
+  if (d.count != 0 && d.count != 8 && n <= 18 &&
+      !policy.marker_may_start_with(static_cast<unsigned char>(text[0]))) {
+    if (auto kind = digit_led_kind(text, d.count)) return {*kind, 0};
+  }
+  return read_cell_rest(policy, text, d.count);
+}
 
 // What the values of a column have been so far (markers are ignored).
 struct ColumnStats {
@@ -29,7 +65,15 @@ struct ColumnStats {
   std::int64_t integers = 0;
   std::int64_t numbers = 0;   // non-integer numbers
   std::int64_t redacted = 0;  // markers other than the empty cell
-  void add(const Cell& cell, std::string_view text);
+  void add(const Cell& cell, std::string_view text) {
+    if (cell.kind == CellKind::marker) {
+      if (!trim_spaces(text).empty()) ++redacted;
+      return;
+    }
+    ++values;
+    if (cell.kind == CellKind::integer) ++integers;
+    else if (cell.kind == CellKind::number) ++numbers;
+  }
 };
 
 // `pandas_index`: the first column of a table whose header is empty.
@@ -41,7 +85,11 @@ inline bool mostly_identifiers(std::int64_t identifier_values, std::int64_t valu
 }
 
 // True when a cell looks like a person's identifier under the policy (NHS number, patterns).
-bool is_identifier_cell(const CompiledPolicy& policy, std::string_view text);
+// Inline: it runs on every cell, and the length test rules most cells out.
+inline bool is_identifier_cell(const CompiledPolicy& policy, std::string_view text) {
+  return (policy.policy().nhs_number_values && may_be_nhs_number(text) && is_nhs_number(text)) ||
+         policy.is_identifier_value(text);
+}
 
 // A count column whose header marks midpoint-6 rounding, and whether it holds derived values.
 struct CountKind {

@@ -27,6 +27,9 @@ class CompiledPolicy {
   bool is_total(std::string_view label_or_header) const;
   // A redaction marker: the policy's exact markers (case- and space-insensitive), and `<=N`, `<N`.
   bool is_marker(std::string_view cell) const;
+  // False when no marker can start with `c` (upper case, not a space or tab): is_marker is then
+  // false for every cell whose first character is `c`, so the call can be skipped.
+  bool marker_may_start_with(unsigned char c) const { return marker_start_[c]; }
   // The policy's identifier_values.patterns (none by default: then this costs nothing).
   bool is_identifier_value(std::string_view cell) const {
     return !identifier_values_.empty() && any_match(identifier_values_, cell);

@@ -4,25 +4,6 @@
 
 namespace outcheck::rules {
 
-bool is_small_count(const Policy& p, std::int64_t n) {
-  if (n < 0 || n > p.small_count_threshold) return false;
-  return n > 0 || p.zeros_disclosive;
-}
-
-CountVerdict count_verdict(const Policy& p, CountKind kind, std::int64_t n) {
-  if (kind.midpoint6) {
-    // Midpoint-6 rounding is itself the protection: small values are expected (3 stands for 1..6).
-    if (kind.derived) return is_midpoint6_derived_value(n) ? CountVerdict::ok : CountVerdict::midpoint6_derived_unrounded;
-    return is_midpoint6_value(n) ? CountVerdict::ok : CountVerdict::midpoint6_unrounded;
-  }
-  if (n < 0) return CountVerdict::ok;  // not a count
-  if (is_small_count(p, n)) return CountVerdict::small;
-  if (p.rounding_base > 1 && n % p.rounding_base != 0) return CountVerdict::unrounded;
-  return CountVerdict::ok;
-}
-
-const char* count_rule(CountVerdict v) { return v == CountVerdict::small ? "small_count" : "unrounded"; }
-
 std::string count_message(const Policy& p, CountVerdict v, std::int64_t n) {
   const std::string value = std::to_string(n);
   switch (v) {

@@ -28,20 +28,26 @@ struct Held {
   };
   std::vector<Finding> kept;
   std::vector<Count> counts;
+  std::size_t last = 0;  // counts[last] took the previous finding: most runs are of one rule
 
   template <class Build>
   void add(const char* rule, Outcome outcome, std::size_t cap, Build build) {
     // Rule names are string literals: the same pointer every time, so compare pointers first.
     Count* c = nullptr;
-    for (auto& x : counts) {
-      if (x.rule == rule) c = &x;
-    }
-    if (!c) {
+    if (last < counts.size() && counts[last].rule == rule) {
+      c = &counts[last];
+    } else {
       for (auto& x : counts) {
-        if (std::strcmp(x.rule, rule) == 0) c = &x;
+        if (x.rule == rule) c = &x;
       }
+      if (!c) {
+        for (auto& x : counts) {
+          if (std::strcmp(x.rule, rule) == 0) c = &x;
+        }
+      }
+      if (!c) c = &counts.emplace_back(Count{rule, outcome});
+      last = static_cast<std::size_t>(c - counts.data());
     }
-    if (!c) c = &counts.emplace_back(Count{rule, outcome});
     ++c->total;
     if (static_cast<std::size_t>(c->kept) < cap) {
       ++c->kept;
@@ -90,19 +96,24 @@ struct TableCheck::Impl {
   }
 
   void record(std::int64_t index, std::span<const std::string_view> fields) {
-    const Policy& p = policy->policy();
+    // Every cell of the table passes here: the policy is looked up once per record, not per cell.
+    const CompiledPolicy& compiled = *policy;
+    const Policy& p = compiled.policy();
     const int n = static_cast<int>(std::min(fields.size(), cols.size()));
     // Per kind, the first column whose header says count ([0]) and the first unclassified one ([1]):
     // a derived finding waits on its source column's role, so a column known to be a count is the
     // better source (an unclassified one may end up a measure and take the finding with it).
     int small[2] = {-1, -1}, redacted[2] = {-1, -1}, published[2] = {-1, -1};
     rates_.clear();
+    // Plain pointers: through the vectors the compiler reloads both on every cell.
+    ColumnState* const columns = cols.data();
+    const std::string_view* const cells = fields.data();
     for (int c = 0; c < n; ++c) {
-      ColumnState& col = cols[static_cast<std::size_t>(c)];
-      std::string_view text = fields[static_cast<std::size_t>(c)];
-      Cell cell = read_cell(*policy, text);
+      ColumnState& col = columns[c];
+      const std::string_view text = cells[c];
+      const Cell cell = read_cell(compiled, text);
       col.stats.add(cell, text);
-      if (cell.kind != CellKind::marker && is_identifier_cell(*policy, text)) {
+      if (cell.kind != CellKind::marker && is_identifier_cell(compiled, text)) {
         ++col.identifier_values;
         if (col.header_role != HeaderRole::identifier) {
           col.identifier_cells.add("identifier_value", Outcome::fail, cap, [&] {

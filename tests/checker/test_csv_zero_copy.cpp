@@ -1,0 +1,171 @@
+// The zero-copy CSV reader against the byte-at-a-time reader it replaced (tests/checker/
+// csv_reference.h): the same events, field bytes, issues, record and line numbers for every input,
+// fed whole, split in two at every offset, split in three, and a byte at a time. Inputs are long
+// enough to cross the reader's 64-byte windows and mix plain records with every case the state
+// machine takes over (quotes, NULs, blank lines, CR, CRLF, BOMs, invalid UTF-8, ragged rows).
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "checker/csv_bytes.h"
+#include "checker/csv_parser.h"
+#include "tests/checker/csv_reference.h"
+
+using namespace outcheck::checker;
+
+namespace {
+
+// Every event as text, so two parses compare byte for byte (and a failure prints readably).
+class Transcript : public CsvVisitor {
+ public:
+  std::string log;
+  void on_header(std::span<const std::string_view> fields) override {
+    log += "H";
+    add(fields);
+  }
+  void on_record(std::int64_t index, std::int64_t line, std::span<const std::string_view> fields) override {
+    log += "R" + std::to_string(index) + "@" + std::to_string(line);
+    add(fields);
+  }
+  void on_issue(const CsvIssue& i) override {
+    log += "I" + std::to_string(static_cast<int>(i.kind)) + " r" + std::to_string(i.record) + " l" +
+           std::to_string(i.line) + " f" + std::to_string(i.field) + " " + std::to_string(i.got) + "/" +
+           std::to_string(i.expected) + "\n";
+  }
+
+ private:
+  void add(std::span<const std::string_view> fields) {
+    for (std::string_view f : fields) {
+      log += "|";
+      for (unsigned char c : f) log += c >= 0x20 && c < 0x7F ? std::string(1, static_cast<char>(c)) : "\\" + std::to_string(c);
+    }
+    log += "\n";
+  }
+};
+
+template <class Parser>
+std::string run(const std::vector<std::string_view>& chunks) {
+  Transcript t;
+  Parser p(t);
+  for (std::string_view c : chunks) p.feed(c);
+  p.finish();
+  t.log += "S" + std::to_string(p.saw_header()) + " " + std::to_string(p.data_records()) + " " +
+           std::to_string(p.header_fields());
+  return t.log;
+}
+
+std::string reference(const std::string& text) { return run<reference::ReferenceCsvParser>({text}); }
+
+// Text built mostly of plain records, with the awkward cases mixed in at random.
+std::string random_csv(std::mt19937& rng) {
+  static const std::vector<std::string> odd = {
+      "\"", "\"\"", "\"q,\"", "\"a\nb\"", "\"c\r\nd\"", std::string(1, '\0'), "\r", "\n", "\r\n", "\n\n",
+      "\xC3\xA9", "\xE2\x82\xAC", "\xED\xA0\x80", "\xC0\xAF", "\xE2\x82", "\xEF\xBB\xBF", "x\"y", "\"p\"q", ",,"};
+  std::uniform_int_distribution<int> records(0, 8), fields(1, 6), width(0, 20), pct(0, 99);
+  std::uniform_int_distribution<std::size_t> pick(0, odd.size() - 1);
+  std::string text;
+  if (pct(rng) < 15) text = "\xEF\xBB\xBF";
+  const int columns = fields(rng);
+  for (int r = records(rng); r >= 0; --r) {
+    const int n = pct(rng) < 80 ? columns : fields(rng);  // some ragged rows
+    for (int f = 0; f < n; ++f) {
+      if (f) text += ',';
+      for (int w = width(rng); w > 0; --w) text += static_cast<char>('0' + pct(rng) % 43);  // digits, letters, punctuation
+      if (pct(rng) < 6) text += odd[pick(rng)];
+    }
+    const int end = pct(rng);
+    text += end < 70 ? "\n" : end < 85 ? "\r\n" : end < 90 ? "\r" : end < 95 ? "\n\n" : "";
+  }
+  return text;
+}
+
+void check_all_chunkings(const std::string& text) {
+  const std::string want = reference(text);
+  INFO("text of " << text.size() << " bytes");
+  REQUIRE(run<CsvParser>({text}) == want);
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    std::string_view v(text);
+    INFO("split at " << i);
+    REQUIRE(run<CsvParser>({v.substr(0, i), v.substr(i)}) == want);
+  }
+  std::vector<std::string_view> bytes;
+  for (std::size_t i = 0; i < text.size(); ++i) bytes.push_back(std::string_view(text).substr(i, 1));
+  REQUIRE(run<CsvParser>(bytes) == want);
+}
+
+}  // namespace
+
+TEST_CASE("csv zero-copy: the 64-byte classifiers agree with the byte loop", "[csv]") {
+  std::mt19937 rng(7);
+  const std::string alphabet = std::string(",\"\r\n\0a1.-\x80\xC3\xFF\x7F ", 14);
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  for (int iteration = 0; iteration < 5000; ++iteration) {
+    char window[64];
+    for (char& c : window) c = iteration % 2 ? alphabet[pick(rng)] : static_cast<char>(rng());
+    const csv_bytes::Bits want = csv_bytes::classify_bytes(window, 64);
+    auto same = [](const csv_bytes::Bits& a, const csv_bytes::Bits& b) {
+      return a.comma == b.comma && a.stop == b.stop && a.high == b.high;
+    };
+    REQUIRE(same(csv_bytes::classify64_swar(window), want));
+#if defined(__SSE2__)
+    REQUIRE(same(csv_bytes::classify64_sse2(window), want));
+#endif
+    const std::size_t n = static_cast<std::size_t>(iteration % 65);
+    REQUIRE(same(csv_bytes::classify(window, n), csv_bytes::classify_bytes(window, n)));
+    if (n < 64) {  // the tail: only its own bytes
+      const std::uint64_t keep = (std::uint64_t{1} << n) - 1;
+      const csv_bytes::Bits tail = csv_bytes::classify(window, n);
+      REQUIRE(tail.comma == (want.comma & keep));
+      REQUIRE(tail.stop == (want.stop & keep));
+    }
+  }
+}
+
+TEST_CASE("csv zero-copy: the same events as the byte-at-a-time reader, split at every offset", "[csv]") {
+  SECTION("hand-picked inputs around the 64-byte windows") {
+    const std::string long_field(70, 'x');
+    const std::vector<std::string> texts = {
+        "a,b\n1,2\n3,4\n",
+        "a,b\r\n1,2\r\n3,4\r\n",
+        "a,b\r1,2\r3,4",
+        "\xEF\xBB\xBF" "a,b\n" + long_field + "," + long_field + "\n1,2\n",
+        "a\n" + std::string(63, '7') + "\n" + std::string(64, '8') + "\r\n" + std::string(65, '9') + "\r",
+        "h1,h2\n" + std::string(62, 'z') + "\r\n\r\n,\n\"" + long_field + "\",1\n",
+        "a,b\n1,\xC3\xA9\n" + long_field + ",\xE2\x82\n",
+        std::string("a,b\n1,") + '\0' + "2\n" + long_field + ",x\"y\n",
+        "a,b,c\n1,2\n1,2,3,4\n" + long_field + ",,\n",
+        "a\n\"unterminated\n" + long_field,
+    };
+    for (const auto& t : texts) check_all_chunkings(t);
+  }
+  SECTION("random inputs") {
+    std::mt19937 rng(20261125);  // fixed seed: the same cases every run
+    for (int iteration = 0; iteration < 1500; ++iteration) check_all_chunkings(random_csv(rng));
+  }
+}
+
+TEST_CASE("csv zero-copy: plain records are views into the caller's bytes", "[csv]") {
+  struct Where : CsvVisitor {
+    const char* begin = nullptr;
+    const char* end = nullptr;
+    int inside = 0, copied = 0;
+    void on_header(std::span<const std::string_view> f) override { count(f); }
+    void on_record(std::int64_t, std::int64_t, std::span<const std::string_view> f) override { count(f); }
+    void on_issue(const CsvIssue&) override {}
+    void count(std::span<const std::string_view> fields) {
+      for (auto f : fields) (f.data() >= begin && f.data() + f.size() <= end ? inside : copied)++;
+    }
+  };
+  const std::string text = "a,b\n1,2\n\"q\",3\n4,5\n";
+  Where w;
+  w.begin = text.data();
+  w.end = text.data() + text.size();
+  CsvParser p(w);
+  p.feed(text);
+  p.finish();
+  CHECK(w.inside == 6);  // the header and the two plain records
+  CHECK(w.copied == 2);  // the record with a quoted field went through the buffer
+}
