@@ -35,6 +35,11 @@ Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::si
     };
     if (i == n) return {CellKind::integer, value()};
     if (i > 0) {
+      // Spaces after the digits ("3 ", as a spreadsheet leaves them) still make a count: never let
+      // padding carry a small number past the rules.
+      if (s[n - 1] == ' ' || s[n - 1] == '\t') {
+        if (auto parsed = parse_integer(text)) return {CellKind::integer, *parsed};
+      }
       // "12.0" is an integer (pandas writes counts so when a column had a missing value).
       if (s[i] == '.') {
         std::size_t j = i + 1;

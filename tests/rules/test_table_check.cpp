@@ -101,6 +101,15 @@ TEST_CASE("table: the finding carries the cell text", "[rules]") {
   CHECK(out.worst() == Outcome::fail);
 }
 
+TEST_CASE("table: padding around a count hides nothing", "[rules]") {
+  // Every cell is 3 (small) or 12 (unrounded) with spaces or tabs before, after or both, or as
+  // "3.0" with trailing space: all are counts, each fails at its row.
+  Strings lines = {"code,num", "a,3 ", "b, 3", "c, 3 ", "d,3\t", "e,\t3", "f,12  ", "g,3.0 ", "h,12.0\t", "i,15 "};
+  CHECK(check("opensafely", lines) == sorted({"small_count fail 1 num", "small_count fail 2 num", "small_count fail 3 num",
+                                              "small_count fail 4 num", "small_count fail 5 num", "unrounded fail 6 num",
+                                              "small_count fail 7 num", "unrounded fail 8 num"}));
+}
+
 TEST_CASE("table: midpoint-6 columns are exempt from small_count, not from their rounding", "[rules]") {
   // n_midpoint6: 0 or 6k-3. 3 = 6-3 ok; 4: (4+3) mod 6 = 1, not; 0 ok; 9 = 12-3 ok.
   // x_midpoint6_derived (unclassified header, all integers: a count): multiples of 6.
