@@ -254,7 +254,7 @@ TEST_CASE("workflow: the happy path ends reviewed with every output file approve
   CHECK(site.ok("c3", {"audit", "verify"}).exit_code == 0);
 }
 
-TEST_CASE("workflow: return and resubmit start a new turn; approvals carry over, changes requested become undecided",
+TEST_CASE("workflow: return and resubmit start a new turn, approvals carry over, changes requested become undecided",
           "[cli][workflow]") {
   Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.submitted();
@@ -590,7 +590,7 @@ TEST_CASE("workflow visibility: blinded independent review, private comments, vo
   }
 }
 
-TEST_CASE("workflow: a third checker's review can settle a conflict; the request stays reviewed", "[cli][workflow]") {
+TEST_CASE("workflow: a third checker's review can settle a conflict, the request stays reviewed", "[cli][workflow]") {
   Site site(GENERATE(Mode::local, Mode::server));
   std::string id = site.submitted();
   site.ok("c1", {"review", "vote", id, kPathA, "approve"});

@@ -117,7 +117,7 @@ std::vector<std::string> row_problems(const std::vector<std::string>& problems) 
 
 }  // namespace
 
-TEST_CASE("audit: an intact log verifies clean; the key is private", "[db][audit]") {
+TEST_CASE("audit: an intact log verifies clean, the key is private", "[db][audit]") {
   AuditedHome h;
   CHECK(h.verify().empty());
   struct stat st;

@@ -33,7 +33,7 @@ std::string file_url(const std::string& id, const std::string& path, const char*
 
 }  // namespace
 
-TEST_CASE("pages: signing in needs the form's CSRF token and a valid token; the cookie is HttpOnly and SameSite=Strict",
+TEST_CASE("pages: signing in needs the form's CSRF token and a valid token, the cookie is HttpOnly and SameSite=Strict",
           "[web][pages]") {
   ReviewSite site;
   {
@@ -108,7 +108,7 @@ TEST_CASE("pages: a form post without its CSRF token is refused and changes noth
   CHECK(audit_rows(site, id, "vote").size() == 1);
 }
 
-TEST_CASE("pages: a checker is offered votes and review; the author none of them", "[web][pages]") {
+TEST_CASE("pages: a checker is offered votes and review, the author none of them", "[web][pages]") {
   ReviewSite site;
   const std::string id = site.submitted();
   Browser checker(site);
@@ -200,7 +200,7 @@ TEST_CASE("pages: what users wrote is escaped", "[web][pages]") {
   CHECK(contains(page->body, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;"));
 }
 
-TEST_CASE("pages: signing out ends the session; a disabled user's session ends too", "[web][pages]") {
+TEST_CASE("pages: signing out ends the session, a disabled user's session ends too", "[web][pages]") {
   ReviewSite site;
   Browser b(site);
   REQUIRE(b.sign_in(site.token("c1")) == 303);

@@ -36,7 +36,7 @@ TEST_CASE("sessions: idle and absolute expiry", "[web][sessions]") {
   CHECK(!table.find(""));
 }
 
-TEST_CASE("sessions: a flash message is shown once; ending a session forgets it", "[web][sessions]") {
+TEST_CASE("sessions: a flash message is shown once, ending a session forgets it", "[web][sessions]") {
   SessionTable table;
   auto s = table.create("t");
   table.set_flash(s.id, "voted approve on a.csv", false);
