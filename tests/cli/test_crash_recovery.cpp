@@ -61,7 +61,8 @@ Killed run_and_kill(const std::vector<std::string>& args, const fs::path& cwd, c
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env_s = env;
+  std::vector<std::string> env_s = outcheck::test::child_environment(env);  // built before the fork
+  std::vector<char*> envp = outcheck::test::pointers(env_s);
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -70,8 +71,7 @@ Killed run_and_kill(const std::vector<std::string>& args, const fs::path& cwd, c
     ::dup2(null, 1);
     ::dup2(null, 2);
     if (::chdir(cwd.c_str()) != 0) ::_exit(127);
-    for (auto& e : env_s) ::putenv(e.data());
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + delay;

@@ -68,7 +68,8 @@ Limited run_limited(const std::vector<std::string>& args, const fs::path& cwd, c
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env_s = env;  // built before the fork
+  std::vector<std::string> env_s = outcheck::test::child_environment(env);  // built before the fork
+  std::vector<char*> envp = outcheck::test::pointers(env_s);
   const bool limit_memory = memory_measurable();
 
   const auto start = std::chrono::steady_clock::now();
@@ -88,8 +89,7 @@ Limited run_limited(const std::vector<std::string>& args, const fs::path& cwd, c
     ::dup2(out, 1);
     ::dup2(err, 2);
     if (::chdir(cwd.c_str()) != 0) ::_exit(127);
-    for (auto& e : env_s) ::putenv(e.data());
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   Limited r;

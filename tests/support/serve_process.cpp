@@ -1,4 +1,5 @@
 #include "tests/support/serve_process.h"
+#include "tests/support/workspace_fixture.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -21,23 +22,9 @@ ServeProcess::ServeProcess(const fs::path& home, const std::vector<std::string>&
   if (!::mkdtemp(templ)) throw std::runtime_error("mkdtemp failed");
   capture_ = templ;
   fs::path out_path = capture_ / "out", err_path = capture_ / "err";
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<std::string> args{OUTCHECK_BINARY, "serve", "--home", home.string(), "--port", "0"};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
+  std::vector<std::string> args{"serve", "--home", home.string(), "--port", "0"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = spawn_outcheck(args, "", env, out_path, err_path);
   // "outcheck: serving HOME on http://127.0.0.1:PORT/"
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {

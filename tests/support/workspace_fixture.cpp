@@ -53,29 +53,58 @@ std::string slurp_fd(int fd) {
 
 }  // namespace
 
-RunResult run_outcheck(const std::vector<std::string>& args, const fs::path& cwd, const std::vector<std::string>& env) {
-  // stdout and stderr go to temporary files, so a large report cannot fill a pipe and block.
-  TempDir capture;
-  fs::path out_path = capture.path() / "out", err_path = capture.path() / "err";
+std::vector<std::string> child_environment(const std::vector<std::string>& additions) {
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    std::string entry = *e;
+    std::string name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& add : additions) replaced |= add.substr(0, add.find('=')) == name;
+    if (!replaced) out.push_back(entry);
+  }
+  out.insert(out.end(), additions.begin(), additions.end());
+  return out;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+pid_t spawn_outcheck(const std::vector<std::string>& args, const fs::path& cwd, const std::vector<std::string>& env,
+                     const fs::path& out_path, const fs::path& err_path) {
+  // Everything the child needs is made before fork(): the tests run threads (fake servers), and a
+  // child of a threaded process may only make async-signal-safe calls until exec, or it can hang
+  // on a lock another thread held at the fork (an allocator's, under ASan).
+  std::vector<std::string> argv_s{OUTCHECK_BINARY};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<std::string> env_s = child_environment(env);
+  std::vector<char*> argv, envp = pointers(env_s);
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string cwd_s = cwd.string(), out_s = out_path.string(), err_s = err_path.string();
   pid_t pid = ::fork();
   if (pid == 0) {
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int out = ::open(out_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(err_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int in = ::open("/dev/null", O_RDONLY);
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    if (::chdir(cwd.c_str()) != 0) ::_exit(127);
-    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> argv;
-    std::string binary = OUTCHECK_BINARY;
-    argv.push_back(binary.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
+    if (!cwd_s.empty() && ::chdir(cwd_s.c_str()) != 0) ::_exit(127);
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
+  return pid;
+}
+
+RunResult run_outcheck(const std::vector<std::string>& args, const fs::path& cwd, const std::vector<std::string>& env) {
+  // stdout and stderr go to temporary files, so a large report cannot fill a pipe and block.
+  TempDir capture;
+  fs::path out_path = capture.path() / "out", err_path = capture.path() / "err";
+  pid_t pid = spawn_outcheck(args, cwd, env, out_path, err_path);
   int status = 0;
   ::waitpid(pid, &status, 0);
   RunResult r;

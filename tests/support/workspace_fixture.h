@@ -1,6 +1,8 @@
 #pragma once
 // Test helpers: a fresh temporary folder per test, files written into it, and the real outcheck
 // binary run in it.
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -38,6 +40,17 @@ struct RunResult {
 // Runs the outcheck binary with `args` in `cwd`; `env` entries are NAME=VALUE added to the environment.
 RunResult run_outcheck(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                        const std::vector<std::string>& env = {});
+
+// This process's environment with `additions` (NAME=VALUE) replacing or adding entries, and the
+// null-terminated pointer array execve wants; made before a fork, so the child need not allocate.
+std::vector<std::string> child_environment(const std::vector<std::string>& additions);
+std::vector<char*> pointers(std::vector<std::string>& strings);
+
+// Starts the outcheck binary with `args` in `cwd` (the current folder when empty), stdout and stderr
+// to the two files, and returns its pid. Safe to call from a threaded test.
+pid_t spawn_outcheck(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                     const std::vector<std::string>& env, const std::filesystem::path& out_path,
+                     const std::filesystem::path& err_path);
 
 // A minimal valid version-5 project with one moderately and one highly sensitive output.
 std::string simple_project_yaml();
