@@ -146,7 +146,7 @@ std::string request_page(const PageContext& ctx, const json& r, const json& acti
         if (v.contains("override")) votes += " (override: " + escape(str(v, "override")) + ")";
         votes += "</div>";
       }
-      b += "<tr data-path=\"" + escape(path) + "\"><td><a href=\"" + file_link(id, path) + "\">" + escape(path) + "</a>" +
+      b += "<tr data-path=\"" + escape(path) + "\"><td><a class=\"file-link\" href=\"" + file_link(id, path) + "\">" + escape(path) + "</a>" +
            (str(f, "workspace_status") == "updated" ? " <em class=\"muted\">(changed in the workspace)</em>" : "") +
            "</td><td>" + escape(str(f, "type")) + "</td><td>" + outcome_badge(str(f, "outcome")) + "</td><td>" +
            (findings.empty() ? "" : "<ul class=\"findings\">" + findings + "</ul>") + "</td><td>" +

@@ -326,7 +326,7 @@ try {
   });
 
   await step('file view: the small count in table.csv is highlighted', async () => {
-    const link = page.locator('tr[data-path="output/table.csv"] a');
+    const link = page.locator('tr[data-path="output/table.csv"] a.file-link');
     await Promise.all([page.waitForURL(/\/file\?path=/), link.click()]);
     await page.locator('div.table-wrap table.csv').waitFor();
     const flags = page.locator('table.csv td.flag');
