@@ -3,6 +3,8 @@
 #include "db/service_internal.h"
 #include "db/visibility.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 namespace fs = std::filesystem;
@@ -12,8 +14,16 @@ namespace outcheck::db {
 namespace {
 
 // Whether the workspace still holds the bytes that were added (Airlock's workspace file status).
+// As git does, a file whose size and modification time are those recorded when it was added is
+// taken as unchanged without reading it, so showing a request of large files stays quick; this is
+// only what the page says about the workspace, never what is released (the stored copy is).
 std::string workspace_status(const Request& r, const RequestFile& f) {
-  std::ifstream in(fs::path(r.workspace_path) / f.relpath, std::ios::binary);
+  const fs::path p = fs::path(r.workspace_path) / f.relpath;
+  struct stat st;
+  if (::stat(p.c_str(), &st) != 0) return "missing";
+  if (st.st_size != f.size) return "updated";
+  if (mtime_iso(st) == f.mtime) return "under_review";
+  std::ifstream in(p, std::ios::binary);
   if (!in) return "missing";
   checker::Sha256 h;
   char buf[1 << 16];

@@ -17,6 +17,12 @@ namespace outcheck::db {
 
 fs::path Store::path_of(const std::string& sha) const { return root_ / sha.substr(0, 2) / sha; }
 
+std::string mtime_iso(const struct stat& st) {
+  auto since_epoch = std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec);
+  return iso_utc(std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch)));
+}
+
 Result<StagedFile> Store::stage(const fs::path& source) const {
   std::error_code ec;
   fs::create_directories(root_ / "staging", ec);
@@ -28,9 +34,7 @@ Result<StagedFile> Store::stage(const fs::path& source) const {
   StagedFile staged;
   staged.device = st.st_dev;
   staged.inode = st.st_ino;
-  auto since_epoch = std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec);
-  staged.mtime = iso_utc(std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch)));
+  staged.mtime = mtime_iso(st);
   std::string tmpl = (root_ / "staging" / "add-XXXXXX").string();
   int out = ::mkstemp(tmpl.data());
   if (out < 0) {

@@ -1,6 +1,7 @@
 #pragma once
 // The content-addressed store of request files: `home/store/ab/abcdef...` named by SHA-256, so the
 // bytes a reviewer saw cannot change underneath the review, and identical files are kept once.
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -20,6 +21,9 @@ struct StagedFile {
   ino_t inode = 0;
   std::string mtime;  // the source's modification time, ISO 8601 UTC
 };
+
+// A file's modification time as the store records it: ISO 8601 UTC, milliseconds.
+std::string mtime_iso(const struct stat& st);
 
 class Store {
  public:

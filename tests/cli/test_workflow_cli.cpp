@@ -435,6 +435,26 @@ TEST_CASE("workflow: update takes a changed workspace file and resets its votes"
   site.ok("c1", {"review", "submit", id});
 }
 
+TEST_CASE("workflow: show says which workspace files changed since they were added", "[cli][workflow]") {
+  Site site(GENERATE(Mode::local, Mode::server));
+  std::string id = site.pending({kPathA, kPathB});
+  auto status_of = [&](const std::string& path) {
+    return file_of(site.show("res", id), path).at("workspace_status").get<std::string>();
+  };
+  CHECK(status_of(kPathA) == "under_review");
+  // Same size, other bytes, a later modification time: read and found changed.
+  site.write(kPathA, "group,num\na,15\nb,10\n");
+  CHECK(status_of(kPathA) == "updated");
+  // Another size: changed without reading.
+  site.write(kPathB, "group,num\nc,20\n");
+  CHECK(status_of(kPathB) == "updated");
+  // The original bytes again (a new modification time): read, and found as added.
+  site.write(kPathA, kA);
+  CHECK(status_of(kPathA) == "under_review");
+  fs::remove(site.ws() / kPathB);
+  CHECK(status_of(kPathB) == "missing");
+}
+
 TEST_CASE("workflow refusals: exit 1, the request unchanged, the refusal audited", "[cli][workflow]") {
   Site site(GENERATE(Mode::local, Mode::server));
 
