@@ -20,39 +20,9 @@ using namespace outcheck::checker;
 
 namespace {
 
-// Serialises every event, so two parses can be compared byte for byte.
-class Transcript : public CsvVisitor {
- public:
-  std::string log;
-
-  void on_header(std::span<const std::string_view> fields) override {
-    log += "H";
-    add_fields(fields);
-  }
-  void on_record(std::int64_t index, std::int64_t line, std::span<const std::string_view> fields) override {
-    log += "R" + std::to_string(index) + "@" + std::to_string(line);
-    add_fields(fields);
-  }
-  void on_issue(const CsvIssue& i) override {
-    log += "I" + std::to_string(static_cast<int>(i.kind)) + "," + std::to_string(i.record) + "," +
-           std::to_string(i.line) + "," + std::to_string(i.field) + "," + std::to_string(i.got) + "," +
-           std::to_string(i.expected) + "\n";
-  }
-
- private:
-  void add_fields(std::span<const std::string_view> fields) {
-    log += "#" + std::to_string(fields.size()) + ":";
-    for (std::string_view f : fields) {
-      log += std::to_string(f.size()) + (valid_utf8(f) ? "u" : "b") + ":";
-      log.append(f.data(), f.size());  // reads every byte of the view
-    }
-    log += "\n";
-  }
-};
-
 template <class Parser = CsvParser>
 std::string parse(std::string_view data, std::uint64_t seed, int mode) {
-  Transcript t;
+  reference::Transcript t;
   Parser p(t);
   if (mode == 0) {
     p.feed(data);
@@ -69,8 +39,7 @@ std::string parse(std::string_view data, std::uint64_t seed, int mode) {
     }
   }
   p.finish();
-  t.log += "S" + std::to_string(p.saw_header()) + "," + std::to_string(p.data_records()) + "," +
-           std::to_string(p.header_fields());
+  t.add_totals(p);
   return t.log;
 }
 

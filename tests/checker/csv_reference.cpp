@@ -205,4 +205,37 @@ void ReferenceCsvParser::finish() {
   state_ = State::field_start;
 }
 
+void Transcript::on_header(std::span<const std::string_view> fields) {
+  log += "H";
+  add_fields(fields);
+}
+
+void Transcript::on_record(std::int64_t index, std::int64_t line, std::span<const std::string_view> fields) {
+  log += "R" + std::to_string(index) + "@" + std::to_string(line);
+  add_fields(fields);
+}
+
+void Transcript::on_issue(const CsvIssue& i) {
+  log += "I" + std::to_string(static_cast<int>(i.kind)) + " r" + std::to_string(i.record) + " l" + std::to_string(i.line) +
+         " f" + std::to_string(i.field) + " " + std::to_string(i.got) + "/" + std::to_string(i.expected) + "\n";
+}
+
+void Transcript::add_fields(std::span<const std::string_view> fields) {
+  static const char* hex = "0123456789ABCDEF";
+  log += "#" + std::to_string(fields.size());
+  for (std::string_view f : fields) {
+    log += " " + std::to_string(f.size()) + ":";
+    for (unsigned char c : f) {
+      if (c >= 0x20 && c < 0x7F && c != '\\') {
+        log += static_cast<char>(c);
+      } else {
+        log += "\\x";
+        log += hex[c >> 4];
+        log += hex[c & 15];
+      }
+    }
+  }
+  log += "\n";
+}
+
 }  // namespace outcheck::checker::reference

@@ -2,6 +2,7 @@
 // The byte-at-a-time RFC 4180 reader that checker/csv_parser.cpp replaced, kept unchanged as the
 // oracle for differential tests: the zero-copy reader must hand out exactly the events this one
 // does, for every input and every chunking. Test-only; slow on purpose (one byte per step).
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,28 @@ class ReferenceCsvParser {
   bool saw_header_ = false;
   std::size_t header_fields_ = 0;
   std::int64_t data_records_ = 0;
+};
+
+// Every event a reader hands its visitor, as text, so two parses compare byte for byte: fields are
+// length-prefixed and their bytes written with non-printable ones (and backslash) as \xHH, which is
+// unambiguous and still readable when a test prints a mismatch. Reading every byte of each view also
+// lets ASan catch a view that outlives its bytes.
+class Transcript : public CsvVisitor {
+ public:
+  std::string log;
+
+  void on_header(std::span<const std::string_view> fields) override;
+  void on_record(std::int64_t index, std::int64_t line, std::span<const std::string_view> fields) override;
+  void on_issue(const CsvIssue& issue) override;
+  // Appends the reader's totals after finish().
+  template <class Parser>
+  void add_totals(const Parser& p) {
+    log += "S" + std::to_string(p.saw_header()) + " " + std::to_string(p.data_records()) + " " +
+           std::to_string(p.header_fields());
+  }
+
+ private:
+  void add_fields(std::span<const std::string_view> fields);
 };
 
 }  // namespace outcheck::checker::reference

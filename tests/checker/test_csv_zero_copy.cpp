@@ -18,42 +18,13 @@ using namespace outcheck::checker;
 
 namespace {
 
-// Every event as text, so two parses compare byte for byte (and a failure prints readably).
-class Transcript : public CsvVisitor {
- public:
-  std::string log;
-  void on_header(std::span<const std::string_view> fields) override {
-    log += "H";
-    add(fields);
-  }
-  void on_record(std::int64_t index, std::int64_t line, std::span<const std::string_view> fields) override {
-    log += "R" + std::to_string(index) + "@" + std::to_string(line);
-    add(fields);
-  }
-  void on_issue(const CsvIssue& i) override {
-    log += "I" + std::to_string(static_cast<int>(i.kind)) + " r" + std::to_string(i.record) + " l" +
-           std::to_string(i.line) + " f" + std::to_string(i.field) + " " + std::to_string(i.got) + "/" +
-           std::to_string(i.expected) + "\n";
-  }
-
- private:
-  void add(std::span<const std::string_view> fields) {
-    for (std::string_view f : fields) {
-      log += "|";
-      for (unsigned char c : f) log += c >= 0x20 && c < 0x7F ? std::string(1, static_cast<char>(c)) : "\\" + std::to_string(c);
-    }
-    log += "\n";
-  }
-};
-
 template <class Parser>
 std::string run(const std::vector<std::string_view>& chunks) {
-  Transcript t;
+  reference::Transcript t;
   Parser p(t);
   for (std::string_view c : chunks) p.feed(c);
   p.finish();
-  t.log += "S" + std::to_string(p.saw_header()) + " " + std::to_string(p.data_records()) + " " +
-           std::to_string(p.header_fields());
+  t.add_totals(p);
   return t.log;
 }
 
