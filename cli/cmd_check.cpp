@@ -8,6 +8,7 @@
 #include "checker/check_run.h"
 #include "checker/policy_file.h"
 #include "cli/command.h"
+#include "cli/workflow.h"
 
 namespace fs = std::filesystem;
 
@@ -39,10 +40,9 @@ int run_check_command(const CheckArgs& a) {
   options.paths = a.paths;
   options.cwd = cwd;
   options.max_findings = a.max_findings;
-  const char* home = std::getenv("OUTCHECK_HOME");
   std::error_code ec;
-  fs::path home_dir = fs::weakly_canonical(home && *home ? fs::path(home) : cwd / ".outcheck", ec);
-  if (!ec) options.never_enter.push_back(home_dir);
+  fs::path home = fs::weakly_canonical(home_dir(""), ec);
+  if (!ec) options.never_enter.push_back(home);
 
   auto report = checker::run_check(*ws, *policies, options);
   if (!report) return report_error(report.error());

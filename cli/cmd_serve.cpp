@@ -3,11 +3,10 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <cstdlib>
 #include <iostream>
 #include <thread>
 
-#include "cli/command.h"
+#include "cli/workflow.h"
 #include "release/publisher.h"
 #include "web/server.h"
 
@@ -32,10 +31,7 @@ Runner attach_serve(CLI::App& sub) {
   sub.add_option("--workspaces", o->workspaces,
                  "accept requests only for workspaces inside this folder (default: any the server can read)");
   return [o] {
-    fs::path home = !o->home.empty() ? fs::path(o->home)
-                    : (std::getenv("OUTCHECK_HOME") && *std::getenv("OUTCHECK_HOME")) ? fs::path(std::getenv("OUTCHECK_HOME"))
-                                                                                       : fs::current_path() / ".outcheck";
-    home = fs::absolute(home);
+    fs::path home = fs::absolute(home_dir(o->home));
     std::string release_to = o->release_to;
     if (!release_to.empty() && release_to.find("://") == std::string::npos) release_to = fs::absolute(release_to).string();
 

@@ -19,6 +19,12 @@ void WorkflowOptions::add_to(CLI::App& app) {
   out.add_to(app);
 }
 
+fs::path home_dir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  const char* env = std::getenv("OUTCHECK_HOME");
+  return env && *env ? fs::path(env) : fs::current_path() / ".outcheck";
+}
+
 Result<Session> open_session(const WorkflowOptions& o) {
   Session s;
   if (!o.token_file.empty()) {
@@ -43,9 +49,7 @@ Result<Session> open_session(const WorkflowOptions& o) {
     s.remote = true;
     return s;
   }
-  fs::path home = !o.home.empty() ? fs::path(o.home)
-                  : (std::getenv("OUTCHECK_HOME") && *std::getenv("OUTCHECK_HOME")) ? fs::path(std::getenv("OUTCHECK_HOME"))
-                                                                                     : fs::current_path() / ".outcheck";
+  fs::path home = home_dir(o.home);
   web::ApiSettings settings{home, release::options_from_environment(), nullptr, {}};
   if (::isatty(2)) {
     settings.progress = [](std::size_t i, std::size_t n, const release::ReleaseFile& f) {

@@ -29,6 +29,9 @@ struct Session {
   bool remote = false;
 };
 
+// The home: `flag` (--home) when given, else $OUTCHECK_HOME, else ./.outcheck.
+std::filesystem::path home_dir(const std::string& flag);
+
 Result<Session> open_session(const WorkflowOptions& o);
 // The body field that tells the API where this command was run, so relative paths mean what they
 // mean here.
