@@ -47,6 +47,18 @@ std::string new_token() {
   return out;
 }
 
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  random_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : raw) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
 std::string token_hash(std::string_view token) { return checker::sha256_hex(token); }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

@@ -14,6 +14,8 @@ std::string new_ulid(std::chrono::system_clock::time_point now);
 // "oc_" and 40 random base-32 characters (200 bits).
 std::string new_token();
 std::string token_hash(std::string_view token);
+// `bytes` random bytes, hex-encoded (session ids, CSRF tokens).
+std::string random_hex(std::size_t bytes);
 // Compares two hashes without an early exit, so timing says nothing about how much matched.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

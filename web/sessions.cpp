@@ -1,22 +1,8 @@
 #include "web/sessions.h"
 
-#include <openssl/rand.h>
-
-#include <cstdlib>
-
 namespace outcheck::web {
 
-std::string random_secret() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no entropy: nothing secure can be done
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
-}
+std::string random_secret() { return db::random_hex(32); }
 
 BrowserSession SessionTable::create(const std::string& token) {
   auto now = clock_();
