@@ -111,6 +111,13 @@ class TableWriter : public checker::CsvVisitor {
 
 }  // namespace
 
+std::int64_t finding_total(const nlohmann::json& file) {
+  std::int64_t total = 0;
+  if (!file.is_object() || !file.contains("finding_counts") || !file["finding_counts"].is_object()) return 0;
+  for (const auto& [rule, n] : file["finding_counts"].items()) total += n.is_number_integer() ? n.get<std::int64_t>() : 0;
+  return total;
+}
+
 std::string finding_title(const nlohmann::json& f) {
   std::string t = f.value("rule", "") + " (" + f.value("outcome", "") + ")";
   if (f.contains("row") && f["row"].is_number_integer()) t += " row " + std::to_string(f["row"].get<std::int64_t>());

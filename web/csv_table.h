@@ -21,6 +21,9 @@ struct CsvTable {
 // not rendered.
 CsvTable render_csv_table(std::string_view bytes, const nlohmann::json& findings, std::int64_t max_rows);
 
+// Every finding of a file as `request show` gives it (its finding_counts, not only those kept).
+std::int64_t finding_total(const nlohmann::json& file);
+
 // The mark for one or more findings: class, tooltip and visible icon.
 std::string finding_title(const nlohmann::json& finding);
 

@@ -136,8 +136,7 @@ std::string request_page(const PageContext& ctx, const json& r, const json& acti
         }
         findings += "<li>" + title + "</li>";
       }
-      std::int64_t total = 0;
-      for (const auto& [rule, n] : items(f, "finding_counts").items()) total += n.get<std::int64_t>();
+      const std::int64_t total = finding_total(f);
       if (total > 5) findings += "<li class=\"muted\">" + std::to_string(total - 5) + " more in the file view</li>";
       std::string votes;
       for (const auto& v : items(f, "votes")) {

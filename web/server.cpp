@@ -239,8 +239,7 @@ struct ReviewServer::Impl {
       if (extension(path) == "csv") {
         CsvTable t = render_csv_table(bytes, (*entry)["findings"], kMaxTableRows);
         // Findings are kept up to --max-findings per rule; say so when the file has more.
-        std::int64_t total = 0;
-        for (const auto& [rule, n] : (*entry)["finding_counts"].items()) total += n.is_number_integer() ? n.get<std::int64_t>() : 0;
+        const std::int64_t total = finding_total(*entry);
         const std::int64_t listed = static_cast<std::int64_t>((*entry)["findings"].size());
         toolbar = "<div class=\"toolbar\"><button type=\"button\" id=\"next-finding\"" +
                   std::string(t.marks ? "" : " disabled") + ">Next finding (n)</button><span id=\"finding-position\">" +
