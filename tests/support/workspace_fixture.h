@@ -58,6 +58,7 @@ std::string simple_project_yaml();
 // Small text and file helpers the CLI tests share.
 std::string trim(std::string s);  // drops trailing newlines, carriage returns and spaces
 bool contains(const std::string& haystack, const std::string& needle);
+std::size_t occurrences(const std::string& haystack, const std::string& needle);  // may overlap
 std::string slurp(const std::filesystem::path& p);                        // the whole file, bytes
 void put(const std::filesystem::path& p, const std::string& bytes);       // creates folders
 std::string join(const std::vector<std::string>& args);                    // space-separated

@@ -3,18 +3,13 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/workspace_fixture.h"
 #include "web/csv_table.h"
 
 using nlohmann::json;
+using outcheck::test::occurrences;
 using outcheck::web::render_csv_table;
 
-namespace {
-std::size_t count(const std::string& s, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
-  return n;
-}
-}  // namespace
 
 TEST_CASE("csv table: a cell finding marks that cell and no other", "[web][csv_table]") {
   json findings = json::array({
@@ -27,8 +22,8 @@ TEST_CASE("csv table: a cell finding marks that cell and no other", "[web][csv_t
   CHECK(t.rows_shown == 2);
   CHECK(t.marks == 2);  // the cell and the column header; the file-level finding is not in the table
   INFO(t.html);
-  CHECK(count(t.html, "flag-fail") == 1);
-  CHECK(count(t.html, "flag-review") == 1);
+  CHECK(occurrences(t.html, "flag-fail") == 1);
+  CHECK(occurrences(t.html, "flag-review") == 1);
   // Row 2's num cell carries the rule as text and the message in its title.
   CHECK(t.html.find("<tr id=\"r2\"><th class=\"rownum\" scope=\"row\">2</th><td>b</td><td class=\"flag flag-fail\" "
                     "tabindex=\"0\" data-rules=\"small_count\" title=\"small_count (fail) row 2 column &quot;num&quot;: "
@@ -56,11 +51,11 @@ TEST_CASE("csv table: rows past the limit are counted, not drawn", "[web][csv_ta
   auto all = render_csv_table(csv, json::array(), 5000);
   CHECK(all.rows == 5000);
   CHECK(all.rows_shown == 5000);
-  CHECK(count(all.html, "<tr id=") == 5000);
+  CHECK(occurrences(all.html, "<tr id=") == 5000);
   auto some = render_csv_table(csv, json::array(), 100);
   CHECK(some.rows == 5000);
   CHECK(some.rows_shown == 100);
-  CHECK(count(some.html, "<tr id=") == 100);
+  CHECK(occurrences(some.html, "<tr id=") == 100);
   auto empty = render_csv_table("", json::array(), 10);
   CHECK(empty.rows == 0);
   CHECK(empty.html == "<table class=\"csv\"><tbody></tbody></table>");

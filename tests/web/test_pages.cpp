@@ -21,11 +21,6 @@ json audit_rows(const ReviewSite& site, const std::string& id, const std::string
   return out;
 }
 
-std::size_t count(const std::string& s, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
-  return n;
-}
 
 std::string file_url(const std::string& id, const std::string& path, const char* view = "file") {
   return "/requests/" + id + "/" + view + "?path=" + path;
@@ -115,8 +110,8 @@ TEST_CASE("pages: a checker is offered votes and review, the author none of them
   REQUIRE(checker.sign_in(site.token("c1")) == 303);
   auto page = checker.get("/requests/" + id);
   REQUIRE(page->status == 200);
-  CHECK(count(page->body, "action=\"/requests/" + id + "/vote\"") == 3);
-  CHECK(count(page->body, "name=\"override\"") == 1);  // only the failing file asks for a reason
+  CHECK(occurrences(page->body, "action=\"/requests/" + id + "/vote\"") == 3);
+  CHECK(occurrences(page->body, "name=\"override\"") == 1);  // only the failing file asks for a reason
   CHECK(!contains(page->body, "Submit my review"));  // not before every file has a vote
   CHECK(contains(page->body, "Return to author"));
   CHECK(!contains(page->body, "Submit for review"));
@@ -135,13 +130,13 @@ TEST_CASE("pages: a checker is offered votes and review, the author none of them
   page = checker.get("/requests/" + id);
   CHECK(contains(page->body, "review submitted; request " + id + " is partially_reviewed"));
   CHECK(contains(page->body, "<span class=\"status\" id=\"request-status\">partially_reviewed</span>"));
-  CHECK(count(page->body, "/vote\"") == 0);  // submitted: no more votes this turn
+  CHECK(occurrences(page->body, "/vote\"") == 0);  // submitted: no more votes this turn
 
   Browser author(site);
   REQUIRE(author.sign_in(site.token("res")) == 303);
   auto mine = author.get("/requests/" + id);
   REQUIRE(mine->status == 200);
-  CHECK(count(mine->body, "/vote\"") == 0);
+  CHECK(occurrences(mine->body, "/vote\"") == 0);
   CHECK(!contains(mine->body, "Submit my review"));
   CHECK(!contains(mine->body, "Return to author"));
   CHECK(!contains(mine->body, "Reject"));
@@ -162,7 +157,7 @@ TEST_CASE("pages: the file view marks flagged cells, and every view of contents 
   REQUIRE(view->status == 200);
   INFO(view->body);
   CHECK(contains(view->body, "<table class=\"csv\">"));
-  CHECK(count(view->body, "class=\"flag flag-fail\"") == 1);
+  CHECK(occurrences(view->body, "class=\"flag flag-fail\"") == 1);
   CHECK(contains(view->body, "title=\"small_count (fail) row 2 column &quot;num&quot;"));
   CHECK(contains(view->body, "<span class=\"value\">3</span><span class=\"rule\">small_count</span>"));
   CHECK(contains(view->body, "id=\"next-finding\""));
@@ -233,6 +228,6 @@ TEST_CASE("pages: a file with more findings than are kept says how many are mark
   REQUIRE(b.sign_in(site.token("res")) == 303);  // the author may look at their own files
   auto view = b.get(file_url(id, "output/tables/many.csv"));
   REQUIRE(view->status == 200);
-  CHECK(count(view->body, "class=\"flag flag-fail\"") == 100);
+  CHECK(occurrences(view->body, "class=\"flag flag-fail\"") == 100);
   CHECK(contains(view->body, "150 findings in all; the first 100 (a number per rule) are marked"));
 }
