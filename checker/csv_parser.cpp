@@ -23,6 +23,10 @@ constexpr auto kSpecial = make_special();
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
+// Fields in a batch of plain records before it is handed out: enough records to read a column's
+// cells in a run, few enough to stay in the first-level cache.
+constexpr std::size_t kBatchFields = 2048;
+
 }  // namespace
 
 bool valid_utf8(std::string_view s) {
@@ -70,13 +74,13 @@ void CsvParser::end_record() {
     views_[i] = std::string_view(buf_.data() + start, ends_[i] - start);
     start = ends_[i];
   }
-  emit_record(ends_.size());
+  emit_record(std::span<const std::string_view>(views_.data(), ends_.size()));
   buf_.clear();
   ends_.clear();
 }
 
-void CsvParser::emit_record(std::size_t count) {
-  const std::span<const std::string_view> fields(views_.data(), count);
+void CsvParser::emit_record(std::span<const std::string_view> fields) {
+  const std::size_t count = fields.size();
   if (nul_field_ >= 0) report(CsvIssueKind::nul_byte, nul_field_);
   if (stray_field_ >= 0) report(CsvIssueKind::stray_quote, stray_field_);
   if (high_bit_) {
@@ -108,6 +112,24 @@ void CsvParser::emit_record(std::size_t count) {
 }
 
 const char* CsvParser::plain_records(const char* p, const char* end) {
+  const char* rest = read_plain_records(p, end);
+  flush_batch();  // its views are into the caller's chunk
+  return rest;
+}
+
+void CsvParser::flush_batch() {
+  if (batch_ends_.empty()) return;
+  CsvRecords records;
+  records.first_index = data_records_ - static_cast<std::int64_t>(batch_ends_.size()) + 1;
+  records.first_line = batch_line_;
+  records.fields = std::span<const std::string_view>(views_.data(), batch_fields_);
+  records.ends = batch_ends_;
+  visitor_.on_records(records);
+  batch_ends_.clear();
+  batch_fields_ = 0;
+}
+
+const char* CsvParser::read_plain_records(const char* p, const char* end) {
   // Between records nothing is buffered and record_line_ == line_; a plain record is one line.
   // Each window's masks are read from `keep` on: the bytes before it belong to records done.
   // (No lambdas here: captured locals would live in memory, and this loop runs once per field.)
@@ -121,7 +143,7 @@ const char* CsvParser::plain_records(const char* p, const char* end) {
   // Whether the record may hold a byte >= 0x80. It may be set by a neighbour's byte in the same
   // window; that costs a UTF-8 check of valid text, never a different result.
   bool high = false;
-  std::string_view* out = views_.data();
+  std::string_view* out = views_.data() + batch_fields_;
   while (true) {
     // The window holding `to`, read from `to` on.
     while (to - window >= 64) window += 64;
@@ -130,9 +152,9 @@ const char* CsvParser::plain_records(const char* p, const char* end) {
     keep = ~std::uint64_t{0} << (to - window);
     high |= bits.high;
     // Room for every field this window can end (at most one per byte), checked once per window.
-    if (views_.size() < fields + 65) {
-      views_.resize(2 * fields + 65);
-      out = views_.data();
+    if (views_.size() < batch_fields_ + fields + 65) {
+      views_.resize(2 * (batch_fields_ + fields) + 65);
+      out = views_.data() + batch_fields_;
     }
     while (true) {
       const std::uint64_t stop = bits.stop & keep;
@@ -157,9 +179,20 @@ const char* CsvParser::plain_records(const char* p, const char* end) {
       }
       out[fields++] = std::string_view(field, static_cast<std::size_t>(s - field));
       ++line_;
-      high_bit_ = high;
-      emit_record(fields);
-      out = views_.data();  // emit_record does not resize views_; read again all the same
+      if (!high && saw_header_ && fields == header_fields_) {
+        // Nothing to report on this record: it joins the batch.
+        if (batch_ends_.empty()) batch_line_ = record_line_;
+        batch_fields_ += fields;
+        batch_ends_.push_back(static_cast<std::uint32_t>(batch_fields_));
+        ++data_records_;
+        record_line_ = line_;
+        if (batch_fields_ >= kBatchFields) flush_batch();
+      } else {
+        flush_batch();  // the batch goes before this record's issues
+        high_bit_ = high;
+        emit_record(std::span<const std::string_view>(out, fields));
+      }
+      out = views_.data() + batch_fields_;  // neither call resizes views_; read again all the same
       fields = 0;
       rec = s + 1;
       if (*s == '\r') {

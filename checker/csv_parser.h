@@ -27,6 +27,22 @@ struct CsvIssue {
   std::int64_t expected = 0;  // ragged_row: fields in the header
 };
 
+// Consecutive data records, each on one line, handed out together: record i is data record
+// `first_index + i` on line `first_line + i`, and its fields are fields[ends[i-1], ends[i]) (from 0
+// for the first).
+struct CsvRecords {
+  std::int64_t first_index = 0;
+  std::int64_t first_line = 0;
+  std::span<const std::string_view> fields;
+  std::span<const std::uint32_t> ends;
+
+  std::size_t size() const { return ends.size(); }
+  std::span<const std::string_view> record(std::size_t i) const {
+    const std::size_t from = i == 0 ? 0 : ends[i - 1];
+    return fields.subspan(from, ends[i] - from);
+  }
+};
+
 class CsvVisitor {
  public:
   virtual ~CsvVisitor() = default;
@@ -34,6 +50,15 @@ class CsvVisitor {
   // `index` is the 1-based data record; blank lines are not records (as Python's csv.DictReader).
   virtual void on_record(std::int64_t index, std::int64_t line,
                          std::span<const std::string_view> fields) = 0;
+  // Records read together, for a visitor that gains by taking many at once (the rules read a
+  // batch column by column). Events keep their order: no issue is reported while records read
+  // before it wait in a batch. By default, each record in turn to on_record.
+  virtual void on_records(const CsvRecords& records) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      on_record(records.first_index + static_cast<std::int64_t>(i), records.first_line + static_cast<std::int64_t>(i),
+                records.record(i));
+    }
+  }
   virtual void on_issue(const CsvIssue& issue) = 0;
 };
 
@@ -55,9 +80,12 @@ class CsvParser {
   // Reads whole plain records from [p, end) without copying; returns the start of the first record
   // it leaves to the state machine, or `end`. Called only between records.
   const char* plain_records(const char* p, const char* end);
+  const char* read_plain_records(const char* p, const char* end);
+  // Hands the batched records to the visitor (before any other event, and before their bytes go).
+  void flush_batch();
   void end_field();
   void end_record();
-  void emit_record(std::size_t count);  // the first `count` views_ are the record's fields
+  void emit_record(std::span<const std::string_view> fields);
   void report(CsvIssueKind kind, int field);
 
   CsvVisitor& visitor_;
@@ -69,8 +97,12 @@ class CsvParser {
 
   std::string buf_;               // unescaped content of the current record
   std::vector<std::size_t> ends_; // end offset of each finished field in buf_
-  // The record being handed out (into buf_ or the chunk): its first fields; only ever grows.
+  // The batch of plain records (views into the chunk), then the record being read or handed out
+  // (into buf_ or the chunk); only ever grows.
   std::vector<std::string_view> views_;
+  std::size_t batch_fields_ = 0;          // views_[0, batch_fields_) are the batch's fields
+  std::vector<std::uint32_t> batch_ends_;  // the batch's records, as CsvRecords::ends
+  std::int64_t batch_line_ = 0;           // line of the batch's first record
   bool record_started_ = false;   // any byte of the record seen (so it is not a blank line)
   bool high_bit_ = false;         // a non-ASCII byte in the record: validate UTF-8
   int nul_field_ = -1;            // first field holding a NUL byte

@@ -14,6 +14,10 @@ void CsvScan::on_record(std::int64_t index, std::int64_t, std::span<const std::s
   table_.record(index, fields);
 }
 
+void CsvScan::on_records(const CsvRecords& records) {
+  table_.records(records.first_index, records.fields, records.ends);
+}
+
 void CsvScan::on_issue(const CsvIssue& issue) {
   rules::Finding f;
   f.rule = "malformed_csv";

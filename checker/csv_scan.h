@@ -24,6 +24,7 @@ class CsvScan : public CsvVisitor {
 
   void on_header(std::span<const std::string_view> fields) override;
   void on_record(std::int64_t index, std::int64_t line, std::span<const std::string_view> fields) override;
+  void on_records(const CsvRecords& records) override;
   void on_issue(const CsvIssue& issue) override;
 
  private:

@@ -46,7 +46,7 @@ inline std::optional<CellKind> digit_led_kind(std::string_view s, std::size_t i)
 
 // Integers are tried before markers: no count is ever a marker, and it keeps the common case fast.
 // Inline for that case, a plain count of up to 8 digits, which is most cells of most tables.
-inline Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
+[[gnu::always_inline]] inline Cell read_cell(const CompiledPolicy& policy, std::string_view text) {
   const std::size_t n = text.size();
   if (n == 0) return read_cell_rest(policy, text, 0);
   const LeadingDigits d = leading_digits8(text.data(), n < 8 ? n : 8);
@@ -65,14 +65,15 @@ struct ColumnStats {
   std::int64_t integers = 0;
   std::int64_t numbers = 0;   // non-integer numbers
   std::int64_t redacted = 0;  // markers other than the empty cell
+  // Sums of comparisons rather than branches: a column of mixed kinds would mispredict them.
   void add(const Cell& cell, std::string_view text) {
-    if (cell.kind == CellKind::marker) {
+    if (cell.kind == CellKind::marker) [[unlikely]] {
       if (!trim_spaces(text).empty()) ++redacted;
       return;
     }
     ++values;
-    if (cell.kind == CellKind::integer) ++integers;
-    else if (cell.kind == CellKind::number) ++numbers;
+    integers += cell.kind == CellKind::integer;
+    numbers += cell.kind == CellKind::number;
   }
 };
 

@@ -10,11 +10,23 @@
 
 namespace outcheck::rules {
 
-// 0 < n <= threshold, or 0 <= n <= threshold when zeros are disclosive.
-inline bool is_small_count(const Policy& p, std::int64_t n) {
-  if (n < 0 || n > p.small_count_threshold) return false;
-  return n > 0 || p.zeros_disclosive;
+// The policy's numbers the count rules read, as a value: a loop over cells keeps them in registers
+// (through a Policy&, every store the loop makes to an integer might have changed them).
+struct CountLimits {
+  std::int64_t small_count_threshold;
+  bool zeros_disclosive;
+  std::int64_t rounding_base;
+};
+inline CountLimits count_limits(const Policy& p) {
+  return {p.small_count_threshold, p.zeros_disclosive, p.rounding_base};
 }
+
+// 0 < n <= threshold, or 0 <= n <= threshold when zeros are disclosive.
+inline bool is_small_count(const CountLimits& l, std::int64_t n) {
+  if (n < 0 || n > l.small_count_threshold) return false;
+  return n > 0 || l.zeros_disclosive;
+}
+inline bool is_small_count(const Policy& p, std::int64_t n) { return is_small_count(count_limits(p), n); }
 
 // n % base == 0. The presets' bases are constants here, so the compiler divides by multiplying: a
 // division by a variable takes tens of cycles, and this runs on nearly every count.
@@ -29,16 +41,19 @@ inline bool is_multiple(std::int64_t n, std::int64_t base) {
 enum class CountVerdict { ok, small, unrounded, midpoint6_unrounded, midpoint6_derived_unrounded };
 
 // Inline, as the checker calls it on every integer cell of a column that may hold counts.
-inline CountVerdict count_verdict(const Policy& p, CountKind kind, std::int64_t n) {
+inline CountVerdict count_verdict(const CountLimits& l, CountKind kind, std::int64_t n) {
   if (kind.midpoint6) {
     // Midpoint-6 rounding is itself the protection: small values are expected (3 stands for 1..6).
     if (kind.derived) return is_midpoint6_derived_value(n) ? CountVerdict::ok : CountVerdict::midpoint6_derived_unrounded;
     return is_midpoint6_value(n) ? CountVerdict::ok : CountVerdict::midpoint6_unrounded;
   }
   if (n < 0) return CountVerdict::ok;  // not a count
-  if (is_small_count(p, n)) return CountVerdict::small;
-  if (p.rounding_base > 1 && !is_multiple(n, p.rounding_base)) return CountVerdict::unrounded;
+  if (is_small_count(l, n)) return CountVerdict::small;
+  if (l.rounding_base > 1 && !is_multiple(n, l.rounding_base)) return CountVerdict::unrounded;
   return CountVerdict::ok;
+}
+inline CountVerdict count_verdict(const Policy& p, CountKind kind, std::int64_t n) {
+  return count_verdict(count_limits(p), kind, n);
 }
 
 // "small_count" or "unrounded"; only for verdicts other than ok.

@@ -95,82 +95,146 @@ struct TableCheck::Impl {
     return f;
   }
 
-  void record(std::int64_t index, std::span<const std::string_view> fields) {
-    // Every cell of the table passes here: the policy is looked up once per record, not per cell.
+  bool any_rate = false;  // a column's header says rate: the derived-value rule has work
+  // Per record being read: whether it holds a small count or a redacted one, the only records on
+  // which a rate can be derived from a small count. Reused.
+  std::vector<std::uint8_t> may_derive;
+
+  // Records [first, first + rows) whose cells are cells[r * stride + c] for c < width (width <=
+  // the header's columns). The rules run a column at a time, over every record given: a column's
+  // cells are alike, so the work for one cell predicts the next. Each column's findings are held
+  // in row order whichever way the table is walked, so the findings are those a row-by-row pass
+  // would make.
+  void records(std::int64_t first, const std::string_view* cells, std::size_t stride, std::size_t rows,
+               std::size_t width) {
+    if (any_rate) may_derive.assign(rows, 0);
+    for (std::size_t c = 0; c < width; ++c) {
+      column(static_cast<int>(c), first, cells + c, stride, rows, any_rate ? may_derive.data() : nullptr);
+    }
+    if (any_rate) {
+      for (std::size_t r = 0; r < rows; ++r) {
+        if (may_derive[r]) derived(first + static_cast<std::int64_t>(r), cells + r * stride, width);
+      }
+    }
+    for (std::size_t r = 0; holding && r < rows; ++r) {
+      hold(first + static_cast<std::int64_t>(r), std::span<const std::string_view>(cells + r * stride, stride));
+    }
+  }
+
+  // Every cell of the table passes here.
+  void column(int c, std::int64_t first, const std::string_view* cell, std::size_t stride, std::size_t rows,
+              std::uint8_t* may_derive_row) {
+    // One loop per combination of what a column's cells may need, so none of them tests it per cell.
+    const bool count = may_be_count(cols[static_cast<std::size_t>(c)]);
+    if (policy->has_identifier_patterns()) {
+      if (count) column_cells<true, true>(c, first, cell, stride, rows, may_derive_row);
+      else column_cells<false, true>(c, first, cell, stride, rows, may_derive_row);
+    } else {
+      if (count) column_cells<true, false>(c, first, cell, stride, rows, may_derive_row);
+      else column_cells<false, false>(c, first, cell, stride, rows, may_derive_row);
+    }
+  }
+
+  template <bool count, bool identifier_patterns>
+  void column_cells(int c, std::int64_t first, const std::string_view* cell, std::size_t stride, std::size_t rows,
+                    std::uint8_t* may_derive_row) {
     const CompiledPolicy& compiled = *policy;
     const Policy& p = compiled.policy();
-    const int n = static_cast<int>(std::min(fields.size(), cols.size()));
-    // Per kind, the first column whose header says count ([0]) and the first unclassified one ([1]):
-    // a derived finding waits on its source column's role, so a column known to be a count is the
-    // better source (an unclassified one may end up a measure and take the finding with it).
-    int small[2] = {-1, -1}, redacted[2] = {-1, -1}, published[2] = {-1, -1};
-    rates_.clear();
-    // Plain pointers: through the vectors the compiler reloads both on every cell.
-    ColumnState* const columns = cols.data();
-    const std::string_view* const cells = fields.data();
-    for (int c = 0; c < n; ++c) {
-      ColumnState& col = columns[c];
-      const std::string_view text = cells[c];
-      const Cell cell = read_cell(compiled, text);
-      col.stats.add(cell, text);
-      if (cell.kind != CellKind::marker && is_identifier_cell(compiled, text)) {
-        ++col.identifier_values;
-        if (col.header_role != HeaderRole::identifier) {
-          col.identifier_cells.add("identifier_value", Outcome::fail, cap, [&] {
-            return cell_finding("identifier_value", Outcome::fail, index, c, text,
-                                "looks like a person's identifier (an NHS number or a policy identifier pattern): "
-                                "remove it");
-          });
-        }
+    ColumnState& col = cols[static_cast<std::size_t>(c)];
+    const bool nhs_numbers = p.nhs_number_values;
+    const CountLimits limits = count_limits(p);
+    // Locals: stores through the column's fields could alias the views, forcing reloads.
+    ColumnStats stats = col.stats;
+    const CountKind kind = col.kind;
+    for (std::size_t r = 0; r < rows; ++r, cell += stride) {
+      const std::string_view text = *cell;
+      const Cell value = read_cell(compiled, text);
+      stats.add(value, text);
+      // An NHS number has at least 10 characters: most cells are ruled out by their size.
+      if ((identifier_patterns || (nhs_numbers && text.size() >= 10)) && value.kind != CellKind::marker &&
+          is_identifier_cell(compiled, text)) {
+        identifier(c, first + static_cast<std::int64_t>(r), text);
       }
-      if (col.header_role == HeaderRole::rate && (cell.kind == CellKind::number || cell.kind == CellKind::integer)) {
-        rates_.push_back(c);
-      }
-      if (!may_be_count(col)) continue;
-      const int sure = col.header_role == HeaderRole::count ? 0 : 1;
-      if (cell.kind == CellKind::integer) {
-        CountVerdict verdict = count_verdict(p, col.kind, cell.integer);
+      if constexpr (!count) continue;
+      if (value.kind == CellKind::integer) {
+        const CountVerdict verdict = count_verdict(limits, kind, value.integer);
         if (verdict != CountVerdict::ok) {
           const char* rule = count_rule(verdict);
           col.count_findings.add(rule, Outcome::fail, cap, [&] {
-            return cell_finding(rule, Outcome::fail, index, c, text, count_message(p, verdict, cell.integer));
+            return cell_finding(rule, Outcome::fail, first + static_cast<std::int64_t>(r), c, text,
+                                count_message(p, verdict, value.integer));
           });
+          if (may_derive_row && verdict == CountVerdict::small && !kind.midpoint6) may_derive_row[r] = 1;
         }
-        if (!col.kind.midpoint6 && verdict == CountVerdict::small) {
-          if (small[sure] < 0) small[sure] = c;
-        } else if (published[sure] < 0) {
-          published[sure] = c;
-        }
-      } else if (cell.kind == CellKind::marker && redacted[sure] < 0) {
-        redacted[sure] = c;
+      } else if (value.kind == CellKind::marker && may_derive_row) {
+        may_derive_row[r] = 1;
       }
+    }
+    col.stats = stats;
+  }
+
+  void identifier(int c, std::int64_t index, std::string_view text) {
+    ColumnState& col = cols[static_cast<std::size_t>(c)];
+    ++col.identifier_values;
+    if (col.header_role == HeaderRole::identifier) return;
+    col.identifier_cells.add("identifier_value", Outcome::fail, cap, [&] {
+      return cell_finding("identifier_value", Outcome::fail, index, c, text,
+                          "looks like a person's identifier (an NHS number or a policy identifier pattern): remove it");
+    });
+  }
+
+  // A rate computed from a small count on its record, or one that with a published count gives
+  // back a redacted one, is itself disclosive. Run on the records holding a small or redacted count.
+  void derived(std::int64_t index, const std::string_view* fields, std::size_t width) {
+    const CompiledPolicy& compiled = *policy;
+    const Policy& p = compiled.policy();
+    // Per kind, the first column whose header says count ([0]) and the first unclassified one
+    // ([1]): a derived finding waits on its source column's role, so a column known to be a count
+    // is the better source (an unclassified one may end up a measure and take the finding with it).
+    int small[2] = {-1, -1}, redacted[2] = {-1, -1}, published[2] = {-1, -1};
+    rates_.clear();
+    for (std::size_t c = 0; c < width; ++c) {
+      const ColumnState& col = cols[c];
+      const Cell value = read_cell(compiled, fields[c]);
+      if (col.header_role == HeaderRole::rate) {
+        if (value.kind == CellKind::number || value.kind == CellKind::integer) rates_.push_back(static_cast<int>(c));
+        continue;
+      }
+      if (!may_be_count(col)) continue;
+      const int sure = col.header_role == HeaderRole::count ? 0 : 1;
+      int* slot = nullptr;
+      if (value.kind == CellKind::integer) {
+        const bool small_count = !col.kind.midpoint6 && count_verdict(p, col.kind, value.integer) == CountVerdict::small;
+        slot = small_count ? &small[sure] : &published[sure];
+      } else if (value.kind == CellKind::marker) {
+        slot = &redacted[sure];
+      }
+      if (slot && *slot < 0) *slot = static_cast<int>(c);
     }
     const int first_small = small[0] >= 0 ? small[0] : small[1];
     const int first_redacted = redacted[0] >= 0 ? redacted[0] : redacted[1];
     const int first_published = published[0] >= 0 ? published[0] : published[1];
-    for (int r : rates_) {
-      std::string_view text = fields[static_cast<std::size_t>(r)];
+    for (int rc : rates_) {
+      const std::string_view text = fields[rc];
       if (first_small >= 0) {
         const auto& src = cols[static_cast<std::size_t>(first_small)];
         cols[static_cast<std::size_t>(first_small)].derived_by[first_small].add(
             "derived_from_small_count", Outcome::fail, cap, [&] {
-              return cell_finding("derived_from_small_count", Outcome::fail, index, r, text,
-                                  "is computed from the small count " +
-                                      std::string(fields[static_cast<std::size_t>(first_small)]) + " in column \"" +
-                                      src.name + "\": redact it too");
+              return cell_finding("derived_from_small_count", Outcome::fail, index, rc, text,
+                                  "is computed from the small count " + std::string(fields[first_small]) +
+                                      " in column \"" + src.name + "\": redact it too");
             });
       } else if (first_redacted >= 0 && first_published >= 0) {
         const auto& red = cols[static_cast<std::size_t>(first_redacted)];
         const auto& pub = cols[static_cast<std::size_t>(first_published)];
         cols[static_cast<std::size_t>(first_redacted)].derived_by[first_published].add(
             "derived_from_small_count", Outcome::fail, cap, [&] {
-              return cell_finding("derived_from_small_count", Outcome::fail, index, r, text,
+              return cell_finding("derived_from_small_count", Outcome::fail, index, rc, text,
                                   "with column \"" + pub.name + "\" this value gives back the redacted count in column \"" +
                                       red.name + "\": redact it too");
             });
       }
     }
-    hold(index, fields);
   }
 
   void hold(std::int64_t index, std::span<const std::string_view> fields) {
@@ -290,11 +354,30 @@ void TableCheck::header(std::span<const std::string_view> fields) {
     c.name = std::string(f);
     c.header_role = impl_->policy->header_role(f);
     c.kind = count_kind(*impl_->policy, f);
+    if (c.header_role == HeaderRole::rate) impl_->any_rate = true;
     impl_->cols.push_back(std::move(c));
   }
 }
 
-void TableCheck::record(std::int64_t index, std::span<const std::string_view> fields) { impl_->record(index, fields); }
+void TableCheck::record(std::int64_t index, std::span<const std::string_view> fields) {
+  impl_->records(index, fields.data(), fields.size(), 1, std::min(fields.size(), impl_->cols.size()));
+}
+
+void TableCheck::records(std::int64_t first_index, std::span<const std::string_view> fields,
+                         std::span<const std::uint32_t> ends) {
+  const std::size_t width = impl_->cols.size();
+  const std::size_t rows = ends.size();
+  bool uniform = width != 0 && fields.size() == rows * width;
+  for (std::size_t r = 0; uniform && r < rows; ++r) uniform = ends[r] == (r + 1) * width;
+  if (uniform) {
+    impl_->records(first_index, fields.data(), width, rows, width);
+    return;
+  }
+  for (std::size_t r = 0; r < rows; ++r) {  // ragged rows: one at a time
+    const std::size_t from = r == 0 ? 0 : ends[r - 1];
+    record(first_index + static_cast<std::int64_t>(r), fields.subspan(from, ends[r] - from));
+  }
+}
 
 void TableCheck::finish(FindingList& out) { impl_->finish(out); }
 

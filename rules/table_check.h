@@ -24,6 +24,9 @@ class TableCheck {
 
   void header(std::span<const std::string_view> fields);
   void record(std::int64_t index, std::span<const std::string_view> fields);
+  // Consecutive records from `first_index` on: record i's fields are fields[ends[i-1], ends[i])
+  // (from 0 for the first). The same findings as one record() call per record, found faster.
+  void records(std::int64_t first_index, std::span<const std::string_view> fields, std::span<const std::uint32_t> ends);
   // Decides the roles still open, releases held findings, runs the table-level rules.
   void finish(FindingList& out);
 

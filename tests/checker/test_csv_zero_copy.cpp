@@ -5,6 +5,7 @@
 // machine takes over (quotes, NULs, blank lines, CR, CRLF, BOMs, invalid UTF-8, ragged rows).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -116,6 +117,70 @@ TEST_CASE("csv zero-copy: the same events as the byte-at-a-time reader, split at
     std::mt19937 rng(20261125);  // fixed seed: the same cases every run
     for (int iteration = 0; iteration < 1500; ++iteration) check_all_chunkings(random_csv(rng));
   }
+}
+
+TEST_CASE("csv zero-copy: long inputs, read in batches, give the same events in every chunking", "[csv]") {
+  // Thousands of records, so that batches fill and are handed out mid-chunk, with the cases that
+  // must not wait in a batch (ragged rows, non-ASCII bytes, quotes, blank lines) now and then.
+  std::mt19937 rng(20261126);
+  std::uniform_int_distribution<int> pct(0, 999), digits(0, 99999);
+  for (int round = 0; round < 4; ++round) {
+    std::string text = "practice,date,num,value\n";
+    for (int r = 0; r < 6000; ++r) {
+      const int odd = pct(rng);
+      text += std::to_string(digits(rng)) + ",2020-01-0" + std::to_string(r % 9 + 1) + ",";
+      if (odd < 3) text += "\"q\"";
+      else if (odd < 6) text += "\xC3\xA9";
+      else if (odd < 8) text += "\xC3";
+      else text += std::to_string(digits(rng) % 400);
+      if (odd >= 8 && odd < 11) text += ",extra";  // ragged
+      text += "," + std::to_string(digits(rng)) + "." + std::to_string(digits(rng) % 100);
+      text += odd == 11 ? "\n\n" : odd == 12 ? "\r\n" : "\n";
+    }
+    const std::string want = run<reference::ReferenceCsvParser>({text});
+    const std::string_view v(text);
+    for (std::size_t size : {text.size(), std::size_t{65536}, std::size_t{4096}, std::size_t{1000}, std::size_t{64},
+                             std::size_t{7}}) {
+      INFO("round " << round << ", chunks of " << size);
+      std::vector<std::string_view> chunks;
+      for (std::size_t at = 0; at < v.size(); at += size) chunks.push_back(v.substr(at, size));
+      REQUIRE(run<CsvParser>(chunks) == want);
+    }
+  }
+}
+
+TEST_CASE("csv zero-copy: plain records arrive in batches of bounded size", "[csv]") {
+  struct Batches : CsvVisitor {
+    std::vector<std::size_t> sizes;
+    std::size_t largest_fields = 0;
+    std::int64_t next_index = 1, singles = 0;
+    void on_header(std::span<const std::string_view>) override {}
+    void on_record(std::int64_t index, std::int64_t, std::span<const std::string_view>) override {
+      CHECK(index == next_index++);
+      ++singles;
+    }
+    void on_records(const CsvRecords& r) override {
+      CHECK(r.first_index == next_index);
+      CHECK(r.first_line == r.first_index + 1);  // one header line, no blank lines
+      next_index += static_cast<std::int64_t>(r.size());
+      sizes.push_back(r.size());
+      largest_fields = std::max(largest_fields, r.fields.size());
+      CHECK(r.record(r.size() - 1).size() == 3);
+    }
+    void on_issue(const CsvIssue&) override {}
+  };
+  std::string text = "a,b,c\n";
+  for (int i = 0; i < 10000; ++i) text += std::to_string(i) + ",x," + std::to_string(i % 7) + "\n";
+  text += "1,2\n";  // ragged: on its own, after the batch before it
+  Batches b;
+  CsvParser p(b);
+  p.feed(text);
+  p.finish();
+  CHECK(b.next_index == 10002);
+  CHECK(b.singles == 1);
+  REQUIRE(b.sizes.size() > 1);
+  CHECK(b.sizes.front() > 100);  // many records per call, not one
+  CHECK(b.largest_fields <= 4096);  // bounded however long the file
 }
 
 TEST_CASE("csv zero-copy: plain records are views into the caller's bytes", "[csv]") {
