@@ -2,20 +2,35 @@
 
 namespace outcheck::checker {
 
-CsvScan::CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings)
-    : findings_(findings), table_(std::move(policy), findings.cap()), parser_(*this) {}
+CsvScan::CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings, bool rules_thread)
+    : findings_(findings), table_(std::move(policy), findings.cap()), parser_(*this) {
+  if (rules_thread) worker_.emplace(table_);
+}
+
+std::uint64_t CsvScan::feed(std::string_view bytes) {
+  parser_.feed(bytes);
+  return worker_ ? worker_->mark() : 0;
+}
+
+void CsvScan::settle(std::uint64_t mark) {
+  if (worker_) worker_->wait(mark);
+}
 
 void CsvScan::on_header(std::span<const std::string_view> fields) {
   for (auto f : fields) header_.emplace_back(f);
   table_.header(fields);
 }
 
+// Issues go straight to the findings on this thread: the rules thread touches only the table
+// until finish().
 void CsvScan::on_record(std::int64_t index, std::int64_t, std::span<const std::string_view> fields) {
-  table_.record(index, fields);
+  if (worker_) worker_->record(index, fields);
+  else table_.record(index, fields);
 }
 
 void CsvScan::on_records(const CsvRecords& records) {
-  table_.records(records.first_index, records.fields, records.ends);
+  if (worker_) worker_->records(records.first_index, records.fields, records.ends);
+  else table_.records(records.first_index, records.fields, records.ends);
 }
 
 void CsvScan::on_issue(const CsvIssue& issue) {
@@ -49,6 +64,7 @@ void CsvScan::on_issue(const CsvIssue& issue) {
 
 void CsvScan::finish() {
   parser_.finish();
+  if (worker_) worker_->finish();
   if (!parser_.saw_header()) {
     rules::Finding f;
     f.rule = "malformed_csv";

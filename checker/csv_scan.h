@@ -2,10 +2,12 @@
 // One CSV file's streaming pass: the RFC 4180 reader's issues become `malformed_csv` findings and
 // its records feed the disclosure rules.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "checker/csv_parser.h"
+#include "checker/table_worker.h"
 #include "rules/compiled_policy.h"
 #include "rules/finding.h"
 #include "rules/table_check.h"
@@ -14,9 +16,14 @@ namespace outcheck::checker {
 
 class CsvScan : public CsvVisitor {
  public:
-  CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings);
+  // With `rules_thread`, the table rules run on a thread of their own while this one reads (for
+  // large files); the findings are the same either way.
+  CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings, bool rules_thread = false);
 
-  void feed(std::string_view bytes) { parser_.feed(bytes); }
+  // Reads `bytes`. With a rules thread, they must stay readable until settle(the returned mark)
+  // returns, or until finish().
+  std::uint64_t feed(std::string_view bytes);
+  void settle(std::uint64_t mark);
   void finish();
 
   std::int64_t data_records() const { return parser_.data_records(); }
@@ -30,6 +37,7 @@ class CsvScan : public CsvVisitor {
  private:
   rules::FindingList& findings_;
   rules::TableCheck table_;
+  std::optional<TableWorker> worker_;  // declared after table_: stopped before it goes
   CsvParser parser_;
   std::vector<std::string> header_;
 };

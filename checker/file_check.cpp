@@ -12,8 +12,8 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <vector>
 
-#include "checker/background_hasher.h"
 #include "checker/csv_scan.h"
 #include "checker/sha256.h"
 
@@ -64,28 +64,38 @@ std::string realpath_of(const fs::path& p) {
 
 constexpr std::size_t kChunk = 1 << 20;
 
-// Files larger than one chunk are mapped rather than copied, and hashed on another core while this
-// one parses. Each slice is handed back to the kernel once both are done with it, so the resident
-// size stays at a few slices whatever the file's size. Returns the digest, or nullopt when the
-// file cannot be mapped (the caller then reads it).
+// Files larger than one chunk are mapped rather than copied. This thread hashes and parses each
+// slice while, for a CSV, the scan's own thread runs the rules over the records already parsed:
+// the two halves of the work take about as long, so two cores share it evenly (a third thread,
+// hashing apart, would leave three to share two cores and slow the rules). Each slice is handed
+// back to the kernel once both are done with it, so the resident size stays at a few slices
+// whatever the file's size. Returns the digest, or nullopt when the file cannot be mapped (the
+// caller then reads it).
 std::optional<std::string> hash_and_scan_mapped(int fd, std::size_t length, CsvScan* scan) {
   void* map = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
   if (map == MAP_FAILED) return std::nullopt;
   ::madvise(map, length, MADV_SEQUENTIAL);
-  const char* base = static_cast<const char*>(map);
-  BackgroundHasher hasher;
-  std::size_t previous = 0, previous_len = 0;
+  char* const base = static_cast<char*>(map);
+  Sha256 hash;
+  // Slices read but not yet given back, oldest first, with the scan's mark after each.
+  struct Slice {
+    std::size_t offset, length;
+    std::uint64_t mark;
+  };
+  std::vector<Slice> held;
   for (std::size_t offset = 0; offset < length; offset += kChunk) {
-    const std::size_t n = std::min(kChunk, length - offset);
-    hasher.hash(std::string_view(base + offset, n));  // returns once the previous slice is hashed
-    if (previous_len) ::madvise(const_cast<char*>(base) + previous, previous_len, MADV_DONTNEED);
-    if (scan) scan->feed(std::string_view(base + offset, n));
-    previous = offset;
-    previous_len = n;
+    const std::string_view slice(base + offset, std::min(kChunk, length - offset));
+    hash.update(slice);
+    held.push_back({offset, slice.size(), scan ? scan->feed(slice) : 0});
+    while (held.size() > 2) {  // the rules may still be reading the slice before this one
+      if (scan) scan->settle(held.front().mark);
+      ::madvise(base + held.front().offset, held.front().length, MADV_DONTNEED);
+      held.erase(held.begin());
+    }
   }
-  std::string digest = hasher.digest();
+  if (scan && !held.empty()) scan->settle(held.back().mark);  // before the bytes go
   ::munmap(map, length);
-  return digest;
+  return hash.hex_digest();
 }
 
 // Reads the file once: hashes every byte and, for CSVs, streams it through the table rules.
@@ -97,10 +107,10 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
                                 std::string("cannot be read: ") + std::strerror(errno)));
     return;
   }
-  std::unique_ptr<CsvScan> scan;
-  if (is_csv) scan = std::make_unique<CsvScan>(std::move(policy), r.findings);
   struct stat st;
   const bool large = ::fstat(fd, &st) == 0 && st.st_size > static_cast<off_t>(kChunk);
+  std::unique_ptr<CsvScan> scan;
+  if (is_csv) scan = std::make_unique<CsvScan>(std::move(policy), r.findings, /*rules_thread=*/large);
   std::int64_t size = 0;
   std::optional<std::string> digest;
   if (large) {
@@ -122,7 +132,7 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
       if (n == 0) break;
       std::string_view bytes(buffer.get(), static_cast<std::size_t>(n));
       hash.update(bytes);
-      if (scan) scan->feed(bytes);
+      if (scan) scan->settle(scan->feed(bytes));  // the buffer is read into again next
       size += n;
     }
     digest = hash.hex_digest();
