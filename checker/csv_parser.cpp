@@ -144,6 +144,8 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
   // window; that costs a UTF-8 check of valid text, never a different result.
   bool high = false;
   std::string_view* out = views_.data() + batch_fields_;
+  // The width a record needs to join the batch: the header's, once it is read (no record has 0).
+  std::size_t batch_width = saw_header_ ? header_fields_ : 0;
   while (true) {
     // The window holding `to`, read from `to` on.
     while (to - window >= 64) window += 64;
@@ -179,18 +181,20 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
       }
       out[fields++] = std::string_view(field, static_cast<std::size_t>(s - field));
       ++line_;
-      if (!high && saw_header_ && fields == header_fields_) {
+      if (!high && fields == batch_width) {
         // Nothing to report on this record: it joins the batch.
         if (batch_ends_.empty()) batch_line_ = record_line_;
-        batch_fields_ += fields;
-        batch_ends_.push_back(static_cast<std::uint32_t>(batch_fields_));
+        const std::size_t batch_fields = batch_fields_ + fields;
+        batch_fields_ = batch_fields;
+        batch_ends_.push_back(static_cast<std::uint32_t>(batch_fields));
         ++data_records_;
         record_line_ = line_;
-        if (batch_fields_ >= kBatchFields) flush_batch();
+        if (batch_fields >= kBatchFields) flush_batch();
       } else {
         flush_batch();  // the batch goes before this record's issues
         high_bit_ = high;
         emit_record(std::span<const std::string_view>(out, fields));
+        batch_width = saw_header_ ? header_fields_ : 0;  // the header may have been this record
       }
       out = views_.data() + batch_fields_;  // neither call resizes views_; read again all the same
       fields = 0;

@@ -30,6 +30,14 @@ class CompiledPolicy {
   // False when no marker can start with `c` (upper case, not a space or tab): is_marker is then
   // false for every cell whose first character is `c`, so the call can be skipped.
   bool marker_may_start_with(unsigned char c) const { return marker_start_[c]; }
+  // False when is_marker(cell) is sure to be false, from the cell's first character alone.
+  bool may_be_marker(std::string_view cell) const {
+    if (cell.empty()) return empty_is_marker_;
+    unsigned char c = static_cast<unsigned char>(cell[0]);
+    if (c == ' ' || c == '\t') return true;
+    if (c >= 'a' && c <= 'z') c = static_cast<unsigned char>(c - 'a' + 'A');
+    return marker_start_[c];
+  }
   // The policy's identifier_values.patterns (none by default: then this costs nothing).
   bool is_identifier_value(std::string_view cell) const {
     return !identifier_values_.empty() && any_match(identifier_values_, cell);

@@ -121,7 +121,9 @@ struct TableCheck::Impl {
     }
   }
 
-  // Every cell of the table passes here.
+  // Every cell of the table passes here. A column's stats count its kinds of value only while its
+  // role is open (decide_role reads them for unclassified columns); with a role fixed by the
+  // header, only values (cells that are not markers) are counted right.
   void column(int c, std::int64_t first, const std::string_view* cell, std::size_t stride, std::size_t rows,
               std::uint8_t* may_derive_row) {
     // One loop per combination of what a column's cells may need, so none of them tests it per cell.
@@ -148,7 +150,11 @@ struct TableCheck::Impl {
     const CountKind kind = col.kind;
     for (std::size_t r = 0; r < rows; ++r, cell += stride) {
       const std::string_view text = *cell;
-      const Cell value = read_cell(compiled, text);
+      // A column whose header fixed its role (anything but a count or an unclassified column)
+      // needs only whether each cell is a marker, for its count of values, and the identifier
+      // test: most cells are told apart from markers by their first character, without reading
+      // them as numbers.
+      const Cell value = count || compiled.may_be_marker(text) ? read_cell(compiled, text) : Cell{CellKind::text, 0};
       stats.add(value, text);
       // An NHS number has at least 10 characters: most cells are ruled out by their size.
       if ((identifier_patterns || (nhs_numbers && text.size() >= 10)) && value.kind != CellKind::marker &&
