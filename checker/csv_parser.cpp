@@ -26,6 +26,7 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 // Fields in a batch of plain records before it is handed out: enough records to read a column's
 // cells in a run, few enough to stay in the first-level cache.
 constexpr std::size_t kBatchFields = 2048;
+constexpr std::ptrdiff_t kMaxPlainSpan = std::ptrdiff_t{1} << 30;
 
 }  // namespace
 
@@ -112,20 +113,24 @@ void CsvParser::emit_record(std::span<const std::string_view> fields) {
 }
 
 const char* CsvParser::plain_records(const char* p, const char* end) {
-  const char* rest = read_plain_records(p, end);
-  flush_batch();  // its views are into the caller's chunk
+  // Offsets are 32-bit: read at most 1 GiB at a time (a record across that line goes to the
+  // state machine, as one across a chunk's end does).
+  const char* rest = read_plain_records(p, end - p > kMaxPlainSpan ? p + kMaxPlainSpan : end);
+  flush_batch();  // it points into the caller's chunk
   return rest;
 }
 
 void CsvParser::flush_batch() {
-  if (batch_ends_.empty()) return;
+  if (batch_starts_.empty()) return;
   CsvRecords records;
-  records.first_index = data_records_ - static_cast<std::int64_t>(batch_ends_.size()) + 1;
+  records.first_index = data_records_ - static_cast<std::int64_t>(batch_starts_.size()) + 1;
   records.first_line = batch_line_;
-  records.fields = std::span<const std::string_view>(views_.data(), batch_fields_);
-  records.ends = batch_ends_;
+  records.width = header_fields_;
+  records.base = batch_base_;
+  records.starts = batch_starts_;
+  records.ends = std::span<const std::uint32_t>(batch_ends_.data(), batch_fields_);
   visitor_.on_records(records);
-  batch_ends_.clear();
+  batch_starts_.clear();
   batch_fields_ = 0;
 }
 
@@ -134,8 +139,7 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
   // Each window's masks are read from `keep` on: the bytes before it belong to records done.
   // (No lambdas here: captured locals would live in memory, and this loop runs once per field.)
   const char* rec = p;    // start of the record being read
-  const char* field = p;  // start of its current field
-  std::size_t fields = 0;  // fields of the record so far, in views_
+  std::size_t fields = 0;  // fields of the record so far, their ends in out[]
   const char* window = p;  // the 64 bytes the masks describe
   const char* to = p;      // where to read the next window from
   csv_bytes::Bits bits;
@@ -143,7 +147,8 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
   // Whether the record may hold a byte >= 0x80. It may be set by a neighbour's byte in the same
   // window; that costs a UTF-8 check of valid text, never a different result.
   bool high = false;
-  std::string_view* out = views_.data() + batch_fields_;
+  batch_base_ = p;
+  std::uint32_t* out = batch_ends_.data() + batch_fields_;
   // The width a record needs to join the batch: the header's, once it is read (no record has 0).
   std::size_t batch_width = saw_header_ ? header_fields_ : 0;
   while (true) {
@@ -154,19 +159,16 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
     keep = ~std::uint64_t{0} << (to - window);
     high |= bits.high;
     // Room for every field this window can end (at most one per byte), checked once per window.
-    if (views_.size() < batch_fields_ + fields + 65) {
-      views_.resize(2 * (batch_fields_ + fields) + 65);
-      out = views_.data() + batch_fields_;
+    if (batch_ends_.size() < batch_fields_ + fields + 65) {
+      batch_ends_.resize(2 * (batch_fields_ + fields) + 65);
+      out = batch_ends_.data() + batch_fields_;
     }
+    const std::uint32_t window_offset = static_cast<std::uint32_t>(window - p);
     while (true) {
       const std::uint64_t stop = bits.stop & keep;
       std::uint64_t commas = bits.comma & keep;
       if (stop == 0) {  // the record goes on past this window
-        for (; commas != 0; commas &= commas - 1) {
-          const char* c = window + std::countr_zero(commas);
-          out[fields++] = std::string_view(field, static_cast<std::size_t>(c - field));
-          field = c + 1;
-        }
+        for (; commas != 0; commas &= commas - 1) out[fields++] = window_offset + std::countr_zero(commas);
         to = window + 64;
         break;
       }
@@ -175,28 +177,32 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
       // Quotes and NULs, and blank lines: the state machine.
       if (*s == '"' || *s == '\0' || s == rec) return rec;
       for (commas &= (std::uint64_t{1} << at) - 1; commas != 0; commas &= commas - 1) {
-        const char* c = window + std::countr_zero(commas);
-        out[fields++] = std::string_view(field, static_cast<std::size_t>(c - field));
-        field = c + 1;
+        out[fields++] = window_offset + std::countr_zero(commas);
       }
-      out[fields++] = std::string_view(field, static_cast<std::size_t>(s - field));
+      out[fields++] = window_offset + static_cast<std::uint32_t>(at);
       ++line_;
       if (!high && fields == batch_width) {
         // Nothing to report on this record: it joins the batch.
-        if (batch_ends_.empty()) batch_line_ = record_line_;
+        if (batch_starts_.empty()) batch_line_ = record_line_;
+        batch_starts_.push_back(static_cast<std::uint32_t>(rec - p));
         const std::size_t batch_fields = batch_fields_ + fields;
         batch_fields_ = batch_fields;
-        batch_ends_.push_back(static_cast<std::uint32_t>(batch_fields));
         ++data_records_;
         record_line_ = line_;
         if (batch_fields >= kBatchFields) flush_batch();
       } else {
         flush_batch();  // the batch goes before this record's issues
+        if (views_.size() < fields) views_.resize(fields);
+        const char* from = rec;
+        for (std::size_t j = 0; j < fields; ++j) {
+          views_[j] = std::string_view(from, static_cast<std::size_t>(p + out[j] - from));
+          from = p + out[j] + 1;
+        }
         high_bit_ = high;
-        emit_record(std::span<const std::string_view>(out, fields));
+        emit_record(std::span<const std::string_view>(views_.data(), fields));
         batch_width = saw_header_ ? header_fields_ : 0;  // the header may have been this record
       }
-      out = views_.data() + batch_fields_;  // neither call resizes views_; read again all the same
+      out = batch_ends_.data() + batch_fields_;  // neither call resizes batch_ends_
       fields = 0;
       rec = s + 1;
       if (*s == '\r') {
@@ -206,7 +212,6 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
         }
         if (*rec == '\n') ++rec;
       }
-      field = rec;
       high = false;
       if (rec - window >= 64) {
         to = rec;
@@ -249,6 +254,7 @@ void CsvParser::feed(std::string_view bytes) {
     if (state_ == State::field_start && !record_started_) {  // between records
       p = plain_records(p, end);
       if (p == end) break;
+      if (after_cr_) continue;  // it stopped at a \r, at most 1 GiB in: the \n may follow
       // The record at p needs the state machine, which takes at least its first byte below.
     }
     const char c = *p;

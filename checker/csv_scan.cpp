@@ -29,8 +29,12 @@ void CsvScan::on_record(std::int64_t index, std::int64_t, std::span<const std::s
 }
 
 void CsvScan::on_records(const CsvRecords& records) {
-  if (worker_) worker_->records(records.first_index, records.fields, records.ends);
-  else table_.records(records.first_index, records.fields, records.ends);
+  if (worker_) {
+    worker_->records(records);
+  } else {
+    records.all_fields(fields_);
+    table_.records(records.first_index, fields_, records.width);
+  }
 }
 
 void CsvScan::on_issue(const CsvIssue& issue) {

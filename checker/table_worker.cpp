@@ -24,27 +24,25 @@ TableWorker::Job& TableWorker::next_job() {
     }
   }
   Job& job = filling_[filled_++];
-  job.fields.clear();
-  job.ends.clear();
+  job.batch = CsvRecords{};
   job.owned.clear();
   job.mark = 0;
   return job;
 }
 
-void TableWorker::records(std::int64_t first_index, std::span<const std::string_view> fields,
-                          std::span<const std::uint32_t> ends) {
+void TableWorker::records(const CsvRecords& records) {
   Job& job = next_job();
-  job.first_index = first_index;
-  job.fields.assign(fields.begin(), fields.end());
-  job.ends.assign(ends.begin(), ends.end());
+  job.starts.assign(records.starts.begin(), records.starts.end());
+  job.ends.assign(records.ends.begin(), records.ends.end());
+  job.batch = records;
+  job.batch.starts = job.starts;
+  job.batch.ends = job.ends;
 }
 
 void TableWorker::record(std::int64_t index, std::span<const std::string_view> fields) {
   Job& job = next_job();
-  job.first_index = index;
+  job.index = index;
   job.owned.assign(fields.begin(), fields.end());
-  job.fields.assign(job.owned.begin(), job.owned.end());  // views of the strings, which moves keep
-  job.ends.push_back(static_cast<std::uint32_t>(fields.size()));
 }
 
 std::uint64_t TableWorker::mark() {
@@ -80,6 +78,7 @@ void TableWorker::finish() {
 
 void TableWorker::run() {
   std::vector<Job> taken;
+  std::vector<std::string_view> fields;  // a job's fields as views, rebuilt here on this thread
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     changed_.wait(lock, [this] { return !queue_.empty() || stop_; });
@@ -91,8 +90,12 @@ void TableWorker::run() {
         std::lock_guard<std::mutex> reached(mu_);
         reached_ = job.mark;
         changed_.notify_all();
+      } else if (job.batch.width != 0) {
+        job.batch.all_fields(fields);
+        table_.records(job.batch.first_index, fields, job.batch.width);
       } else {
-        table_.records(job.first_index, job.fields, job.ends);
+        fields.assign(job.owned.begin(), job.owned.end());
+        table_.record(job.index, fields);
       }
     }
     lock.lock();

@@ -3,8 +3,8 @@
 // while another runs the rules over the records already read. Records are queued in order and
 // checked in order, so the findings are exactly those of a single thread.
 //
-// Queued batches are views into the caller's bytes, which must stay readable until wait() for a
-// later mark() returns; a lone record (read through the reader's buffer) is copied.
+// Queued batches point into the caller's bytes, which must stay readable until wait() for a later
+// mark() returns; a lone record (read through the reader's buffer) is copied.
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "checker/csv_parser.h"
 #include "rules/table_check.h"
 
 namespace outcheck::checker {
@@ -25,7 +26,7 @@ class TableWorker {
   TableWorker(const TableWorker&) = delete;
   TableWorker& operator=(const TableWorker&) = delete;
 
-  void records(std::int64_t first_index, std::span<const std::string_view> fields, std::span<const std::uint32_t> ends);
+  void records(const CsvRecords& records);
   void record(std::int64_t index, std::span<const std::string_view> fields);
   // A point in the queue; wait(mark) returns once every record queued before it is checked.
   std::uint64_t mark();
@@ -35,11 +36,13 @@ class TableWorker {
 
  private:
   struct Job {
-    std::int64_t first_index = 0;
-    std::vector<std::string_view> fields;
-    std::vector<std::uint32_t> ends;
-    std::vector<std::string> owned;  // a lone record's bytes
-    std::uint64_t mark = 0;          // non-zero: a mark, no records
+    // A batch, as CsvRecords (its spans into the vectors here)...
+    CsvRecords batch;
+    std::vector<std::uint32_t> starts, ends;
+    // ...or a lone record, its bytes copied...
+    std::int64_t index = 0;
+    std::vector<std::string> owned;
+    std::uint64_t mark = 0;  // ...or, when non-zero, a mark
   };
   Job& next_job();
   void run();

@@ -369,19 +369,15 @@ void TableCheck::record(std::int64_t index, std::span<const std::string_view> fi
   impl_->records(index, fields.data(), fields.size(), 1, std::min(fields.size(), impl_->cols.size()));
 }
 
-void TableCheck::records(std::int64_t first_index, std::span<const std::string_view> fields,
-                         std::span<const std::uint32_t> ends) {
-  const std::size_t width = impl_->cols.size();
-  const std::size_t rows = ends.size();
-  bool uniform = width != 0 && fields.size() == rows * width;
-  for (std::size_t r = 0; uniform && r < rows; ++r) uniform = ends[r] == (r + 1) * width;
-  if (uniform) {
+void TableCheck::records(std::int64_t first_index, std::span<const std::string_view> fields, std::size_t width) {
+  if (width == 0) return;
+  const std::size_t rows = fields.size() / width;
+  if (width == impl_->cols.size()) {
     impl_->records(first_index, fields.data(), width, rows, width);
     return;
   }
   for (std::size_t r = 0; r < rows; ++r) {  // ragged rows: one at a time
-    const std::size_t from = r == 0 ? 0 : ends[r - 1];
-    record(first_index + static_cast<std::int64_t>(r), fields.subspan(from, ends[r] - from));
+    record(first_index + static_cast<std::int64_t>(r), fields.subspan(r * width, width));
   }
 }
 
