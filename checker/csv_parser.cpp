@@ -26,7 +26,7 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 // Fields in a batch of plain records before it is handed out: enough records to read a column's
 // cells in a run, few enough to stay in the first-level cache.
 constexpr std::size_t kBatchFields = 2048;
-constexpr std::ptrdiff_t kMaxPlainSpan = std::ptrdiff_t{1} << 30;
+constexpr std::ptrdiff_t kMaxPlainSpan = std::ptrdiff_t{16} << 20;  // 16 MiB
 
 }  // namespace
 
@@ -113,7 +113,7 @@ void CsvParser::emit_record(std::span<const std::string_view> fields) {
 }
 
 const char* CsvParser::plain_records(const char* p, const char* end) {
-  // Offsets are 32-bit: read at most 1 GiB at a time (a record across that line goes to the
+  // Offsets are 32-bit: read at most 16 MiB at a time (a record across that line goes to the
   // state machine, as one across a chunk's end does).
   const char* rest = read_plain_records(p, end - p > kMaxPlainSpan ? p + kMaxPlainSpan : end);
   flush_batch();  // it points into the caller's chunk
@@ -254,7 +254,7 @@ void CsvParser::feed(std::string_view bytes) {
     if (state_ == State::field_start && !record_started_) {  // between records
       p = plain_records(p, end);
       if (p == end) break;
-      if (after_cr_) continue;  // it stopped at a \r, at most 1 GiB in: the \n may follow
+      if (after_cr_) continue;  // it stopped at a \r 16 MiB in: the \n may follow
       // The record at p needs the state machine, which takes at least its first byte below.
     }
     const char c = *p;

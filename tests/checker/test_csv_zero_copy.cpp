@@ -149,6 +149,27 @@ TEST_CASE("csv zero-copy: long inputs, read in batches, give the same events in 
   }
 }
 
+TEST_CASE("csv zero-copy: a chunk of more than 16 MiB, the most one plain run may span", "[csv]") {
+  // The plain path reads at most 16 MiB of a chunk at a time (its offsets are 32-bit, and a run
+  // that long is plenty); the record across that line goes to the state machine. Here the line
+  // falls on a \r of a \r\n pair, and then in the middle of a record.
+  constexpr std::size_t kSpan = std::size_t{16} << 20;
+  for (std::size_t shift : {std::size_t{0}, std::size_t{3}}) {
+    std::string text = "a,b\n";
+    while (text.size() + 64 < kSpan) text += std::to_string(text.size() % 9973) + ",x\r\n";
+    // Pad the last record so that its \r is the last byte before the line, then move it `shift`.
+    text += std::string(kSpan - 1 - text.size() - 2, '7') + ",y";
+    text.insert(text.size() - 1, shift, 'z');
+    text += "\r\n1,2\r\n3,4\n";
+    REQUIRE(text.size() > kSpan);
+    INFO("the line " << shift << " bytes before the \\r");
+    const std::string want = run<reference::ReferenceCsvParser>({text});
+    CHECK(run<CsvParser>({text}) == want);
+    const std::string_view v(text);
+    CHECK(run<CsvParser>({v.substr(0, kSpan + 1), v.substr(kSpan + 1)}) == want);
+  }
+}
+
 TEST_CASE("csv zero-copy: plain records arrive in batches of bounded size", "[csv]") {
   struct Batches : CsvVisitor {
     std::vector<std::size_t> sizes;
