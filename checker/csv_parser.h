@@ -5,10 +5,10 @@
 // pass finds every problem: the checker reports them, redact refuses the file.
 //
 // Two paths give the same events. A record that lies whole in one chunk, with no quote or NUL, is
-// read 64 bytes at a time and its fields are views into the caller's chunk (no copy). Anything else
-// (quotes, NULs, blank lines, a record cut by the chunk's end or by the 16 MiB one plain run may
-// span) goes byte by byte through the state
-// machine, which copies the record's content into a buffer.
+// read 64 bytes at a time and its fields are views into the caller's chunk (no copy); runs of such
+// records are handed out together (CsvRecords). Anything else (quotes, NULs, blank lines, a record
+// cut by the chunk's end or by the 16 MiB one plain run may span) goes byte by byte through the
+// state machine, which copies the record's content into a buffer.
 #include <cstdint>
 #include <span>
 #include <string>
