@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/table_check.h"
+
 namespace outcheck::checker {
 
 enum class CsvIssueKind { unterminated_quote, stray_quote, nul_byte, invalid_utf8, ragged_row };
@@ -28,33 +30,17 @@ struct CsvIssue {
   std::int64_t expected = 0;  // ragged_row: fields in the header
 };
 
-// Consecutive data records, each on one line and each of `width` fields, handed out together and
-// compactly: record i is data record `first_index + i` on line `first_line + i`; its bytes start at
-// base + starts[i], and its field j ends at base + ends[i * width + j] (the next field starts one
-// byte, the comma, later). Four bytes a field rather than a view's sixteen, since a reader thread
-// hands these to a rules thread by the million.
-struct CsvRecords {
-  std::int64_t first_index = 0;
+// Consecutive data records, each on one line and each of the header's `width` fields, handed out
+// together in the rules' packed form (rules::PackedRecords: a batch's bytes, each record's start and
+// each field's end as 32-bit offsets): record i is data record `first_index + i` on line
+// `first_line + i`. Four bytes a field rather than a view's sixteen, since a reader thread hands
+// these to a rules thread by the million.
+struct CsvRecords : rules::PackedRecords {
   std::int64_t first_line = 0;
-  std::size_t width = 0;
-  const char* base = nullptr;
-  std::span<const std::uint32_t> starts;
-  std::span<const std::uint32_t> ends;
 
-  std::size_t size() const { return starts.size(); }
-  // Every record's fields, one record after another (size() * width views).
-  void all_fields(std::vector<std::string_view>& out) const {
-    out.resize(size() * width);
-    for (std::size_t i = 0; i < size(); ++i) fields(i, out.data() + i * width);
-  }
   // Record i's fields, written to out[0, width).
   void fields(std::size_t i, std::string_view* out) const {
-    std::uint32_t from = starts[i];
-    const std::uint32_t* end = ends.data() + i * width;
-    for (std::size_t j = 0; j < width; ++j) {
-      out[j] = std::string_view(base + from, end[j] - from);
-      from = end[j] + 1;
-    }
+    for (std::size_t j = 0; j < width; ++j) out[j] = field(i, j);
   }
 };
 

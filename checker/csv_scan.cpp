@@ -29,12 +29,8 @@ void CsvScan::on_record(std::int64_t index, std::int64_t, std::span<const std::s
 }
 
 void CsvScan::on_records(const CsvRecords& records) {
-  if (worker_) {
-    worker_->records(records);
-  } else {
-    records.all_fields(fields_);
-    table_.records(records.first_index, fields_, records.width);
-  }
+  if (worker_) worker_->records(records);
+  else table_.records(records);
 }
 
 void CsvScan::on_issue(const CsvIssue& issue) {

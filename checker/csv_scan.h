@@ -40,7 +40,6 @@ class CsvScan : public CsvVisitor {
   std::optional<TableWorker> worker_;  // declared after table_: stopped before it goes
   CsvParser parser_;
   std::vector<std::string> header_;
-  std::vector<std::string_view> fields_;  // a batch's fields, reused
 };
 
 }  // namespace outcheck::checker

@@ -1,7 +1,6 @@
 #include "checker/file_check.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,40 +62,7 @@ std::string realpath_of(const fs::path& p) {
 }
 
 constexpr std::size_t kChunk = 1 << 20;
-
-// Files larger than one chunk are mapped rather than copied. This thread hashes and parses each
-// slice while, for a CSV, the scan's own thread runs the rules over the records already parsed:
-// the two halves of the work take about as long, so two cores share it evenly (a third thread,
-// hashing apart, would leave three to share two cores and slow the rules). Each slice is handed
-// back to the kernel once both are done with it, so the resident size stays at a few slices
-// whatever the file's size. Returns the digest, or nullopt when the file cannot be mapped (the
-// caller then reads it).
-std::optional<std::string> hash_and_scan_mapped(int fd, std::size_t length, CsvScan* scan) {
-  void* map = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (map == MAP_FAILED) return std::nullopt;
-  ::madvise(map, length, MADV_SEQUENTIAL);
-  char* const base = static_cast<char*>(map);
-  Sha256 hash;
-  // Slices read but not yet given back, oldest first, with the scan's mark after each.
-  struct Slice {
-    std::size_t offset, length;
-    std::uint64_t mark;
-  };
-  std::vector<Slice> held;
-  for (std::size_t offset = 0; offset < length; offset += kChunk) {
-    const std::string_view slice(base + offset, std::min(kChunk, length - offset));
-    hash.update(slice);
-    held.push_back({offset, slice.size(), scan ? scan->feed(slice) : 0});
-    while (held.size() > 2) {  // the rules may still be reading the slice before this one
-      if (scan) scan->settle(held.front().mark);
-      ::madvise(base + held.front().offset, held.front().length, MADV_DONTNEED);
-      held.erase(held.begin());
-    }
-  }
-  if (scan && !held.empty()) scan->settle(held.back().mark);  // before the bytes go
-  ::munmap(map, length);
-  return hash.hex_digest();
-}
+constexpr std::size_t kSlices = 3;  // buffers of a large file's ring: one read, two for the rules
 
 // Reads the file once: hashes every byte and, for CSVs, streams it through the table rules.
 void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const rules::CompiledPolicy> policy,
@@ -109,36 +75,41 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
   }
   struct stat st;
   const bool large = ::fstat(fd, &st) == 0 && st.st_size > static_cast<off_t>(kChunk);
+  // A large file is read a slice at a time into a ring of buffers: this thread hashes and parses
+  // each slice while, for a CSV, the scan's own thread runs the rules over the records already
+  // parsed (the two halves of the work take about as long). A buffer is read into again once the
+  // rules are done with it (settle), so memory stays at a few slices whatever the file's size.
+  // A small file is read whole, in one buffer.
+  const std::size_t slots = large ? kSlices : 1;
+  const std::size_t buffer_size = st.st_size <= 0 || large ? kChunk : static_cast<std::size_t>(st.st_size) + 1;
+  std::vector<std::unique_ptr<char[]>> buffers;
+  for (std::size_t i = 0; i < slots; ++i) buffers.push_back(std::make_unique_for_overwrite<char[]>(buffer_size));
+  // After the buffers: on every way out, the scan (and its rules thread) ends before they go.
   std::unique_ptr<CsvScan> scan;
   if (is_csv) scan = std::make_unique<CsvScan>(std::move(policy), r.findings, /*rules_thread=*/large);
+  std::vector<std::uint64_t> marks(slots, 0);
+  Sha256 hash;
   std::int64_t size = 0;
-  std::optional<std::string> digest;
-  if (large) {
-    digest = hash_and_scan_mapped(fd, static_cast<std::size_t>(st.st_size), scan.get());
-    if (digest) size = static_cast<std::int64_t>(st.st_size);
-  }
-  if (!digest) {
-    const std::size_t buffer_size = st.st_size <= 0 || large ? kChunk : static_cast<std::size_t>(st.st_size) + 1;
-    auto buffer = std::make_unique_for_overwrite<char[]>(buffer_size);
-    Sha256 hash;
-    while (true) {
-      ssize_t n = ::read(fd, buffer.get(), buffer_size);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(errno)));
-        ::close(fd);
-        return;
-      }
-      if (n == 0) break;
-      std::string_view bytes(buffer.get(), static_cast<std::size_t>(n));
-      hash.update(bytes);
-      if (scan) scan->settle(scan->feed(bytes));  // the buffer is read into again next
-      size += n;
+  for (std::size_t k = 0;; ++k) {
+    const std::size_t slot = k % slots;
+    if (scan) scan->settle(marks[slot]);
+    ssize_t n;
+    do {
+      n = ::read(fd, buffers[slot].get(), buffer_size);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(errno)));
+      ::close(fd);
+      return;
     }
-    digest = hash.hex_digest();
+    if (n == 0) break;
+    const std::string_view bytes(buffers[slot].get(), static_cast<std::size_t>(n));
+    hash.update(bytes);
+    if (scan) marks[slot] = scan->feed(bytes);
+    size += n;
   }
   ::close(fd);
-  r.sha256 = *digest;
+  r.sha256 = hash.hex_digest();
   r.size = size;
   if (scan) {
     scan->finish();

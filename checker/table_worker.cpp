@@ -78,7 +78,7 @@ void TableWorker::finish() {
 
 void TableWorker::run() {
   std::vector<Job> taken;
-  std::vector<std::string_view> fields;  // a job's fields as views, rebuilt here on this thread
+  std::vector<std::string_view> fields;  // a lone record's fields
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     changed_.wait(lock, [this] { return !queue_.empty() || stop_; });
@@ -91,8 +91,7 @@ void TableWorker::run() {
         reached_ = job.mark;
         changed_.notify_all();
       } else if (job.batch.width != 0) {
-        job.batch.all_fields(fields);
-        table_.records(job.batch.first_index, fields, job.batch.width);
+        table_.records(job.batch);
       } else {
         fields.assign(job.owned.begin(), job.owned.end());
         table_.record(job.index, fields);

@@ -69,6 +69,49 @@ struct ColumnState {
 
 constexpr std::size_t kMaxHeldCells = 2'000'000;
 
+// The two ways records reach the rules, behind one interface for the column loop: views laid out
+// row after row, and packed records (cell (r, c) from two 4-byte offsets).
+struct ViewCells {
+  const std::string_view* cells;
+  std::size_t stride;
+  // Column c's cells, walked down the rows.
+  struct Column {
+    const std::string_view* cell;
+    std::size_t stride;
+    std::string_view operator[](std::size_t r) const { return cell[r * stride]; }
+  };
+  Column column(std::size_t c) const { return {cells + c, stride}; }
+  std::span<const std::string_view> row(std::size_t r, std::vector<std::string_view>&) const {
+    return {cells + r * stride, stride};
+  }
+};
+
+struct PackedCells {
+  const PackedRecords& packed;
+  struct Column {
+    const char* base;
+    const std::uint32_t* from;  // starts, or the previous column's ends
+    std::size_t from_stride;
+    std::uint32_t skip;         // 0 from a record's start, 1 past a delimiter
+    const std::uint32_t* to;
+    std::size_t to_stride;
+    std::string_view operator[](std::size_t r) const {
+      const std::uint32_t begin = from[r * from_stride] + skip;
+      return std::string_view(base + begin, to[r * to_stride] - begin);
+    }
+  };
+  Column column(std::size_t c) const {
+    const std::size_t w = packed.width;
+    if (c == 0) return {packed.base, packed.starts.data(), 1, 0, packed.ends.data(), w};
+    return {packed.base, packed.ends.data() + c - 1, w, 1, packed.ends.data() + c, w};
+  }
+  std::span<const std::string_view> row(std::size_t r, std::vector<std::string_view>& scratch) const {
+    scratch.resize(packed.width);
+    for (std::size_t c = 0; c < packed.width; ++c) scratch[c] = packed.field(r, c);
+    return scratch;
+  }
+};
+
 }  // namespace
 
 struct TableCheck::Impl {
@@ -100,46 +143,44 @@ struct TableCheck::Impl {
   // which a rate can be derived from a small count. Reused.
   std::vector<std::uint8_t> may_derive;
 
-  // Records [first, first + rows) whose cells are cells[r * stride + c] for c < width (width <=
-  // the header's columns). The rules run a column at a time, over every record given: a column's
-  // cells are alike, so the work for one cell predicts the next. Each column's findings are held
-  // in row order whichever way the table is walked, so the findings are those a row-by-row pass
-  // would make.
-  void records(std::int64_t first, const std::string_view* cells, std::size_t stride, std::size_t rows,
-               std::size_t width) {
+  std::vector<std::string_view> row_scratch;  // a packed record's fields, when needed as a row
+
+  // Records [first, first + rows), each with at least `width` cells (width <= the header's
+  // columns). The rules run a column at a time, over every record given: a column's cells are
+  // alike, so the work for one cell predicts the next. Each column's findings are held in row order
+  // whichever way the table is walked, so the findings are those a row-by-row pass would make.
+  template <class Cells>
+  void records(std::int64_t first, const Cells& cells, std::size_t rows, std::size_t width) {
     if (any_rate) may_derive.assign(rows, 0);
     for (std::size_t c = 0; c < width; ++c) {
-      column(static_cast<int>(c), first, cells + c, stride, rows, any_rate ? may_derive.data() : nullptr);
+      column(static_cast<int>(c), first, cells.column(c), rows, any_rate ? may_derive.data() : nullptr);
     }
     if (any_rate) {
       for (std::size_t r = 0; r < rows; ++r) {
-        if (may_derive[r]) derived(first + static_cast<std::int64_t>(r), cells + r * stride, width);
+        if (may_derive[r]) derived(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch).data(), width);
       }
     }
-    for (std::size_t r = 0; holding && r < rows; ++r) {
-      hold(first + static_cast<std::int64_t>(r), std::span<const std::string_view>(cells + r * stride, stride));
-    }
+    for (std::size_t r = 0; holding && r < rows; ++r) hold(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
   }
 
   // Every cell of the table passes here. A column's stats count its kinds of value only while its
   // role is open (decide_role reads them for unclassified columns); with a role fixed by the
   // header, only values (cells that are not markers) are counted right.
-  void column(int c, std::int64_t first, const std::string_view* cell, std::size_t stride, std::size_t rows,
-              std::uint8_t* may_derive_row) {
+  template <class Column>
+  void column(int c, std::int64_t first, const Column& cells, std::size_t rows, std::uint8_t* may_derive_row) {
     // One loop per combination of what a column's cells may need, so none of them tests it per cell.
     const bool count = may_be_count(cols[static_cast<std::size_t>(c)]);
     if (policy->has_identifier_patterns()) {
-      if (count) column_cells<true, true>(c, first, cell, stride, rows, may_derive_row);
-      else column_cells<false, true>(c, first, cell, stride, rows, may_derive_row);
+      if (count) column_cells<true, true>(c, first, cells, rows, may_derive_row);
+      else column_cells<false, true>(c, first, cells, rows, may_derive_row);
     } else {
-      if (count) column_cells<true, false>(c, first, cell, stride, rows, may_derive_row);
-      else column_cells<false, false>(c, first, cell, stride, rows, may_derive_row);
+      if (count) column_cells<true, false>(c, first, cells, rows, may_derive_row);
+      else column_cells<false, false>(c, first, cells, rows, may_derive_row);
     }
   }
 
-  template <bool count, bool identifier_patterns>
-  void column_cells(int c, std::int64_t first, const std::string_view* cell, std::size_t stride, std::size_t rows,
-                    std::uint8_t* may_derive_row) {
+  template <bool count, bool identifier_patterns, class Column>
+  void column_cells(int c, std::int64_t first, const Column& cells, std::size_t rows, std::uint8_t* may_derive_row) {
     const CompiledPolicy& compiled = *policy;
     const Policy& p = compiled.policy();
     ColumnState& col = cols[static_cast<std::size_t>(c)];
@@ -148,8 +189,8 @@ struct TableCheck::Impl {
     // Locals: stores through the column's fields could alias the views, forcing reloads.
     ColumnStats stats = col.stats;
     const CountKind kind = col.kind;
-    for (std::size_t r = 0; r < rows; ++r, cell += stride) {
-      const std::string_view text = *cell;
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::string_view text = cells[r];
       // A column whose header fixed its role (anything but a count or an unclassified column)
       // needs only whether each cell is a marker, for its count of values, and the identifier
       // test: most cells are told apart from markers by their first character, without reading
@@ -366,18 +407,29 @@ void TableCheck::header(std::span<const std::string_view> fields) {
 }
 
 void TableCheck::record(std::int64_t index, std::span<const std::string_view> fields) {
-  impl_->records(index, fields.data(), fields.size(), 1, std::min(fields.size(), impl_->cols.size()));
+  impl_->records(index, ViewCells{fields.data(), fields.size()}, 1, std::min(fields.size(), impl_->cols.size()));
 }
 
 void TableCheck::records(std::int64_t first_index, std::span<const std::string_view> fields, std::size_t width) {
   if (width == 0) return;
   const std::size_t rows = fields.size() / width;
   if (width == impl_->cols.size()) {
-    impl_->records(first_index, fields.data(), width, rows, width);
+    impl_->records(first_index, ViewCells{fields.data(), width}, rows, width);
     return;
   }
   for (std::size_t r = 0; r < rows; ++r) {  // ragged rows: one at a time
     record(first_index + static_cast<std::int64_t>(r), fields.subspan(r * width, width));
+  }
+}
+
+void TableCheck::records(const PackedRecords& packed) {
+  if (packed.width == impl_->cols.size()) {
+    impl_->records(packed.first_index, PackedCells{packed}, packed.size(), packed.width);
+    return;
+  }
+  std::vector<std::string_view> fields;  // ragged rows: one at a time
+  for (std::size_t r = 0; r < packed.size(); ++r) {
+    record(packed.first_index + static_cast<std::int64_t>(r), PackedCells{packed}.row(r, fields));
   }
 }
 
