@@ -5,7 +5,7 @@ namespace outcheck::checker {
 namespace {
 
 // Marks handed over but not reached before mark() waits: enough to keep both threads busy, few
-// enough that the queued views stay a few megabytes.
+// enough that the queued offsets stay a few megabytes.
 constexpr std::uint64_t kMarksAhead = 2;
 
 }  // namespace
@@ -15,15 +15,13 @@ TableWorker::TableWorker(rules::TableCheck& table) : table_(table), thread_([thi
 TableWorker::~TableWorker() { finish(); }
 
 TableWorker::Job& TableWorker::next_job() {
-  if (filled_ == filling_.size()) {
-    if (!spare_.empty()) {
-      filling_.push_back(std::move(spare_.back()));
-      spare_.pop_back();
-    } else {
-      filling_.emplace_back();
-    }
+  if (!spare_.empty()) {
+    filling_.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+  } else {
+    filling_.emplace_back();
   }
-  Job& job = filling_[filled_++];
+  Job& job = filling_.back();
   job.batch = CsvRecords{};
   job.owned.clear();
   job.mark = 0;
@@ -51,9 +49,8 @@ std::uint64_t TableWorker::mark() {
   Job& job = next_job();
   job.mark = m;
   changed_.wait(lock, [&] { return m - reached_ <= kMarksAhead; });
-  for (std::size_t i = 0; i < filled_; ++i) queue_.push_back(std::move(filling_[i]));
+  for (auto& j : filling_) queue_.push_back(std::move(j));
   filling_.clear();
-  filled_ = 0;
   for (auto& j : returned_) spare_.push_back(std::move(j));
   returned_.clear();
   changed_.notify_all();

@@ -51,7 +51,6 @@ class TableWorker {
   // The caller's side: jobs since the last mark, handed over together at the next (one lock and
   // one wake-up per mark rather than per batch), and finished jobs kept for their capacity.
   std::vector<Job> filling_;
-  std::size_t filled_ = 0;
   std::vector<Job> spare_;
 
   std::mutex mu_;
