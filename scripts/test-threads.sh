@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The checker's threads under ThreadSanitizer: the CSV tests (among them the two-thread scan against
+# the one-thread scan) and a check of a generated 30 MB measure file, read on two threads, whose
+# report must be the one a normal build writes. Any report fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
+cmake --build build-tsan -j"$(nproc)" --target outcheck_tests outcheck outcheck_gen_measures
+cmake --build build -j"$(nproc)" --target outcheck
+export TSAN_OPTIONS="halt_on_error=1"
+build-tsan/tests/outcheck_tests "[csv]"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/output"
+printf "version: '5'\nactions:\n  measures:\n    run: python:v2 python analysis/measures.py\n    outputs:\n      moderately_sensitive:\n        measure: output/*.csv\n" \
+  > "$tmp/project.yaml"
+build-tsan/bench/outcheck_gen_measures "$tmp/output/measure.csv" 30
+check() {  # binary report: exit 0 or 1 (the file has findings) is a verdict; anything else fails
+  set +e
+  "$1" check --workspace "$tmp" "$tmp/output/measure.csv" --json --output "$2"
+  local rc=$?
+  set -e
+  if [ "$rc" -gt 1 ]; then
+    echo "test-threads: $1 check exited $rc" >&2
+    exit 1
+  fi
+}
+check build-tsan/cli/outcheck "$tmp/tsan.json"
+check build/cli/outcheck "$tmp/plain.json"
+cmp "$tmp/tsan.json" "$tmp/plain.json"
+echo "test-threads: the 30 MB check under ThreadSanitizer: no report, the same JSON as the normal build"
