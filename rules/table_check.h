@@ -1,6 +1,6 @@
 #pragma once
-// Disclosure rules over one CSV table, fed a record at a time. No files, no printing: the checker
-// streams records in; findings come out in a FindingList.
+// Disclosure rules over one CSV table, fed a record or a batch of records at a time. No files, no
+// printing: the checker streams records in; findings come out in a FindingList.
 //
 // Memory stays bounded whatever the table's size: per-cell findings are held per column (at most
 // `cap` per rule) until the column's role is known, and the table itself is held only up to the
