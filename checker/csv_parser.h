@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rules/table_check.h"
+#include "rules/packed_records.h"
 
 namespace outcheck::checker {
 
