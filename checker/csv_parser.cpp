@@ -193,11 +193,13 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
       } else {
         flush_batch();  // the batch goes before this record's issues
         if (views_.size() < fields) views_.resize(fields);
-        const char* from = rec;
-        for (std::size_t j = 0; j < fields; ++j) {
-          views_[j] = std::string_view(from, static_cast<std::size_t>(p + out[j] - from));
-          from = p + out[j] + 1;
-        }
+        const std::uint32_t start = static_cast<std::uint32_t>(rec - p);
+        rules::PackedRecords record;  // this record alone, read as a batch's would be
+        record.width = fields;
+        record.base = p;
+        record.starts = std::span<const std::uint32_t>(&start, 1);
+        record.ends = std::span<const std::uint32_t>(out, fields);
+        record.fields(0, views_.data());
         high_bit_ = high;
         emit_record(std::span<const std::string_view>(views_.data(), fields));
         batch_width = saw_header_ ? header_fields_ : 0;  // the header may have been this record

@@ -37,11 +37,6 @@ struct CsvIssue {
 // these to a rules thread by the million.
 struct CsvRecords : rules::PackedRecords {
   std::int64_t first_line = 0;
-
-  // Record i's fields, written to out[0, width).
-  void fields(std::size_t i, std::string_view* out) const {
-    for (std::size_t j = 0; j < width; ++j) out[j] = field(i, j);
-  }
 };
 
 class CsvVisitor {

@@ -22,6 +22,10 @@ struct PackedRecords {
     const std::uint32_t from = j == 0 ? starts[i] : ends[i * width + j - 1] + 1;
     return std::string_view(base + from, ends[i * width + j] - from);
   }
+  // Record i's fields, written to out[0, width).
+  void fields(std::size_t i, std::string_view* out) const {
+    for (std::size_t j = 0; j < width; ++j) out[j] = field(i, j);
+  }
 };
 
 }  // namespace outcheck::rules

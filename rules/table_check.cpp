@@ -107,7 +107,7 @@ struct PackedCells {
   }
   std::span<const std::string_view> row(std::size_t r, std::vector<std::string_view>& scratch) const {
     scratch.resize(packed.width);
-    for (std::size_t c = 0; c < packed.width; ++c) scratch[c] = packed.field(r, c);
+    packed.fields(r, scratch.data());
     return scratch;
   }
 };
@@ -408,18 +408,6 @@ void TableCheck::header(std::span<const std::string_view> fields) {
 
 void TableCheck::record(std::int64_t index, std::span<const std::string_view> fields) {
   impl_->records(index, ViewCells{fields.data(), fields.size()}, 1, std::min(fields.size(), impl_->cols.size()));
-}
-
-void TableCheck::records(std::int64_t first_index, std::span<const std::string_view> fields, std::size_t width) {
-  if (width == 0) return;
-  const std::size_t rows = fields.size() / width;
-  if (width == impl_->cols.size()) {
-    impl_->records(first_index, ViewCells{fields.data(), width}, rows, width);
-    return;
-  }
-  for (std::size_t r = 0; r < rows; ++r) {  // ragged rows: one at a time
-    record(first_index + static_cast<std::int64_t>(r), fields.subspan(r * width, width));
-  }
 }
 
 void TableCheck::records(const PackedRecords& packed) {

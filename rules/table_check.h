@@ -25,10 +25,8 @@ class TableCheck {
 
   void header(std::span<const std::string_view> fields);
   void record(std::int64_t index, std::span<const std::string_view> fields);
-  // Consecutive records from `first_index` on, `width` fields each: record i's fields are
-  // fields[i * width, (i + 1) * width). The same findings as one record() call per record, found
-  // faster.
-  void records(std::int64_t first_index, std::span<const std::string_view> fields, std::size_t width);
+  // Consecutive records, as a reader packs them. The same findings as one record() call per
+  // record, found faster (a column at a time).
   void records(const PackedRecords& records);
   // Decides the roles still open, releases held findings, runs the table-level rules.
   void finish(FindingList& out);

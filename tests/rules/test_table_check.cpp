@@ -349,9 +349,26 @@ TEST_CASE("table: records in batches find exactly what one record at a time find
       std::size_t n = 1;
       const std::size_t most = std::uniform_int_distribution<std::size_t>(1, 40)(rng);
       while (n < most && from + n < rows.size() && rows[from + n].size() == width) ++n;
-      std::vector<std::string_view> fields;
-      for (std::size_t r = from; r < from + n; ++r) fields.insert(fields.end(), rows[r].begin(), rows[r].end());
-      batched.records(static_cast<std::int64_t>(from + 1), fields, width);
+      // Packed as a reader packs them: the records' text (no cell holds a comma), each record's
+      // start and each field's end as offsets into it.
+      std::string text;
+      std::vector<std::uint32_t> starts, ends;
+      for (std::size_t r = from; r < from + n; ++r) {
+        starts.push_back(static_cast<std::uint32_t>(text.size()));
+        for (const std::string& cell : rows[r]) {
+          text += cell;
+          ends.push_back(static_cast<std::uint32_t>(text.size()));
+          text += ',';
+        }
+        text.back() = '\n';
+      }
+      PackedRecords packed;
+      packed.first_index = static_cast<std::int64_t>(from + 1);
+      packed.width = width;
+      packed.base = text.data();
+      packed.starts = starts;
+      packed.ends = ends;
+      batched.records(packed);
       from += n;
     }
     FindingList got(cap);
