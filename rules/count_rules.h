@@ -26,6 +26,12 @@ inline bool is_small_count(const CountLimits& l, std::int64_t n) {
   if (n < 0 || n > l.small_count_threshold) return false;
   return n > 0 || l.zeros_disclosive;
 }
+// The same, as 0 or 1 computed without branches (for loops over cells, where it is data-dependent).
+inline unsigned is_small_count_branchless(const CountLimits& l, std::int64_t n) {
+  // n < 0 wraps to above any threshold.
+  return static_cast<unsigned>(static_cast<std::uint64_t>(n) <= static_cast<std::uint64_t>(l.small_count_threshold)) &
+         (static_cast<unsigned>(n > 0) | static_cast<unsigned>(l.zeros_disclosive));
+}
 inline bool is_small_count(const Policy& p, std::int64_t n) { return is_small_count(count_limits(p), n); }
 
 // n % base == 0. The presets' bases are constants here, so the compiler divides by multiplying: a

@@ -54,6 +54,24 @@ struct Held {
       kept.push_back(build());
     }
   }
+
+  // Whether `rule` has kept its `cap` findings already: the next ones need only be counted.
+  bool full(const char* rule, std::size_t cap) const {
+    for (const auto& x : counts) {
+      if (std::strcmp(x.rule, rule) == 0) return static_cast<std::size_t>(x.kept) >= cap;
+    }
+    return false;  // none yet: the first one creates its count
+  }
+  // Counts `n` more findings of a rule that is full().
+  void count_more(const char* rule, std::int64_t n) {
+    if (n == 0) return;
+    for (auto& x : counts) {
+      if (std::strcmp(x.rule, rule) == 0) {
+        x.total += n;
+        return;
+      }
+    }
+  }
 };
 
 struct ColumnState {
@@ -182,13 +200,22 @@ struct TableCheck::Impl {
   template <bool count, bool identifier_patterns, class Column>
   void column_cells(int c, std::int64_t first, const Column& cells, std::size_t rows, std::uint8_t* may_derive_row) {
     const CompiledPolicy& compiled = *policy;
-    const Policy& p = compiled.policy();
     ColumnState& col = cols[static_cast<std::size_t>(c)];
-    const bool nhs_numbers = p.nhs_number_values;
-    const CountLimits limits = count_limits(p);
+    const bool nhs_numbers = compiled.policy().nhs_number_values;
+    const CountLimits limits = count_limits(compiled.policy());
     // Locals: stores through the column's fields could alias the views, forcing reloads.
     ColumnStats stats = col.stats;
     const CountKind kind = col.kind;
+    // Once a rule has kept its `cap` findings on this column, the rest are only counted, here: a raw
+    // table can have an unrounded count in most cells, and this keeps them out of the call below.
+    // (Scalars, not arrays indexed by rule: those would live in memory, one store feeding the next.)
+    unsigned small_full = col.count_findings.full(count_rule(CountVerdict::small), cap);
+    unsigned unrounded_full = col.count_findings.full(count_rule(CountVerdict::unrounded), cap);
+    std::int64_t small_past_cap = 0, unrounded_past_cap = 0;
+    // Without the rule (base 1, or a nonsensical 0 or less) the remainder is still computed below,
+    // by a divisor that is safe.
+    const unsigned rounds = limits.rounding_base > 1;
+    const std::int64_t divisor = rounds ? limits.rounding_base : 1;
     for (std::size_t r = 0; r < rows; ++r) {
       const std::string_view text = cells[r];
       // A column whose header fixed its role (anything but a count or an unclassified column)
@@ -199,28 +226,53 @@ struct TableCheck::Impl {
       stats.add(value, text);
       // An NHS number has at least 10 characters: most cells are ruled out by their size.
       if ((identifier_patterns || (nhs_numbers && text.size() >= 10)) && value.kind != CellKind::marker &&
-          is_identifier_cell(compiled, text)) {
+          is_identifier_cell(compiled, text)) [[unlikely]] {
         identifier(c, first + static_cast<std::int64_t>(r), text);
       }
       if constexpr (!count) continue;
       if (value.kind == CellKind::integer) {
-        const CountVerdict verdict = count_verdict(limits, kind, value.integer);
-        if (verdict != CountVerdict::ok) {
-          const char* rule = count_rule(verdict);
-          col.count_findings.add(rule, Outcome::fail, cap, [&] {
-            return cell_finding(rule, Outcome::fail, first + static_cast<std::int64_t>(r), c, text,
-                                count_message(p, verdict, value.integer));
-          });
-          if (may_derive_row && verdict == CountVerdict::small && !kind.midpoint6) may_derive_row[r] = 1;
+        // Whether a count is rounded is as good as random from one cell to the next: decided and
+        // counted in arithmetic, not branches, so the loop branches only for a finding it keeps.
+        const std::int64_t n = value.integer;
+        unsigned small, unrounded;
+        if (kind.midpoint6) [[unlikely]] {
+          small = 0;
+          unrounded = count_verdict(limits, kind, n) != CountVerdict::ok;
+        } else {
+          small = is_small_count_branchless(limits, n);
+          unrounded = (1u ^ small) & static_cast<unsigned>(n >= 0) & rounds &
+                      (1u ^ static_cast<unsigned>(is_multiple(n, divisor)));
+        }
+        if (may_derive_row) may_derive_row[r] |= static_cast<std::uint8_t>(small);
+        small_past_cap += small & small_full;
+        unrounded_past_cap += unrounded & unrounded_full;
+        if ((small & (1u ^ small_full)) | (unrounded & (1u ^ unrounded_full))) [[unlikely]] {
+          const CountVerdict verdict = kind.midpoint6 ? count_verdict(limits, kind, n)
+                                       : small        ? CountVerdict::small
+                                                      : CountVerdict::unrounded;
+          (small ? small_full : unrounded_full) = count_finding(c, first + static_cast<std::int64_t>(r), text, verdict, n);
         }
       } else if (value.kind == CellKind::marker && may_derive_row) {
         may_derive_row[r] = 1;
       }
     }
     col.stats = stats;
+    col.count_findings.count_more(count_rule(CountVerdict::small), small_past_cap);
+    col.count_findings.count_more(count_rule(CountVerdict::unrounded), unrounded_past_cap);
   }
 
-  void identifier(int c, std::int64_t index, std::string_view text) {
+  // A count finding that may still be kept; returns whether its rule is now full on the column.
+  // Out of the cell loop: the loop's registers are better spent on the cells.
+  [[gnu::noinline]] unsigned count_finding(int c, std::int64_t index, std::string_view text, CountVerdict verdict,
+                                       std::int64_t n) {
+    const char* rule = count_rule(verdict);
+    Held& held = cols[static_cast<std::size_t>(c)].count_findings;
+    held.add(rule, Outcome::fail, cap,
+             [&] { return cell_finding(rule, Outcome::fail, index, c, text, count_message(policy->policy(), verdict, n)); });
+    return held.full(rule, cap);
+  }
+
+  [[gnu::noinline]] void identifier(int c, std::int64_t index, std::string_view text) {
     ColumnState& col = cols[static_cast<std::size_t>(c)];
     ++col.identifier_values;
     if (col.header_role == HeaderRole::identifier) return;
