@@ -2,14 +2,35 @@
 
 namespace outcheck::checker {
 
-CsvScan::CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings, bool rules_thread)
-    : findings_(findings), table_(std::move(policy), findings.cap()), parser_(*this) {
-  if (rules_thread) worker_.emplace(table_);
+CsvScan::CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings, bool rules_thread,
+                 ParseOn parse_on)
+    : findings_(findings), table_(std::move(policy), findings.cap()), parser_(*this), parse_on_(parse_on) {
+  if (rules_thread) worker_.emplace(table_, [this](std::string_view bytes) { parser_.feed(bytes); });
 }
 
 std::uint64_t CsvScan::feed(std::string_view bytes) {
-  parser_.feed(bytes);
-  return worker_ ? worker_->mark() : 0;
+  if (!worker_) {
+    ++chunks_;
+    parser_.feed(bytes);
+    return 0;
+  }
+  bool here = false;
+  switch (parse_on_) {
+    // Parsing goes where there is time for it: here while the rules thread is behind, else there.
+    case ParseOn::balanced: here = worker_->behind(); break;
+    case ParseOn::feeding_thread: here = true; break;
+    case ParseOn::rules_thread: here = false; break;
+    case ParseOn::alternately: here = chunks_ % 2 == 1; break;
+  }
+  ++chunks_;
+  if (here) {
+    worker_->wait_parsed();
+    parser_.feed(bytes);
+  } else {
+    worker_->parse(bytes);
+    ++handed_over_;
+  }
+  return worker_->mark();
 }
 
 void CsvScan::settle(std::uint64_t mark) {
@@ -21,8 +42,8 @@ void CsvScan::on_header(std::span<const std::string_view> fields) {
   table_.header(fields);
 }
 
-// Issues go straight to the findings on this thread: the rules thread touches only the table
-// until finish().
+// Issues go straight to the findings, from whichever thread is parsing (one at a time, in order);
+// the caller reads them only after finish().
 void CsvScan::on_record(std::int64_t index, std::int64_t, std::span<const std::string_view> fields) {
   if (worker_) worker_->record(index, fields);
   else table_.record(index, fields);
@@ -63,6 +84,7 @@ void CsvScan::on_issue(const CsvIssue& issue) {
 }
 
 void CsvScan::finish() {
+  if (worker_) worker_->wait_parsed();
   parser_.finish();
   if (worker_) worker_->finish();
   if (!parser_.saw_header()) {

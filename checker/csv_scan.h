@@ -14,11 +14,18 @@
 
 namespace outcheck::checker {
 
+// With a rules thread, which thread parses each chunk fed. `balanced` is what the checker uses: the
+// feeding thread parses while the rules thread is behind, else hands the bytes over. The others fix
+// the choice, so that tests see every way (the findings are the same whichever).
+enum class ParseOn { balanced, feeding_thread, rules_thread, alternately };
+
 class CsvScan : public CsvVisitor {
  public:
-  // With `rules_thread`, the table rules run on a thread of their own while this one reads (for
-  // large files); the findings are the same either way.
-  CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings, bool rules_thread = false);
+  // With `rules_thread`, a second thread runs the table rules, and parses whatever this one hands
+  // it (for large files); the findings are the same either way. The findings list may then be
+  // written by either thread until finish().
+  CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings, bool rules_thread = false,
+          ParseOn parse_on = ParseOn::balanced);
 
   // Reads `bytes`. With a rules thread, they must stay readable until settle(the returned mark)
   // returns, or until finish().
@@ -27,6 +34,9 @@ class CsvScan : public CsvVisitor {
   void finish();
 
   std::int64_t data_records() const { return parser_.data_records(); }
+  // Chunks fed, and those of them parsed by the rules thread.
+  std::uint64_t chunks() const { return chunks_; }
+  std::uint64_t chunks_handed_over() const { return handed_over_; }
   std::size_t header_fields() const { return parser_.header_fields(); }
 
   void on_header(std::span<const std::string_view> fields) override;
@@ -37,9 +47,12 @@ class CsvScan : public CsvVisitor {
  private:
   rules::FindingList& findings_;
   rules::TableCheck table_;
-  std::optional<TableWorker> worker_;  // declared after table_: stopped before it goes
   CsvParser parser_;
   std::vector<std::string> header_;
+  ParseOn parse_on_;
+  std::uint64_t chunks_ = 0, handed_over_ = 0;
+  // Last, so stopped before the rest goes: its thread uses all of them.
+  std::optional<TableWorker> worker_;
 };
 
 }  // namespace outcheck::checker

@@ -62,7 +62,7 @@ std::string realpath_of(const fs::path& p) {
 }
 
 constexpr std::size_t kChunk = 1 << 20;
-constexpr std::size_t kSlices = 3;  // buffers of a large file's ring: one read, two for the rules
+constexpr std::size_t kSlices = 4;  // buffers of a large file's ring: one read, two for the rules
 
 // Reads the file once: hashes every byte and, for CSVs, streams it through the table rules.
 void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const rules::CompiledPolicy> policy,
@@ -75,10 +75,10 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
   }
   struct stat st;
   const bool large = ::fstat(fd, &st) == 0 && st.st_size > static_cast<off_t>(kChunk);
-  // A large file is read a slice at a time into a ring of buffers: this thread hashes and parses
-  // each slice while, for a CSV, the scan's own thread runs the rules over the records already
-  // parsed (the two halves of the work take about as long). A buffer is read into again once the
-  // rules are done with it (settle), so memory stays at a few slices whatever the file's size.
+  // A large file is read a slice at a time into a ring of buffers: this thread hashes each slice
+  // while, for a CSV, the scan's own thread runs the rules over the records already parsed (the
+  // parsing goes to whichever thread has time for it). A buffer is read into again once the rules
+  // are done with it (settle), so memory stays at a few slices whatever the file's size.
   // A small file is read whole, in one buffer.
   const std::size_t slots = large ? kSlices : 1;
   const std::size_t buffer_size = st.st_size <= 0 || large ? kChunk : static_cast<std::size_t>(st.st_size) + 1;
@@ -98,7 +98,9 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
       n = ::read(fd, buffers[slot].get(), buffer_size);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-      r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(errno)));
+      const int error = errno;
+      scan.reset();  // its thread may be writing findings
+      r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(error)));
       ::close(fd);
       return;
     }

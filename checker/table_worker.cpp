@@ -6,30 +6,40 @@ namespace {
 
 // Marks handed over but not reached before mark() waits: enough to keep both threads busy, few
 // enough that the queued offsets stay a few megabytes.
-constexpr std::uint64_t kMarksAhead = 2;
+constexpr std::uint64_t kMarksAhead = 3;
+// Marks handed over but not reached at which the rules count as behind.
+constexpr std::uint64_t kBehind = 2;
 
 }  // namespace
 
-TableWorker::TableWorker(rules::TableCheck& table) : table_(table), thread_([this] { run(); }) {}
+TableWorker::TableWorker(rules::TableCheck& table, std::function<void(std::string_view)> parse)
+    : table_(table), parse_(std::move(parse)), caller_(std::this_thread::get_id()), thread_([this] { run(); }) {}
 
 TableWorker::~TableWorker() { finish(); }
 
-TableWorker::Job& TableWorker::next_job() {
-  if (!spare_.empty()) {
-    filling_.push_back(std::move(spare_.back()));
-    spare_.pop_back();
+TableWorker::Job& TableWorker::Jobs::next() {
+  if (!spare.empty()) {
+    filling.push_back(std::move(spare.back()));
+    spare.pop_back();
   } else {
-    filling_.emplace_back();
+    filling.emplace_back();
   }
-  Job& job = filling_.back();
+  Job& job = filling.back();
   job.batch = CsvRecords{};
   job.owned.clear();
+  job.bytes = {};
+  job.parse = false;
   job.mark = 0;
   return job;
 }
 
+// Records come from the thread parsing: the caller's, or this one's from bytes handed over.
+TableWorker::Jobs& TableWorker::parsing_side() {
+  return std::this_thread::get_id() == caller_ ? caller_jobs_ : own_jobs_;
+}
+
 void TableWorker::records(const CsvRecords& records) {
-  Job& job = next_job();
+  Job& job = parsing_side().next();
   job.starts.assign(records.starts.begin(), records.starts.end());
   job.ends.assign(records.ends.begin(), records.ends.end());
   job.batch = records;
@@ -38,22 +48,44 @@ void TableWorker::records(const CsvRecords& records) {
 }
 
 void TableWorker::record(std::int64_t index, std::span<const std::string_view> fields) {
-  Job& job = next_job();
+  Job& job = parsing_side().next();
   job.index = index;
   job.owned.assign(fields.begin(), fields.end());
+}
+
+bool TableWorker::behind() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return marks_ - reached_ >= kBehind;
+}
+
+void TableWorker::parse(std::string_view bytes) {
+  Job& job = caller_jobs_.next();
+  job.bytes = bytes;
+  job.parse = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  ++handed_;
+}
+
+void TableWorker::hand_over() {
+  for (auto& j : caller_jobs_.filling) queue_.push_back(std::move(j));
+  caller_jobs_.filling.clear();
+  for (auto& j : returned_) caller_jobs_.spare.push_back(std::move(j));
+  returned_.clear();
+  changed_.notify_all();
+}
+
+void TableWorker::wait_parsed() {
+  std::unique_lock<std::mutex> lock(mu_);
+  hand_over();
+  changed_.wait(lock, [&] { return parsed_ >= handed_; });
 }
 
 std::uint64_t TableWorker::mark() {
   std::unique_lock<std::mutex> lock(mu_);
   const std::uint64_t m = ++marks_;
-  Job& job = next_job();
-  job.mark = m;
+  caller_jobs_.next().mark = m;
   changed_.wait(lock, [&] { return m - reached_ <= kMarksAhead; });
-  for (auto& j : filling_) queue_.push_back(std::move(j));
-  filling_.clear();
-  for (auto& j : returned_) spare_.push_back(std::move(j));
-  returned_.clear();
-  changed_.notify_all();
+  hand_over();
   return m;
 }
 
@@ -73,6 +105,15 @@ void TableWorker::finish() {
   thread_.join();
 }
 
+void TableWorker::check(Job& job, std::vector<std::string_view>& fields) {
+  if (job.batch.width != 0) {
+    table_.records(job.batch);
+  } else {
+    fields.assign(job.owned.begin(), job.owned.end());
+    table_.record(job.index, fields);
+  }
+}
+
 void TableWorker::run() {
   std::vector<Job> taken;
   std::vector<std::string_view> fields;  // a lone record's fields
@@ -87,11 +128,19 @@ void TableWorker::run() {
         std::lock_guard<std::mutex> reached(mu_);
         reached_ = job.mark;
         changed_.notify_all();
-      } else if (job.batch.width != 0) {
-        table_.records(job.batch);
+      } else if (job.parse) {
+        // Parsed whole first, so the caller may go on parsing the next bytes while the rules run.
+        parse_(job.bytes);
+        {
+          std::lock_guard<std::mutex> parsed(mu_);
+          ++parsed_;
+          changed_.notify_all();
+        }
+        for (Job& j : own_jobs_.filling) check(j, fields);
+        for (auto& j : own_jobs_.filling) own_jobs_.spare.push_back(std::move(j));
+        own_jobs_.filling.clear();
       } else {
-        fields.assign(job.owned.begin(), job.owned.end());
-        table_.record(job.index, fields);
+        check(job, fields);
       }
     }
     lock.lock();

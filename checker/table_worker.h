@@ -3,10 +3,17 @@
 // while another runs the rules over the records already read. Records are queued in order and
 // checked in order, so the findings are exactly those of a single thread.
 //
-// Queued batches point into the caller's bytes, which must stay readable until wait() for a later
-// mark() returns; a lone record (read through the reader's buffer) is copied.
+// Parsing goes to whichever thread has time for it: the caller parses a slice itself while the
+// rules are behind, and otherwise hands the bytes over (parse()) for this thread to parse and then
+// check. The parser is used by one thread at a time, slices in order: before parsing here again
+// the caller waits (wait_parsed()) until the bytes it handed over are parsed, which is quick.
+//
+// Queued batches and handed-over bytes point into the caller's bytes, which must stay readable
+// until wait() for a later mark() returns; a lone record (read through the reader's buffer) is
+// copied.
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <string>
@@ -21,14 +28,25 @@ namespace outcheck::checker {
 
 class TableWorker {
  public:
-  explicit TableWorker(rules::TableCheck& table);
+  // `parse` feeds bytes to the reader whose records come back through records() and record().
+  TableWorker(rules::TableCheck& table, std::function<void(std::string_view)> parse);
   ~TableWorker();  // finishes the queue first
   TableWorker(const TableWorker&) = delete;
   TableWorker& operator=(const TableWorker&) = delete;
 
+  // The reader's records, on the thread that is parsing.
   void records(const CsvRecords& records);
   void record(std::int64_t index, std::span<const std::string_view> fields);
-  // A point in the queue; wait(mark) returns once every record queued before it is checked.
+
+  // Whether the rules are behind: records of more than one mark are waiting to be checked, so the
+  // caller had better parse the next bytes itself than hand them over.
+  bool behind();
+  // Hands `bytes` over to be parsed on this thread, then checked.
+  void parse(std::string_view bytes);
+  // Returns once every byte handed to parse() is parsed: the caller may parse the next.
+  void wait_parsed();
+
+  // A point in the queue; wait(mark) returns once everything queued before it is checked.
   std::uint64_t mark();
   void wait(std::uint64_t mark);
   // Checks what is queued and stops the thread; the table is then the caller's again.
@@ -42,24 +60,36 @@ class TableWorker {
     // ...or a lone record, its bytes copied...
     std::int64_t index = 0;
     std::vector<std::string> owned;
+    // ...or bytes to parse...
+    std::string_view bytes;
+    bool parse = false;
     std::uint64_t mark = 0;  // ...or, when non-zero, a mark
   };
-  Job& next_job();
+  // Jobs one thread fills: the caller's since its last mark, or this thread's from bytes it
+  // parses. Finished jobs are kept for their capacity.
+  struct Jobs {
+    std::vector<Job> filling, spare;
+    Job& next();
+  };
+  Jobs& parsing_side();
+  void hand_over();  // with mu_ held: the caller's filled jobs to the queue
+  void check(Job& job, std::vector<std::string_view>& fields);
   void run();
 
   rules::TableCheck& table_;
-  // The caller's side: jobs since the last mark, handed over together at the next (one lock and
-  // one wake-up per mark rather than per batch), and finished jobs kept for their capacity.
-  std::vector<Job> filling_;
-  std::vector<Job> spare_;
+  std::function<void(std::string_view)> parse_;
+  const std::thread::id caller_;  // the thread that made this worker
+  Jobs caller_jobs_;              // the caller's side
+  Jobs own_jobs_;                 // this thread's side
 
   std::mutex mu_;
   std::condition_variable changed_;
   std::vector<Job> queue_;     // handed over, not yet taken by the thread
   std::vector<Job> returned_;  // checked, for the caller to reuse
   std::uint64_t marks_ = 0, reached_ = 0;
+  std::uint64_t handed_ = 0, parsed_ = 0;  // parse() calls, and those done
   bool stop_ = false;
-  std::thread thread_;
+  std::thread thread_;  // last: starts once the rest is ready
 };
 
 }  // namespace outcheck::checker
