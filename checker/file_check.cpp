@@ -62,7 +62,7 @@ std::string realpath_of(const fs::path& p) {
 }
 
 constexpr std::size_t kChunk = 1 << 20;
-constexpr std::size_t kSlices = 4;  // buffers of a large file's ring: one read, two for the rules
+constexpr std::size_t kSlices = 4;  // buffers of a large file's ring: one being read, three the rules may hold
 
 // Reads the file once: hashes every byte and, for CSVs, streams it through the table rules.
 void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const rules::CompiledPolicy> policy,

@@ -62,6 +62,41 @@ inline CountVerdict count_verdict(const Policy& p, CountKind kind, std::int64_t 
   return count_verdict(count_limits(p), kind, n);
 }
 
+// The verdict as two flags, 0 or 1, for loops that count rather than branch.
+struct CountFlags {
+  unsigned small;
+  unsigned unrounded;
+};
+
+// count_verdict (not midpoint-6) as flags, computed without branches.
+inline CountFlags count_flags(const CountLimits& l, std::int64_t n) {
+  const unsigned small = is_small_count_branchless(l, n);
+  const unsigned rounds = l.rounding_base > 1;
+  // A base of 1 or less has no rule; the remainder is still taken, by a divisor that is safe.
+  const unsigned multiple = is_multiple(n, rounds ? l.rounding_base : 1);
+  return {small, (1u ^ small) & static_cast<unsigned>(n >= 0) & rounds & (1u ^ multiple)};
+}
+
+// Whether count_flags_by_last_digit may be used: the small counts are single digits and the
+// rounding base divides 10 (both presets).
+inline bool judged_by_last_digit(const CountLimits& l) {
+  return l.small_count_threshold >= 0 && l.small_count_threshold < 10 &&
+         (l.rounding_base <= 1 || l.rounding_base == 5 || l.rounding_base == 10);
+}
+
+// count_verdict (not midpoint-6) of a count written with `digits` digits and no leading zero, from
+// its last digit alone: a count of two digits or more is above a single-digit threshold, and
+// whether it is a multiple of 5 or 10 is in its last digit. No value, no division.
+inline CountFlags count_flags_by_last_digit(const CountLimits& l, std::size_t digits, unsigned last) {
+  const unsigned small = static_cast<unsigned>(digits == 1) &
+                         static_cast<unsigned>(last <= static_cast<unsigned>(l.small_count_threshold)) &
+                         (static_cast<unsigned>(last != 0) | static_cast<unsigned>(l.zeros_disclosive));
+  const unsigned multiple =
+      static_cast<unsigned>(last == 0) | (static_cast<unsigned>(last == 5) & static_cast<unsigned>(l.rounding_base != 10));
+  const unsigned unrounded = (1u ^ small) & static_cast<unsigned>(l.rounding_base > 1) & (1u ^ multiple);
+  return {small, unrounded};
+}
+
 // "small_count" or "unrounded"; only for verdicts other than ok.
 inline const char* count_rule(CountVerdict v) { return v == CountVerdict::small ? "small_count" : "unrounded"; }
 std::string count_message(const Policy& policy, CountVerdict v, std::int64_t n);

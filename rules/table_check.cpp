@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rules/cell_value.h"
@@ -198,12 +199,13 @@ struct TableCheck::Impl {
   }
 
   template <bool count, bool identifier_patterns, class Column>
-  void column_cells(int c, std::int64_t first, const Column& cells, std::size_t rows, std::uint8_t* may_derive_row) {
+  void column_cells(int c, std::int64_t first, const Column column, std::size_t rows, std::uint8_t* may_derive_row) {
+    // Everything the loop reads is a local (the column's cursor too, taken by value): through
+    // references, any store the loop makes might change them, and they would be read again.
     const CompiledPolicy& compiled = *policy;
     ColumnState& col = cols[static_cast<std::size_t>(c)];
     const bool nhs_numbers = compiled.policy().nhs_number_values;
     const CountLimits limits = count_limits(compiled.policy());
-    // Locals: stores through the column's fields could alias the views, forcing reloads.
     ColumnStats stats = col.stats;
     const CountKind kind = col.kind;
     // Once a rule has kept its `cap` findings on this column, the rest are only counted, here: a raw
@@ -212,50 +214,70 @@ struct TableCheck::Impl {
     unsigned small_full = col.count_findings.full(count_rule(CountVerdict::small), cap);
     unsigned unrounded_full = col.count_findings.full(count_rule(CountVerdict::unrounded), cap);
     std::int64_t small_past_cap = 0, unrounded_past_cap = 0;
-    // Without the rule (base 1, or a nonsensical 0 or less) the remainder is still computed below,
-    // by a divisor that is safe.
-    const unsigned rounds = limits.rounding_base > 1;
-    const std::int64_t divisor = rounds ? limits.rounding_base : 1;
+    // Integer cells of a column that may hold counts, most of its cells: counted in the stats once,
+    // after the loop, so the loop carries one counter for them rather than three.
+    std::int64_t integer_cells = 0;
+    // A count cell's verdict, as flags. Whether a count is rounded is as good as random from one
+    // cell to the next, so it is counted in arithmetic, not branches: the loop branches only for a
+    // finding it keeps, which `verdict` (its verdict and value) then describes.
+    auto tally = [&](std::size_t r, std::string_view text, CountFlags flags, auto verdict) __attribute__((always_inline)) {
+      ++integer_cells;
+      if (may_derive_row) may_derive_row[r] |= static_cast<std::uint8_t>(flags.small);
+      small_past_cap += flags.small & small_full;
+      unrounded_past_cap += flags.unrounded & unrounded_full;
+      if ((flags.small & (1u ^ small_full)) | (flags.unrounded & (1u ^ unrounded_full))) [[unlikely]] {
+        const auto [v, n] = verdict();
+        (flags.small ? small_full : unrounded_full) = count_finding(c, first + static_cast<std::int64_t>(r), text, v, n);
+      }
+    };
+    // Under a policy whose small counts are single digits and whose base divides 10 (both presets),
+    // a count of up to 8 digits without a leading zero is judged by its length and last digit, and
+    // its value is never computed (nor its multiplications done). Not with identifier patterns,
+    // which every cell must meet.
+    const bool by_last_digit = !identifier_patterns && !kind.midpoint6 && judged_by_last_digit(limits);
     for (std::size_t r = 0; r < rows; ++r) {
-      const std::string_view text = cells[r];
+      const std::string_view text = column[r];
+      if constexpr (count) {
+        const std::size_t size = text.size();
+        if (by_last_digit && size - 1 < 8 && leading_digits8(text.data(), size).count == size &&
+            (size == 1 || text[0] != '0')) [[likely]] {
+          const CountFlags flags = count_flags_by_last_digit(limits, size, static_cast<unsigned>(text[size - 1] - '0'));
+          tally(r, text, flags, [flags, text, &compiled] {
+            return std::pair(flags.small ? CountVerdict::small : CountVerdict::unrounded, read_cell(compiled, text).integer);
+          });
+          continue;
+        }
+      }
       // A column whose header fixed its role (anything but a count or an unclassified column)
       // needs only whether each cell is a marker, for its count of values, and the identifier
       // test: most cells are told apart from markers by their first character, without reading
       // them as numbers.
       const Cell value = count || compiled.may_be_marker(text) ? read_cell(compiled, text) : Cell{CellKind::text, 0};
-      stats.add(value, text);
       // An NHS number has at least 10 characters: most cells are ruled out by their size.
       if ((identifier_patterns || (nhs_numbers && text.size() >= 10)) && value.kind != CellKind::marker &&
           is_identifier_cell(compiled, text)) [[unlikely]] {
         identifier(c, first + static_cast<std::int64_t>(r), text);
       }
-      if constexpr (!count) continue;
-      if (value.kind == CellKind::integer) {
-        // Whether a count is rounded is as good as random from one cell to the next: decided and
-        // counted in arithmetic, not branches, so the loop branches only for a finding it keeps.
-        const std::int64_t n = value.integer;
-        unsigned small, unrounded;
-        if (kind.midpoint6) [[unlikely]] {
-          small = 0;
-          unrounded = count_verdict(limits, kind, n) != CountVerdict::ok;
-        } else {
-          small = is_small_count_branchless(limits, n);
-          unrounded = (1u ^ small) & static_cast<unsigned>(n >= 0) & rounds &
-                      (1u ^ static_cast<unsigned>(is_multiple(n, divisor)));
+      if constexpr (count) {
+        if (value.kind == CellKind::integer) {
+          const std::int64_t n = value.integer;
+          if (kind.midpoint6) {
+            const CountVerdict v = count_verdict(limits, kind, n);
+            tally(r, text, CountFlags{0, v != CountVerdict::ok}, [v, n] { return std::pair(v, n); });
+          } else {
+            const CountFlags flags = count_flags(limits, n);
+            tally(r, text, flags, [flags, n] {
+              return std::pair(flags.small ? CountVerdict::small : CountVerdict::unrounded, n);
+            });
+          }
+          continue;
         }
-        if (may_derive_row) may_derive_row[r] |= static_cast<std::uint8_t>(small);
-        small_past_cap += small & small_full;
-        unrounded_past_cap += unrounded & unrounded_full;
-        if ((small & (1u ^ small_full)) | (unrounded & (1u ^ unrounded_full))) [[unlikely]] {
-          const CountVerdict verdict = kind.midpoint6 ? count_verdict(limits, kind, n)
-                                       : small        ? CountVerdict::small
-                                                      : CountVerdict::unrounded;
-          (small ? small_full : unrounded_full) = count_finding(c, first + static_cast<std::int64_t>(r), text, verdict, n);
-        }
-      } else if (value.kind == CellKind::marker && may_derive_row) {
-        may_derive_row[r] = 1;
+        if (value.kind == CellKind::marker && may_derive_row) may_derive_row[r] = 1;
       }
+      stats.add(value, text);
     }
+    stats.values += integer_cells;
+    stats.integers += integer_cells;
     col.stats = stats;
     col.count_findings.count_more(count_rule(CountVerdict::small), small_past_cap);
     col.count_findings.count_more(count_rule(CountVerdict::unrounded), unrounded_past_cap);
