@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <mutex>
 #include <thread>
 
 #include "checker/file_check.h"
@@ -30,13 +32,24 @@ Result<Report> run_check(const Workspace& ws, const PolicySet& policies, const C
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(1, targets.size())));
   std::atomic<std::size_t> next{0};
+  // An exception on any thread (an allocation that failed, say) stops the others taking files and
+  // is thrown again here, once all have ended, rather than ending the process.
+  std::mutex failed_mu;
+  std::exception_ptr failed;
   auto work = [&] {
-    for (std::size_t i = next++; i < targets.size(); i = next++) report.files[i] = check_file(ctx, targets[i]);
+    try {
+      for (std::size_t i = next++; i < targets.size(); i = next++) report.files[i] = check_file(ctx, targets[i]);
+    } catch (...) {
+      next = targets.size();
+      std::lock_guard<std::mutex> lock(failed_mu);
+      if (!failed) failed = std::current_exception();
+    }
   };
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
+  if (failed) std::rethrow_exception(failed);
   return report;
 }
 

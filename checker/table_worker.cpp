@@ -15,7 +15,7 @@ constexpr std::uint64_t kBehind = 2;
 TableWorker::TableWorker(rules::TableCheck& table, std::function<void(std::string_view)> parse)
     : table_(table), parse_(std::move(parse)), caller_(std::this_thread::get_id()), thread_([this] { run(); }) {}
 
-TableWorker::~TableWorker() { finish(); }
+TableWorker::~TableWorker() { stop(); }
 
 TableWorker::Job& TableWorker::Jobs::next() {
   if (!spare.empty()) {
@@ -59,11 +59,16 @@ bool TableWorker::behind() {
 }
 
 void TableWorker::parse(std::string_view bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  throw_if_failed();
   Job& job = caller_jobs_.next();
   job.bytes = bytes;
   job.parse = true;
-  std::lock_guard<std::mutex> lock(mu_);
   ++handed_;
+}
+
+void TableWorker::throw_if_failed() {
+  if (error_) std::rethrow_exception(error_);
 }
 
 void TableWorker::hand_over() {
@@ -78,6 +83,7 @@ void TableWorker::wait_parsed() {
   std::unique_lock<std::mutex> lock(mu_);
   hand_over();
   changed_.wait(lock, [&] { return parsed_ >= handed_; });
+  throw_if_failed();
 }
 
 std::uint64_t TableWorker::mark() {
@@ -86,23 +92,31 @@ std::uint64_t TableWorker::mark() {
   caller_jobs_.next().mark = m;
   changed_.wait(lock, [&] { return m - reached_ <= kMarksAhead; });
   hand_over();
+  throw_if_failed();
   return m;
 }
 
 void TableWorker::wait(std::uint64_t mark) {
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock, [&] { return reached_ >= mark; });
+  throw_if_failed();
 }
 
-void TableWorker::finish() {
+void TableWorker::stop() {
   if (!thread_.joinable()) return;
-  mark();  // hands over what is filling
   {
     std::lock_guard<std::mutex> lock(mu_);
+    hand_over();
     stop_ = true;
   }
   changed_.notify_all();
   thread_.join();
+}
+
+void TableWorker::finish() {
+  stop();
+  std::lock_guard<std::mutex> lock(mu_);
+  throw_if_failed();
 }
 
 void TableWorker::check(Job& job, std::vector<std::string_view>& fields) {
@@ -111,6 +125,20 @@ void TableWorker::check(Job& job, std::vector<std::string_view>& fields) {
   } else {
     fields.assign(job.owned.begin(), job.owned.end());
     table_.record(job.index, fields);
+  }
+}
+
+// After a failure the work is skipped (the marks and parses are still counted, so nobody waits
+// forever); the first exception is kept for the caller.
+template <class Work>
+void TableWorker::run_safely(Work work) {
+  if (failed_) return;
+  try {
+    work();
+  } catch (...) {
+    failed_ = true;
+    std::lock_guard<std::mutex> lock(mu_);
+    error_ = std::current_exception();
   }
 }
 
@@ -130,17 +158,17 @@ void TableWorker::run() {
         changed_.notify_all();
       } else if (job.parse) {
         // Parsed whole first, so the caller may go on parsing the next bytes while the rules run.
-        parse_(job.bytes);
+        run_safely([&] { parse_(job.bytes); });
         {
           std::lock_guard<std::mutex> parsed(mu_);
           ++parsed_;
           changed_.notify_all();
         }
-        for (Job& j : own_jobs_.filling) check(j, fields);
+        for (Job& j : own_jobs_.filling) run_safely([&] { check(j, fields); });
         for (auto& j : own_jobs_.filling) own_jobs_.spare.push_back(std::move(j));
         own_jobs_.filling.clear();
       } else {
-        check(job, fields);
+        run_safely([&] { check(job, fields); });
       }
     }
     lock.lock();

@@ -13,6 +13,7 @@
 // copied.
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -52,6 +53,10 @@ class TableWorker {
   // Checks what is queued and stops the thread; the table is then the caller's again.
   void finish();
 
+  // An exception thrown on this thread (by the parser or the rules: an allocation that failed, say)
+  // stops the work and is thrown again to the caller by the next of parse(), wait_parsed(), mark(),
+  // wait() or finish(), rather than ending the process.
+
  private:
   struct Job {
     // A batch, as CsvRecords (its spans into the vectors here)...
@@ -73,6 +78,10 @@ class TableWorker {
   };
   Jobs& parsing_side();
   void hand_over();  // with mu_ held: the caller's filled jobs to the queue
+  void throw_if_failed();  // with mu_ held
+  template <class Work>
+  void run_safely(Work work);  // on this thread
+  void stop();  // finish() without throwing, for the destructor
   void check(Job& job, std::vector<std::string_view>& fields);
   void run();
 
@@ -89,6 +98,8 @@ class TableWorker {
   std::uint64_t marks_ = 0, reached_ = 0;
   std::uint64_t handed_ = 0, parsed_ = 0;  // parse() calls, and those done
   bool stop_ = false;
+  std::exception_ptr error_;  // the first exception this thread caught
+  bool failed_ = false;       // this thread's own copy of `error_ != nullptr`
   std::thread thread_;  // last: starts once the rest is ready
 };
 
