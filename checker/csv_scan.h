@@ -34,7 +34,8 @@ class CsvScan : public CsvVisitor {
   void finish();
 
   std::int64_t data_records() const { return parser_.data_records(); }
-  // Chunks fed, and those of them parsed by the rules thread.
+  // Chunks fed, and those of them handed to the rules thread to parse (it may have handed some
+  // back: TableWorker::wait_parsed).
   std::uint64_t chunks() const { return chunks_; }
   std::uint64_t chunks_handed_over() const { return handed_over_; }
   std::size_t header_fields() const { return parser_.header_fields(); }

@@ -8,7 +8,7 @@ namespace {
 // enough that the queued offsets stay a few megabytes.
 constexpr std::uint64_t kMarksAhead = 3;
 // Marks handed over but not reached at which the rules count as behind.
-constexpr std::uint64_t kBehind = 2;
+constexpr std::uint64_t kBehind = 3;
 
 }  // namespace
 
@@ -82,22 +82,43 @@ void TableWorker::hand_over() {
 void TableWorker::wait_parsed() {
   std::unique_lock<std::mutex> lock(mu_);
   hand_over();
+  // Jobs still queued have not been taken by this thread: rather than wait for it to get to them
+  // (after the rules it is running), the caller takes them back and parses their bytes itself, in
+  // order; they are handed over again, parsed, at the next mark.
+  std::vector<Job> taken_back;
+  std::uint64_t bytes_taken_back = 0;
+  for (const Job& j : queue_) bytes_taken_back += j.parse;
+  if (bytes_taken_back) {
+    taken_back.swap(queue_);
+    handed_ -= bytes_taken_back;
+  }
+  // What this thread has taken it parses first, before its rules: a short wait.
   changed_.wait(lock, [&] { return parsed_ >= handed_; });
   throw_if_failed();
+  lock.unlock();
+  for (Job& j : taken_back) {
+    if (j.parse) {
+      parse_(j.bytes);  // its records join caller_jobs_.filling here, in order
+      caller_jobs_.spare.push_back(std::move(j));
+    } else {
+      caller_jobs_.filling.push_back(std::move(j));
+    }
+  }
 }
 
 std::uint64_t TableWorker::mark() {
   std::unique_lock<std::mutex> lock(mu_);
   const std::uint64_t m = ++marks_;
   caller_jobs_.next().mark = m;
+  hand_over();  // first: earlier marks may be among the jobs filling (wait_parsed took them back)
   changed_.wait(lock, [&] { return m - reached_ <= kMarksAhead; });
-  hand_over();
   throw_if_failed();
   return m;
 }
 
 void TableWorker::wait(std::uint64_t mark) {
   std::unique_lock<std::mutex> lock(mu_);
+  hand_over();  // the mark may be among the jobs filling
   changed_.wait(lock, [&] { return reached_ >= mark; });
   throw_if_failed();
 }
@@ -151,26 +172,32 @@ void TableWorker::run() {
     if (queue_.empty()) return;  // stopped, and everything handed over is checked
     taken.swap(queue_);
     lock.unlock();
+    // Every byte taken is parsed first, so that the caller, should it want to parse the next
+    // bytes itself, waits only for that; then the rules, in order.
+    for (Job& job : taken) {
+      if (!job.parse) continue;
+      job.parsed_from = own_jobs_.filling.size();
+      run_safely([&] { parse_(job.bytes); });
+      job.parsed_to = own_jobs_.filling.size();
+      std::lock_guard<std::mutex> parsed(mu_);
+      ++parsed_;
+      changed_.notify_all();
+    }
     for (Job& job : taken) {
       if (job.mark) {
         std::lock_guard<std::mutex> reached(mu_);
         reached_ = job.mark;
         changed_.notify_all();
       } else if (job.parse) {
-        // Parsed whole first, so the caller may go on parsing the next bytes while the rules run.
-        run_safely([&] { parse_(job.bytes); });
-        {
-          std::lock_guard<std::mutex> parsed(mu_);
-          ++parsed_;
-          changed_.notify_all();
+        for (std::size_t i = job.parsed_from; i < job.parsed_to; ++i) {
+          run_safely([&] { check(own_jobs_.filling[i], fields); });
         }
-        for (Job& j : own_jobs_.filling) run_safely([&] { check(j, fields); });
-        for (auto& j : own_jobs_.filling) own_jobs_.spare.push_back(std::move(j));
-        own_jobs_.filling.clear();
       } else {
         run_safely([&] { check(job, fields); });
       }
     }
+    for (auto& j : own_jobs_.filling) own_jobs_.spare.push_back(std::move(j));
+    own_jobs_.filling.clear();
     lock.lock();
     for (auto& j : taken) returned_.push_back(std::move(j));
     taken.clear();

@@ -6,7 +6,9 @@
 // Parsing goes to whichever thread has time for it: the caller parses a slice itself while the
 // rules are behind, and otherwise hands the bytes over (parse()) for this thread to parse and then
 // check. The parser is used by one thread at a time, slices in order: before parsing here again
-// the caller waits (wait_parsed()) until the bytes it handed over are parsed, which is quick.
+// the caller calls wait_parsed(), which takes back the bytes this thread has not yet taken (the
+// caller parses them, in order) and waits for the parsing of those it has, which it does first,
+// before their rules.
 //
 // Queued batches and handed-over bytes point into the caller's bytes, which must stay readable
 // until wait() for a later mark() returns; a lone record (read through the reader's buffer) is
@@ -44,7 +46,8 @@ class TableWorker {
   bool behind();
   // Hands `bytes` over to be parsed on this thread, then checked.
   void parse(std::string_view bytes);
-  // Returns once every byte handed to parse() is parsed: the caller may parse the next.
+  // Returns once every byte handed to parse() is parsed, parsing here those this thread had not
+  // taken yet: the caller may then parse the next.
   void wait_parsed();
 
   // A point in the queue; wait(mark) returns once everything queued before it is checked.
@@ -68,6 +71,7 @@ class TableWorker {
     // ...or bytes to parse...
     std::string_view bytes;
     bool parse = false;
+    std::size_t parsed_from = 0, parsed_to = 0;  // on this thread: the jobs its records became
     std::uint64_t mark = 0;  // ...or, when non-zero, a mark
   };
   // Jobs one thread fills: the caller's since its last mark, or this thread's from bytes it

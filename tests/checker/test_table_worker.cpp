@@ -1,9 +1,15 @@
-// TableWorker's thread failing: an exception thrown there (by the parser or the rules) reaches the
-// caller at its next call into the worker, and nothing waits forever or ends the process.
+// TableWorker on its own: an exception thrown on its thread (by the parser or the rules) reaches the
+// caller at its next call into the worker, and nothing waits forever or ends the process; bytes
+// handed over but not yet taken are parsed by the caller instead, in order.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "checker/csv_parser.h"
 #include "checker/table_worker.h"
@@ -77,4 +83,92 @@ TEST_CASE("table worker: dropped after a failure, without finish(), it stops qui
     worker.mark();
   }  // the destructor neither throws nor waits forever
   SUCCEED();
+}
+
+TEST_CASE("table worker: bytes it has not taken yet are parsed by the caller, in order", "[csv]") {
+  auto p = rules::preset_policy("opensafely");
+  REQUIRE(p);
+  auto policy = rules::CompiledPolicy::compile(*p);
+  REQUIRE(policy.ok());
+  std::string text = "practice,num,value\n";
+  for (int i = 0; i < 3000; ++i) text += std::to_string(i) + "," + std::to_string(i % 40) + ",1.5\n";
+  const std::size_t third = text.size() / 3;
+  const std::string_view chunks[] = {std::string_view(text).substr(0, third),
+                                     std::string_view(text).substr(third, third),
+                                     std::string_view(text).substr(2 * third)};
+
+  // The same rules on one thread, for the findings to compare with.
+  rules::FindingList want(100);
+  {
+    rules::TableCheck table(*policy, 100);
+    struct Direct : CsvVisitor {
+      rules::TableCheck& t;
+      explicit Direct(rules::TableCheck& table) : t(table) {}
+      void on_header(std::span<const std::string_view> f) override { t.header(f); }
+      void on_record(std::int64_t i, std::int64_t, std::span<const std::string_view> f) override { t.record(i, f); }
+      void on_issue(const CsvIssue&) override {}
+    } direct(table);
+    CsvParser parser(direct);
+    parser.feed(text);
+    parser.finish();
+    table.finish(want);
+  }
+
+  rules::TableCheck table(*policy, 100);
+  ToWorker visitor(table);
+  CsvParser parser(visitor);
+  std::mutex mu;
+  std::condition_variable released_cv;
+  bool released = false;
+  std::vector<std::thread::id> parsed_on;  // the thread that parsed each chunk, in order
+  const std::thread::id caller = std::this_thread::get_id();
+  TableWorker worker(table, [&](std::string_view bytes) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      parsed_on.push_back(std::this_thread::get_id());
+      released_cv.notify_all();
+      // The first chunk holds the worker until released: the next two stay in its queue.
+      if (parsed_on.size() == 1) released_cv.wait(lock, [&] { return released; });
+    }
+    parser.feed(bytes);
+  });
+  visitor.worker = &worker;
+  std::vector<std::uint64_t> marks;
+  for (std::string_view chunk : chunks) {
+    worker.parse(chunk);
+    marks.push_back(worker.mark());
+    if (marks.size() == 1) {
+      // The worker has taken the first chunk and is held in it before the others are handed over.
+      std::unique_lock<std::mutex> lock(mu);
+      released_cv.wait(lock, [&] { return !parsed_on.empty(); });
+    }
+  }
+  // Released a while after this thread has (almost surely) taken the queued chunks back.
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::lock_guard<std::mutex> lock(mu);
+    released = true;
+    released_cv.notify_all();
+  });
+  worker.wait_parsed();  // takes chunks 2 and 3 back, waits for chunk 1, parses 2 and 3 here
+  releaser.join();
+  parser.finish();
+  worker.wait(marks.back());
+  worker.finish();
+  rules::FindingList got(100);
+  table.finish(got);
+
+  REQUIRE(parsed_on.size() == 3);
+  CHECK(parsed_on[0] != caller);
+  CHECK(parsed_on[1] == caller);
+  CHECK(parsed_on[2] == caller);
+  CHECK(parser.data_records() == 3000);
+  auto describe = [](const rules::FindingList& list) {
+    std::string out;
+    for (const rules::Finding& f : list.kept()) out += f.rule + "|" + std::to_string(f.row.value_or(0)) + "|" + f.value.value_or("") + "\n";
+    for (const auto& [rule, n] : list.counts()) out += rule + "=" + std::to_string(n) + "\n";
+    return out;
+  };
+  CHECK(describe(got) == describe(want));
+  CHECK(want.counts().at("small_count") > 0);
 }
