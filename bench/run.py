@@ -57,6 +57,9 @@ def median_run(cmd, repeat, **kwargs):
 
 
 def warm(paths):
+    """Puts the files in the page cache, written back: data just generated is still being written
+    to disk, and that writing would take a core from whatever runs next."""
+    os.sync()
     for p in paths:
         with open(p, "rb") as f:
             while f.read(1 << 24):
