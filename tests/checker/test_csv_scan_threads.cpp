@@ -13,6 +13,7 @@
 #include "checker/csv_scan.h"
 #include "rules/compiled_policy.h"
 #include "rules/policy.h"
+#include "tests/support/finding_text.h"
 
 using namespace outcheck;
 using namespace outcheck::checker;
@@ -46,13 +47,8 @@ std::string awkward_csv(std::size_t records, unsigned seed) {
 }
 
 std::string describe(const rules::FindingList& list, const CsvScan& scan) {
-  std::string out = std::to_string(scan.data_records()) + " records, " + std::to_string(scan.header_fields()) + " fields\n";
-  for (const rules::Finding& f : list.kept()) {
-    out += f.rule + "|" + rules::outcome_name(f.outcome) + "|" + (f.row ? std::to_string(*f.row) : "-") + "|" +
-           f.column.value_or("-") + "|" + f.value.value_or("-") + "|" + f.message + "\n";
-  }
-  for (const auto& [rule, n] : list.counts()) out += rule + "=" + std::to_string(n) + "\n";
-  return out;
+  return std::to_string(scan.data_records()) + " records, " + std::to_string(scan.header_fields()) + " fields\n" +
+         test::describe_findings(list);
 }
 
 // Feeds `text` in chunks of `size`: from the text itself, or (reuse) through one buffer that is

@@ -16,6 +16,7 @@
 #include "rules/compiled_policy.h"
 #include "rules/policy.h"
 #include "rules/table_check.h"
+#include "tests/support/finding_text.h"
 
 using namespace outcheck;
 using namespace outcheck::checker;
@@ -163,12 +164,6 @@ TEST_CASE("table worker: bytes it has not taken yet are parsed by the caller, in
   CHECK(parsed_on[1] == caller);
   CHECK(parsed_on[2] == caller);
   CHECK(parser.data_records() == 3000);
-  auto describe = [](const rules::FindingList& list) {
-    std::string out;
-    for (const rules::Finding& f : list.kept()) out += f.rule + "|" + std::to_string(f.row.value_or(0)) + "|" + f.value.value_or("") + "\n";
-    for (const auto& [rule, n] : list.counts()) out += rule + "=" + std::to_string(n) + "\n";
-    return out;
-  };
-  CHECK(describe(got) == describe(want));
+  CHECK(test::describe_findings(got) == test::describe_findings(want));
   CHECK(want.counts().at("small_count") > 0);
 }

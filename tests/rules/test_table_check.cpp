@@ -14,6 +14,7 @@
 #include "rules/finding.h"
 #include "rules/policy.h"
 #include "rules/table_check.h"
+#include "tests/support/finding_text.h"
 
 using namespace outcheck::rules;
 
@@ -101,6 +102,16 @@ TEST_CASE("table: the finding carries the cell text", "[rules]") {
   REQUIRE(out.kept().size() == 1);
   CHECK(out.kept()[0].value == std::optional<std::string>(" 7 "));
   CHECK(out.worst() == Outcome::fail);
+}
+
+TEST_CASE("table: a count written with leading zeros is judged by its value", "[rules]") {
+  // 007 is 7 (small), 0012 is 12 (unrounded), 010 and 0 are rounded; 00 is zero (disclosive
+  // only under sdc-handbook, which has no rounding rule); 12345678 and 123456789 are long counts.
+  Strings lines = {"code,num", "a,007", "b,0012", "c,010", "d,0", "e,00", "f,12345678", "g,123456789", "h,000000003"};
+  CHECK(check("opensafely", lines) == sorted({"small_count fail 1 num", "unrounded fail 2 num", "unrounded fail 6 num",
+                                              "unrounded fail 7 num", "small_count fail 8 num"}));
+  CHECK(check("sdc-handbook", lines) == sorted({"small_count fail 1 num", "small_count fail 4 num",
+                                                "small_count fail 5 num", "small_count fail 8 num"}));
 }
 
 TEST_CASE("table: padding around a count hides nothing", "[rules]") {
@@ -287,20 +298,6 @@ TEST_CASE("table: a rate is derived from a small count even when an unclassified
 // ---------------------------------------------------------------------------------------------
 // records(): a batch read column by column
 
-namespace {
-
-std::string describe(const FindingList& list) {
-  std::string out;
-  for (const Finding& f : list.kept()) {
-    out += f.rule + "|" + outcome_name(f.outcome) + "|" + (f.row ? std::to_string(*f.row) : "-") + "|" +
-           f.column.value_or("-") + "|" + f.value.value_or("-") + "|" + f.message + "\n";
-  }
-  for (const auto& [rule, n] : list.counts()) out += rule + "=" + std::to_string(n) + "\n";
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("table: records in batches find exactly what one record at a time finds", "[rules]") {
   // Random tables of every column role the per-cell rules treat differently, with cells of every
   // kind (small, unrounded, rounded, midpoint-6, decimals, markers, NHS numbers, padding, text) and
@@ -375,7 +372,7 @@ TEST_CASE("table: records in batches find exactly what one record at a time find
     FindingList got(cap);
     batched.finish(got);
     INFO("round " << round << " (" << preset << "), " << header.size() << " columns, " << rows.size() << " rows");
-    REQUIRE(describe(got) == describe(want));
+    REQUIRE(outcheck::test::describe_findings(got) == outcheck::test::describe_findings(want));
   }
 }
 
