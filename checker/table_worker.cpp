@@ -93,16 +93,24 @@ void TableWorker::wait_parsed() {
     handed_ -= bytes_taken_back;
   }
   // What this thread has taken it parses first, before its rules: a short wait.
-  changed_.wait(lock, [&] { return parsed_ >= handed_; });
+  changed_.wait(lock, [&] { return parsed_ >= handed_ || error_; });
   throw_if_failed();
   lock.unlock();
-  for (Job& j : taken_back) {
-    if (j.parse) {
-      parse_(j.bytes);  // its records join caller_jobs_.filling here, in order
-      caller_jobs_.spare.push_back(std::move(j));
-    } else {
-      caller_jobs_.filling.push_back(std::move(j));
+  try {
+    for (Job& j : taken_back) {
+      if (j.parse) {
+        parse_(j.bytes);  // its records join caller_jobs_.filling here, in order
+        caller_jobs_.spare.push_back(std::move(j));
+      } else {
+        caller_jobs_.filling.push_back(std::move(j));
+      }
     }
+  } catch (...) {
+    // Marks taken back may be lost with the jobs: nobody must wait for them.
+    lock.lock();
+    if (!error_) error_ = std::current_exception();
+    changed_.notify_all();
+    throw;
   }
 }
 
@@ -111,7 +119,7 @@ std::uint64_t TableWorker::mark() {
   const std::uint64_t m = ++marks_;
   caller_jobs_.next().mark = m;
   hand_over();  // first: earlier marks may be among the jobs filling (wait_parsed took them back)
-  changed_.wait(lock, [&] { return m - reached_ <= kMarksAhead; });
+  changed_.wait(lock, [&] { return m - reached_ <= kMarksAhead || error_; });
   throw_if_failed();
   return m;
 }
@@ -119,7 +127,7 @@ std::uint64_t TableWorker::mark() {
 void TableWorker::wait(std::uint64_t mark) {
   std::unique_lock<std::mutex> lock(mu_);
   hand_over();  // the mark may be among the jobs filling
-  changed_.wait(lock, [&] { return reached_ >= mark; });
+  changed_.wait(lock, [&] { return reached_ >= mark || error_; });
   throw_if_failed();
 }
 

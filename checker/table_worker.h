@@ -58,7 +58,8 @@ class TableWorker {
 
   // An exception thrown on this thread (by the parser or the rules: an allocation that failed, say)
   // stops the work and is thrown again to the caller by the next of parse(), wait_parsed(), mark(),
-  // wait() or finish(), rather than ending the process.
+  // wait() or finish(), rather than ending the process; so is one thrown while wait_parsed()
+  // parses on the caller's thread. No call waits for work that a failure has stopped.
 
  private:
   struct Job {

@@ -167,3 +167,40 @@ TEST_CASE("table worker: bytes it has not taken yet are parsed by the caller, in
   CHECK(test::describe_findings(got) == test::describe_findings(want));
   CHECK(want.counts().at("small_count") > 0);
 }
+
+TEST_CASE("table worker: a failure while the caller parses taken-back bytes leaves nobody waiting", "[csv]") {
+  auto p = rules::preset_policy("opensafely");
+  REQUIRE(p);
+  auto policy = rules::CompiledPolicy::compile(*p);
+  REQUIRE(policy.ok());
+  rules::TableCheck table(*policy, 100);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  int parses = 0;
+  TableWorker worker(table, [&](std::string_view) {
+    std::unique_lock<std::mutex> lock(mu);
+    ++parses;
+    cv.notify_all();
+    if (parses == 1) cv.wait(lock, [&] { return released; });  // holds the worker in the first
+    if (parses == 2) throw std::runtime_error("the caller's parse failed");
+  });
+  worker.parse("a");
+  worker.mark();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return parses == 1; });
+  }
+  worker.parse("b");
+  const std::uint64_t second = worker.mark();  // queued behind the held first chunk
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::lock_guard<std::mutex> lock(mu);
+    released = true;
+    cv.notify_all();
+  });
+  CHECK_THROWS_WITH(worker.wait_parsed(), "the caller's parse failed");  // "b" parsed here, and failed
+  releaser.join();
+  CHECK_THROWS_WITH(worker.wait(second), "the caller's parse failed");  // its mark was taken back: no wait
+  CHECK_THROWS_WITH(worker.finish(), "the caller's parse failed");
+}
