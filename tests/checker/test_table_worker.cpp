@@ -23,6 +23,14 @@ using namespace outcheck::checker;
 
 namespace {
 
+std::shared_ptr<const rules::CompiledPolicy> opensafely() {
+  auto p = rules::preset_policy("opensafely");
+  REQUIRE(p);
+  auto compiled = rules::CompiledPolicy::compile(*p);
+  REQUIRE(compiled.ok());
+  return *compiled;
+}
+
 // The reader's records to the worker, as CsvScan sends them.
 struct ToWorker : CsvVisitor {
   rules::TableCheck& table;
@@ -39,14 +47,11 @@ struct ToWorker : CsvVisitor {
 }  // namespace
 
 TEST_CASE("table worker: an exception on its thread is thrown to the caller", "[csv]") {
-  auto p = rules::preset_policy("opensafely");
-  REQUIRE(p);
-  auto policy = rules::CompiledPolicy::compile(*p);
-  REQUIRE(policy.ok());
+  const auto policy = opensafely();
   std::string text = "practice,num\n";
   for (int i = 0; i < 2000; ++i) text += std::to_string(i) + "," + std::to_string(i % 50) + "\n";
 
-  rules::TableCheck table(*policy, 100);
+  rules::TableCheck table(policy, 100);
   ToWorker visitor(table);
   CsvParser parser(visitor);
   int parses = 0;  // on the worker's thread only
@@ -73,11 +78,8 @@ TEST_CASE("table worker: an exception on its thread is thrown to the caller", "[
 }
 
 TEST_CASE("table worker: dropped after a failure, without finish(), it stops quietly", "[csv]") {
-  auto p = rules::preset_policy("opensafely");
-  REQUIRE(p);
-  auto policy = rules::CompiledPolicy::compile(*p);
-  REQUIRE(policy.ok());
-  rules::TableCheck table(*policy, 100);
+  const auto policy = opensafely();
+  rules::TableCheck table(policy, 100);
   {
     TableWorker worker(table, [](std::string_view) { throw std::runtime_error("no"); });
     worker.parse("a,b\n1,2\n");
@@ -87,10 +89,7 @@ TEST_CASE("table worker: dropped after a failure, without finish(), it stops qui
 }
 
 TEST_CASE("table worker: bytes it has not taken yet are parsed by the caller, in order", "[csv]") {
-  auto p = rules::preset_policy("opensafely");
-  REQUIRE(p);
-  auto policy = rules::CompiledPolicy::compile(*p);
-  REQUIRE(policy.ok());
+  const auto policy = opensafely();
   std::string text = "practice,num,value\n";
   for (int i = 0; i < 3000; ++i) text += std::to_string(i) + "," + std::to_string(i % 40) + ",1.5\n";
   const std::size_t third = text.size() / 3;
@@ -101,7 +100,7 @@ TEST_CASE("table worker: bytes it has not taken yet are parsed by the caller, in
   // The same rules on one thread, for the findings to compare with.
   rules::FindingList want(100);
   {
-    rules::TableCheck table(*policy, 100);
+    rules::TableCheck table(policy, 100);
     struct Direct : CsvVisitor {
       rules::TableCheck& t;
       explicit Direct(rules::TableCheck& table) : t(table) {}
@@ -115,7 +114,7 @@ TEST_CASE("table worker: bytes it has not taken yet are parsed by the caller, in
     table.finish(want);
   }
 
-  rules::TableCheck table(*policy, 100);
+  rules::TableCheck table(policy, 100);
   ToWorker visitor(table);
   CsvParser parser(visitor);
   std::mutex mu;
@@ -169,11 +168,8 @@ TEST_CASE("table worker: bytes it has not taken yet are parsed by the caller, in
 }
 
 TEST_CASE("table worker: a failure while the caller parses taken-back bytes leaves nobody waiting", "[csv]") {
-  auto p = rules::preset_policy("opensafely");
-  REQUIRE(p);
-  auto policy = rules::CompiledPolicy::compile(*p);
-  REQUIRE(policy.ok());
-  rules::TableCheck table(*policy, 100);
+  const auto policy = opensafely();
+  rules::TableCheck table(policy, 100);
   std::mutex mu;
   std::condition_variable cv;
   bool released = false;
