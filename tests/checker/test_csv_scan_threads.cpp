@@ -14,19 +14,13 @@
 #include "rules/compiled_policy.h"
 #include "rules/policy.h"
 #include "tests/support/finding_text.h"
+#include "tests/support/policies.h"
 
 using namespace outcheck;
 using namespace outcheck::checker;
 
 namespace {
 
-std::shared_ptr<const rules::CompiledPolicy> opensafely() {
-  auto p = rules::preset_policy("opensafely");
-  REQUIRE(p);
-  auto compiled = rules::CompiledPolicy::compile(*p);
-  REQUIRE(compiled.ok());
-  return *compiled;
-}
 
 // A measure-like table with small and unrounded counts, rates from them, redacted cells, an NHS
 // number now and then, quoted fields, blank lines, ragged rows and non-ASCII text.
@@ -56,7 +50,7 @@ std::string describe(const rules::FindingList& list, const CsvScan& scan) {
 std::string scan(const std::string& text, std::size_t size, bool rules_thread, bool reuse,
                  ParseOn parse_on = ParseOn::balanced) {
   rules::FindingList findings(25);
-  CsvScan s(opensafely(), findings, rules_thread, parse_on);
+  CsvScan s(test::compiled_preset("opensafely"), findings, rules_thread, parse_on);
   std::vector<char> buffer(size);
   for (std::size_t at = 0; at < text.size(); at += size) {
     const std::size_t n = std::min(size, text.size() - at);
@@ -104,7 +98,7 @@ TEST_CASE("csv scan: a scan with a rules thread may be dropped unfinished", "[cs
   const std::string text = awkward_csv(5000, 4);
   rules::FindingList findings;
   {
-    CsvScan s(opensafely(), findings, true);
+    CsvScan s(test::compiled_preset("opensafely"), findings, true);
     s.feed(text);
   }  // no finish(): the thread still stops, having read only what it was given
   SUCCEED();

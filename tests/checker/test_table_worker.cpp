@@ -17,19 +17,13 @@
 #include "rules/policy.h"
 #include "rules/table_check.h"
 #include "tests/support/finding_text.h"
+#include "tests/support/policies.h"
 
 using namespace outcheck;
 using namespace outcheck::checker;
 
 namespace {
 
-std::shared_ptr<const rules::CompiledPolicy> opensafely() {
-  auto p = rules::preset_policy("opensafely");
-  REQUIRE(p);
-  auto compiled = rules::CompiledPolicy::compile(*p);
-  REQUIRE(compiled.ok());
-  return *compiled;
-}
 
 // The reader's records to the worker, as CsvScan sends them.
 struct ToWorker : CsvVisitor {
@@ -47,7 +41,7 @@ struct ToWorker : CsvVisitor {
 }  // namespace
 
 TEST_CASE("table worker: an exception on its thread is thrown to the caller", "[csv]") {
-  const auto policy = opensafely();
+  const auto policy = test::compiled_preset("opensafely");
   std::string text = "practice,num\n";
   for (int i = 0; i < 2000; ++i) text += std::to_string(i) + "," + std::to_string(i % 50) + "\n";
 
@@ -78,7 +72,7 @@ TEST_CASE("table worker: an exception on its thread is thrown to the caller", "[
 }
 
 TEST_CASE("table worker: dropped after a failure, without finish(), it stops quietly", "[csv]") {
-  const auto policy = opensafely();
+  const auto policy = test::compiled_preset("opensafely");
   rules::TableCheck table(policy, 100);
   {
     TableWorker worker(table, [](std::string_view) { throw std::runtime_error("no"); });
@@ -89,7 +83,7 @@ TEST_CASE("table worker: dropped after a failure, without finish(), it stops qui
 }
 
 TEST_CASE("table worker: bytes it has not taken yet are parsed by the caller, in order", "[csv]") {
-  const auto policy = opensafely();
+  const auto policy = test::compiled_preset("opensafely");
   std::string text = "practice,num,value\n";
   for (int i = 0; i < 3000; ++i) text += std::to_string(i) + "," + std::to_string(i % 40) + ",1.5\n";
   const std::size_t third = text.size() / 3;
@@ -168,7 +162,7 @@ TEST_CASE("table worker: bytes it has not taken yet are parsed by the caller, in
 }
 
 TEST_CASE("table worker: a failure while the caller parses taken-back bytes leaves nobody waiting", "[csv]") {
-  const auto policy = opensafely();
+  const auto policy = test::compiled_preset("opensafely");
   rules::TableCheck table(policy, 100);
   std::mutex mu;
   std::condition_variable cv;

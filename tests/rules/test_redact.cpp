@@ -20,6 +20,7 @@
 #include "rules/redact.h"
 #include "rules/table_check.h"
 #include "rules/table_layout.h"
+#include "tests/support/policies.h"
 
 using namespace outcheck::rules;
 
@@ -27,17 +28,8 @@ namespace {
 
 const std::string R = "[REDACTED]";
 
-std::shared_ptr<const CompiledPolicy> compiled(Policy p) {
-  auto c = CompiledPolicy::compile(std::move(p));
-  REQUIRE(c.ok());
-  return *c;
-}
-
-std::shared_ptr<const CompiledPolicy> preset(const std::string& name) {
-  auto p = preset_policy(name);
-  REQUIRE(p);
-  return compiled(*p);
-}
+using outcheck::test::compiled_policy;
+auto preset(const std::string& name) { return outcheck::test::compiled_preset(name); }
 
 HeldTable make_table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows) {
   HeldTable t;
@@ -163,7 +155,7 @@ TEST_CASE("redact: rounding ties go to the even multiple, as Python's round", "[
   // reference/opensafely.md 4: with base 10, 105 -> 100, 115 -> 120, 25 -> 20; 35 -> 40.
   Policy p = *preset_policy("opensafely");
   p.rounding_base = 10;
-  auto policy = compiled(p);
+  auto policy = compiled_policy(p);
   HeldTable t = make_table({"group", "num"}, {{"a", "105"}, {"b", "115"}, {"c", "25"}, {"d", "35"}, {"e", "14"}, {"f", "16"}});
   auto changes = redact_table(*policy, t);
   INFO(render(t) << render(changes));
@@ -175,7 +167,7 @@ TEST_CASE("redact: a count that rounds down onto the threshold is suppressed", "
   Policy p = *preset_policy("opensafely");
   p.small_count_threshold = 12;
   p.rounding_base = 10;
-  auto policy = compiled(p);
+  auto policy = compiled_policy(p);
   HeldTable t = make_table({"group", "num"}, {{"a", "13"}, {"b", "16"}, {"c", "12"}});
   auto changes = redact_table(*policy, t);
   INFO(render(t) << render(changes));
