@@ -105,9 +105,10 @@ class Service {
   };
   Result<FileContents> read_file(const User& actor, const std::string& id, const std::string& relpath);
 
-  // Records a refusal in the audit log and returns it, so callers can `return refuse(...)`.
+  // Records a refusal in the audit log and returns it, so callers can `return refuse(...)`. `path`:
+  // the request's file the refused action was about, when there is one.
   Error refuse(const User* actor, const std::string& action, const std::optional<std::string>& request_id,
-               const Error& why);
+               const Error& why, const std::optional<std::string>& path = std::nullopt);
 
   Home& home() { return home_; }
   std::string now() const { return iso_utc(clock_()); }
@@ -115,7 +116,10 @@ class Service {
  private:
   // Runs `change` in one immediate transaction with the request loaded fresh inside it.
   template <class F>
-  Status in_request_transaction(const User& actor, const std::string& action, const std::string& id, F change);
+  // `subject`, when given, is set by `change` to the file the action is about once it knows it, so
+  // that a refusal's audit row names the file.
+  Status in_request_transaction(const User& actor, const std::string& action, const std::string& id, F change,
+                                const std::optional<std::string>* subject = nullptr);
   Status append_audit(const AuditEvent& event, AuditHead* head_out);
   Result<Request> require_request(const std::string& id);
 

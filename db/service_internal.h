@@ -33,7 +33,8 @@ inline AuditEvent make_event(const User& actor, const std::string& action, const
 // `change(request, events)` runs inside one immediate transaction, with the request as it is now.
 // It returns OK to commit (with its audit events) or an error to roll back; a refusal is recorded.
 template <class F>
-Status Service::in_request_transaction(const User& actor, const std::string& action, const std::string& id, F change) {
+Status Service::in_request_transaction(const User& actor, const std::string& action, const std::string& id, F change,
+                                       const std::optional<std::string>* subject) {
   Error failure;
   bool failed = false;
   {
@@ -58,7 +59,9 @@ Status Service::in_request_transaction(const User& actor, const std::string& act
     failure = s.error();
     failed = true;
   }  // rolled back here, before the refusal is written in a transaction of its own
-  if (failed && failure.kind == ErrorKind::refused) return refuse(&actor, action, id, failure);
+  if (failed && failure.kind == ErrorKind::refused) {
+    return refuse(&actor, action, id, failure, subject ? *subject : std::nullopt);
+  }
   return failure;
 }
 

@@ -8,12 +8,14 @@ namespace outcheck::db {
 
 Status Service::vote(const User& actor, const std::string& id, const std::string& path, const fs::path& cwd, Vote vote,
                      const std::optional<std::string>& comment, const std::optional<std::string>& override_reason) {
+  std::optional<std::string> subject;  // the file voted on, for a refusal's audit row
   return in_request_transaction(actor, "vote", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
     fs::path abs = (fs::path(path).is_absolute() ? fs::path(path) : cwd / path).lexically_normal();
     std::string rel = fs::path(path).lexically_normal().generic_string();
     if (auto inside = checker::relative_inside(fs::path(req.workspace_path), abs); inside && req.file(*inside)) rel = *inside;
     const RequestFile* f = req.file(rel);
     if (!f) return invalid_input(path + ": not a file of request " + id);
+    subject = rel;
     OUTCHECK_TRY(check_can_vote(actor, req, *f));
     if (vote == Vote::changes_requested && (!comment || comment->empty())) {
       return refused("request-changes needs --comment saying what must change");
@@ -28,7 +30,7 @@ Status Service::vote(const User& actor, const std::string& id, const std::string
     if (v.override_reason) details["override"] = *v.override_reason;
     events.push_back(make_event(actor, "vote", req, details, rel));
     return Status::OK();
-  });
+  }, &subject);
 }
 
 Status Service::comment(const User& actor, const std::string& id, const std::string& group, const std::string& text,

@@ -24,11 +24,12 @@ bool valid_name(const std::string& name) {
 }  // namespace
 
 Error Service::refuse(const User* actor, const std::string& action, const std::optional<std::string>& request_id,
-                      const Error& why) {
+                      const Error& why, const std::optional<std::string>& path) {
   AuditEvent e;
   e.user = actor ? actor->name : "(unauthenticated)";
   e.action = "refused";
   e.request_id = request_id;
+  e.path = path;
   e.details = {{"attempted", action}, {"reason", why.message}};
   // A reviewer's refused attempt (a vote without --override, say) says how they meant to judge:
   // it belongs to this turn's review and is blinded like their votes (visibility.h).

@@ -187,8 +187,8 @@ std::int64_t last_seq(const json& log) { return log.empty() ? 0 : log.back().at(
 
 // A command that must be refused: exit 1 with a message, every view of the requests `ids`
 // (as their author and as each checker) byte-identical, the users unchanged, and exactly one new
-// audit row, `refused`, which the output checker `viewer` can see.
-void expect_refused(const Site& site, const std::function<RunResult()>& act, const std::vector<std::string>& ids,
+// audit row, `refused`, which the output checker `viewer` can see. Returns that row.
+json expect_refused(const Site& site, const std::function<RunResult()>& act, const std::vector<std::string>& ids,
                     const std::string& viewer, const std::optional<std::string>& by = std::nullopt) {
   auto snapshot = [&] {
     std::string s = site.ok("admin", {"user", "list", "--json"}).out;
@@ -218,6 +218,7 @@ void expect_refused(const Site& site, const std::function<RunResult()>& act, con
   bool seen = false;
   for (const auto& row : site.audit(viewer)) seen |= row.at("seq") == fresh[0].at("seq");
   CHECK(seen);
+  return fresh[0];
 }
 
 }  // namespace
@@ -377,7 +378,11 @@ TEST_CASE("workflow: supporting files are not voted on", "[cli][workflow]") {
   }
   site.ok("res", {"request", "submit", id});
   CHECK(file_of(site.show("c1", id), kPathSupport).at("type") == "supporting");
-  expect_refused(site, [&] { return site.as("c1", {"review", "vote", id, kPathSupport, "approve"}); }, {id}, "c1", "c1");
+  // The refusal names the file voted on.
+  json refusal =
+      expect_refused(site, [&] { return site.as("c1", {"review", "vote", id, kPathSupport, "approve"}); }, {id}, "c1", "c1");
+  CHECK(refusal.at("path") == kPathSupport);
+  CHECK(refusal.at("details").at("attempted") == "vote");
   // Reviews need votes on output files only.
   for (const char* c : {"c1", "c2"}) {
     site.approve(c, id, {kPathA});
@@ -460,8 +465,10 @@ TEST_CASE("workflow refusals: exit 1, the request unchanged, the refusal audited
 
   SECTION("the author votes on their own request") {
     std::string id = site.submitted({kPathA}, "oc");
-    expect_refused(site, [&] { return site.as("oc", {"review", "vote", id, kPathA, "approve"}); }, {id}, "oc", "oc");
-    expect_refused(site, [&] { return site.as("oc", {"request", "return", id}); }, {id}, "oc", "oc");
+    json vote = expect_refused(site, [&] { return site.as("oc", {"review", "vote", id, kPathA, "approve"}); }, {id}, "oc", "oc");
+    CHECK(vote.at("path") == kPathA);
+    json back = expect_refused(site, [&] { return site.as("oc", {"request", "return", id}); }, {id}, "oc", "oc");
+    CHECK(back.at("path").is_null());  // about the whole request
   }
   SECTION("a researcher adds a user") {
     std::string id = site.pending();
