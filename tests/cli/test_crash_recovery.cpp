@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/sha256.h"
+#include "tests/support/user_site.h"
 #include "tests/support/workspace_fixture.h"
 
 namespace fs = std::filesystem;
@@ -97,22 +98,20 @@ Killed run_and_kill(const std::vector<std::string>& args, const fs::path& cwd, c
 
 // A site: a home, a workspace of many small CSVs (output/many) and a few larger ones
 // (output/big), and users admin, res (the author), c1 and c2 (reviewers), c3 (who releases).
-class Site {
+class Site : public outcheck::test::UserSite {
  public:
   Site() {
-    ws_ = dir_.path() / "ws";
-    home_ = dir_.path() / "home";
-    put(ws_ / "project.yaml",
-        "version: '5'\n"
-        "actions:\n"
-        "  summarise:\n"
-        "    run: python:v2 python analysis/summarise.py\n"
-        "    outputs:\n"
-        "      moderately_sensitive:\n"
-        "        many: output/many/*.csv\n"
-        "        big: output/big/*.csv\n");
+    write("project.yaml",
+          "version: '5'\n"
+          "actions:\n"
+          "  summarise:\n"
+          "    run: python:v2 python analysis/summarise.py\n"
+          "    outputs:\n"
+          "      moderately_sensitive:\n"
+          "        many: output/many/*.csv\n"
+          "        big: output/big/*.csv\n");
     for (int i = 0; i < kManyFiles; ++i) {
-      put(ws_ / many(i), "group,num\nrow" + std::to_string(i) + "," + std::to_string(10 * (i + 1)) + "\nother,15\n");
+      write(many(i), "group,num\nrow" + std::to_string(i) + "," + std::to_string(10 * (i + 1)) + "\nother,15\n");
     }
     // Larger files make a release take long enough to be interrupted in the middle of a file.
     for (int i = 0; i < 4; ++i) {
@@ -120,47 +119,24 @@ class Site {
       std::string csv = "group,num\n";
       const std::string pad(380, 'x');
       for (int r = 0; r < 4000; ++r) csv += "g" + std::to_string(i) + "_" + std::to_string(r) + pad + ",10\n";
-      put(ws_ / big(i), csv);
+      write(big(i), csv);
     }
-    RunResult first = run_outcheck({"user", "add", "admin", "--role", "admin"}, ws_,
-                                   {"OUTCHECK_HOME=" + home_.string(), "OUTCHECK_TOKEN="});
-    REQUIRE(first.exit_code == 0);
-    tokens_["admin"] = trim(first.out);
-    add_user("res", "researcher");
-    for (const char* c : {"c1", "c2", "c3"}) add_user(c, "output-checker");
+    add_admin();
+    add_user("res", {"researcher"});
+    for (const char* c : {"c1", "c2", "c3"}) add_user(c, {"output-checker"});
   }
 
   static std::string many(int i) { return "output/many/f" + std::to_string(1000 + i) + ".csv"; }
   static std::string big(int i) { return "output/big/b" + std::to_string(i) + ".csv"; }
 
-  const fs::path& ws() const { return ws_; }
-  const fs::path& home() const { return home_; }
-  fs::path root() const { return dir_.path(); }
-
-  void add_user(const std::string& name, const std::string& role) {
-    tokens_[name] = trim(ok("admin", {"user", "add", name, "--role", role}).out);
-    REQUIRE(!tokens_[name].empty());
-  }
+  // The environment of `user`'s commands, for a process this test starts (and kills) itself.
   std::vector<std::string> env(const std::string& user) const {
-    return {"OUTCHECK_HOME=" + home_.string(), "OUTCHECK_TOKEN=" + tokens_.at(user)};
+    return {"OUTCHECK_HOME=" + home().string(), "OUTCHECK_TOKEN=" + token(user)};
   }
-  RunResult as(const std::string& user, const std::vector<std::string>& args) const {
-    return run_outcheck(args, ws_, env(user));
-  }
-  RunResult ok(const std::string& user, const std::vector<std::string>& args) const {
-    RunResult r = as(user, args);
-    INFO(user << " ran: " << join(args) << "\nstdout: " << r.out << "\nstderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return r;
-  }
-  json show(const std::string& id) const { return json::parse(ok("c3", {"request", "show", id, "--json"}).out); }
+  json show(const std::string& id) const { return show_as("c3", id); }
 
   // A new request (its own workspace name, so the author may have many at once).
-  std::string create(const std::string& name) const {
-    std::string id = trim(ok("res", {"request", "create", "--workspace", ws_.string(), "--workspace-name", name}).out);
-    REQUIRE(id.size() == 26);
-    return id;
-  }
+  std::string create(const std::string& name) const { return create_by("res", {}, {"--workspace-name", name}); }
   std::string submitted(const std::string& name, const std::vector<std::string>& files) const {
     std::string id = create(name);
     std::vector<std::string> add{"request", "add", id};
@@ -191,7 +167,7 @@ class Site {
       const json shown = show(id);
       for (const auto& f : shown.at("files")) {
         const std::string sha = f.at("sha256");
-        const fs::path copy = home_ / "store" / sha.substr(0, 2) / sha;
+        const fs::path copy = home() / "store" / sha.substr(0, 2) / sha;
         const std::string where = id + " " + f.at("path").get<std::string>() + ": ";
         if (!fs::exists(copy)) problems.push_back(where + "no stored copy " + copy.string());
         else if (sha256_hex(slurp(copy)) != sha) problems.push_back(where + "the stored copy does not hash to its name");
@@ -201,11 +177,6 @@ class Site {
     INFO(problems.size() << " problems; first: " << (problems.empty() ? "" : problems.front()));
     CHECK(problems.empty());
   }
-
- private:
-  TempDir dir_;
-  fs::path ws_, home_;
-  std::map<std::string, std::string> tokens_;
 };
 
 // How long a command takes when left alone, to spread the kills over its whole run: a delay is

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/sha256.h"
+#include "tests/support/user_site.h"
 #include "tests/support/workspace_fixture.h"
 
 namespace fs = std::filesystem;
@@ -100,67 +101,36 @@ std::set<std::string> files_under(const fs::path& dir) {
 
 // A site: a home, the workspace "ws" (version 5) with a highly sensitive file and safe outputs, a
 // version-3 workspace "ws3", a folder "outside" beside them, and users who act by their own tokens.
-class Site {
+class Site : public outcheck::test::UserSite {
  public:
   Site() {
-    root_ = dir_.path();
-    ws_ = root_ / "ws";
-    home_ = root_ / "home";
-    put(ws_ / "project.yaml", project_yaml());
-    put(ws_ / kHs, kSecret);
-    put(ws_ / "output/tables/a.csv", kSafe);
-    put(ws_ / "output/tables/b.csv", kOther);
-    put(ws_ / "output/reports/r.csv", kSafe);
-    put(root_ / "ws3/project.yaml", kProjectV3);
-    put(root_ / "outside/secret.csv", kSecret);
-    RunResult first = run_outcheck({"user", "add", "admin", "--role", "admin"}, ws_,
-                                   {"OUTCHECK_HOME=" + home_.string(), "OUTCHECK_TOKEN="});
-    INFO(first.err);
-    REQUIRE(first.exit_code == 0);
-    tokens_["admin"] = trim(first.out);
-    add_user("res", "researcher");
-    for (const char* c : {"c1", "c2", "c3"}) add_user(c, "output-checker");
+    write("project.yaml", project_yaml());
+    write(kHs, kSecret);
+    write("output/tables/a.csv", kSafe);
+    write("output/tables/b.csv", kOther);
+    write("output/reports/r.csv", kSafe);
+    put(root() / "ws3/project.yaml", kProjectV3);
+    put(root() / "outside/secret.csv", kSecret);
+    add_admin();
+    add_user("res", {"researcher"});
+    for (const char* c : {"c1", "c2", "c3"}) add_user(c, {"output-checker"});
   }
 
-  const fs::path& root() const { return root_; }
-  const fs::path& ws() const { return ws_; }
-  const fs::path& home() const { return home_; }
-
-  void add_user(const std::string& name, const std::string& role) {
-    tokens_[name] = trim(ok("admin", {"user", "add", name, "--role", role}).out);
-    REQUIRE(!tokens_[name].empty());
-  }
   RunResult as_in(const fs::path& cwd, const std::string& user, const std::vector<std::string>& args) const {
-    return run_outcheck(args, cwd, {"OUTCHECK_HOME=" + home_.string(), "OUTCHECK_TOKEN=" + tokens_.at(user)});
+    return as(user, args, {}, cwd);
   }
-  RunResult as(const std::string& user, const std::vector<std::string>& args) const { return as_in(ws_, user, args); }
-  RunResult ok(const std::string& user, const std::vector<std::string>& args, const fs::path& cwd = {}) const {
-    RunResult r = as_in(cwd.empty() ? ws_ : cwd, user, args);
-    INFO(user << " ran: " << join(args) << "\nstdout: " << r.out << "\nstderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return r;
-  }
-  json show(const std::string& id) const { return json::parse(ok("c3", {"request", "show", id, "--json"}).out); }
-  std::string create(const fs::path& ws = {}) const {
-    std::string id = trim(ok("res", {"request", "create", "--workspace", (ws.empty() ? ws_ : ws).string()}).out);
-    REQUIRE(id.size() == 26);
-    return id;
-  }
+  json show(const std::string& id) const { return show_as("c3", id); }
+  std::string create(const fs::path& ws = {}) const { return create_by("res", ws); }
   // Content-addressed copies in the store (staging excluded) and whatever is left in staging.
   std::set<std::string> stored() const {
     std::set<std::string> out;
-    for (const auto& f : files_under(home_ / "store")) {
+    for (const auto& f : files_under(home() / "store")) {
       if (f.rfind("staging/", 0) != 0) out.insert(f);
     }
     return out;
   }
-  std::set<std::string> staging() const { return files_under(home_ / "store/staging"); }
-  fs::path store_path(const std::string& sha) const { return home_ / "store" / sha.substr(0, 2) / sha; }
-
- private:
-  TempDir dir_;
-  fs::path root_, ws_, home_;
-  std::map<std::string, std::string> tokens_;
+  std::set<std::string> staging() const { return files_under(home() / "store/staging"); }
+  fs::path store_path(const std::string& sha) const { return home() / "store" / sha.substr(0, 2) / sha; }
 };
 
 std::vector<std::string> paths_of(const json& shown) {

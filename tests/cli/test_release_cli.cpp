@@ -21,6 +21,7 @@
 
 #include "checker/sha256.h"
 #include "tests/support/fake_job_server.h"
+#include "tests/support/user_site.h"
 #include "tests/support/workspace_fixture.h"
 
 namespace fs = std::filesystem;
@@ -51,48 +52,19 @@ const std::string kReleaseToken = "jobsrv-TOKEN-q7Zr9xKp2Lw4-never-shown";
 // A site with a workspace "ws" holding two output files and a supporting one, and users: admin;
 // res (researcher, the author); c1 and c2 (the reviewers); c3 (an output checker who releases);
 // oc (an output checker who authors a request of their own).
-class Site {
+class Site : public outcheck::test::UserSite {
  public:
   Site() {
-    dir_.write("ws/project.yaml", outcheck::test::simple_project_yaml());
-    dir_.write("ws/" + kPathA, kA);
-    dir_.write("ws/" + kPathB, kB);
-    dir_.write("ws/" + kPathSupport, kSupport);
-    ws_ = dir_.path() / "ws";
-    home_ = dir_.path() / "home";
-    RunResult first = with_env({"OUTCHECK_TOKEN="}, {"user", "add", "admin", "--role", "admin"});
-    INFO(first.err);
-    REQUIRE(first.exit_code == 0);
-    tokens_["admin"] = trim(first.out);
-    add_user("res", "researcher");
-    for (const char* c : {"c1", "c2", "c3", "oc"}) add_user(c, "output-checker");
+    write("project.yaml", outcheck::test::simple_project_yaml());
+    write(kPathA, kA);
+    write(kPathB, kB);
+    write(kPathSupport, kSupport);
+    add_admin();
+    add_user("res", {"researcher"});
+    for (const char* c : {"c1", "c2", "c3", "oc"}) add_user(c, {"output-checker"});
   }
 
-  const fs::path& ws() const { return ws_; }
-  const fs::path& home() const { return home_; }
-  const fs::path& root() const { return dir_.path(); }
-
-  void add_user(const std::string& name, const std::string& role) {
-    tokens_[name] = trim(ok("admin", {"user", "add", name, "--role", role}).out);
-    REQUIRE(!tokens_[name].empty());
-  }
-
-  RunResult with_env(std::vector<std::string> env, const std::vector<std::string>& args) const {
-    env.push_back("OUTCHECK_HOME=" + home_.string());
-    return run_outcheck(args, ws_, env);
-  }
-  RunResult as(const std::string& user, const std::vector<std::string>& args, std::vector<std::string> env = {}) const {
-    env.push_back("OUTCHECK_TOKEN=" + tokens_.at(user));
-    return with_env(env, args);
-  }
-  RunResult ok(const std::string& user, const std::vector<std::string>& args) const {
-    RunResult r = as(user, args);
-    INFO(user << " ran: " << join(args) << "\nstdout: " << r.out << "\nstderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return r;
-  }
-
-  json show(const std::string& id) const { return json::parse(ok("c3", {"request", "show", id, "--json"}).out); }
+  json show(const std::string& id) const { return show_as("c3", id); }
   std::string status(const std::string& id) const { return show(id).at("status").get<std::string>(); }
   json audit(const std::string& id) const {
     return json::parse(ok("admin", {"audit", "log", "--request", id, "--json"}).out);
@@ -102,8 +74,7 @@ class Site {
   // A request by `author` with both output files and the supporting file, reviewed and approved by
   // c1 and c2.
   std::string reviewed(const std::string& author = "res") const {
-    std::string id = trim(ok(author, {"request", "create", "--workspace", ws_.string()}).out);
-    REQUIRE(id.size() == 26);
+    std::string id = create_by(author);
     ok(author, {"request", "add", id, kPathA, kPathB});
     ok(author, {"request", "add", id, kPathSupport, "--type", "supporting", "--group", "context"});
     ok(author, {"request", "group", id, "default", "--context", "counts by group", "--controls", "rounded to 5"});
@@ -132,11 +103,6 @@ class Site {
     for (const auto& f : shown.at("files")) out[f.at("path")] = f.at("sha256");
     return out;
   }
-
- private:
-  TempDir dir_;
-  fs::path ws_, home_;
-  std::map<std::string, std::string> tokens_;
 };
 
 // Successful uploads per file name.

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/serve_process.h"
+#include "tests/support/user_site.h"
 #include "tests/support/workspace_fixture.h"
 
 namespace fs = std::filesystem;
@@ -44,57 +45,25 @@ enum class Mode { local, server };
 // One site: a home, a workspace, and users who act by their own tokens, as separate processes.
 // Users: admin; researchers res and res2; output checkers c1, c2, c3; oc, an output checker who
 // authors a request of their own.
-class Site {
+class Site : public outcheck::test::UserSite {
  public:
   explicit Site(Mode mode) {
-    dir_.write("ws/project.yaml", outcheck::test::simple_project_yaml());
-    dir_.write("ws/" + kPathA, kA);
-    dir_.write("ws/" + kPathB, kB);
-    dir_.write("ws/" + kPathFail, kFail);
-    dir_.write("ws/" + kPathSupport, kA);
-    dir_.write("ws/output/dataset.arrow", "ARROW1 not really");  // highly_sensitive
-    dir_.write("ws/output/other/x.csv", kA);                       // matches no output pattern
-    ws_ = dir_.path() / "ws";
-    home_ = dir_.path() / "home";
-    if (mode == Mode::server) server_ = std::make_unique<outcheck::test::ServeProcess>(home_);
-    RunResult first = with_token("", {"user", "add", "admin", "--role", "admin"});
-    INFO(first.err);
-    REQUIRE(first.exit_code == 0);
-    tokens_["admin"] = trim(first.out);
+    write("project.yaml", outcheck::test::simple_project_yaml());
+    write(kPathA, kA);
+    write(kPathB, kB);
+    write(kPathFail, kFail);
+    write(kPathSupport, kA);
+    write("output/dataset.arrow", "ARROW1 not really");  // highly_sensitive
+    write("output/other/x.csv", kA);                       // matches no output pattern
+    if (mode == Mode::server) serve_through(std::make_unique<outcheck::test::ServeProcess>(home()));
+    add_admin();
     for (const char* r : {"res", "res2"}) add_user(r, {"researcher"});
     for (const char* c : {"c1", "c2", "c3", "oc"}) add_user(c, {"output-checker"});
     // In server mode the users were made through the server's API, not on the home directly.
-    if (server_) REQUIRE(contains(server_->log(), "POST /api/users 201"));
+    if (server()) REQUIRE(contains(server()->log(), "POST /api/users 201"));
   }
 
-  const fs::path& ws() const { return ws_; }
-  void write(const std::string& relpath, const std::string& text) { dir_.write("ws/" + relpath, text); }
-
-  void add_user(const std::string& name, const std::vector<std::string>& roles) {
-    std::vector<std::string> args{"user", "add", name};
-    for (const auto& r : roles) args.insert(args.end(), {"--role", r});
-    tokens_[name] = trim(ok("admin", args).out);
-    REQUIRE(!tokens_[name].empty());
-  }
-  const std::string& token(const std::string& user) const { return tokens_.at(user); }
-
-  RunResult with_token(const std::string& token, const std::vector<std::string>& args) const {
-    if (server_) return run_outcheck(args, ws_, {"OUTCHECK_SERVER=" + server_->url(), "OUTCHECK_TOKEN=" + token});
-    return run_outcheck(args, ws_, {"OUTCHECK_HOME=" + home_.string(), "OUTCHECK_TOKEN=" + token});
-  }
-  RunResult as(const std::string& user, const std::vector<std::string>& args) const {
-    return with_token(tokens_.at(user), args);
-  }
-  RunResult ok(const std::string& user, const std::vector<std::string>& args) const {
-    RunResult r = as(user, args);
-    INFO(user << " ran: " << join(args) << "\nstdout: " << r.out << "\nstderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return r;
-  }
-
-  json show(const std::string& user, const std::string& id) const {
-    return json::parse(ok(user, {"request", "show", id, "--json"}).out);
-  }
+  json show(const std::string& user, const std::string& id) const { return show_as(user, id); }
   std::string status(const std::string& id) const { return show("c3", id).at("status").get<std::string>(); }
   std::int64_t turn(const std::string& id) const { return show("c3", id).at("review_turn").get<std::int64_t>(); }
   json audit(const std::string& user, const std::optional<std::string>& id = std::nullopt) const {
@@ -103,11 +72,7 @@ class Site {
     return json::parse(ok(user, args).out);
   }
 
-  std::string create(const std::string& author = "res") const {
-    std::string id = trim(ok(author, {"request", "create", "--workspace", ws_.string()}).out);
-    REQUIRE(id.size() == 26);  // a ULID
-    return id;
-  }
+  std::string create(const std::string& author = "res") const { return create_by(author); }
   // A pending request holding `files` in group default, with its context and controls.
   std::string pending(const std::vector<std::string>& files = {kPathA, kPathB}, const std::string& author = "res") const {
     std::string id = create(author);
@@ -136,20 +101,6 @@ class Site {
     REQUIRE(status(id) == "reviewed");
     return id;
   }
-
-  static std::string join(const std::vector<std::string>& args) {
-    std::string s;
-    for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
-    return s;
-  }
-
-  const fs::path& home_dir() const { return home_; }
-
- private:
-  TempDir dir_;
-  fs::path ws_, home_;
-  std::map<std::string, std::string> tokens_;
-  std::unique_ptr<outcheck::test::ServeProcess> server_;
 };
 
 const json& file_of(const json& shown, const std::string& path) {
@@ -664,6 +615,6 @@ TEST_CASE("request add never copies a file the gate blocks, not even into stagin
   // file was copied into store/staging to be checked, and only then refused.
   expect_refused(site, [&] { return site.as("res", {"request", "add", id, "output/dataset.arrow"}); }, {id}, "c1",
                  "res");
-  CHECK_FALSE(std::filesystem::exists(site.home_dir() / "store" / "staging"));
-  CHECK_FALSE(std::filesystem::exists(site.home_dir() / "store"));
+  CHECK_FALSE(std::filesystem::exists(site.home() / "store" / "staging"));
+  CHECK_FALSE(std::filesystem::exists(site.home() / "store"));
 }
