@@ -11,7 +11,10 @@
 
 namespace outcheck::checker {
 
-Status write_file_atomically(const std::string& path, std::string_view contents) {
+namespace {
+
+// `contents` in a flushed temporary file beside `path`; returns the temporary's name.
+Result<std::string> write_beside(const std::string& path, std::string_view contents) {
   namespace fs = std::filesystem;
   fs::path target(path);
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
@@ -39,10 +42,34 @@ Status write_file_atomically(const std::string& path, std::string_view contents)
     ::unlink(tmpl.c_str());
     return io_error(path + ": close failed: " + std::strerror(errno));
   }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    std::string msg = path + ": rename failed: " + std::strerror(errno);
-    ::unlink(tmpl.c_str());
-    return io_error(msg);
+  return tmpl;
+}
+
+}  // namespace
+
+Status write_file_atomically(const std::string& path, std::string_view contents) {
+  return write_files_atomically({{path, contents}});
+}
+
+Status write_files_atomically(const std::vector<std::pair<std::string, std::string_view>>& files) {
+  std::vector<std::string> temps;
+  auto discard = [&](std::size_t from) {
+    for (std::size_t i = from; i < temps.size(); ++i) ::unlink(temps[i].c_str());
+  };
+  for (const auto& [path, contents] : files) {
+    auto temp = write_beside(path, contents);
+    if (!temp) {
+      discard(0);
+      return temp.error();
+    }
+    temps.push_back(*temp);
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (::rename(temps[i].c_str(), files[i].first.c_str()) != 0) {
+      std::string msg = files[i].first + ": rename failed: " + std::strerror(errno);
+      discard(i);
+      return io_error(msg);
+    }
   }
   return Status::OK();
 }

@@ -11,6 +11,7 @@
 #include "checker/atomic_file.h"
 #include "checker/csv_parser.h"
 #include "checker/csv_writer.h"
+#include "checker/json_text.h"
 #include "checker/policy_set.h"
 
 namespace fs = std::filesystem;
@@ -52,7 +53,8 @@ std::string describe(const CsvIssue& i) {
 
 }  // namespace
 
-Result<RedactResult> redact_file(const std::string& in, const std::string& out, const rules::CompiledPolicy& policy) {
+Result<RedactResult> redact_file(const std::string& in, const std::string& out, const rules::CompiledPolicy& policy,
+                                 const std::string& report) {
   std::error_code ec;
   if (!fs::exists(in, ec)) return not_found(in + ": no such file");
   if (!fs::is_regular_file(in, ec)) return invalid_input(in + ": not a regular file; redact reads one CSV file");
@@ -88,7 +90,12 @@ Result<RedactResult> redact_file(const std::string& in, const std::string& out, 
   std::string text;
   append_csv_row(text, reader.table.header);
   for (const auto& row : reader.table.rows) append_csv_row(text, row);
-  OUTCHECK_TRY(write_file_atomically(out, text));
+  if (report.empty()) {
+    OUTCHECK_TRY(write_file_atomically(out, text));
+  } else {
+    const std::string json = json_text(redact_report_json(in, out, policy.policy(), result), 2) + "\n";
+    OUTCHECK_TRY(write_files_atomically({{out, text}, {report, json}}));
+  }
   return result;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// `outcheck redact IN -o OUT`: reads a well-formed CSV whole, redacts it (rules/redact.h) and writes
-// the result atomically. The input is never opened for writing.
+// `outcheck redact IN -o OUT [--report FILE]`: reads a well-formed CSV whole, redacts it
+// (rules/redact.h) and writes the result, with its report when asked, atomically and together. The
+// input is never opened for writing.
 #include <string>
 #include <vector>
 
@@ -17,11 +18,13 @@ struct RedactResult {
   std::int64_t rows = 0;
 };
 
-// Refuses (invalid_input) a malformed CSV, naming the row and line, and an OUT that is IN.
-Result<RedactResult> redact_file(const std::string& in, const std::string& out, const rules::CompiledPolicy& policy);
-
 nlohmann::json redact_report_json(const std::string& in, const std::string& out, const rules::Policy& policy,
                                   const RedactResult& result);
+
+// Refuses (invalid_input) a malformed CSV, naming the row and line, and an OUT that is IN. With a
+// `report` path, the JSON report (redact_report_json) is written there too: both files or neither.
+Result<RedactResult> redact_file(const std::string& in, const std::string& out, const rules::CompiledPolicy& policy,
+                                 const std::string& report = "");
 std::string redact_report_text(const RedactResult& result);
 
 }  // namespace outcheck::checker

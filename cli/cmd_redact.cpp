@@ -1,10 +1,8 @@
 // `outcheck redact IN.csv -o OUT.csv [--policy ...] [--report FILE]`
-#include "checker/json_text.h"
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
-#include "checker/atomic_file.h"
 #include "checker/policy_file.h"
 #include "checker/redact_file.h"
 #include "cli/command.h"
@@ -40,13 +38,9 @@ int run_redact(const RedactArgs& a) {
   }
   auto policies = checker::load_policy(a.policy, std::filesystem::current_path());
   if (!policies) return report_error(policies.error());
-  auto result = checker::redact_file(a.in, a.out, *policies->base);
+  auto result = checker::redact_file(a.in, a.out, *policies->base, a.report);
   if (!result) return report_error(result.error());
   std::cerr << checker::redact_report_text(*result);
-  if (!a.report.empty()) {
-    auto json = checker::redact_report_json(a.in, a.out, policies->base->policy(), *result);
-    if (auto s = checker::write_file_atomically(a.report, checker::json_text(json, 2) + "\n"); !s.ok()) return report_error(s.error());
-  }
   return 0;
 }
 
@@ -57,7 +51,7 @@ Runner attach_redact(CLI::App& sub) {
   sub.add_option("input", a->in, "the CSV to redact (never modified)")->required();
   sub.add_option("-o,--output", a->out, "where to write the redacted copy (atomically)")->required();
   sub.add_option("--policy", a->policy, "a preset (opensafely, sdc-handbook) or a YAML policy file");
-  sub.add_option("--report", a->report, "also write every change as JSON to FILE");
+  sub.add_option("--report", a->report, "also write every change as JSON to FILE (both files or neither)");
   return [a] { return run_redact(*a); };
 }
 

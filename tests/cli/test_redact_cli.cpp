@@ -126,6 +126,30 @@ TEST_CASE("redact: --report writes every change as JSON", "[cli][redact]") {
   CHECK(got.size() == 6);
 }
 
+TEST_CASE("redact: -o and --report are written together or not at all", "[cli][redact]") {
+  Workspace ws(project());
+  ws.write("input/raw.csv", kIn);
+  fs::create_directories(ws.path() / "output/tables");
+  ws.write("output/tables/redacted.csv", "an older copy\n");
+  // The report's folder does not exist: nothing may change, the older -o file included.
+  RunResult r = run_outcheck(
+      {"redact", "input/raw.csv", "-o", "output/tables/redacted.csv", "--report", "no-such-folder/changes.json"},
+      ws.path());
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("no-such-folder/changes.json"));
+  CHECK(ws.read("output/tables/redacted.csv") == "an older copy\n");
+  CHECK_FALSE(fs::exists(ws.path() / "no-such-folder"));
+  // No temporary file is left beside either target.
+  for (const auto& e : fs::directory_iterator(ws.path() / "output/tables")) {
+    CHECK(e.path().filename() == "redacted.csv");
+  }
+  // The other way round: -o into a missing folder, the report not written either.
+  RunResult o = run_outcheck({"redact", "input/raw.csv", "-o", "missing/out.csv", "--report", "changes.json"}, ws.path());
+  CHECK(o.exit_code == 2);
+  CHECK_FALSE(fs::exists(ws.path() / "changes.json"));
+}
+
 TEST_CASE("redact: sdc-handbook output passes an sdc-handbook check", "[cli][redact]") {
   Workspace ws(project());
   // sdc-handbook: 0 to 9 are suppressed, nothing is rounded.
