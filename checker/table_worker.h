@@ -41,7 +41,7 @@ class TableWorker {
   void records(const CsvRecords& records);
   void record(std::int64_t index, std::span<const std::string_view> fields);
 
-  // Whether the rules are behind: records of more than one mark are waiting to be checked, so the
+  // Whether the rules are behind: the records of three marks are waiting to be checked, so the
   // caller had better parse the next bytes itself than hand them over.
   bool behind();
   // Hands `bytes` over to be parsed on this thread, then checked.

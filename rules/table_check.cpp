@@ -31,47 +31,44 @@ struct Held {
   std::vector<Count> counts;
   std::size_t last = 0;  // counts[last] took the previous finding: most runs are of one rule
 
-  template <class Build>
-  void add(const char* rule, Outcome outcome, std::size_t cap, Build build) {
-    // Rule names are string literals: the same pointer every time, so compare pointers first.
-    Count* c = nullptr;
-    if (last < counts.size() && counts[last].rule == rule) {
-      c = &counts[last];
-    } else {
-      for (auto& x : counts) {
-        if (x.rule == rule) c = &x;
-      }
-      if (!c) {
-        for (auto& x : counts) {
-          if (std::strcmp(x.rule, rule) == 0) c = &x;
-        }
-      }
-      if (!c) c = &counts.emplace_back(Count{rule, outcome});
-      last = static_cast<std::size_t>(c - counts.data());
+  // The count of `rule`, or counts.size(). Rule names are string literals, the same pointer every
+  // time: pointers are compared first, the text only when none matches.
+  std::size_t find(const char* rule) const {
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (counts[i].rule == rule) return i;
     }
-    ++c->total;
-    if (static_cast<std::size_t>(c->kept) < cap) {
-      ++c->kept;
-      kept.push_back(build());
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (std::strcmp(counts[i].rule, rule) == 0) return i;
     }
+    return counts.size();
   }
 
-  // Whether `rule` has kept its `cap` findings already: the next ones need only be counted.
-  bool full(const char* rule, std::size_t cap) const {
-    for (const auto& x : counts) {
-      if (std::strcmp(x.rule, rule) == 0) return static_cast<std::size_t>(x.kept) >= cap;
+  // Counts a finding of `rule`, keeping it while fewer than `cap` are kept; returns whether `cap`
+  // are kept now (the next ones need only be counted).
+  template <class Build>
+  bool add(const char* rule, Outcome outcome, std::size_t cap, Build build) {
+    if (last >= counts.size() || counts[last].rule != rule) {
+      last = find(rule);
+      if (last == counts.size()) counts.push_back(Count{rule, outcome});
     }
-    return false;  // none yet: the first one creates its count
+    Count& c = counts[last];
+    ++c.total;
+    if (static_cast<std::size_t>(c.kept) < cap) {
+      ++c.kept;
+      kept.push_back(build());
+    }
+    return static_cast<std::size_t>(c.kept) >= cap;
+  }
+
+  // Whether `rule` has kept its `cap` findings already (none yet: the first one creates its count).
+  bool full(const char* rule, std::size_t cap) const {
+    const std::size_t i = find(rule);
+    return i < counts.size() && static_cast<std::size_t>(counts[i].kept) >= cap;
   }
   // Counts `n` more findings of a rule that is full().
   void count_more(const char* rule, std::int64_t n) {
     if (n == 0) return;
-    for (auto& x : counts) {
-      if (std::strcmp(x.rule, rule) == 0) {
-        x.total += n;
-        return;
-      }
-    }
+    if (const std::size_t i = find(rule); i < counts.size()) counts[i].total += n;
   }
 };
 
@@ -288,10 +285,9 @@ struct TableCheck::Impl {
   [[gnu::noinline]] unsigned count_finding(int c, std::int64_t index, std::string_view text, CountVerdict verdict,
                                        std::int64_t n) {
     const char* rule = count_rule(verdict);
-    Held& held = cols[static_cast<std::size_t>(c)].count_findings;
-    held.add(rule, Outcome::fail, cap,
-             [&] { return cell_finding(rule, Outcome::fail, index, c, text, count_message(policy->policy(), verdict, n)); });
-    return held.full(rule, cap);
+    return cols[static_cast<std::size_t>(c)].count_findings.add(
+        rule, Outcome::fail, cap,
+        [&] { return cell_finding(rule, Outcome::fail, index, c, text, count_message(policy->policy(), verdict, n)); });
   }
 
   [[gnu::noinline]] void identifier(int c, std::int64_t index, std::string_view text) {
