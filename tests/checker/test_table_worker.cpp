@@ -13,8 +13,6 @@
 
 #include "checker/csv_parser.h"
 #include "checker/table_worker.h"
-#include "rules/compiled_policy.h"
-#include "rules/policy.h"
 #include "rules/table_check.h"
 #include "tests/support/finding_text.h"
 #include "tests/support/policies.h"
@@ -23,7 +21,6 @@ using namespace outcheck;
 using namespace outcheck::checker;
 
 namespace {
-
 
 // The reader's records to the worker, as CsvScan sends them.
 struct ToWorker : CsvVisitor {
