@@ -3,15 +3,17 @@
 same bytes in the same run. Data is generated into a temporary folder and removed afterwards.
 
   python3 bench/run.py [--sizes 28,1024] [--files 10000] [--request-files 1000] [--audit-events 1000000]
-                       [--repeat 5]
+                       [--repeat 5] [--only CASE[,CASE]] [--no-build]
 
 Prints a Markdown table: wall time, throughput, peak memory, and ratios to the baselines. outcheck,
 wc -l and openssl dgst -sha256 run --repeat times and the run of median wall time is shown; the
 Python baseline runs once.
 """
 import argparse
+import json
 import os
 import platform
+import random
 import shutil
 import subprocess
 import sys
@@ -30,6 +32,14 @@ actions:
         measure: output/*.csv
         tables: output/*/*.csv
 """
+# --only: the cases, in the order they run. "workflow" generates the workspace case's files (it
+# requests some of them) but checks them only when "workspace" is selected too.
+CASES = {
+    "measure": "one practice-level measure file per --sizes",
+    "unlabelled": "5,000-row table, unlabelled integer columns",
+    "workspace": "workspace of --files small tables",
+    "workflow": "request add/show/list on --request-files files, audit verify on --audit-events events",
+}
 
 
 def run(cmd, env=None, cwd=None, cpu=None):
@@ -66,6 +76,33 @@ def warm(paths):
                 pass
 
 
+def write_unlabelled_table(path, seed=5000):
+    """A 5,000-row table whose headers match none of the policy's patterns, so every column's role is
+    decided from its values and the table's structure: `grp`, a text category (50 blocks of 100
+    rows); k1 a regular axis 0..99 within each block; k2 codes 0..4; k3..k6 count-like integers
+    (unrounded and large, multiples of 5, small counts, mostly rounded with some unrounded and small
+    ones); v1 and v2 decimals. Deterministic: the same seed gives the same bytes."""
+    rng = random.Random(seed)
+    with open(path, "w", newline="\n") as f:
+        f.write("grp,k1,k2,k3,k4,k5,k6,v1,v2\n")
+        for g in range(50):
+            grp = "area_%s" % "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6))
+            for k1 in range(100):
+                k2 = rng.randrange(5)
+                k3 = rng.randint(100, 250000)
+                k4 = 5 * rng.randint(0, 400)
+                k5 = min(rng.randint(0, 12), rng.randint(0, 12))
+                k6 = 5 * rng.randint(2, 2000)
+                u = rng.random()
+                if u < 0.05:
+                    k6 += rng.randint(1, 4)
+                elif u < 0.07:
+                    k6 = rng.randint(1, 7)
+                v1 = 1000.0 * k4 / (k3 + 1)
+                v2 = rng.random()
+                f.write("%s,%d,%d,%d,%d,%d,%d,%.3f,%.4f\n" % (grp, k1, k2, k3, k4, k5, k6, v1, v2))
+
+
 def mbs(nbytes, seconds):
     return "%.0f MB/s" % (nbytes / 1e6 / seconds) if seconds > 0 else "-"
 
@@ -83,6 +120,29 @@ def machine():
     return "%s, %d cores, %.0f GiB, %s" % (model, os.cpu_count(), mem, platform.platform())
 
 
+def single_file(case, ws, path, tmp, repeat, have_openssl, pandas_python):
+    """One file checked alone, against wc -l, SHA-256, Python's csv and pandas on the same bytes: its
+    table row. outcheck's last report is left in tmp/report.json."""
+    nbytes = os.path.getsize(path)
+    warm([path])
+    report = os.path.join(tmp, "report.json")
+    t_oc, m_oc, rc, _, cpu = median_run([OUTCHECK, "check", "--workspace", ws, path, "--json", "--output", report],
+                                        repeat)
+    assert rc in (0, 1, 3), "outcheck failed"
+    t_wc = median_run(["wc", "-l", path], repeat)[0]
+    # SHA-256 of the same bytes, which every report carries: the part of outcheck's work that
+    # no parsing or rule can make cheaper (one stream, hashed in order).
+    t_sha = cpu_sha = None
+    if have_openssl:
+        t_sha, _, _, _, cpu_sha = median_run(["openssl", "dgst", "-sha256", path], repeat)
+    t_py, m_py, _, _ = run([sys.executable, os.path.join(ROOT, "bench", "baseline_csv.py"), path])
+    line = {"case": case, "outcheck": t_oc, "cpu": cpu, "mem": m_oc,
+            "python": t_py, "wc": t_wc, "bytes": nbytes, "pandas": None, "sha": t_sha, "sha_cpu": cpu_sha}
+    if pandas_python is not None:
+        line["pandas"] = run([pandas_python, os.path.join(ROOT, "bench", "baseline_pandas.py"), path])[0]
+    return line
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="28,1024", help="measure file sizes in MB")
@@ -90,10 +150,23 @@ def main():
     ap.add_argument("--request-files", type=int, default=1000)
     ap.add_argument("--audit-events", type=int, default=1000000)
     ap.add_argument("--repeat", type=int, default=5, help="runs of outcheck and wc -l per case (the median is shown)")
+    ap.add_argument("--only", metavar="CASE[,CASE]",
+                    help="run only these cases: " + "; ".join("%s (%s)" % kv for kv in CASES.items()))
+    ap.add_argument("--no-build", action="store_true", help="use the binaries already in build/ as they are")
     args = ap.parse_args()
+    only = set(CASES)
+    if args.only is not None:
+        only = {c.strip() for c in args.only.split(",") if c.strip()}
+        unknown = sorted(only - set(CASES))
+        if unknown or not only:
+            ap.error("--only: %s (cases: %s)" % ("unknown case " + ", ".join(unknown) if unknown else "no case given",
+                                                 ", ".join(CASES)))
 
-    subprocess.run(["cmake", "--build", BUILD, "--target", "outcheck", "outcheck_gen_measures", "outcheck_gen_audit",
-                    "-j", str(os.cpu_count())], check=True, stdout=subprocess.DEVNULL)
+    if not args.no_build:
+        targets = ["outcheck"] + (["outcheck_gen_measures"] if "measure" in only else []) + (
+            ["outcheck_gen_audit"] if "workflow" in only else [])
+        subprocess.run(["cmake", "--build", BUILD, "--target"] + targets + ["-j", str(os.cpu_count())], check=True,
+                       stdout=subprocess.DEVNULL)
     # pandas from whichever Python has it: this one, or Debian's (python3-pandas) beside it.
     pandas_python = None
     for python in (sys.executable, "/usr/bin/python3"):
@@ -112,88 +185,104 @@ def main():
             f.write(PROJECT)
 
         # 1. One practice-level measure file per size.
-        for size in [int(s) for s in args.sizes.split(",") if s]:
+        sizes = [int(s) for s in args.sizes.split(",") if s] if "measure" in only else []
+        for size in sizes:
             path = os.path.join(ws, "output", "measure_%dmb.csv" % size)
             subprocess.run([os.path.join(BUILD, "bench", "outcheck_gen_measures"), path, str(size)], check=True)
-            nbytes = os.path.getsize(path)
-            warm([path])
-            report = os.path.join(tmp, "report.json")
-            t_oc, m_oc, rc, _, cpu = median_run([OUTCHECK, "check", "--workspace", ws, path, "--json", "--output", report],
-                                                args.repeat)
-            assert rc in (0, 1, 3), "outcheck failed"
-            t_wc = median_run(["wc", "-l", path], args.repeat)[0]
-            # SHA-256 of the same bytes, which every report carries: the part of outcheck's work that
-            # no parsing or rule can make cheaper (one stream, hashed in order).
-            t_sha = cpu_sha = None
-            if have_openssl:
-                t_sha, _, _, _, cpu_sha = median_run(["openssl", "dgst", "-sha256", path], args.repeat)
-            t_py, m_py, _, _ = run([sys.executable, os.path.join(ROOT, "bench", "baseline_csv.py"), path])
-            line = {"case": "measure file, %d MB" % (nbytes // 2**20), "outcheck": t_oc, "cpu": cpu, "mem": m_oc,
-                    "python": t_py, "wc": t_wc, "bytes": nbytes, "pandas": None, "sha": t_sha, "sha_cpu": cpu_sha}
-            if have_pandas:
-                line["pandas"] = run([pandas_python, os.path.join(ROOT, "bench", "baseline_pandas.py"), path])[0]
-            rows.append(line)
+            case = "measure file, %d MB" % (os.path.getsize(path) // 2**20)
+            rows.append(single_file(case, ws, path, tmp, args.repeat, have_openssl, pandas_python))
             os.remove(path)
+
+        # 1b. A table of the largest size a release may hold, whose headers say nothing: every
+        # column's role comes from its values and the table's structure. In a workspace of its own.
+        if "unlabelled" in only:
+            ws_u = os.path.join(tmp, "ws_unlabelled")
+            os.makedirs(os.path.join(ws_u, "output"))
+            with open(os.path.join(ws_u, "project.yaml"), "w") as f:
+                f.write(PROJECT)
+            path = os.path.join(ws_u, "output", "unlabelled_5000_rows.csv")
+            write_unlabelled_table(path)
+            rows.append(single_file(CASES["unlabelled"], ws_u, path, tmp, args.repeat, have_openssl, pandas_python))
+            with open(os.path.join(tmp, "report.json")) as f:
+                outcome = json.load(f)["files"][0]["outcome"]
+            assert outcome in ("pass", "fail", "review"), "the 5,000-row table was not checked: " + outcome
 
         # 2. A workspace of many small output files, checked across all cores.
         files = []
-        per_dir = 100
-        for i in range(args.files):
-            d = os.path.join(ws, "output", "t%03d" % (i // per_dir))
-            os.makedirs(d, exist_ok=True)
-            p = os.path.join(d, "table_%05d.csv" % i)
-            # Mostly rounded tables, as a workspace about to be released is; one in ten has an
-            # unrounded count and one in twenty a small one.
-            with open(p, "w") as f:
-                f.write("category,count\n")
-                for k in range(40):
-                    n = 10 + 5 * ((i * 7 + k * 13) % 200)
-                    if k == 0 and i % 10 == 0:
-                        n += 2
-                    if k == 1 and i % 20 == 0:
-                        n = 3
-                    f.write("c%d,%d\n" % (k, n))
-            files.append(p)
-        nbytes = sum(os.path.getsize(p) for p in files)
-        warm(files)
-        report = os.path.join(tmp, "report.json")
-        t_oc, m_oc, rc, _, cpu = median_run([OUTCHECK, "check", "--workspace", ws, "--json", "--output", report],
-                                            args.repeat)
-        t_py, _, _, _ = run([sys.executable, os.path.join(ROOT, "bench", "baseline_csv.py")] + files)
-        t_wc, _, _, _ = run(["sh", "-c", "find '%s' -name '*.csv' -print0 | xargs -0 cat | wc -l" % os.path.join(ws, "output")])
-        rows.append({"case": "workspace, %d files" % len(files), "outcheck": t_oc, "cpu": cpu, "mem": m_oc, "python": t_py,
-                     "wc": t_wc, "bytes": nbytes, "pandas": None, "sha": None, "sha_cpu": None})
+        if only & {"workspace", "workflow"}:
+            per_dir = 100
+            for i in range(args.files):
+                d = os.path.join(ws, "output", "t%03d" % (i // per_dir))
+                os.makedirs(d, exist_ok=True)
+                p = os.path.join(d, "table_%05d.csv" % i)
+                # Mostly rounded tables, as a workspace about to be released is; one in ten has an
+                # unrounded count and one in twenty a small one.
+                with open(p, "w") as f:
+                    f.write("category,count\n")
+                    for k in range(40):
+                        n = 10 + 5 * ((i * 7 + k * 13) % 200)
+                        if k == 0 and i % 10 == 0:
+                            n += 2
+                        if k == 1 and i % 20 == 0:
+                            n = 3
+                        f.write("c%d,%d\n" % (k, n))
+                files.append(p)
+        if "workspace" in only:
+            nbytes = sum(os.path.getsize(p) for p in files)
+            warm(files)
+            report = os.path.join(tmp, "report.json")
+            t_oc, m_oc, rc, _, cpu = median_run([OUTCHECK, "check", "--workspace", ws, "--json", "--output", report],
+                                                args.repeat)
+            t_py, _, _, _ = run([sys.executable, os.path.join(ROOT, "bench", "baseline_csv.py")] + files)
+            t_wc, _, _, _ = run(["sh", "-c", "find '%s' -name '*.csv' -print0 | xargs -0 cat | wc -l"
+                                 % os.path.join(ws, "output")])
+            rows.append({"case": "workspace, %d files" % len(files), "outcheck": t_oc, "cpu": cpu, "mem": m_oc,
+                         "python": t_py, "wc": t_wc, "bytes": nbytes, "pandas": None, "sha": None, "sha_cpu": None})
 
         # 3. The workflow at scale.
-        home = os.path.join(tmp, "home")
-        env = dict(os.environ, OUTCHECK_HOME=home)
-        admin = subprocess.run([OUTCHECK, "user", "add", "admin", "--role", "admin"], env=env, capture_output=True,
-                               text=True, check=True).stdout.strip()
-        env_admin = dict(env, OUTCHECK_TOKEN=admin)
-        res = subprocess.run([OUTCHECK, "user", "add", "res", "--role", "researcher"], env=env_admin, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        chk = subprocess.run([OUTCHECK, "user", "add", "chk", "--role", "output-checker"], env=env_admin,
-                             capture_output=True, text=True, check=True).stdout.strip()
-        env_res = dict(env, OUTCHECK_TOKEN=res)
-        env_chk = dict(env, OUTCHECK_TOKEN=chk)
-        rid = subprocess.run([OUTCHECK, "request", "create", "--workspace", ws], env=env_res, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirs = sorted({os.path.dirname(p) for p in files[: args.request_files]})
-        t_add, m_add, rc, _ = run([OUTCHECK, "request", "add", rid] + dirs, env=env_res)
-        assert rc == 0, "request add failed"
-        t_show, _, _, _ = run([OUTCHECK, "request", "show", rid, "--json"], env=env_chk)
-        t_list, _, _, _ = run([OUTCHECK, "request", "list"], env=env_chk)
-        workflow = [("request add, %d files" % args.request_files, t_add),
-                    ("request show, %d files" % args.request_files, t_show),
-                    ("request list", t_list)]
-        subprocess.run([os.path.join(BUILD, "bench", "outcheck_gen_audit"), home, str(args.audit_events)], check=True)
-        t_verify, m_verify, rc, out = run([OUTCHECK, "audit", "verify"], env=env_chk)
-        assert rc == 0, "audit verify failed: " + out
-        workflow.append(("audit verify, %d events" % args.audit_events, t_verify))
+        workflow = []
+        if "workflow" in only:
+            home = os.path.join(tmp, "home")
+            env = dict(os.environ, OUTCHECK_HOME=home)
+            admin = subprocess.run([OUTCHECK, "user", "add", "admin", "--role", "admin"], env=env,
+                                   capture_output=True, text=True, check=True).stdout.strip()
+            env_admin = dict(env, OUTCHECK_TOKEN=admin)
+            res = subprocess.run([OUTCHECK, "user", "add", "res", "--role", "researcher"], env=env_admin,
+                                 capture_output=True, text=True, check=True).stdout.strip()
+            chk = subprocess.run([OUTCHECK, "user", "add", "chk", "--role", "output-checker"], env=env_admin,
+                                 capture_output=True, text=True, check=True).stdout.strip()
+            env_res = dict(env, OUTCHECK_TOKEN=res)
+            env_chk = dict(env, OUTCHECK_TOKEN=chk)
+            rid = subprocess.run([OUTCHECK, "request", "create", "--workspace", ws], env=env_res,
+                                 capture_output=True, text=True, check=True).stdout.strip()
+            dirs = sorted({os.path.dirname(p) for p in files[: args.request_files]})
+            t_add, m_add, rc, _ = run([OUTCHECK, "request", "add", rid] + dirs, env=env_res)
+            assert rc == 0, "request add failed"
+            t_show, _, _, _ = run([OUTCHECK, "request", "show", rid, "--json"], env=env_chk)
+            t_list, _, _, _ = run([OUTCHECK, "request", "list"], env=env_chk)
+            workflow = [("request add, %d files" % args.request_files, t_add),
+                        ("request show, %d files" % args.request_files, t_show),
+                        ("request list", t_list)]
+            subprocess.run([os.path.join(BUILD, "bench", "outcheck_gen_audit"), home, str(args.audit_events)],
+                           check=True)
+            t_verify, m_verify, rc, out = run([OUTCHECK, "audit", "verify"], env=env_chk)
+            assert rc == 0, "audit verify failed: " + out
+            workflow.append(("audit verify, %d events" % args.audit_events, t_verify))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print("Machine: " + machine())
+    if rows:
+        print_cases(rows, have_pandas)
+    if workflow:
+        print()
+        print("| workflow | time |")
+        print("|---|---|")
+        for name, t in workflow:
+            print("| %s | %.2f s |" % (name, t))
+
+
+def print_cases(rows, have_pandas):
     print()
     # Per core: the bytes over the CPU time of every thread, so using more cores does not raise it.
     # Per core, checking: the same, less the CPU time of `openssl dgst -sha256` on the same bytes
@@ -210,11 +299,6 @@ def main():
         print("| %s | %.2f s | %s | %.2f s | %s | %s | %.0f MiB | %s | %.2f s | %s | %.3f s | %.0fx | %.1fx slower | %s |" % (
             r["case"], r["outcheck"], mbs(r["bytes"], r["outcheck"]), r["cpu"], mbs(r["bytes"], r["cpu"]), checking,
             r["mem"], sha, r["python"], pandas, r["wc"], r["python"] / r["outcheck"], r["outcheck"] / r["wc"], sha_wc))
-    print()
-    print("| workflow | time |")
-    print("|---|---|")
-    for name, t in workflow:
-        print("| %s | %.2f s |" % (name, t))
 
 
 if __name__ == "__main__":
