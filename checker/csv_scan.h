@@ -39,6 +39,8 @@ class CsvScan : public CsvVisitor {
   std::uint64_t chunks() const { return chunks_; }
   std::uint64_t chunks_handed_over() const { return handed_over_; }
   std::size_t header_fields() const { return parser_.header_fields(); }
+  // The table rules' state (column roles and the rest), once finish() has returned.
+  const rules::TableCheck& table() const { return table_; }
 
   void on_header(std::span<const std::string_view> fields) override;
   void on_record(std::int64_t index, std::int64_t line, std::span<const std::string_view> fields) override;
