@@ -62,6 +62,9 @@ std::string realpath_of(const fs::path& p) {
 }
 
 constexpr std::size_t kChunk = 1 << 20;
+// A report lists the roles of this many columns at most (a table of a million columns would make a
+// report of hundreds of MB); the rest are counted.
+constexpr std::size_t kMaxColumnRoles = 10'000;
 constexpr std::size_t kSlices = 4;  // buffers of a large file's ring: one being read, three the rules may hold
 
 // Reads the file once: hashes every byte and, for CSVs, streams it through the table rules.
@@ -117,6 +120,12 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
     scan->finish();
     r.rows = scan->data_records();
     r.columns = static_cast<std::int64_t>(scan->header_fields());
+    const auto& roles = scan->table().column_roles();
+    for (std::size_t c = 0; c < roles.size() && c < kMaxColumnRoles; ++c) {
+      r.column_roles.push_back({roles[c].name, rules::role_report_name(roles[c]), roles[c].why});
+    }
+    r.column_roles_omitted = roles.size() - r.column_roles.size();
+    r.roles_read_on_rows = scan->table().roles_read_on_rows();
   }
 }
 

@@ -39,7 +39,9 @@ class Applier {
          }},
         {"rounding", [&](const YAML::Node& n, const std::string& k) -> Status {
            return sub(n, k, {{"base", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                return integer(v, kk, 1, p.rounding_base, set["rounding"]["base"]); }}});
+                                return integer(v, kk, 1, p.rounding_base, set["rounding"]["base"]); }},
+                             {"accept", [&](const YAML::Node& v, const std::string& kk) -> Status {
+                                return bases(v, kk, p.rounding_accept, set["rounding"]["accept"]); }}});
          }},
         {"midpoint6", [&](const YAML::Node& n, const std::string& k) -> Status {
            return sub(n, k, {{"columns", [&](const YAML::Node& v, const std::string& kk) -> Status {
@@ -78,8 +80,10 @@ class Applier {
            };
            return sub(n, k, {{"patient_identifier", list(p.patient_identifier_columns, "patient_identifier")},
                              {"identifier", list(p.identifier_columns, "identifier")},
+                             {"dimension", list(p.dimension_columns, "dimension")},
                              {"count", list(p.count_columns, "count")},
                              {"rate", list(p.rate_columns, "rate")},
+                             {"measure", list(p.measure_columns, "measure")},
                              {"unsafe_statistic", list(p.unsafe_statistic_columns, "unsafe_statistic")}});
          }},
         {"totals", [&](const YAML::Node& n, const std::string& k) -> Status {
@@ -157,6 +161,21 @@ class Applier {
     if (v < min) return bad(n, key, "must be at least " + std::to_string(min));
     out = v;
     rec = v;
+    return Status::OK();
+  }
+
+  // A list of rounding bases, each a whole number of at least 2.
+  Status bases(const YAML::Node& n, const std::string& key, std::vector<std::int64_t>& out, json& rec) {
+    if (!n.IsSequence()) return bad(n, key, "must be a list of whole numbers, not " + node_kind(n));
+    std::vector<std::int64_t> values;
+    for (const auto& item : n) {
+      std::int64_t v = 0;
+      json ignored;
+      OUTCHECK_TRY(integer(item, key, 2, v, ignored));
+      values.push_back(v);
+    }
+    out = values;
+    rec = values;
     return Status::OK();
   }
 

@@ -41,6 +41,13 @@ json file_report_to_json(const FileReport& f) {
          {"outcome", rules::outcome_name(f.outcome())},
          {"findings", std::move(findings)},
          {"finding_counts", std::move(counts)}};
+  if (f.columns) {
+    json roles = json::array();
+    for (const auto& c : f.column_roles) roles.push_back(json{{"name", c.name}, {"role", c.role}, {"why", c.why}});
+    j["column_roles"] = std::move(roles);
+    if (f.column_roles_omitted > 0) j["column_roles_omitted"] = f.column_roles_omitted;
+    if (f.roles_read_on_rows > 0) j["column_roles_rows"] = f.roles_read_on_rows;
+  }
   if (!f.policy_override.is_null()) j["policy"] = f.policy_override;
   return j;
 }
@@ -73,6 +80,29 @@ std::string report_to_text(const Report& r, std::size_t findings_per_file) {
     out << outcome << std::string(9 - outcome.size(), ' ') << f.path;
     if (f.path.size() < width) out << std::string(width - f.path.size(), ' ');
     out << "  " << privacy_name(f.privacy) << "\n";
+  }
+  // What the tables were read as: a person sees at once which columns were checked as counts.
+  bool any_table = false;
+  for (const auto& f : r.files) {
+    if (!f.columns) continue;
+    if (!any_table) out << "\nread as counts:\n";
+    any_table = true;
+    std::string counts;
+    std::size_t listed = 0, more = 0;
+    for (const auto& c : f.column_roles) {
+      if (c.role != "count" && c.role != "count_midpoint6") continue;
+      if (listed == 40) {
+        ++more;
+        continue;
+      }
+      counts += (counts.empty() ? "" : ", ") + c.name;
+      ++listed;
+    }
+    if (more > 0) counts += " and " + std::to_string(more) + " more";
+    if (f.column_roles_omitted > 0) counts += " (of the first " + std::to_string(f.column_roles.size()) + " columns)";
+    out << "  " << f.path << ": " << (counts.empty() ? "(no column)" : counts);
+    if (f.roles_read_on_rows > 0) out << " (roles read on the first " << f.roles_read_on_rows << " rows)";
+    out << "\n";
   }
   for (const auto& f : r.files) {
     if (f.outcome() == rules::Outcome::pass) continue;

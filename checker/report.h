@@ -12,6 +12,13 @@
 
 namespace outcheck::checker {
 
+// How one CSV column was read (interface.md `column_roles`).
+struct ColumnRoleEntry {
+  std::string name;
+  std::string role;  // count, count_midpoint6, rate, measure, dimension, category, identifier, ...
+  std::string why;
+};
+
 struct FileReport {
   std::string path;
   std::optional<std::string> action;
@@ -21,6 +28,9 @@ struct FileReport {
   std::optional<std::string> sha256;   // absent when the gate blocked the file before reading it
   std::optional<std::int64_t> rows;    // CSV data records
   std::optional<std::int64_t> columns; // CSV header fields
+  std::vector<ColumnRoleEntry> column_roles;  // CSV files: every header field's role (the first 10,000)
+  std::size_t column_roles_omitted = 0;       // the fields past those
+  std::int64_t roles_read_on_rows = 0;  // when a longer table's roles were decided on its first rows
   rules::FindingList findings;
   nlohmann::json policy_override;      // the overriding keys, or null
 

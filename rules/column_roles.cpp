@@ -11,6 +11,7 @@ const char* role_name(Role role) {
     case Role::patient_identifier: return "patient_identifier";
     case Role::unsafe_statistic: return "unsafe_statistic";
     case Role::identifier: return "identifier";
+    case Role::dimension: return "dimension";
     case Role::rate: return "rate";
     case Role::count: return "count";
     case Role::measure: return "measure";
@@ -65,23 +66,6 @@ Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::si
   if (policy.is_marker(text)) return {CellKind::marker, 0};
   if (is_number(text)) return {CellKind::number, 0};
   return {CellKind::text, 0};
-}
-
-Role decide_role(HeaderRole header_role, const ColumnStats& stats, bool pandas_index) {
-  switch (header_role) {
-    case HeaderRole::patient_identifier: return Role::patient_identifier;
-    case HeaderRole::unsafe_statistic: return Role::unsafe_statistic;
-    case HeaderRole::identifier: return Role::identifier;
-    case HeaderRole::rate: return Role::rate;
-    case HeaderRole::count: return Role::count;
-    case HeaderRole::none: break;
-  }
-  if (pandas_index) return Role::category;
-  if (stats.values > 0 && stats.integers == stats.values) return Role::count;
-  // Every cell suppressed: a count column redacted whole. It still belongs to its rows' totals.
-  if (stats.values == 0 && stats.redacted > 0) return Role::count;
-  if (stats.values > 0 && stats.integers + stats.numbers == stats.values) return Role::measure;
-  return Role::category;
 }
 
 CountKind count_kind(const CompiledPolicy& policy, std::string_view header) {

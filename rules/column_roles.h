@@ -1,6 +1,6 @@
 #pragma once
-// Column roles (policy.md "Column roles"): the header decides first; a header that matches nothing
-// is decided by its values over the whole column.
+// Column roles (policy.md "Column roles") and how one cell is read. The roles themselves are
+// decided by rules/table_roles.h, from the header and the table's first rows.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,7 +11,7 @@
 
 namespace outcheck::rules {
 
-enum class Role { patient_identifier, unsafe_statistic, identifier, rate, count, measure, category };
+enum class Role { patient_identifier, unsafe_statistic, identifier, dimension, rate, count, measure, category };
 
 const char* role_name(Role role);
 
@@ -77,9 +77,6 @@ struct ColumnStats {
   }
 };
 
-// `pandas_index`: the first column of a table whose header is empty.
-Role decide_role(HeaderRole header_role, const ColumnStats& stats, bool pandas_index);
-
 // More than half of a column's values identify people: the column is blocked, never counted.
 inline bool mostly_identifiers(std::int64_t identifier_values, std::int64_t values) {
   return identifier_values > 0 && identifier_values * 2 > values;
@@ -92,11 +89,15 @@ inline bool is_identifier_cell(const CompiledPolicy& policy, std::string_view te
          policy.is_identifier_value(text);
 }
 
-// A count column whose header marks midpoint-6 rounding, and whether it holds derived values.
+// How a count column is rounded: midpoint-6 (its header or its values say so; `derived` for a
+// `_derived` column), or consistently to `base`, a base of the policy's `rounding.accept` that its
+// values show (0: the policy's own rule applies).
 struct CountKind {
   bool midpoint6 = false;
   bool derived = false;
+  std::int64_t base = 0;
 };
+// What the header alone says: midpoint-6 and derived by the policy's midpoint6.columns.
 CountKind count_kind(const CompiledPolicy& policy, std::string_view header);
 
 }  // namespace outcheck::rules

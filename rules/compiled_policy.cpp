@@ -35,8 +35,10 @@ Result<std::shared_ptr<const CompiledPolicy>> CompiledPolicy::compile(Policy pol
   OUTCHECK_TRY(compile_into(policy.patient_identifier_columns, "columns.patient_identifier", c->patient_identifier_));
   OUTCHECK_TRY(compile_into(policy.unsafe_statistic_columns, "columns.unsafe_statistic", c->unsafe_statistic_));
   OUTCHECK_TRY(compile_into(policy.identifier_columns, "columns.identifier", c->identifier_));
+  OUTCHECK_TRY(compile_into(policy.dimension_columns, "columns.dimension", c->dimension_));
   OUTCHECK_TRY(compile_into(policy.rate_columns, "columns.rate", c->rate_));
   OUTCHECK_TRY(compile_into(policy.count_columns, "columns.count", c->count_));
+  OUTCHECK_TRY(compile_into(policy.measure_columns, "columns.measure", c->measure_));
   OUTCHECK_TRY(compile_into(policy.totals, "totals", c->totals_));
   OUTCHECK_TRY(compile_into(policy.identifier_value_patterns, "identifier_values.patterns", c->identifier_values_));
   std::vector<std::unique_ptr<RE2>> mid;
@@ -64,8 +66,10 @@ HeaderRole CompiledPolicy::header_role(std::string_view h) const {
   if (any_match(patient_identifier_, h)) return HeaderRole::patient_identifier;
   if (any_match(unsafe_statistic_, h)) return HeaderRole::unsafe_statistic;
   if (any_match(identifier_, h)) return HeaderRole::identifier;
+  if (any_match(dimension_, h)) return HeaderRole::dimension;
   if (any_match(rate_, h)) return HeaderRole::rate;
   if (any_match(count_, h)) return HeaderRole::count;
+  if (any_match(measure_, h)) return HeaderRole::measure;
   return HeaderRole::none;
 }
 

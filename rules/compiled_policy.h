@@ -13,7 +13,7 @@
 namespace outcheck::rules {
 
 // What a column's header alone says it is (policy.md "Column roles"), in the order tried.
-enum class HeaderRole { none, patient_identifier, unsafe_statistic, identifier, rate, count };
+enum class HeaderRole { none, patient_identifier, unsafe_statistic, identifier, dimension, rate, count, measure };
 
 class CompiledPolicy {
  public:
@@ -49,7 +49,8 @@ class CompiledPolicy {
   static bool any_match(const Patterns& patterns, std::string_view text);
 
   Policy policy_;
-  Patterns patient_identifier_, unsafe_statistic_, identifier_, rate_, count_, totals_, identifier_values_;
+  Patterns patient_identifier_, unsafe_statistic_, identifier_, dimension_, rate_, count_, measure_, totals_,
+      identifier_values_;
   std::unique_ptr<RE2> midpoint6_;
   std::vector<std::string> markers_;  // normalised: upper case, no spaces
   // First non-space characters (upper-cased) a marker can start with, so most cells are ruled out

@@ -46,6 +46,17 @@ inline bool is_multiple(std::int64_t n, std::int64_t base) {
 
 enum class CountVerdict { ok, small, unrounded, midpoint6_unrounded, midpoint6_derived_unrounded };
 
+// A count n >= 0 of a column whose values show it rounded to `base` (an accepted base other than the
+// policy's). A rounded value stands for every count that rounds to it, up to n + base / 2: it is a
+// small count only when all of those are (under the threshold 7, 5 rounded to 5 stands for 3..7
+// and is small; 7 rounded to 7 stands for up to 10 and is not). Other values must still be
+// multiples of the base.
+inline CountVerdict rounded_count_verdict(const CountLimits& l, std::int64_t base, std::int64_t n) {
+  const bool multiple = n % base == 0;
+  if (is_small_count(l, n) && !(multiple && n > 0 && n + base / 2 > l.small_count_threshold)) return CountVerdict::small;
+  return multiple ? CountVerdict::ok : CountVerdict::unrounded;
+}
+
 // Inline, as the checker calls it on every integer cell of a column that may hold counts.
 inline CountVerdict count_verdict(const CountLimits& l, CountKind kind, std::int64_t n) {
   if (kind.midpoint6) {
@@ -54,6 +65,7 @@ inline CountVerdict count_verdict(const CountLimits& l, CountKind kind, std::int
     return is_midpoint6_value(n) ? CountVerdict::ok : CountVerdict::midpoint6_unrounded;
   }
   if (n < 0) return CountVerdict::ok;  // not a count
+  if (kind.base > 1) return rounded_count_verdict(l, kind.base, n);
   if (is_small_count(l, n)) return CountVerdict::small;
   if (l.rounding_base > 1 && !is_multiple(n, l.rounding_base)) return CountVerdict::unrounded;
   return CountVerdict::ok;
@@ -99,6 +111,7 @@ inline CountFlags count_flags_by_last_digit(const CountLimits& l, std::size_t di
 
 // "small_count" or "unrounded"; only for verdicts other than ok.
 inline const char* count_rule(CountVerdict v) { return v == CountVerdict::small ? "small_count" : "unrounded"; }
-std::string count_message(const Policy& policy, CountVerdict v, std::int64_t n);
+// `base`: the column's own rounding base when its values show one (CountKind::base), else 0.
+std::string count_message(const Policy& policy, CountVerdict v, std::int64_t n, std::int64_t base = 0);
 
 }  // namespace outcheck::rules

@@ -16,6 +16,8 @@ struct Policy {
   std::int64_t small_count_threshold = 7;
   bool zeros_disclosive = false;
   std::int64_t rounding_base = 5;
+  // Other bases a whole count column may consistently use (policy.md `rounding.accept`).
+  std::vector<std::int64_t> rounding_accept;
   std::string midpoint6_columns;
 
   std::int64_t max_file_bytes = 16777216;
@@ -27,8 +29,10 @@ struct Policy {
   // Column roles by header, RE2 patterns (policy.md "Column roles").
   std::vector<std::string> patient_identifier_columns;
   std::vector<std::string> identifier_columns;
+  std::vector<std::string> dimension_columns;
   std::vector<std::string> count_columns;
   std::vector<std::string> rate_columns;
+  std::vector<std::string> measure_columns;
   std::vector<std::string> unsafe_statistic_columns;
   std::vector<std::string> totals;
 

@@ -12,6 +12,8 @@
 #include "rules/count_rules.h"
 #include "rules/secondary.h"
 #include "rules/table_layout.h"
+#include "rules/table_roles.h"
+#include "rules/table_sample.h"
 
 namespace outcheck::rules {
 
@@ -74,7 +76,7 @@ struct Held {
 
 struct ColumnState {
   std::string name;
-  HeaderRole header_role = HeaderRole::none;
+  Role role = Role::category;  // decided on the first rows, before any rule runs on a cell
   CountKind kind;
   ColumnStats stats;
   std::int64_t identifier_values = 0;
@@ -139,8 +141,48 @@ struct TableCheck::Impl {
   std::size_t held_cells = 0;
   std::vector<int> rates_;  // reused across records
 
-  bool may_be_count(const ColumnState& c) const {
-    return c.header_role == HeaderRole::count || c.header_role == HeaderRole::none;
+  // The first rows, held until the roles are decided on them; then replayed through the rules.
+  TableSample sample;
+  bool sampling = true;
+  std::vector<ColumnRole> roles;
+  std::int64_t rows_after_sample = 0;  // records that came after the roles were decided
+  std::int64_t roles_sampled = 0;      // records the roles were decided on
+
+  static bool may_be_count(const ColumnState& c) { return c.role == Role::count; }
+
+  // Decides every column's role on the rows held, runs the rules over them, and lets them go.
+  void decide() {
+    sampling = false;
+    roles_sampled = static_cast<std::int64_t>(sample.rows());
+    std::vector<std::string> names;
+    for (const auto& c : cols) names.push_back(c.name);
+    roles = decide_roles(*policy, names, sample);
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      cols[c].role = roles[c].role;
+      cols[c].kind = roles[c].kind;
+      any_rate |= roles[c].role == Role::rate;
+    }
+    const std::size_t width = cols.size();
+    std::vector<std::string_view> fields;
+    for (std::size_t r = 0; r < sample.rows();) {
+      std::size_t end = r;
+      while (end < sample.rows() && sample.width(end) == width) ++end;
+      if (end > r) {
+        const PackedRecords packed = sample.packed(r, end, width);
+        records(packed.first_index, PackedCells{packed}, packed.size(), width);
+        r = end;
+        continue;
+      }
+      fields.clear();
+      for (std::size_t c = 0; c < sample.width(r); ++c) fields.push_back(sample.cell(r, c));
+      one_record(sample.index(r), fields);
+      ++r;
+    }
+    sample.clear();
+  }
+
+  void one_record(std::int64_t index, std::span<const std::string_view> fields) {
+    records(index, ViewCells{fields.data(), fields.size()}, 1, std::min(fields.size(), cols.size()));
   }
 
   Finding cell_finding(const char* rule, Outcome o, std::int64_t row, int col, std::string_view value, std::string msg) {
@@ -231,7 +273,7 @@ struct TableCheck::Impl {
     // a count of up to 8 digits without a leading zero is judged by its length and last digit, and
     // its value is never computed (nor its multiplications done). Not with identifier patterns,
     // which every cell must meet.
-    const bool by_last_digit = !identifier_patterns && !kind.midpoint6 && judged_by_last_digit(limits);
+    const bool by_last_digit = !identifier_patterns && !kind.midpoint6 && kind.base == 0 && judged_by_last_digit(limits);
     for (std::size_t r = 0; r < rows; ++r) {
       const std::string_view text = column[r];
       if constexpr (count) {
@@ -258,9 +300,11 @@ struct TableCheck::Impl {
       if constexpr (count) {
         if (value.kind == CellKind::integer) {
           const std::int64_t n = value.integer;
-          if (kind.midpoint6) {
+          if (kind.midpoint6 || kind.base != 0) {
             const CountVerdict v = count_verdict(limits, kind, n);
-            tally(r, text, CountFlags{0, v != CountVerdict::ok}, [v, n] { return std::pair(v, n); });
+            const unsigned small = v == CountVerdict::small;
+            tally(r, text, CountFlags{small, (1u ^ small) & static_cast<unsigned>(v != CountVerdict::ok)},
+                  [v, n] { return std::pair(v, n); });
           } else {
             const CountFlags flags = count_flags(limits, n);
             tally(r, text, flags, [flags, n] {
@@ -285,15 +329,16 @@ struct TableCheck::Impl {
   [[gnu::noinline]] unsigned count_finding(int c, std::int64_t index, std::string_view text, CountVerdict verdict,
                                        std::int64_t n) {
     const char* rule = count_rule(verdict);
-    return cols[static_cast<std::size_t>(c)].count_findings.add(
-        rule, Outcome::fail, cap,
-        [&] { return cell_finding(rule, Outcome::fail, index, c, text, count_message(policy->policy(), verdict, n)); });
+    ColumnState& col = cols[static_cast<std::size_t>(c)];
+    return col.count_findings.add(rule, Outcome::fail, cap, [&] {
+      return cell_finding(rule, Outcome::fail, index, c, text, count_message(policy->policy(), verdict, n, col.kind.base));
+    });
   }
 
   [[gnu::noinline]] void identifier(int c, std::int64_t index, std::string_view text) {
     ColumnState& col = cols[static_cast<std::size_t>(c)];
     ++col.identifier_values;
-    if (col.header_role == HeaderRole::identifier) return;
+    if (col.role == Role::identifier) return;
     col.identifier_cells.add("identifier_value", Outcome::fail, cap, [&] {
       return cell_finding("identifier_value", Outcome::fail, index, c, text,
                           "looks like a person's identifier (an NHS number or a policy identifier pattern): remove it");
@@ -305,32 +350,26 @@ struct TableCheck::Impl {
   void derived(std::int64_t index, const std::string_view* fields, std::size_t width) {
     const CompiledPolicy& compiled = *policy;
     const Policy& p = compiled.policy();
-    // Per kind, the first column whose header says count ([0]) and the first unclassified one
-    // ([1]): a derived finding waits on its source column's role, so a column known to be a count
-    // is the better source (an unclassified one may end up a measure and take the finding with it).
-    int small[2] = {-1, -1}, redacted[2] = {-1, -1}, published[2] = {-1, -1};
+    // The first count column of each kind on the record.
+    int first_small = -1, first_redacted = -1, first_published = -1;
     rates_.clear();
     for (std::size_t c = 0; c < width; ++c) {
       const ColumnState& col = cols[c];
       const Cell value = read_cell(compiled, fields[c]);
-      if (col.header_role == HeaderRole::rate) {
+      if (col.role == Role::rate) {
         if (value.kind == CellKind::number || value.kind == CellKind::integer) rates_.push_back(static_cast<int>(c));
         continue;
       }
       if (!may_be_count(col)) continue;
-      const int sure = col.header_role == HeaderRole::count ? 0 : 1;
       int* slot = nullptr;
       if (value.kind == CellKind::integer) {
         const bool small_count = !col.kind.midpoint6 && count_verdict(p, col.kind, value.integer) == CountVerdict::small;
-        slot = small_count ? &small[sure] : &published[sure];
+        slot = small_count ? &first_small : &first_published;
       } else if (value.kind == CellKind::marker) {
-        slot = &redacted[sure];
+        slot = &first_redacted;
       }
       if (slot && *slot < 0) *slot = static_cast<int>(c);
     }
-    const int first_small = small[0] >= 0 ? small[0] : small[1];
-    const int first_redacted = redacted[0] >= 0 ? redacted[0] : redacted[1];
-    const int first_published = published[0] >= 0 ? published[0] : published[1];
     for (int rc : rates_) {
       const std::string_view text = fields[rc];
       if (first_small >= 0) {
@@ -370,12 +409,18 @@ struct TableCheck::Impl {
   }
 
   void finish(FindingList& out) {
+    if (sampling) decide();
     const Policy& p = policy->policy();
     std::vector<Role> roles;
     for (std::size_t c = 0; c < cols.size(); ++c) {
-      roles.push_back(decide_role(cols[c].header_role, cols[c].stats, c == 0 && cols[c].name.empty()));
+      roles.push_back(cols[c].role);
       // A column of people's identifiers is blocked as such; it is not also a column of counts.
-      if (mostly_identifiers(cols[c].identifier_values, cols[c].stats.values)) roles[c] = Role::identifier;
+      if (mostly_identifiers(cols[c].identifier_values, cols[c].stats.values)) {
+        roles[c] = Role::identifier;
+        this->roles[c].role = Role::identifier;
+        this->roles[c].kind = {};
+        this->roles[c].why = "values: mostly people's identifiers";
+      }
     }
     for (std::size_t c = 0; c < cols.size(); ++c) {
       const ColumnState& col = cols[c];
@@ -469,28 +514,51 @@ void TableCheck::header(std::span<const std::string_view> fields) {
   for (auto f : fields) {
     ColumnState c;
     c.name = std::string(f);
-    c.header_role = impl_->policy->header_role(f);
-    c.kind = count_kind(*impl_->policy, f);
-    if (c.header_role == HeaderRole::rate) impl_->any_rate = true;
     impl_->cols.push_back(std::move(c));
   }
 }
 
 void TableCheck::record(std::int64_t index, std::span<const std::string_view> fields) {
-  impl_->records(index, ViewCells{fields.data(), fields.size()}, 1, std::min(fields.size(), impl_->cols.size()));
+  if (impl_->sampling) {
+    if (impl_->sample.add(index, fields)) return;
+    impl_->decide();
+  }
+  ++impl_->rows_after_sample;
+  impl_->one_record(index, fields);
 }
 
-void TableCheck::records(const PackedRecords& packed) {
+void TableCheck::records(const PackedRecords& all) {
+  PackedRecords packed = all;
+  if (impl_->sampling) {
+    std::vector<std::string_view> fields(packed.width);
+    std::size_t r = 0;
+    for (; r < packed.size(); ++r) {
+      packed.fields(r, fields.data());
+      if (!impl_->sample.add(packed.first_index + static_cast<std::int64_t>(r), fields)) break;
+    }
+    if (r == packed.size()) return;
+    impl_->decide();
+    packed.first_index += static_cast<std::int64_t>(r);
+    packed.starts = packed.starts.subspan(r);
+    packed.ends = packed.ends.subspan(r * packed.width);
+  }
+  impl_->rows_after_sample += static_cast<std::int64_t>(packed.size());
   if (packed.width == impl_->cols.size()) {
     impl_->records(packed.first_index, PackedCells{packed}, packed.size(), packed.width);
     return;
   }
   std::vector<std::string_view> fields;  // ragged rows: one at a time
   for (std::size_t r = 0; r < packed.size(); ++r) {
-    record(packed.first_index + static_cast<std::int64_t>(r), PackedCells{packed}.row(r, fields));
+    impl_->one_record(packed.first_index + static_cast<std::int64_t>(r), PackedCells{packed}.row(r, fields));
   }
 }
 
 void TableCheck::finish(FindingList& out) { impl_->finish(out); }
+
+const std::vector<ColumnRole>& TableCheck::column_roles() const { return impl_->roles; }
+
+std::int64_t TableCheck::roles_read_on_rows() const {
+  return impl_->rows_after_sample > 0 ? impl_->roles_sampled : 0;
+}
 
 }  // namespace outcheck::rules

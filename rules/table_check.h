@@ -2,9 +2,12 @@
 // Disclosure rules over one CSV table, fed a record or a batch of records at a time. No files, no
 // printing: the checker streams records in; findings come out in a FindingList.
 //
-// Memory stays bounded whatever the table's size: per-cell findings are held per column (at most
-// `cap` per rule) until the column's role is known, and the table itself is held only up to the
-// policy's release row limit, for the rules that need all of it (secondary disclosure).
+// Every column's role is decided first, on the table's first rows (rules/table_roles.h), which are
+// held until then; the rules then run over them and over the rest of the table as it streams, with
+// the roles fixed. Memory stays bounded whatever the table's size: the first rows are bounded
+// (TableSample), per-cell findings are held per column (at most `cap` per rule), and the table itself
+// is held only up to the policy's release row limit, for the rules that need all of it (secondary
+// disclosure).
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -13,6 +16,7 @@
 #include "rules/compiled_policy.h"
 #include "rules/finding.h"
 #include "rules/packed_records.h"
+#include "rules/table_roles.h"
 
 namespace outcheck::rules {
 
@@ -28,8 +32,14 @@ class TableCheck {
   // Consecutive records, as a reader packs them. The same findings as one record() call per
   // record, found faster (a column at a time).
   void records(const PackedRecords& records);
-  // Decides the roles still open, releases held findings, runs the table-level rules.
+  // Releases held findings and runs the table-level rules (deciding the roles first, for a table
+  // shorter than the rows they are decided on).
   void finish(FindingList& out);
+
+  // After finish(): each column's role and the evidence for it.
+  const std::vector<ColumnRole>& column_roles() const;
+  // The rows the roles were decided on, when the table had more (the rest kept those roles); else 0.
+  std::int64_t roles_read_on_rows() const;
 
  private:
   struct Impl;

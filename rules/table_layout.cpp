@@ -11,22 +11,14 @@ std::string_view cell_at(const HeldTable& t, int row, int col) {
 
 }  // namespace
 
-std::vector<Role> table_roles(const CompiledPolicy& policy, const HeldTable& table) {
-  std::vector<ColumnStats> stats(table.header.size());
-  std::vector<std::int64_t> identifiers(table.header.size(), 0);
+std::vector<ColumnRole> table_roles(const CompiledPolicy& policy, const HeldTable& table) {
+  TableSample sample;
+  std::vector<std::string_view> fields;
   for (const auto& row : table.rows) {
-    for (std::size_t c = 0; c < row.size() && c < stats.size(); ++c) {
-      Cell cell = read_cell(policy, row[c]);
-      stats[c].add(cell, row[c]);
-      if (cell.kind != CellKind::marker && is_identifier_cell(policy, row[c])) ++identifiers[c];
-    }
+    fields.assign(row.begin(), row.end());
+    if (!sample.add(0, fields)) break;
   }
-  std::vector<Role> roles;
-  for (std::size_t c = 0; c < table.header.size(); ++c) {
-    roles.push_back(decide_role(policy.header_role(table.header[c]), stats[c], c == 0 && table.header[c].empty()));
-    if (mostly_identifiers(identifiers[c], stats[c].values)) roles[c] = Role::identifier;
-  }
-  return roles;
+  return decide_roles(policy, table.header, sample);
 }
 
 TableLayout make_layout(const CompiledPolicy& policy, const HeldTable& table, std::vector<Role> roles) {

@@ -7,6 +7,7 @@
 #include "rules/column_roles.h"
 #include "rules/compiled_policy.h"
 #include "rules/secondary.h"
+#include "rules/table_roles.h"
 
 namespace outcheck::rules {
 
@@ -27,8 +28,8 @@ struct TableLayout {
 
 TableLayout make_layout(const CompiledPolicy& policy, const HeldTable& table, std::vector<Role> roles);
 
-// Roles of a whole table computed from its header and values (what TableCheck decides streaming).
-std::vector<Role> table_roles(const CompiledPolicy& policy, const HeldTable& table);
+// The roles of a held table, decided on its first rows as TableCheck decides them.
+std::vector<ColumnRole> table_roles(const CompiledPolicy& policy, const HeldTable& table);
 
 // The body as a grid with its margins, for find_exposures; empty (0x0) when the table has no totals.
 Grid make_grid(const CompiledPolicy& policy, const HeldTable& table, const TableLayout& layout);

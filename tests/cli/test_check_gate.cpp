@@ -821,7 +821,19 @@ TEST_CASE("check: the JSON report has the documented shape", "[cli][gate]") {
   for (const auto& f : r["files"]) {
     std::set<std::string> keys;
     for (const auto& [k, v] : f.items()) keys.insert(k);
-    CHECK(keys == file_keys);  // no `policy` key without a file-level override
+    // CSV files that were read also carry `column_roles` (interface.md): every header field, its
+    // role and why.
+    std::set<std::string> expected = file_keys;
+    if (f["columns"].is_number()) {
+      expected.insert("column_roles");
+      REQUIRE(f["column_roles"].size() == f["columns"].get<std::size_t>());
+      for (const auto& role : f["column_roles"]) {
+        CHECK(role["name"].is_string());
+        CHECK(role["role"].is_string());
+        CHECK_FALSE(role["why"].get<std::string>().empty());
+      }
+    }
+    CHECK(keys == expected);  // no `policy` key without a file-level override
     order.push_back(f["path"]);
     for (const auto& x : f["findings"]) {
       CHECK(x["rule"].is_string());
@@ -844,6 +856,9 @@ TEST_CASE("check: the JSON report has the documented shape", "[cli][gate]") {
   CHECK(small["finding_counts"]["small_count"] == 1);
   CHECK(small["sha256"].is_string());
   CHECK(small["sha256"].get<std::string>().size() == 64);
+  CHECK(small["column_roles"] == json::array({{{"name", "group"}, {"role", "identifier"}, {"why", "header: identifier or category word"}},
+                                              {{"name", "num"}, {"role", "count"}, {"why", "header: count word"}}}));
+  CHECK_FALSE(small.contains("column_roles_rows"));  // read whole: fewer rows than the roles are decided on
 
   const json& raw = entry(r, "output/tables/raw_people.csv");
   const json& pl = finding(raw, "privacy_level");

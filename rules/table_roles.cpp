@@ -1,0 +1,476 @@
+#include "rules/table_roles.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "rules/cell_value.h"
+#include "rules/rounding.h"
+
+namespace outcheck::rules {
+
+namespace {
+
+// A row labelled with a summary statistic ("mean", "SD", "median (IQR)") holds no counts, and
+// its decimals would make a column of counts look like a measure: roles are read without it.
+bool is_summary_label(std::string_view cell) {
+  std::string w;
+  for (char c : cell) {
+    if (std::isalpha(static_cast<unsigned char>(c))) w.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  static const char* const kLabels[] = {"mean", "average", "avg", "median", "sd", "std", "stddev", "standarddeviation",
+                                        "se", "iqr", "min", "max", "minimum", "maximum", "range", "variance",
+                                        "meansd", "medianiqr", "q", "lq", "uq"};
+  for (const char* l : kLabels) {
+    if (w == l) return true;
+  }
+  return false;
+}
+
+bool has_letter(std::string_view s) {
+  for (char c : s) {
+    if (std::isalpha(static_cast<unsigned char>(c))) return true;
+  }
+  return false;
+}
+
+const char* header_why(HeaderRole h) {
+  switch (h) {
+    case HeaderRole::patient_identifier: return "header: patient identifier";
+    case HeaderRole::unsafe_statistic: return "header: minimum, maximum or range";
+    case HeaderRole::identifier: return "header: identifier or category word";
+    case HeaderRole::dimension: return "header: dimension word";
+    case HeaderRole::rate: return "header: rate word";
+    case HeaderRole::count: return "header: count word";
+    case HeaderRole::measure: return "header: measure word (quantile, bound, person-time or model statistic)";
+    case HeaderRole::none: break;
+  }
+  return "";
+}
+
+Role header_to_role(HeaderRole h) {
+  switch (h) {
+    case HeaderRole::patient_identifier: return Role::patient_identifier;
+    case HeaderRole::unsafe_statistic: return Role::unsafe_statistic;
+    case HeaderRole::identifier: return Role::identifier;
+    case HeaderRole::dimension: return Role::dimension;
+    case HeaderRole::rate: return Role::rate;
+    case HeaderRole::count: return Role::count;
+    case HeaderRole::measure: return Role::measure;
+    case HeaderRole::none: break;
+  }
+  return Role::category;
+}
+
+// What one column's values are, over the rows roles are read from (markers left out).
+struct Facts {
+  HeaderRole header = HeaderRole::none;
+  bool pandas_index = false;
+  std::int64_t values = 0, integers = 0, numbers = 0, redacted = 0, letterless_text = 0, negatives = 0;
+  std::vector<std::optional<std::int64_t>> ints;  // per row read: the integer, if the cell is one
+  std::vector<std::int64_t> nonzero;              // distinct non-zero integers, sorted
+};
+
+class Reader {
+ public:
+  Reader(const CompiledPolicy& policy, std::span<const std::string> header, const TableSample& sample)
+      : policy_(policy), header_(header), sample_(sample) {}
+
+  std::vector<ColumnRole> run() {
+    for (std::size_t r = 0; r < sample_.rows(); ++r) {
+      if (!is_summary_label(trim_spaces(sample_.cell(r, 0)))) rows_.push_back(r);
+    }
+    const std::size_t n = header_.size();
+    facts_.resize(n);
+    out_.resize(n);
+    for (std::size_t c = 0; c < n; ++c) gather(c);
+    for (std::size_t c = 0; c < n; ++c) first_reading(c);
+    structure();
+    for (std::size_t c = 0; c < n; ++c) {
+      if (out_[c].role == Role::count) rounding(c);
+    }
+    pooled_rounding();
+    for (std::size_t c = 0; c < n; ++c) out_[c].name = header_[c];
+    return std::move(out_);
+  }
+
+ private:
+  std::string_view cell(std::size_t row, std::size_t c) const { return trim_spaces(sample_.cell(rows_[row], c)); }
+
+  void gather(std::size_t c) {
+    Facts& f = facts_[c];
+    f.header = policy_.header_role(header_[c]);
+    f.pandas_index = c == 0 && header_[c].empty();
+    f.ints.resize(rows_.size());
+    std::unordered_set<std::int64_t> nonzero;
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const std::string_view text = sample_.cell(rows_[i], c);
+      const Cell v = read_cell(policy_, text);
+      if (v.kind == CellKind::marker) {
+        if (!trim_spaces(text).empty()) ++f.redacted;
+        continue;
+      }
+      ++f.values;
+      if (v.kind == CellKind::integer) {
+        ++f.integers;
+        f.ints[i] = v.integer;
+        f.negatives += v.integer < 0;
+        if (v.integer != 0) nonzero.insert(v.integer);
+      } else if (v.kind == CellKind::number) {
+        ++f.numbers;
+      } else if (!has_letter(text)) {
+        ++f.letterless_text;
+      }
+    }
+    f.nonzero.assign(nonzero.begin(), nonzero.end());
+    std::sort(f.nonzero.begin(), f.nonzero.end());
+  }
+
+  static void set(ColumnRole& r, Role role, const char* why) {
+    r.role = role;
+    r.why = why;
+  }
+
+  // The role from the header, or from the kind of values; integers with no header role are left
+  // open (`candidates_`) for the structure to decide.
+  void first_reading(std::size_t c) {
+    const Facts& f = facts_[c];
+    ColumnRole& r = out_[c];
+    if (f.header != HeaderRole::none) {
+      r.role = header_to_role(f.header);
+      r.why = header_why(f.header);
+      if (r.role == Role::count) r.kind = count_kind(policy_, header_[c]);
+      if (r.kind.midpoint6) r.why = "header: midpoint-6 count";
+      return;
+    }
+    if (f.pandas_index) {
+      set(r, Role::category, "first column with an empty header: the index");
+    } else if (f.values > 0 && f.integers == f.values) {
+      set(r, Role::count, "integers");
+      r.kind = count_kind(policy_, header_[c]);
+      if (r.kind.midpoint6) r.why = "integers; header: midpoint-6";
+      else candidates_.push_back(c);
+    } else if (f.values == 0 && f.redacted > 0) {
+      // A count column redacted whole: it still belongs to its rows' totals.
+      set(r, Role::count, "every cell redacted");
+    } else if (f.values == 0) {
+      set(r, Role::category, "empty");
+    } else if (f.integers + f.numbers == f.values) {
+      set(r, Role::measure, "numbers with decimals: not counts");
+    } else {
+      set(r, Role::category, "text values");
+    }
+  }
+
+  // --- structure -------------------------------------------------------------------------------
+
+  using Keys = std::vector<std::uint64_t>;
+
+  static std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+    h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    return h;
+  }
+
+  // Each row's key over `cols` (a hash of their cells).
+  Keys keys(const std::vector<std::size_t>& cols) const {
+    Keys k(rows_.size(), 0x51ED27ULL);
+    std::hash<std::string_view> hash;
+    for (std::size_t c : cols) {
+      for (std::size_t i = 0; i < rows_.size(); ++i) k[i] = mix(k[i], hash(cell(i, c)) + 1);
+    }
+    return k;
+  }
+  static std::size_t distinct(const Keys& k) { return std::unordered_set<std::uint64_t>(k.begin(), k.end()).size(); }
+  Keys with(const Keys& k, std::size_t c) const {
+    Keys out = k;
+    std::hash<std::string_view> hash;
+    for (std::size_t i = 0; i < rows_.size(); ++i) out[i] = mix(out[i], hash(cell(i, c)) + 1);
+    return out;
+  }
+
+  std::string names(const std::vector<std::size_t>& cols, std::size_t most = 3) const {
+    std::string s;
+    std::size_t shown = 0;
+    for (std::size_t c : cols) {
+      if (shown == most) {
+        s += ", ...";
+        break;
+      }
+      s += (s.empty() ? "" : ", ") + header_[c];
+      ++shown;
+    }
+    return s;
+  }
+
+  // Columns whose values label rows: categories, identifiers and dimensions by header. Text made
+  // of numbers ("(0.4, 0.5)", "1-7") describes a row rather than naming it, and the index column of
+  // a pandas table numbers every row: neither is a category here.
+  bool labels_rows(std::size_t c) const {
+    const Facts& f = facts_[c];
+    const Role role = out_[c].role;
+    if (f.pandas_index) return false;
+    if (role != Role::category && role != Role::identifier && role != Role::dimension) return false;
+    const std::int64_t text = f.values - f.integers - f.numbers;
+    return !(text > 0 && f.letterless_text * 2 > text);
+  }
+
+  // Whether X's values and C's cells match one to one, each value on at least two rows: X is C's
+  // code (a model number beside its name, a 0/1 exposure beside its label).
+  bool codes(std::size_t x, std::size_t c) const {
+    std::unordered_map<std::int64_t, std::pair<std::string_view, std::size_t>> to_label;  // label, rows
+    std::unordered_map<std::string_view, std::int64_t> to_code;
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const auto& v = facts_[x].ints[i];
+      if (!v) return false;
+      const std::string_view label = cell(i, c);
+      auto [a, fresh_a] = to_label.emplace(*v, std::pair(label, 0));
+      auto [b, fresh_b] = to_code.emplace(label, *v);
+      if (a->second.first != label || b->second != *v) return false;
+      ++a->second.second;
+    }
+    if (to_label.size() < 2) return false;
+    for (const auto& [_, label_rows] : to_label) {
+      if (label_rows.second < 2) return false;
+    }
+    return true;
+  }
+
+  // Small codes: a few values, none large (category codes, flags, level numbers).
+  bool small_codes(std::size_t x) const {
+    const auto& nz = facts_[x].nonzero;
+    return nz.size() <= 20 && (nz.empty() || (nz.front() >= -1 && nz.back() <= 100));
+  }
+
+  // Within each block of `blocks`, X runs strictly up or down by one constant step, and at least
+  // one block has five rows (three values in a row prove too little: 1, 2, 3 may well be counts).
+  bool regular_axis(std::size_t x, const Keys& blocks) const {
+    struct Run {
+      std::int64_t last = 0, step = 0;
+      std::size_t n = 0;
+      bool ok = true;
+    };
+    std::unordered_map<std::uint64_t, Run> runs;
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const auto& v = facts_[x].ints[i];
+      if (!v) return false;
+      Run& run = runs[blocks[i]];
+      if (run.n == 1) {
+        run.step = *v - run.last;
+        if (run.step == 0) run.ok = false;
+      } else if (run.n > 1 && *v - run.last != run.step) {
+        run.ok = false;
+      }
+      run.last = *v;
+      ++run.n;
+    }
+    bool long_run = false;
+    for (const auto& [_, run] : runs) {
+      if (!run.ok) return false;
+      long_run |= run.n >= 5;
+    }
+    return long_run;
+  }
+
+  // Whether the sets of X's values repeat across the blocks: at least half of the blocks (and two)
+  // hold a set of two or more values that another block holds too.
+  bool repeats(std::size_t x, const Keys& blocks) const {
+    std::unordered_map<std::uint64_t, std::vector<std::int64_t>> sets;
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      if (const auto& v = facts_[x].ints[i]) sets[blocks[i]].push_back(*v);
+    }
+    std::unordered_map<std::uint64_t, std::size_t> same;  // a set's hash -> blocks holding it
+    std::vector<std::uint64_t> of_block;
+    for (auto& [_, values] : sets) {
+      std::sort(values.begin(), values.end());
+      values.erase(std::unique(values.begin(), values.end()), values.end());
+      std::uint64_t h = values.size() >= 2 ? 0x9AE16A3B2F90404FULL : 0;
+      for (auto v : values) h = mix(h, static_cast<std::uint64_t>(v));
+      if (values.size() >= 2) ++same[h];
+      of_block.push_back(values.size() >= 2 ? h : 0);
+    }
+    std::size_t shared = 0;
+    for (auto h : of_block) shared += h != 0 && same[h] >= 2;
+    return shared >= 2 && shared * 2 >= of_block.size();
+  }
+
+  bool interchangeable(std::size_t x, std::size_t y) const {
+    std::unordered_map<std::int64_t, std::int64_t> xy, yx;
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const auto &a = facts_[x].ints[i], &b = facts_[y].ints[i];
+      if (!a || !b) return false;
+      auto [p, _1] = xy.emplace(*a, *b);
+      auto [q, _2] = yx.emplace(*b, *a);
+      if (p->second != *b || q->second != *a) return false;
+    }
+    return true;
+  }
+
+  void dimension(std::size_t c, std::string why) {
+    out_[c].role = Role::dimension;
+    out_[c].kind = {};
+    out_[c].why = std::move(why);
+  }
+
+  void structure() {
+    if (candidates_.empty() || rows_.size() < 2) return;
+    std::vector<std::size_t> labels;
+    for (std::size_t c = 0; c < header_.size(); ++c) {
+      if (labels_rows(c)) labels.push_back(c);
+    }
+    const Keys base = keys(labels);
+    const std::size_t base_blocks = distinct(base);
+    std::vector<std::size_t> open;
+    for (std::size_t x : candidates_) {
+      // The code of a category column.
+      bool done = false;
+      if (small_codes(x)) {
+        for (std::size_t c : labels) {
+          if (out_[c].role != Role::category && out_[c].role != Role::identifier) continue;
+          if (codes(x, c)) {
+            dimension(x, "codes of " + header_[c] + ": one value per " + header_[c]);
+            done = true;
+            break;
+          }
+        }
+      }
+      if (done) continue;
+      // A regular axis within the blocks of the category columns that, with them, identifies rows.
+      if (base_blocks < rows_.size() && facts_[x].nonzero.size() >= 2 && regular_axis(x, base)) {
+        dimension(x, labels.empty() ? "a regular axis: identifies rows" : "a regular axis within blocks of " + names(labels) + ": with them, identifies rows");
+        continue;
+      }
+      if (facts_[x].negatives > 0) out_[x].why = "integers with negatives, but nothing in the table's structure makes them a dimension";
+      open.push_back(x);
+    }
+    if (base_blocks == rows_.size() || open.empty()) return;
+    // The rows are not yet identified: the columns that complete a key, fewest values first.
+    std::sort(open.begin(), open.end(), [&](std::size_t a, std::size_t b) {
+      const auto da = facts_[a].nonzero.size(), db = facts_[b].nonzero.size();
+      return da != db ? da < db : a < b;
+    });
+    std::vector<std::size_t> key;
+    Keys current = base;
+    std::size_t blocks = base_blocks;
+    for (std::size_t x : open) {
+      if (blocks == rows_.size()) break;
+      Keys next = with(current, x);
+      const std::size_t d = distinct(next);
+      if (d > blocks) {
+        key.push_back(x);
+        current = std::move(next);
+        blocks = d;
+      }
+    }
+    if (blocks != rows_.size()) {
+      for (std::size_t x : key) out_[x].why = "integers; with " + (labels.empty() ? std::string("the other columns") : names(labels)) + " they do not identify the rows";
+      return;
+    }
+    for (std::size_t x : key) {
+      std::vector<std::size_t> others = labels;
+      for (std::size_t y : key) {
+        if (y != x) others.push_back(y);
+      }
+      const Keys rest = keys(others);
+      if (distinct(rest) == rows_.size()) continue;  // not needed for the key
+      bool twin = false;
+      for (std::size_t y : candidates_) {
+        if (y != x && interchangeable(x, y)) {
+          out_[x].why = "integers that would index the table, but so would " + header_[y] + ": read as counts";
+          twin = true;
+          break;
+        }
+      }
+      if (twin) continue;
+      if (repeats(x, rest)) {
+        dimension(x, "with " + names(others) + " identifies rows; the same values repeat across blocks");
+      } else {
+        out_[x].why = "integers that complete a key with " + names(others) +
+                      ", but their values do not repeat across blocks: read as counts";
+      }
+    }
+  }
+
+  // --- rounding ------------------------------------------------------------------------------
+
+  static bool all_multiples(const std::vector<std::int64_t>& nz, std::int64_t base) {
+    return std::all_of(nz.begin(), nz.end(), [&](std::int64_t v) { return v % base == 0; });
+  }
+
+  // The values of a count column show how it was rounded: midpoint-6 (every non-zero value 6k-3) or
+  // an accepted base. Either needs five distinct non-zero values, so that chance is ruled out.
+  void rounding(std::size_t c) {
+    ColumnRole& r = out_[c];
+    const auto& nz = facts_[c].nonzero;
+    if (r.kind.midpoint6 || nz.size() < 5 || nz.front() < 0) return;
+    if (std::all_of(nz.begin(), nz.end(), [](std::int64_t v) { return is_midpoint6_value(v); })) {
+      r.kind.midpoint6 = true;
+      r.why += "; all values 6k-3: midpoint-6";
+      return;
+    }
+    const std::int64_t base = policy_.policy().rounding_base;
+    if (base > 1 && all_multiples(nz, base)) return;
+    if (const std::int64_t b = accepted_base(nz)) {
+      r.kind.base = b;
+      r.why += "; multiples of " + std::to_string(b);
+    }
+  }
+
+  std::int64_t accepted_base(const std::vector<std::int64_t>& nz) const {
+    std::int64_t best = 0;
+    for (std::int64_t b : policy_.policy().rounding_accept) {
+      if (b > 1 && b > best && all_multiples(nz, b)) best = b;
+    }
+    return best;
+  }
+
+  // Count columns too short to show their rounding alone show it together: a table whose counts,
+  // pooled (those that also follow the policy's base included), have five distinct non-zero values,
+  // all multiples of one accepted base.
+  void pooled_rounding() {
+    const std::int64_t base = policy_.policy().rounding_base;
+    std::vector<std::size_t> open;
+    std::vector<std::int64_t> pooled;
+    for (std::size_t c = 0; c < out_.size(); ++c) {
+      const ColumnRole& r = out_[c];
+      const auto& nz = facts_[c].nonzero;
+      if (r.role != Role::count || r.kind.midpoint6 || nz.empty() || nz.front() < 0) continue;
+      if (r.kind.base == 0 && !(base > 1 && all_multiples(nz, base))) open.push_back(c);
+      pooled.insert(pooled.end(), nz.begin(), nz.end());
+    }
+    std::sort(pooled.begin(), pooled.end());
+    pooled.erase(std::unique(pooled.begin(), pooled.end()), pooled.end());
+    if (open.empty() || pooled.size() < 5) return;
+    const std::int64_t b = accepted_base(pooled);
+    if (b == 0) return;
+    for (std::size_t c : open) {
+      out_[c].kind.base = b;
+      out_[c].why += "; multiples of " + std::to_string(b) + ", as all the table's counts";
+    }
+  }
+
+  const CompiledPolicy& policy_;
+  std::span<const std::string> header_;
+  const TableSample& sample_;
+  std::vector<std::size_t> rows_;  // the sample's rows that roles are read from (no summary rows)
+  std::vector<Facts> facts_;
+  std::vector<ColumnRole> out_;
+  std::vector<std::size_t> candidates_;  // integer columns with no header role
+};
+
+}  // namespace
+
+std::vector<ColumnRole> decide_roles(const CompiledPolicy& policy, std::span<const std::string> header,
+                                     const TableSample& sample) {
+  return Reader(policy, header, sample).run();
+}
+
+const char* role_report_name(const ColumnRole& role) {
+  if (role.role == Role::count && role.kind.midpoint6) return "count_midpoint6";
+  return role_name(role.role);
+}
+
+}  // namespace outcheck::rules

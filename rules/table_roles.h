@@ -1,0 +1,34 @@
+#pragma once
+// The table reader's judgement (policy.md "Column roles"): every column's role and the evidence for
+// it, decided once from the header and the table's first rows, before any rule runs on a cell.
+// Check and redact both read roles from here; no rule decides a role again.
+//
+// The header decides first. A column whose header matches nothing is read from its values and the
+// table's structure: integers that index the table (with the category columns they identify the
+// rows, and their values repeat across blocks or run as a regular axis, or they are the codes of a
+// category) are dimensions; other integers are counts, whose values may show midpoint-6 rounding or
+// an accepted rounding base. Weak evidence leaves a column a count, and says what was seen.
+#include <span>
+#include <string>
+#include <vector>
+
+#include "rules/column_roles.h"
+#include "rules/compiled_policy.h"
+#include "rules/table_sample.h"
+
+namespace outcheck::rules {
+
+struct ColumnRole {
+  std::string name;  // the header field
+  Role role = Role::category;
+  CountKind kind;   // for counts: how they are rounded
+  std::string why;  // the evidence, in a few words
+};
+
+std::vector<ColumnRole> decide_roles(const CompiledPolicy& policy, std::span<const std::string> header,
+                                     const TableSample& sample);
+
+// "count_midpoint6" for a midpoint-6 count column, else role_name(role).
+const char* role_report_name(const ColumnRole& role);
+
+}  // namespace outcheck::rules

@@ -1,0 +1,52 @@
+#include "rules/table_sample.h"
+
+namespace outcheck::rules {
+
+bool TableSample::add(std::int64_t index, std::span<const std::string_view> fields) {
+  if (full_) return false;
+  std::size_t size = fields.size();
+  for (auto f : fields) size += f.size();
+  if (index_.size() >= limits_.rows || ends_.size() + fields.size() > limits_.cells ||
+      bytes_.size() + size > limits_.bytes) {
+    full_ = true;
+    return false;
+  }
+  starts_.push_back(static_cast<std::uint32_t>(bytes_.size()));
+  for (auto f : fields) {
+    bytes_.append(f);
+    ends_.push_back(static_cast<std::uint32_t>(bytes_.size()));
+    bytes_.push_back(',');  // PackedRecords: the next field starts one byte later
+  }
+  if (fields.empty()) bytes_.push_back(',');
+  first_field_.push_back(ends_.size());
+  index_.push_back(index);
+  return true;
+}
+
+std::string_view TableSample::cell(std::size_t r, std::size_t c) const {
+  if (c >= width(r)) return {};
+  const std::size_t f = first_field_[r] + c;
+  const std::uint32_t from = c == 0 ? starts_[r] : ends_[f - 1] + 1;
+  return std::string_view(bytes_.data() + from, ends_[f] - from);
+}
+
+PackedRecords TableSample::packed(std::size_t from, std::size_t to, std::size_t width) const {
+  PackedRecords p;
+  p.first_index = from < index_.size() ? index_[from] : 0;
+  p.width = width;
+  p.base = bytes_.data();
+  p.starts = std::span<const std::uint32_t>(starts_.data() + from, to - from);
+  p.ends = std::span<const std::uint32_t>(ends_.data() + first_field_[from], (to - from) * width);
+  return p;
+}
+
+void TableSample::clear() {
+  full_ = true;
+  std::string().swap(bytes_);
+  std::vector<std::uint32_t>().swap(starts_);
+  std::vector<std::uint32_t>().swap(ends_);
+  std::vector<std::size_t>{0}.swap(first_field_);
+  std::vector<std::int64_t>().swap(index_);
+}
+
+}  // namespace outcheck::rules
