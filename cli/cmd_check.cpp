@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include "checker/check_run.h"
@@ -39,7 +40,8 @@ int run_check_command(const CheckArgs& a) {
   checker::CheckOptions options;
   options.paths = a.paths;
   options.cwd = cwd;
-  options.max_findings = a.max_findings;
+  // 0 means all (interface.md).
+  options.max_findings = a.max_findings == 0 ? std::numeric_limits<std::size_t>::max() : a.max_findings;
   std::error_code ec;
   fs::path home = fs::weakly_canonical(home_dir(""), ec);
   if (!ec) options.never_enter.push_back(home);
@@ -59,8 +61,8 @@ Runner attach_check(CLI::App& sub) {
   sub.add_option("paths", a->paths, "files or folders to check (default: the workspace's outputs)");
   sub.add_option("--workspace", a->workspace, "the workspace root, the folder holding project.yaml");
   sub.add_option("--policy", a->policy, "a preset (opensafely, sdc-handbook) or a YAML policy file");
-  sub.add_option("--max-findings", a->max_findings, "findings listed per rule per file (all are counted)")
-      ->check(CLI::PositiveNumber);
+  sub.add_option("--max-findings", a->max_findings, "findings listed per rule per file, 0 for all (all are counted)")
+      ->check(CLI::NonNegativeNumber);
   a->out.add_to(sub);
   return [a] { return run_check_command(*a); };
 }

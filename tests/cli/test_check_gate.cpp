@@ -900,6 +900,15 @@ TEST_CASE("check: --max-findings keeps N findings per rule and counts them all",
   }
   auto all = check_json(ws.path(), {"output/tables/small.csv"});
   CHECK(kept(entry(all.report, "output/tables/small.csv"), "small_count") == 5);
+
+  // 0 means all (interface.md): 150 small counts, past the default of 100, are all listed.
+  std::string many = "group,num\n";
+  for (int i = 0; i < 150; ++i) many += "g" + std::to_string(i) + ",3\n";
+  ws.write("output/tables/many.csv", many);
+  auto every = check_json(ws.path(), {"--max-findings", "0", "output/tables/many.csv"});
+  CHECK(kept(entry(every.report, "output/tables/many.csv"), "small_count") == 150);
+  auto capped = check_json(ws.path(), {"output/tables/many.csv"});
+  CHECK(kept(entry(capped.report, "output/tables/many.csv"), "small_count") == 100);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -945,7 +954,7 @@ TEST_CASE("check: usage and input errors exit 2", "[cli][gate]") {
   }
   SECTION("a bad flag") {
     CHECK(run_outcheck({"check", "--no-such-flag"}, ws.path()).exit_code == 2);
-    CHECK(run_outcheck({"check", "--max-findings", "0"}, ws.path()).exit_code == 2);
+    CHECK(run_outcheck({"check", "--max-findings", "-1"}, ws.path()).exit_code == 2);
   }
   SECTION("--workspace naming a folder without project.yaml") {
     TempDir bare;
