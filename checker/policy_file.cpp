@@ -108,6 +108,15 @@ class Applier {
                                 set["outcomes"]["unsafe_statistic"] = v.Scalar();
                                 return Status::OK(); }}});
          }},
+        {"organisation_identifier", [&](const YAML::Node& n, const std::string& k) -> Status {
+           if (!n.IsScalar() || (n.Scalar() != "fail" && n.Scalar() != "review" && n.Scalar() != "off")) {
+             return bad(n, k, "must be fail, review or off");
+           }
+           if (n.Scalar() == "off") p.organisation_identifier = std::nullopt;
+           else p.organisation_identifier = n.Scalar() == "fail" ? rules::Outcome::fail : rules::Outcome::review;
+           set["organisation_identifier"] = n.Scalar();
+           return Status::OK();
+         }},
     };
     if (!map.IsMap()) return bad(map, top_level ? "policy" : "files entry", "must be a mapping of policy keys");
     for (const auto& kv : map) {

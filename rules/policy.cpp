@@ -81,6 +81,7 @@ Policy opensafely() {
   p.totals = {"(?i)^\\s*(total|totals|all|overall|sum)\\s*$"};
   p.nhs_number_values = true;
   p.unsafe_statistic_outcome = Outcome::fail;
+  p.organisation_identifier = Outcome::fail;  // OpenSAFELY's permitted study results policy
   return p;
 }
 
@@ -92,6 +93,7 @@ Policy sdc_handbook() {
   p.rounding_base = 1;          // no rounding rule
   p.rounding_accept = {};
   p.unsafe_statistic_outcome = Outcome::review;
+  p.organisation_identifier = Outcome::review;
   return p;
 }
 
@@ -104,5 +106,9 @@ std::optional<Policy> preset_policy(const std::string& name) {
 }
 
 std::vector<std::string> preset_names() { return {"opensafely", "sdc-handbook"}; }
+
+const char* organisation_identifier_name(std::optional<Outcome> setting) {
+  return setting ? outcome_name(*setting) : "off";
+}
 
 }  // namespace outcheck::rules

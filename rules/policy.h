@@ -40,7 +40,14 @@ struct Policy {
   std::vector<std::string> identifier_value_patterns;
 
   Outcome unsafe_statistic_outcome = Outcome::fail;
+
+  // Real organisation codes (policy.md `organisation_identifier: fail|review|off`); nullopt is off.
+  // A table keyed by pseudonymous practice ids is at most review (rules/organisation_codes.h).
+  std::optional<Outcome> organisation_identifier = Outcome::fail;
 };
+
+// The policy key's value as written: "fail", "review" or "off".
+const char* organisation_identifier_name(std::optional<Outcome> setting);
 
 // The built-in presets by name ("opensafely", "sdc-handbook"); nullopt for any other name.
 std::optional<Policy> preset_policy(const std::string& name);

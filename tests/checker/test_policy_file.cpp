@@ -307,3 +307,77 @@ TEST_CASE("load_policy: presets and files", "[policy]") {
     CHECK(contains(r.error().message, "small_count.threshold"));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// organisation_identifier: fail|review|off (policy.md; interface.md rule `organisation_identifier`)
+
+TEST_CASE("policy: the presets' organisation_identifier", "[policy]") {
+  TempDir dir;
+  auto os = load_policy("opensafely", dir.path());
+  REQUIRE(os.ok());
+  CHECK(os->base->policy().organisation_identifier == std::optional<rules::Outcome>(rules::Outcome::fail));
+  CHECK(policy_to_json(os->base->policy())["organisation_identifier"] == "fail");
+  auto sdc = load_policy("sdc-handbook", dir.path());
+  REQUIRE(sdc.ok());
+  CHECK(sdc->base->policy().organisation_identifier == std::optional<rules::Outcome>(rules::Outcome::review));
+  CHECK(policy_to_json(sdc->base->policy())["organisation_identifier"] == "review");
+  // A file that does not set it keeps its preset's.
+  CHECK(parse_ok("extends: sdc-handbook\n").base->policy().organisation_identifier ==
+        std::optional<rules::Outcome>(rules::Outcome::review));
+  CHECK(parse_ok("rounding: {base: 5}\n").base->policy().organisation_identifier ==
+        std::optional<rules::Outcome>(rules::Outcome::fail));
+}
+
+TEST_CASE("policy file: organisation_identifier fail, review or off", "[policy]") {
+  SECTION("review over opensafely") {
+    PolicySet set = parse_ok("organisation_identifier: review\n");
+    CHECK(set.base->policy().organisation_identifier == std::optional<rules::Outcome>(rules::Outcome::review));
+    CHECK(policy_to_json(set.base->policy())["organisation_identifier"] == "review");
+  }
+  SECTION("fail over sdc-handbook") {
+    PolicySet set = parse_ok("extends: sdc-handbook\norganisation_identifier: fail\n");
+    CHECK(set.base->policy().organisation_identifier == std::optional<rules::Outcome>(rules::Outcome::fail));
+    CHECK(policy_to_json(set.base->policy())["organisation_identifier"] == "fail");
+  }
+  SECTION("off (YAML 1.1 would read a bare off as false: it is the word here)") {
+    PolicySet set = parse_ok("organisation_identifier: off\n");
+    CHECK(set.base->policy().organisation_identifier == std::nullopt);
+    CHECK(policy_to_json(set.base->policy())["organisation_identifier"] == "off");
+  }
+  SECTION("in a files entry, recorded as written") {
+    PolicySet set = parse_ok(
+        "files:\n"
+        "  - glob: \"output/practice/*.csv\"\n"
+        "    organisation_identifier: off\n");
+    CHECK(set.base->policy().organisation_identifier == std::optional<rules::Outcome>(rules::Outcome::fail));
+    const PolicyOverride* o = set.override_for("output/practice/table.csv");
+    REQUIRE(o != nullptr);
+    CHECK(o->keys == json{{"organisation_identifier", "off"}});
+    CHECK(o->policy->policy().organisation_identifier == std::nullopt);
+  }
+}
+
+TEST_CASE("policy file: a bad organisation_identifier is an error naming the key and line", "[policy]") {
+  SECTION("blocked") {
+    // "organisation_identifier: " is 25 characters: the value starts in column 26.
+    std::string e = parse_error("rounding: {base: 5}\norganisation_identifier: blocked\n");
+    CHECK(starts_with(e, "site.yaml:2:26: "));
+    CHECK(contains(e, "organisation_identifier"));
+    CHECK(contains(e, "fail, review or off"));
+  }
+  SECTION("false") {
+    std::string e = parse_error("organisation_identifier: false\n");
+    CHECK(starts_with(e, "site.yaml:1:26: "));
+    CHECK(contains(e, "organisation_identifier"));
+  }
+  SECTION("a list") {
+    std::string e = parse_error("organisation_identifier: [fail]\n");
+    CHECK(starts_with(e, "site.yaml:1:"));
+    CHECK(contains(e, "organisation_identifier"));
+  }
+  SECTION("in a files entry") {
+    std::string e = parse_error("files:\n  - glob: \"output/*.csv\"\n    organisation_identifier: Fail\n");
+    CHECK(starts_with(e, "site.yaml:3:"));
+    CHECK(contains(e, "organisation_identifier"));
+  }
+}
