@@ -1,6 +1,7 @@
 #include "rules/cell_value.h"
 
 #include <cctype>
+#include <cstdint>
 #include <charconv>
 #include <string>
 
@@ -23,6 +24,33 @@ std::optional<std::int64_t> parse_integer(std::string_view cell) {
     if (c != '0') return std::nullopt;
   }
   return v;
+}
+
+std::optional<std::int64_t> leading_count(std::string_view cell) {
+  const std::string_view s = trim_spaces(cell);
+  std::size_t i = 0;
+  std::int64_t v = 0;
+  std::size_t group = 0;   // digits since the last comma (or the start)
+  bool commas = false;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (is_digit(c)) {
+      if (v > (INT64_MAX - 9) / 10) return std::nullopt;
+      v = v * 10 + (c - '0');
+      ++group;
+    } else if (c == ',' && group >= 1 && (commas ? group == 3 : group <= 3) && i + 1 < s.size() && is_digit(s[i + 1])) {
+      commas = true;
+      group = 0;
+    } else {
+      break;
+    }
+  }
+  if (group == 0 || (commas && group != 3)) return std::nullopt;
+  if (i == s.size()) return commas ? std::optional<std::int64_t>(v) : std::nullopt;
+  std::size_t j = i;
+  while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
+  if (j < s.size() && (s[j] == '(' || s[j] == '[' || s[j] == '/')) return v;
+  return std::nullopt;
 }
 
 std::optional<double> parse_number(std::string_view cell) {

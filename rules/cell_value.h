@@ -25,6 +25,13 @@ std::optional<double> parse_number(std::string_view cell);
 // The same test as parse_number(cell).has_value(), without converting: a syntax scan.
 bool is_number(std::string_view cell);
 
+// The count a text cell leads with, as tables of characteristics write them: "41,086 (16%)",
+// "2 (<0.1%)", "9,748 / 129,230", "3/120 (2.5%)", "11 [8, 14]", "1164 (0.19)", or a plain "1,234"
+// with thousands separators. A whole number (digits, or groups of three after commas) followed by
+// nothing, or by spaces and then `(`, `[` or `/`. Nullopt for anything else ("1-7", "1 most
+// deprived", "0.45 (0.3, 0.6)", a plain "12", which is an integer cell, not text).
+std::optional<std::int64_t> leading_count(std::string_view cell);
+
 // A valid NHS number: 10 digits (optionally grouped 3-3-4 by spaces or hyphens) whose last digit is
 // the modulus-11 check digit of the first nine (weights 10..2; 11 means 0; 10 is never valid).
 bool is_nhs_number(std::string_view cell);

@@ -96,6 +96,8 @@ struct CountKind {
   bool midpoint6 = false;
   bool derived = false;
   std::int64_t base = 0;
+  // Counts written inside text cells ("41,086 (16%)"): each cell's leading count is the count.
+  bool in_text = false;
 };
 // What the header alone says: midpoint-6 and derived by the policy's midpoint6.columns.
 CountKind count_kind(const CompiledPolicy& policy, std::string_view header);

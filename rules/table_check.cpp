@@ -161,6 +161,7 @@ struct TableCheck::Impl {
       cols[c].role = roles[c].role;
       cols[c].kind = roles[c].kind;
       any_rate |= roles[c].role == Role::rate;
+      any_in_text |= roles[c].kind.in_text;
     }
     const std::size_t width = cols.size();
     std::vector<std::string_view> fields;
@@ -197,6 +198,7 @@ struct TableCheck::Impl {
   }
 
   bool any_rate = false;  // a column's header says rate: the derived-value rule has work
+  bool any_in_text = false;  // a column holds counts written in text
   // Per record being read: whether it holds a small count or a redacted one, the only records on
   // which a rate can be derived from a small count. Reused.
   std::vector<std::uint8_t> may_derive;
@@ -210,6 +212,7 @@ struct TableCheck::Impl {
   template <class Cells>
   void records(std::int64_t first, const Cells& cells, std::size_t rows, std::size_t width) {
     if (any_rate) may_derive.assign(rows, 0);
+    if (any_in_text) mark_statistic_rows(cells, rows, width);
     for (std::size_t c = 0; c < width; ++c) {
       column(static_cast<int>(c), first, cells.column(c), rows, any_rate ? may_derive.data() : nullptr);
     }
@@ -221,9 +224,20 @@ struct TableCheck::Impl {
     for (std::size_t r = 0; holding && r < rows; ++r) hold(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
   }
 
-  // Every cell of the table passes here. A column's stats count its kinds of value only while its
-  // role is open (decide_role reads them for unclassified columns); with a role fixed by the
-  // header, only values (cells that are not markers) are counted right.
+  // Rows labelled with a statistic ("Age, median (IQR)" in a table 1): their text cells ("44 (33,
+  // 53)") hold that statistic, not counts. Only tables with counts written in text need this.
+  std::vector<std::uint8_t> statistic_row;
+  template <class Cells>
+  void mark_statistic_rows(const Cells& cells, std::size_t rows, std::size_t width) {
+    statistic_row.assign(rows, 0);
+    for (std::size_t c = 0; c < width; ++c) {
+      if (cols[c].role != Role::category && cols[c].role != Role::identifier) continue;
+      const auto column = cells.column(c);
+      for (std::size_t r = 0; r < rows; ++r) statistic_row[r] |= static_cast<std::uint8_t>(names_statistic(column[r]));
+    }
+  }
+
+  // Every cell of the table passes here, with the column's role decided.
   template <class Column>
   void column(int c, std::int64_t first, const Column& cells, std::size_t rows, std::uint8_t* may_derive_row) {
     // One loop per combination of what a column's cells may need, so none of them tests it per cell.
@@ -314,6 +328,16 @@ struct TableCheck::Impl {
           continue;
         }
         if (value.kind == CellKind::marker && may_derive_row) may_derive_row[r] = 1;
+        // A count written in text ("2 (<0.1%)"): its leading count is judged as any count.
+        if (kind.in_text && value.kind == CellKind::text && !statistic_row[r]) [[unlikely]] {
+          if (const auto n = leading_count(text)) {
+            const CountVerdict v = count_verdict(limits, kind, *n);
+            const unsigned small = v == CountVerdict::small;
+            tally(r, text, CountFlags{small, (1u ^ small) & static_cast<unsigned>(v != CountVerdict::ok)},
+                  [v, n] { return std::pair(v, *n); });
+            continue;
+          }
+        }
       }
       stats.add(value, text);
     }
@@ -331,7 +355,9 @@ struct TableCheck::Impl {
     const char* rule = count_rule(verdict);
     ColumnState& col = cols[static_cast<std::size_t>(c)];
     return col.count_findings.add(rule, Outcome::fail, cap, [&] {
-      return cell_finding(rule, Outcome::fail, index, c, text, count_message(policy->policy(), verdict, n, col.kind.base));
+      std::string message = count_message(policy->policy(), verdict, n, col.kind.base);
+      if (col.kind.in_text && read_cell(*policy, text).kind == CellKind::text) message = "in \"" + std::string(text) + "\": " + message;
+      return cell_finding(rule, Outcome::fail, index, c, text, std::move(message));
     });
   }
 

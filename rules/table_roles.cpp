@@ -31,6 +31,36 @@ bool is_summary_label(std::string_view cell) {
   return false;
 }
 
+// Whether one of the header's words (split at anything but letters and digits) is in `words`.
+template <std::size_t N>
+bool has_word(std::string_view header, const char* const (&words)[N]) {
+  std::string word;
+  for (std::size_t i = 0; i <= header.size(); ++i) {
+    const char c = i < header.size() ? header[i] : ' ';
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else if (!word.empty()) {
+      for (const char* w : words) {
+        if (word == w) return true;
+      }
+      word.clear();
+    }
+  }
+  return false;
+}
+
+bool names_statistic_words(std::string_view header) {
+  static const char* const kWords[] = {"median", "med", "iqr", "mean", "sd", "std", "average", "avg",
+                                       "range", "min", "max", "q1", "q3", "quartile", "quartiles", "percentile"};
+  return has_word(header, kWords);
+}
+
+// A header that names a count among its words ("Rural, N (%)").
+bool has_count_word(std::string_view header) {
+  static const char* const kWords[] = {"n", "count", "counts", "number", "num", "total", "patients", "people", "events"};
+  return has_word(header, kWords);
+}
+
 bool has_letter(std::string_view s) {
   for (char c : s) {
     if (std::isalpha(static_cast<unsigned char>(c))) return true;
@@ -71,6 +101,9 @@ struct Facts {
   HeaderRole header = HeaderRole::none;
   bool pandas_index = false;
   std::int64_t values = 0, integers = 0, numbers = 0, redacted = 0, letterless_text = 0, negatives = 0;
+  std::int64_t count_led = 0;  // text cells that lead with a count ("41,086 (16%)")
+  std::int64_t count_led_percent = 0;  // ... and hold a percent sign after it
+  std::string count_led_example;
   std::vector<std::optional<std::int64_t>> ints;  // per row read: the integer, if the cell is one
   std::vector<std::int64_t> nonzero;              // distinct non-zero integers, sorted
 };
@@ -122,8 +155,13 @@ class Reader {
         if (v.integer != 0) nonzero.insert(v.integer);
       } else if (v.kind == CellKind::number) {
         ++f.numbers;
-      } else if (!has_letter(text)) {
-        ++f.letterless_text;
+      } else {
+        if (!has_letter(text)) ++f.letterless_text;
+        if (const auto n = leading_count(text)) {
+          if (f.count_led++ == 0) f.count_led_example = std::string(trim_spaces(text).substr(0, 40));
+          f.count_led_percent += text.find('%') != std::string_view::npos;
+          if (*n != 0) nonzero.insert(*n);  // their rounding shows as a plain count's would
+        }
       }
     }
     f.nonzero.assign(nonzero.begin(), nonzero.end());
@@ -140,6 +178,21 @@ class Reader {
   void first_reading(std::size_t c) {
     const Facts& f = facts_[c];
     ColumnRole& r = out_[c];
+    // Most text cells lead with a count ("2 (<0.1%)", "9,748 / 129,230"): those counts get every
+    // count rule, whatever the header says of the column (`N (%)` is a rate by its `%`), unless it
+    // names a statistic (a median with its IQR, a mean with its SD). A rate header with no count
+    // word over cells with no percent sign ("Paxlovid_perc": "17 (16-19)") holds percentages with
+    // their intervals, not counts.
+    const std::int64_t text = f.values - f.integers - f.numbers;
+    const bool percentages = f.header == HeaderRole::rate && !has_count_word(header_[c]) && f.count_led_percent == 0;
+    if (f.count_led > 0 && f.count_led * 2 >= text && !f.pandas_index && !percentages &&
+        (f.header == HeaderRole::none || f.header == HeaderRole::count || f.header == HeaderRole::rate) &&
+        !names_statistic_words(header_[c])) {
+      r.role = Role::count;
+      r.kind.in_text = true;
+      r.why = "counts written in text (\"" + f.count_led_example + "\"): each cell's leading count";
+      return;
+    }
     if (f.header != HeaderRole::none) {
       r.role = header_to_role(f.header);
       r.why = header_why(f.header);
@@ -218,9 +271,12 @@ class Reader {
     return !(text > 0 && f.letterless_text * 2 > text);
   }
 
-  // Whether X's values and C's cells match one to one, each value on at least two rows: X is C's
-  // code (a model number beside its name, a 0/1 exposure beside its label).
+  // Whether X is the code of the label column C: C is named after X (`vax1_az` beside
+  // `vax1_az_descr`, `model` beside `model_name`), and X's values and C's cells match one to one,
+  // each value on at least two rows. A count that merely follows a category (a region's count on
+  // every row of the region) is not named after it, and stays a count.
   bool codes(std::size_t x, std::size_t c) const {
+    if (!names_after(header_[c], header_[x])) return false;
     std::unordered_map<std::int64_t, std::pair<std::string_view, std::size_t>> to_label;  // label, rows
     std::unordered_map<std::string_view, std::int64_t> to_code;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
@@ -235,6 +291,15 @@ class Reader {
     if (to_label.size() < 2) return false;
     for (const auto& [_, label_rows] : to_label) {
       if (label_rows.second < 2) return false;
+    }
+    return true;
+  }
+
+  // `label` begins with `code` and goes on (case-insensitively): "model_name" after "model".
+  static bool names_after(std::string_view label, std::string_view code) {
+    if (code.empty() || label.size() <= code.size()) return false;
+    for (std::size_t i = 0; i < code.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(label[i])) != std::tolower(static_cast<unsigned char>(code[i]))) return false;
     }
     return true;
   }
@@ -276,24 +341,29 @@ class Reader {
   }
 
   // Whether the sets of X's values repeat across the blocks: at least half of the blocks (and two)
-  // hold a set of two or more values that another block holds too.
+  // hold a set of two or more values that another block holds too. Two small counts can repeat by
+  // chance over a few blocks, so sets of two values must be shared by four blocks.
   bool repeats(std::size_t x, const Keys& blocks) const {
     std::unordered_map<std::uint64_t, std::vector<std::int64_t>> sets;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
       if (const auto& v = facts_[x].ints[i]) sets[blocks[i]].push_back(*v);
     }
     std::unordered_map<std::uint64_t, std::size_t> same;  // a set's hash -> blocks holding it
+    std::unordered_map<std::uint64_t, std::size_t> size;  // a set's hash -> its values
     std::vector<std::uint64_t> of_block;
     for (auto& [_, values] : sets) {
       std::sort(values.begin(), values.end());
       values.erase(std::unique(values.begin(), values.end()), values.end());
       std::uint64_t h = values.size() >= 2 ? 0x9AE16A3B2F90404FULL : 0;
       for (auto v : values) h = mix(h, static_cast<std::uint64_t>(v));
-      if (values.size() >= 2) ++same[h];
+      if (values.size() >= 2) {
+        ++same[h];
+        size[h] = values.size();
+      }
       of_block.push_back(values.size() >= 2 ? h : 0);
     }
     std::size_t shared = 0;
-    for (auto h : of_block) shared += h != 0 && same[h] >= 2;
+    for (auto h : of_block) shared += h != 0 && same[h] >= (size[h] == 2 ? 4u : 2u);
     return shared >= 2 && shared * 2 >= of_block.size();
   }
 
@@ -467,6 +537,8 @@ std::vector<ColumnRole> decide_roles(const CompiledPolicy& policy, std::span<con
                                      const TableSample& sample) {
   return Reader(policy, header, sample).run();
 }
+
+bool names_statistic(std::string_view text) { return names_statistic_words(text); }
 
 const char* role_report_name(const ColumnRole& role) {
   if (role.role == Role::count && role.kind.midpoint6) return "count_midpoint6";

@@ -28,6 +28,10 @@ struct ColumnRole {
 std::vector<ColumnRole> decide_roles(const CompiledPolicy& policy, std::span<const std::string> header,
                                      const TableSample& sample);
 
+// A header or a row label that names a statistic (median, IQR, mean, SD, ...): the numbers under or
+// beside it are that statistic, not counts.
+bool names_statistic(std::string_view text);
+
 // "count_midpoint6" for a midpoint-6 count column, else role_name(role).
 const char* role_report_name(const ColumnRole& role);
 

@@ -262,13 +262,13 @@ TEST_CASE("roles: region,x where x repeats within a region is a count", "[rules]
                               "unrounded 6 x"}));
 }
 
-TEST_CASE("roles: a per-region count repeated on every row of its region is a count", "[rules][roles][!mayfail]") {
+TEST_CASE("roles: a per-region count repeated on every row of its region is a count", "[rules][roles]") {
   // policy.md: "a dimension must be structural: with the category columns it completes a key of
   // the table and its value set repeats across the blocks of the other keys, or it is a regular
   // axis within blocks"; weak evidence leaves a count. A column that is constant within each
   // region completes no key (region, or region and sex, already identify as much as it does) and
-  // runs no axis, so it stays a count, its small values flagged. (The reader also takes such a
-  // column for the code of its category: see the report.)
+  // runs no axis, so it stays a count, its small values flagged. Nor is it the code of `region`:
+  // a code column is one its label column is named after (`vax1_az` beside `vax1_az_descr`).
   SECTION("region,sex,x: a regional total beside each sex") {
     // north 3 on both rows (records 1, 2), south 40, east 5 (records 5, 6). Small: 1, 2, 5, 6.
     Read r = read("opensafely", {"region,sex,x", "north,F,3", "north,M,3", "south,F,40", "south,M,40", "east,F,5",
@@ -661,4 +661,32 @@ TEST_CASE("roles: every column of every kind says why it has its role", "[rules]
     INFO(c.name);
     CHECK(!c.why.empty());
   }
+}
+
+TEST_CASE("roles: two small counts that repeat over a few blocks stay counts", "[rules][roles]") {
+  // region does not identify the rows; x completes the key, and {3, 5} is every region's set. Two
+  // values shared by three blocks is what two small counts can do by chance: weak evidence, so x
+  // stays a count. 3 and 5 are small on every row (records 1-6).
+  Read r = read("opensafely", {"region,x", "north,3", "north,5", "south,5", "south,3", "east,3", "east,5"});
+  INFO(r.described);
+  CHECK(r.role("x") == "count");
+  CHECK(r.findings == sorted({"small_count 1 x", "small_count 2 x", "small_count 3 x", "small_count 4 x",
+                              "small_count 5 x", "small_count 6 x"}));
+  // The same shape over four blocks or more is a flag that indexes the rows (0 and 1 in every
+  // region, the counts beside it): a dimension.
+  Read flags = read("opensafely", {"region,flag01,n", "a,0,10", "a,1,20", "b,0,30", "b,1,40", "c,0,50", "c,1,60",
+                                   "d,0,70", "d,1,80"});
+  INFO(flags.described);
+  CHECK(flags.role("flag01") == "dimension");
+  CHECK(flags.findings.empty());
+}
+
+TEST_CASE("roles: a code column beside the label named after it is a dimension", "[rules][roles]") {
+  // vax1_az (0/1) matches vax1_az_descr one to one, each value on several rows: the label column is
+  // named after it, so vax1_az is its code. haz holds decimals: a measure. Nothing is flagged.
+  Read r = read("opensafely", {"outcome,vax1_az,vax1_az_descr,haz", "a,0,BNT162b2,0.1", "a,1,ChAdOx1,0.2",
+                               "b,0,BNT162b2,0.3", "b,1,ChAdOx1,0.4"});
+  INFO(r.described);
+  CHECK(r.role("vax1_az") == "dimension");
+  CHECK(r.findings.empty());
 }

@@ -1,0 +1,172 @@
+// Counts written inside text cells (policy.md "Column roles": a cell holding a count with its
+// percentage or denominator carries that count, which gets every count rule, unless the header
+// names a statistic). Tables here are written with `|` between fields, since the cells hold commas.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/cell_value.h"
+#include "rules/compiled_policy.h"
+#include "rules/finding.h"
+#include "rules/policy.h"
+#include "rules/table_check.h"
+#include "rules/table_roles.h"
+#include "tests/support/finding_text.h"
+
+using namespace outcheck::rules;
+
+namespace {
+
+using Strings = std::vector<std::string>;
+
+Strings split_bars(std::string_view line) {
+  Strings out(1);
+  for (char c : line) {
+    if (c == '|') out.emplace_back();
+    else out.back().push_back(c);
+  }
+  return out;
+}
+
+struct Read {
+  Strings findings;  // "rule row column", sorted
+  std::vector<ColumnRole> roles;
+  std::string described;
+  Strings messages;
+
+  std::string role(const std::string& name) const {
+    for (const auto& r : roles) {
+      if (r.name == name) return role_report_name(r);
+    }
+    return "missing";
+  }
+};
+
+Read read(const std::string& preset, const Strings& lines) {
+  auto p = preset_policy(preset);
+  REQUIRE(p);
+  auto compiled = CompiledPolicy::compile(*p);
+  REQUIRE(compiled.ok());
+  TableCheck check(*compiled, 1000);
+  FindingList out(1000);
+  std::int64_t index = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    Strings fields = split_bars(lines[i]);
+    std::vector<std::string_view> views(fields.begin(), fields.end());
+    if (i == 0) check.header(views);
+    else check.record(++index, views);
+  }
+  check.finish(out);
+  Read r;
+  for (const Finding& f : out.kept()) {
+    r.findings.push_back(f.rule + " " + (f.row ? std::to_string(*f.row) : "-") + " " + (f.column ? *f.column : "-"));
+    r.messages.push_back(f.message);
+  }
+  std::sort(r.findings.begin(), r.findings.end());
+  r.roles = check.column_roles();
+  r.described = outcheck::test::describe_findings(out);
+  return r;
+}
+
+Strings sorted(Strings s) {
+  std::sort(s.begin(), s.end());
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("text counts: the leading count of each cell shape", "[rules][text_counts]") {
+  CHECK(leading_count("41,086 (16%)") == 41086);
+  CHECK(leading_count("2 (<0.1%)") == 2);
+  CHECK(leading_count("9,748 / 129,230") == 9748);
+  CHECK(leading_count("3/120 (2.5%)") == 3);
+  CHECK(leading_count("11 [8, 14]") == 11);
+  CHECK(leading_count("1164 (0.19)") == 1164);
+  CHECK(leading_count("1,234") == 1234);
+  CHECK(leading_count(" 1,234,567 ") == 1234567);
+  CHECK(leading_count("0 (NA%)") == 0);
+  // Not counts written in text.
+  CHECK_FALSE(leading_count("12"));  // a plain integer is an integer cell
+  CHECK_FALSE(leading_count("1-7"));
+  CHECK_FALSE(leading_count("36+"));
+  CHECK_FALSE(leading_count("1 most deprived"));
+  CHECK_FALSE(leading_count("0.45 (0.3, 0.6)"));
+  CHECK_FALSE(leading_count("(0.4, 0.5)"));
+  CHECK_FALSE(leading_count("2021-04-14"));
+  CHECK_FALSE(leading_count("1,23"));
+  CHECK_FALSE(leading_count("12,3456"));
+  CHECK_FALSE(leading_count("1234,567"));
+  CHECK_FALSE(leading_count(",123"));
+  CHECK_FALSE(leading_count("99999999999999999999 (1%)"));  // past int64: not read
+}
+
+TEST_CASE("text counts: every count rule applies to the count a cell leads with", "[rules][text_counts]") {
+  // A table 1 as gtsummary writes it: the header matches nothing, the cells are "n (%)" and "n / N".
+  // Small: 2 (record 2), 6 (record 4), 3 (record 6: "3/120 (2.5%)"). Unrounded: 41,086 (record 1),
+  // 1164 (record 5), 11 ("11 [8, 14]", record 7). 9,745 (record 3) and 1,235 (record 8) are multiples
+  // of 5.
+  Read r = read("opensafely", {"variable|level|stat_1", "age|18-30|41,086 (16%)", "sex|Other|2 (<0.1%)",
+                               "ratio|a|9,745 / 129,230", "sex|Unknown|6 (<0.1%)", "rural|yes|1164 (0.19)",
+                               "x|y|3/120 (2.5%)", "z|w|11 [8, 14]", "total|all|1,235"});
+  INFO(r.described);
+  CHECK(r.role("stat_1") == "count");
+  CHECK(r.findings == sorted({"unrounded 1 stat_1", "small_count 2 stat_1", "small_count 4 stat_1",
+                              "unrounded 5 stat_1", "small_count 6 stat_1", "unrounded 7 stat_1"}));
+  // The finding names the cell and the count.
+  bool named = false;
+  for (const auto& m : r.messages) named |= m.find("in \"2 (<0.1%)\": count 2 is 7 or fewer") != std::string::npos;
+  CHECK(named);
+}
+
+TEST_CASE("text counts: a header with a count word and a percent sign is still counts", "[rules][text_counts]") {
+  // "Rural, N (%)" matches the rate pattern by its `%`, but its cells are counts with proportions.
+  Read r = read("opensafely", {"|N|Rural, N (%)", "Overall|6195|1164 (0.19)", "Affected|1425|268 (0.19)",
+                               "Unaffected|4770|896 (0.19)"});
+  INFO(r.described);
+  CHECK(r.role("Rural, N (%)") == "count");
+  CHECK(r.findings == sorted({"unrounded 1 Rural, N (%)", "unrounded 2 Rural, N (%)", "unrounded 3 Rural, N (%)"}));
+}
+
+TEST_CASE("text counts: statistics are not counts", "[rules][text_counts]") {
+  SECTION("a header that names a statistic") {
+    // "Size, med[IQR]": medians with their quartiles; 1 and 6 are no small counts.
+    Read r = read("opensafely", {"group|Size, med[IQR]|Age, mean (SD)", "a|1 [1, 6]|44 (12)", "b|6 [1, 17]|51 (9)",
+                                 "c|3 [1, 3]|38 (15)"});
+    INFO(r.described);
+    CHECK(r.role("Size, med[IQR]") != "count");
+    CHECK(r.role("Age, mean (SD)") != "count");
+    CHECK(r.findings.empty());
+  }
+  SECTION("a row labelled with a statistic, in a column of counts") {
+    // Record 2 is "Age, median (IQR)": its 44 is a median. Record 3's 2 is a small count.
+    Read r = read("opensafely", {"variable|label|stat_1", "N|Total N|253,135", "age|Age, median (IQR)|44 (33, 53)",
+                                 "sex|Other|2 (<0.1%)", "sex|Male|41,085 (16%)"});
+    INFO(r.described);
+    CHECK(r.role("stat_1") == "count");
+    CHECK(r.findings == Strings{"small_count 3 stat_1"});
+  }
+  SECTION("percentages with their intervals under a percent header") {
+    // "Paxlovid_perc": a rate header with no count word, and no percent sign in the cells.
+    Read r = read("opensafely", {"stp|Paxlovid_perc", "a|17 (16-19)", "b|18 (16-20)", "c|3 (2-4)"});
+    INFO(r.described);
+    CHECK(r.role("Paxlovid_perc") == "rate");
+    CHECK(r.findings.empty());
+  }
+}
+
+TEST_CASE("text counts: their rounding shows as a plain count's would", "[rules][text_counts]") {
+  // Every leading count a multiple of 7 (five distinct): rounded to 7, nothing unrounded; 7 stands
+  // for up to 10 and is no small count.
+  Read r = read("opensafely", {"group|Declined (% of total)", "a|882 (0.04%)", "b|532 (0.04%)", "c|504 (0.04%)",
+                               "d|34,244 (1.69%)", "e|7 (0.01%)"});
+  INFO(r.described);
+  CHECK(r.role("Declined (% of total)") == "count");
+  CHECK(r.findings.empty());
+  // Under sdc-handbook (no accepted bases, threshold 9): 7 is small.
+  Read s = read("sdc-handbook", {"group|Declined (% of total)", "a|882 (0.04%)", "b|532 (0.04%)", "c|504 (0.04%)",
+                                 "d|34,244 (1.69%)", "e|7 (0.01%)"});
+  CHECK(s.findings == Strings{"small_count 5 Declined (% of total)"});
+}
