@@ -98,6 +98,9 @@ struct CountKind {
   std::int64_t base = 0;
   // Counts written inside text cells ("41,086 (16%)"): each cell's leading count is the count.
   bool in_text = false;
+  // A long table's value column: counts only on the rows whose label names a count (the table's
+  // row-label column, ColumnRole::measure_rows, names the others).
+  bool by_row = false;
 };
 // What the header alone says: midpoint-6 and derived by the policy's midpoint6.columns.
 CountKind count_kind(const CompiledPolicy& policy, std::string_view header);

@@ -10,6 +10,7 @@
 #include "rules/cell_value.h"
 #include "rules/column_roles.h"
 #include "rules/count_rules.h"
+#include "rules/organisation_codes.h"
 #include "rules/secondary.h"
 #include "rules/table_layout.h"
 #include "rules/table_roles.h"
@@ -82,6 +83,8 @@ struct ColumnState {
   std::int64_t identifier_values = 0;
   Held count_findings;     // small_count / unrounded, valid if the column is a count
   Held identifier_cells;   // isolated identifier values
+  bool practice_column = false;  // named for practices: ODS codes in it are real practices
+  OrganisationCodeTally organisation_codes;
   std::map<int, Held> derived_by;  // derived findings on other columns, valid if this one is a count
 };
 
@@ -163,6 +166,13 @@ struct TableCheck::Impl {
       any_rate |= roles[c].role == Role::rate;
       any_in_text |= roles[c].kind.in_text;
     }
+    practice_keyed = practice_key(names, roles, sample);
+    for (std::size_t c = 0; c < roles.size(); ++c) {
+      if (!roles[c].measure_rows.empty()) {
+        row_label = static_cast<int>(c);
+        measure_labels = roles[c].measure_rows;
+      }
+    }
     const std::size_t width = cols.size();
     std::vector<std::string_view> fields;
     for (std::size_t r = 0; r < sample.rows();) {
@@ -199,6 +209,11 @@ struct TableCheck::Impl {
 
   bool any_rate = false;  // a column's header says rate: the derived-value rule has work
   bool any_in_text = false;  // a column holds counts written in text
+  int practice_keyed = -1;   // the practice column that keys the table, if it is keyed by practice
+  // A long table: the column naming each row's measure, and the labels of rows holding measures.
+  int row_label = -1;
+  std::vector<std::string> measure_labels;
+  std::vector<std::uint8_t> measure_row;  // per record of the batch being read
   // Per record being read: whether it holds a small count or a redacted one, the only records on
   // which a rate can be derived from a small count. Reused.
   std::vector<std::uint8_t> may_derive;
@@ -213,6 +228,7 @@ struct TableCheck::Impl {
   void records(std::int64_t first, const Cells& cells, std::size_t rows, std::size_t width) {
     if (any_rate) may_derive.assign(rows, 0);
     if (any_in_text) mark_statistic_rows(cells, rows, width);
+    if (row_label >= 0) mark_measure_rows(cells, rows, width);
     for (std::size_t c = 0; c < width; ++c) {
       column(static_cast<int>(c), first, cells.column(c), rows, any_rate ? may_derive.data() : nullptr);
     }
@@ -234,6 +250,17 @@ struct TableCheck::Impl {
       if (cols[c].role != Role::category && cols[c].role != Role::identifier) continue;
       const auto column = cells.column(c);
       for (std::size_t r = 0; r < rows; ++r) statistic_row[r] |= static_cast<std::uint8_t>(names_statistic(column[r]));
+    }
+  }
+
+  template <class Cells>
+  void mark_measure_rows(const Cells& cells, std::size_t rows, std::size_t width) {
+    measure_row.assign(rows, 0);
+    if (static_cast<std::size_t>(row_label) >= width) return;
+    const auto column = cells.column(static_cast<std::size_t>(row_label));
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::string_view label = trim_spaces(column[r]);
+      measure_row[r] = std::find(measure_labels.begin(), measure_labels.end(), label) != measure_labels.end();
     }
   }
 
@@ -287,7 +314,8 @@ struct TableCheck::Impl {
     // a count of up to 8 digits without a leading zero is judged by its length and last digit, and
     // its value is never computed (nor its multiplications done). Not with identifier patterns,
     // which every cell must meet.
-    const bool by_last_digit = !identifier_patterns && !kind.midpoint6 && kind.base == 0 && judged_by_last_digit(limits);
+    const bool by_last_digit =
+        !identifier_patterns && !kind.midpoint6 && kind.base == 0 && !kind.by_row && judged_by_last_digit(limits);
     for (std::size_t r = 0; r < rows; ++r) {
       const std::string_view text = column[r];
       if constexpr (count) {
@@ -306,12 +334,21 @@ struct TableCheck::Impl {
       // test: most cells are told apart from markers by their first character, without reading
       // them as numbers.
       const Cell value = count || compiled.may_be_marker(text) ? read_cell(compiled, text) : Cell{CellKind::text, 0};
+      // Organisation codes are text of 6 or 9 characters: most cells are ruled out by their size.
+      if (!count && value.kind == CellKind::text && maybe_organisation_code(text)) [[unlikely]] {
+        col.organisation_codes.add(text, col.practice_column);
+      }
       // An NHS number has at least 10 characters: most cells are ruled out by their size.
       if ((identifier_patterns || (nhs_numbers && text.size() >= 10)) && value.kind != CellKind::marker &&
           is_identifier_cell(compiled, text)) [[unlikely]] {
         identifier(c, first + static_cast<std::int64_t>(r), text);
       }
       if constexpr (count) {
+        // A long table's row that holds a measure: its cells are no counts.
+        if (kind.by_row && measure_row[r]) [[unlikely]] {
+          stats.add(value, text);
+          continue;
+        }
         if (value.kind == CellKind::integer) {
           const std::int64_t n = value.integer;
           if (kind.midpoint6 || kind.base != 0) {
@@ -491,7 +528,36 @@ struct TableCheck::Impl {
     }
     release_merged(count_held, out);
     release_merged(derived_held, out);
+    organisations(out);
     if (holding) secondary(roles, out);
+  }
+
+  // OpenSAFELY's permitted study results policy: real organisation codes fail (a finding per
+  // column), and a table keyed by practice under pseudonymous ids is for a person to confirm.
+  void organisations(FindingList& out) {
+    const std::optional<Outcome> setting = policy->policy().organisation_identifier;
+    if (!setting) return;
+    bool real_practices = false;
+    for (const ColumnState& col : cols) {
+      if (col.organisation_codes.empty()) continue;
+      real_practices |= col.practice_column && col.organisation_codes.has(OrganisationCode::ods_practice);
+      Finding f;
+      f.rule = kOrganisationIdentifierRule;
+      f.outcome = *setting;
+      f.column = col.name;
+      f.value = col.organisation_codes.first;
+      f.message = organisation_codes_message(col.name, col.organisation_codes);
+      out.add(std::move(f));
+    }
+    if (practice_keyed >= 0 && !real_practices) {
+      Finding f;
+      f.rule = kOrganisationIdentifierRule;
+      f.outcome = *practice_keyed_outcome(setting);
+      f.column = cols[static_cast<std::size_t>(practice_keyed)].name;
+      f.message = std::string(kPracticeLevelMessage) + " (a row per practice" +
+                  " under column \"" + cols[static_cast<std::size_t>(practice_keyed)].name + "\")";
+      out.add(std::move(f));
+    }
   }
 
   static void release(const Held& h, FindingList& out) { release_merged({&h}, out); }
@@ -540,6 +606,7 @@ void TableCheck::header(std::span<const std::string_view> fields) {
   for (auto f : fields) {
     ColumnState c;
     c.name = std::string(f);
+    c.practice_column = practice_header(f);
     impl_->cols.push_back(std::move(c));
   }
 }

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "rules/cell_value.h"
+#include "rules/organisation_codes.h"
 #include "rules/rounding.h"
 
 namespace outcheck::rules {
@@ -123,8 +124,9 @@ class Reader {
     for (std::size_t c = 0; c < n; ++c) gather(c);
     for (std::size_t c = 0; c < n; ++c) first_reading(c);
     structure();
+    long_table();
     for (std::size_t c = 0; c < n; ++c) {
-      if (out_[c].role == Role::count) rounding(c);
+      if (out_[c].role == Role::count && !out_[c].kind.by_row) rounding(c);
     }
     pooled_rounding();
     for (std::size_t c = 0; c < n; ++c) out_[c].name = header_[c];
@@ -464,6 +466,67 @@ class Reader {
     }
   }
 
+  // --- long tables ---------------------------------------------------------------------------
+
+  // A long table names each row's measure in a category column (Population, Observed, Expected,
+  // row after row): its value columns hold counts on some rows and decimals on others, and read
+  // whole they look like measures, which would let the counts pass unchecked. Each row gets its own
+  // role instead: a label whose rows hold decimals (or whose words say rate or measure) marks
+  // measures; the others mark counts.
+  void long_table() {
+    std::vector<std::size_t> values;  // columns of numbers with no role from their header
+    for (std::size_t c = 0; c < header_.size(); ++c) {
+      const Facts& f = facts_[c];
+      if (f.header == HeaderRole::none && !f.pandas_index && f.values > 0 && f.integers + f.numbers == f.values &&
+          (out_[c].role == Role::count || out_[c].role == Role::measure) && !out_[c].kind.in_text) {
+        values.push_back(c);
+      }
+    }
+    if (values.empty()) return;
+    for (std::size_t l = 0; l < header_.size(); ++l) {
+      if (out_[l].role != Role::category || !labels_rows(l)) continue;
+      // Each label: the rows it names, and whether any of their value cells holds decimals.
+      struct Label {
+        std::size_t rows = 0;
+        std::int64_t integers = 0, decimals = 0;
+      };
+      std::unordered_map<std::string_view, Label> labels;
+      for (std::size_t i = 0; i < rows_.size() && labels.size() <= 12; ++i) {
+        Label& label = labels[cell(i, l)];
+        ++label.rows;
+        for (std::size_t c : values) {
+          const Cell v = read_cell(policy_, sample_.cell(rows_[i], c));
+          label.integers += v.kind == CellKind::integer;
+          label.decimals += v.kind == CellKind::number;
+        }
+      }
+      if (labels.size() < 2 || labels.size() > 12) continue;
+      std::vector<std::string> measures, counts;
+      bool repeated = true;
+      for (const auto& [name, label] : labels) {
+        repeated &= label.rows >= 2;
+        const HeaderRole says = policy_.header_role(name);
+        const bool measure = label.decimals > 0 || says == HeaderRole::rate || says == HeaderRole::measure;
+        (measure ? measures : counts).emplace_back(name);
+      }
+      if (!repeated || measures.empty() || counts.empty()) continue;
+      std::sort(measures.begin(), measures.end());
+      std::sort(counts.begin(), counts.end());
+      std::string count_list, measure_list;
+      for (const auto& s : counts) count_list += (count_list.empty() ? "" : ", ") + s;
+      for (const auto& s : measures) measure_list += (measure_list.empty() ? "" : ", ") + s;
+      out_[l].measure_rows = measures;
+      out_[l].why = "names each row's measure: counts on rows " + count_list + "; measures on rows " + measure_list;
+      for (std::size_t c : values) {
+        out_[c].role = Role::count;
+        out_[c].kind = {};
+        out_[c].kind.by_row = true;
+        out_[c].why = "a long table's values: counts on rows " + count_list + " (column " + header_[l] + ")";
+      }
+      return;
+    }
+  }
+
   // --- rounding ------------------------------------------------------------------------------
 
   static bool all_multiples(const std::vector<std::int64_t>& nz, std::int64_t base) {
@@ -539,6 +602,28 @@ std::vector<ColumnRole> decide_roles(const CompiledPolicy& policy, std::span<con
 }
 
 bool names_statistic(std::string_view text) { return names_statistic_words(text); }
+
+int practice_key(std::span<const std::string> header, const std::vector<ColumnRole>& roles, const TableSample& sample) {
+  static const char* const kPeriods[] = {"date", "week", "month", "year", "period", "quarter", "day"};
+  int practice = -1;
+  std::vector<std::size_t> periods;
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    if (practice < 0 && practice_header(header[c])) practice = static_cast<int>(c);
+    else if (roles[c].role == Role::identifier && has_word(header[c], kPeriods)) periods.push_back(c);
+  }
+  if (practice < 0 || sample.rows() < 2) return -1;
+  std::hash<std::string_view> hash;
+  auto unique_on = [&](const std::vector<std::size_t>& cols) {
+    std::unordered_set<std::uint64_t> keys;
+    for (std::size_t r = 0; r < sample.rows(); ++r) {
+      std::uint64_t h = hash(trim_spaces(sample.cell(r, static_cast<std::size_t>(practice))));
+      for (std::size_t c : cols) h = h * 0x100000001B3ULL ^ hash(trim_spaces(sample.cell(r, c)));
+      if (!keys.insert(h).second) return false;
+    }
+    return true;
+  };
+  return unique_on({}) || (!periods.empty() && unique_on(periods)) ? practice : -1;
+}
 
 const char* role_report_name(const ColumnRole& role) {
   if (role.role == Role::count && role.kind.midpoint6) return "count_midpoint6";

@@ -23,10 +23,18 @@ struct ColumnRole {
   Role role = Role::category;
   CountKind kind;   // for counts: how they are rounded
   std::string why;  // the evidence, in a few words
+  // For the row-label column of a long table (its cells name each row's measure: Population,
+  // Observed, Expected): the labels of the rows that hold measures, not counts.
+  std::vector<std::string> measure_rows;
 };
 
 std::vector<ColumnRole> decide_roles(const CompiledPolicy& policy, std::span<const std::string> header,
                                      const TableSample& sample);
+
+// Whether the table is keyed by practice: a column named for practices (organisation_codes.h) whose
+// values identify the rows alone, or with a date or period column (a row per practice, or per
+// practice and period). Returns that column, or -1.
+int practice_key(std::span<const std::string> header, const std::vector<ColumnRole>& roles, const TableSample& sample);
 
 // A header or a row label that names a statistic (median, IQR, mean, SD, ...): the numbers under or
 // beside it are that statistic, not counts.

@@ -511,7 +511,7 @@ Strings with_column(const Strings& findings, const std::string& column) {
 
 }  // namespace
 
-TEST_CASE("roles: a time axis repeated in groups is a dimension; its counts are flagged", "[rules][roles]") {
+TEST_CASE("roles: a time axis repeated in groups is a dimension, its counts flagged", "[rules][roles]") {
   SECTION("group,step,n: an unlabelled axis 0..9 in each group") {
     // `step` matches no header; within each group it runs 0, 1, ..., 9 (step 1, ten rows): a
     // regular axis, and with `group` it identifies the rows. Its 1..7 would otherwise be 21 small
@@ -585,12 +585,12 @@ TEST_CASE("roles: category codes of a risk table are a dimension", "[rules][role
 // 14. Tables longer than the rows roles are read on
 
 TEST_CASE("roles: a table longer than 5,000 rows keeps the roles of its first 5,000", "[rules][roles]") {
-  // 6,000 records, one practice each. n = 10 * (1 + r % 9): multiples of 10, a count by header;
+  // 6,000 records, one area each. n = 10 * (1 + r % 9): multiples of 10, a count by header;
   // x = 7 * (1 + r % 8): 7..56, eight distinct multiples of 7 (35 also of 5, the others not): a
   // count rounded to 7. After the first 5,000 rows: x 3 at record 5,500 (small: 3 stands for no
   // more than 3, whatever the base) and x 12 at record 5,600 (no multiple of 7: unrounded);
   // n 12 at record 5,200 (unrounded) and n 3 at record 6,000 (small).
-  Strings lines = {"practice,n,x"};
+  Strings lines = {"area,n,x"};
   for (int r = 1; r <= 6000; ++r) {
     int n = 10 * (1 + r % 9), x = 7 * (1 + r % 8);
     if (r == 5500) x = 3;
@@ -612,7 +612,7 @@ TEST_CASE("roles: a midpoint-6 column read on the first 5,000 rows, checked on a
   // 6,000 records; x cycles 0, 3, 9, 15, 21, 27 (five distinct 6k-3): midpoint-6. After row
   // 5,000 the role stands: 10 at record 5,500 is not 0 or 6k-3 (unrounded), 3 at record 5,800 is
   // no small count.
-  Strings lines = {"practice,x"};
+  Strings lines = {"area,x"};
   const int cycle[] = {0, 3, 9, 15, 21, 27};
   for (int r = 1; r <= 6000; ++r) {
     int x = cycle[r % 6];

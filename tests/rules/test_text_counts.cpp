@@ -170,3 +170,64 @@ TEST_CASE("text counts: their rounding shows as a plain count's would", "[rules]
                                  "d|34,244 (1.69%)", "e|7 (0.01%)"});
   CHECK(s.findings == Strings{"small_count 5 Declined (% of total)"});
 }
+
+// ---------------------------------------------------------------------------------------------
+// Long tables and organisation codes: the same table reader, the same helpers.
+
+TEST_CASE("long table: each row's label gives its role", "[rules][long_table]") {
+  // cellname alternates Population / Observed / Expected. Expected rows hold decimals, so read whole
+  // each column would be a measure and the Observed 6 (record 5) would pass unchecked. Row by row:
+  // Population and Observed rows are counts (6 small; 188, 357 and 12 unrounded), Expected rows are
+  // measures (their 2 at record 6 is an expected count, not a count: no finding).
+  Read r = read("opensafely", {"region|cellname|White|Black", "East|Population|2695830|84800", "East|Observed|188|<=5",
+                               "East|Expected|-|1.94", "London|Population|572730|88760", "London|Observed|355|6",
+                               "London|Expected|-|2", "North|Population|565125|11040", "North|Observed|12|0",
+                               "North|Expected|-|0.8"});
+  INFO(r.described);
+  CHECK(r.role("Black") == "count");
+  CHECK(r.role("White") == "count");
+  CHECK(r.findings == sorted({"unrounded 2 White", "small_count 5 Black", "unrounded 8 White"}));
+  const ColumnRole* label = nullptr;
+  for (const auto& c : r.roles) {
+    if (c.name == "cellname") label = &c;
+  }
+  REQUIRE(label);
+  CHECK(label->measure_rows == Strings{"Expected"});
+  // A label whose words say rate marks measures even over integers: "Rate" rows hold 2 and 4.
+  Read rates = read("opensafely", {"region|cellname|a", "x|Count|10", "x|Rate|2", "y|Count|20", "y|Rate|4.5"});
+  INFO(rates.described);
+  CHECK(rates.findings.empty());
+}
+
+TEST_CASE("organisation codes: real codes fail, a table keyed by pseudonymous practice ids is review",
+          "[rules][organisation]") {
+  SECTION("ONS codes of ICBs and local authorities fail; regions pass") {
+    // E54 (ICB/STP) and E06 (local authority) are forbidden; E12 (region) is allowed.
+    Read r = read("opensafely", {"area|label|n", "stp|E54000005|100", "stp|E54000026|200", "la|E06000001|300",
+                                 "region|E12000001|400"});
+    INFO(r.described);
+    CHECK(r.findings == Strings{"organisation_identifier - label"});
+    Read sdc = read("sdc-handbook", {"area|label|n", "stp|E54000005|100"});
+    CHECK(sdc.findings == Strings{"organisation_identifier - label"});  // review under sdc-handbook
+    Read regions = read("opensafely", {"label|n", "E12000001|100", "E40000003|200"});
+    CHECK(regions.findings.empty());
+  }
+  SECTION("ODS practice codes in a practice column fail; the same shape elsewhere is text") {
+    Read r = read("opensafely", {"practice|n", "A81001|100", "B82005|200"});
+    INFO(r.described);
+    CHECK(r.findings == Strings{"organisation_identifier - practice"});
+    Read other = read("opensafely", {"batch|n", "A81001|100", "B82005|200"});
+    CHECK(other.findings.empty());
+  }
+  SECTION("a row per practice, or per practice and period, under pseudonymous ids is review") {
+    Read per_practice = read("opensafely", {"practice|list_size", "1|1000", "2|2000", "3|1500"});
+    INFO(per_practice.described);
+    CHECK(per_practice.findings == Strings{"organisation_identifier - practice"});
+    Read per_period = read("opensafely", {"practice|date|num", "1|2021-01-01|10", "1|2021-02-01|20",
+                                          "2|2021-01-01|30", "2|2021-02-01|40"});
+    CHECK(per_period.findings == Strings{"organisation_identifier - practice"});
+    // Several rows per practice and nothing else keying them: not practice-level rows.
+    Read grouped = read("opensafely", {"practice|sex|num", "1|F|10", "1|F|20", "2|M|30"});
+    CHECK(grouped.findings.empty());
+  }
+}
