@@ -99,6 +99,7 @@ class Redactor {
     const std::size_t limit = t_.rows.size() * roles_.size() + 1;
     for (std::size_t round = 0; round < limit; ++round) {
       TableLayout layout = make_layout(policy_, t_, roles_);
+      for (const auto& r : column_roles_) layout.bases.push_back(r.kind.midpoint6 ? 6 : r.kind.base);
       Grid grid = make_grid(policy_, t_, layout);
       std::vector<Exposure> exposed = find_exposures(grid);
       if (exposed.empty()) return;

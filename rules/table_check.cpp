@@ -1,6 +1,7 @@
 #include "rules/table_check.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <string>
@@ -10,6 +11,7 @@
 #include "rules/cell_value.h"
 #include "rules/column_roles.h"
 #include "rules/count_rules.h"
+#include "rules/derived_proof.h"
 #include "rules/organisation_codes.h"
 #include "rules/secondary.h"
 #include "rules/table_layout.h"
@@ -233,8 +235,28 @@ struct TableCheck::Impl {
       column(static_cast<int>(c), first, cells.column(c), rows, any_rate ? may_derive.data() : nullptr);
     }
     if (any_rate) {
+      // A rate's denominator may be on the previous record (a flowchart's step) or the first one
+      // (its base): kept as text for the next batch, and from the first batch.
+      if (first_record.empty() && rows > 0) {
+        for (auto f : cells.row(0, row_scratch).subspan(0, width)) first_record.emplace_back(f);
+      }
+      std::vector<std::string_view> previous(previous_record.begin(), previous_record.end());
+      std::vector<std::string_view> current;
+      const std::vector<std::string_view> first_fields(first_record.begin(), first_record.end());
       for (std::size_t r = 0; r < rows; ++r) {
-        if (may_derive[r]) derived(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch).data(), width);
+        if (may_derive[r]) {
+          if (r > 0) {
+            auto prev = cells.row(r - 1, row_scratch);
+            previous.assign(prev.begin(), prev.end());
+          }
+          auto row = cells.row(r, row_scratch);
+          current.assign(row.begin(), row.end());
+          derived(first + static_cast<std::int64_t>(r), current.data(), width, previous, first_fields);
+        }
+      }
+      if (rows > 0) {
+        auto last = cells.row(rows - 1, row_scratch);
+        previous_record.assign(last.begin(), last.end());
       }
     }
     for (std::size_t r = 0; holding && r < rows; ++r) hold(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
@@ -410,9 +432,60 @@ struct TableCheck::Impl {
 
   // A rate computed from a small count on its record, or one that with a published count gives
   // back a redacted one, is itself disclosive. Run on the records holding a small or redacted count.
-  void derived(std::int64_t index, const std::string_view* fields, std::size_t width) {
+  std::vector<std::string> previous_record, first_record;
+  std::vector<Operand> numerators_, denominators_;
+
+  // The counts of a record (its own, or the previous or first record's) as operands of a proof:
+  // counts as numerators and denominators, numbers of measure columns (person-time) as denominators.
+  void operands(std::span<const std::string_view> fields, std::size_t width, Place place) {
+    const CompiledPolicy& compiled = *policy;
+    for (std::size_t c = 0; c < width && c < fields.size(); ++c) {
+      const ColumnState& col = cols[c];
+      if (col.role != Role::count && col.role != Role::measure) continue;
+      const Cell v = read_cell(compiled, fields[c]);
+      double value = 0;
+      if (v.kind == CellKind::integer) value = static_cast<double>(v.integer);
+      else if (v.kind == CellKind::number && col.role == Role::measure) value = parse_number(fields[c]).value_or(0);
+      else continue;
+      const bool small = col.role == Role::count && v.kind == CellKind::integer && !col.kind.midpoint6 &&
+                         count_verdict(compiled.policy(), col.kind, v.integer) == CountVerdict::small;
+      const Operand o{static_cast<int>(c), value, place, small};
+      if (place == Place::same_row && col.role == Role::count && v.kind == CellKind::integer) numerators_.push_back(o);
+      denominators_.push_back(o);
+    }
+  }
+
+  std::string operand_text(const Operand& o) const {
+    std::string s = cols[static_cast<std::size_t>(o.column)].name;
+    if (o.place == Place::previous_row) s += " (previous row)";
+    if (o.place == Place::first_row) s += " (first row)";
+    char value[32];
+    std::snprintf(value, sizeof value, " %.15g", o.value);
+    return s + value;
+  }
+
+  std::string formula(const Derivation& d) const {
+    std::string share = operand_text(d.numerator) + " / " + operand_text(d.denominator);
+    std::string scaled = d.scale == 1 ? share : std::to_string(d.scale) + " x " + share;
+    return d.complement ? (d.scale == 1 ? "1 - " : std::to_string(d.scale) + " x (1 - ") + share + (d.scale == 1 ? "" : ")")
+                        : scaled;
+  }
+
+  // A rate computed from a small count on its record, or one that with a published count gives
+  // back a redacted one, is itself disclosive. Run on the records holding a small or redacted count.
+  // The arithmetic decides where it can: a rate equal, at its printed precision, to a small count
+  // over a denominator is tied to that count (and the formula named); one that only published
+  // counts explain gives nothing away; one that nothing explains keeps the finding of old.
+  void derived(std::int64_t index, const std::string_view* fields, std::size_t width,
+               std::span<const std::string_view> previous, std::span<const std::string_view> first_fields) {
     const CompiledPolicy& compiled = *policy;
     const Policy& p = compiled.policy();
+    numerators_.clear();
+    denominators_.clear();
+    operands({fields, width}, width, Place::same_row);
+    if (!previous.empty()) operands(previous, width, Place::previous_row);
+    // On the first record itself, its share of itself is 1: a flowchart's base row ("pct_all 1").
+    if (!first_fields.empty()) operands(first_fields, width, Place::first_row);
     // The first count column of each kind on the record.
     int first_small = -1, first_redacted = -1, first_published = -1;
     rates_.clear();
@@ -435,6 +508,40 @@ struct TableCheck::Impl {
     }
     for (int rc : rates_) {
       const std::string_view text = fields[rc];
+      const auto x = printed_number(text);
+      if (x) {
+        if (const auto d = derive(*x, numerators_, denominators_, /*small=*/true)) {
+          const int source = d->numerator.column;
+          cols[static_cast<std::size_t>(source)].derived_by[source].add("derived_from_small_count", Outcome::fail, cap, [&] {
+            return cell_finding("derived_from_small_count", Outcome::fail, index, rc, text,
+                                "is computed from the small count " + std::string(fields[source]) + " in column \"" +
+                                    cols[static_cast<std::size_t>(source)].name + "\" (" + std::string(trim_spaces(text)) +
+                                    " = " + formula(*d) + "): redact it too");
+          });
+          continue;
+        }
+        // Published counts explain it: it gives nothing away. Only a rate printed precisely enough
+        // (four significant digits) is taken as proved so, since a coarse one ("2.5") matches some
+        // ratio of the counts around it by chance, and a finding must never be dropped by chance.
+        if (x->tolerance <= 1e-4 * std::fabs(x->value) && derive(*x, numerators_, denominators_, /*small=*/false)) continue;
+        if (first_redacted >= 0 && first_small < 0) {
+          if (const auto g = gives_back(*x, denominators_)) {
+            const int red = first_redacted;
+            char product[32];
+            std::snprintf(product, sizeof product, "%.3f", g->product);
+            cols[static_cast<std::size_t>(red)].derived_by[red].add(
+                "derived_from_small_count", Outcome::fail, cap, [&] {
+                  return cell_finding("derived_from_small_count", Outcome::fail, index, rc, text,
+                                      std::string(trim_spaces(text)) + (g->scale == 1 ? "" : " / " + std::to_string(g->scale)) +
+                                          " x " + operand_text(g->denominator) + " = " + product +
+                                          ": this gives back the redacted count in column \"" +
+                                          cols[static_cast<std::size_t>(red)].name + "\" (" + std::to_string(g->count) +
+                                          "): redact it too");
+                });
+            continue;
+          }
+        }
+      }
       if (first_small >= 0) {
         const auto& src = cols[static_cast<std::size_t>(first_small)];
         cols[static_cast<std::size_t>(first_small)].derived_by[first_small].add(
@@ -579,6 +686,7 @@ struct TableCheck::Impl {
   void secondary(const std::vector<Role>& roles, FindingList& out) {
     for (const auto& c : cols) table.header.push_back(c.name);
     TableLayout layout = make_layout(*policy, table, roles);
+    for (const auto& c : cols) layout.bases.push_back(c.kind.midpoint6 ? 6 : c.kind.base);
     Grid grid = make_grid(*policy, table, layout);
     for (const Exposure& e : find_exposures(grid)) {
       int row = layout.body_rows[static_cast<std::size_t>(e.row)];

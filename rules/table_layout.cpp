@@ -51,6 +51,53 @@ TableLayout make_layout(const CompiledPolicy& policy, const HeldTable& table, st
   return l;
 }
 
+namespace {
+
+// How far a published count may be from the true one: half its column's rounding base.
+std::int64_t noise(const CompiledPolicy& policy, const TableLayout& l, int col) {
+  std::int64_t base = policy.policy().rounding_base;
+  if (static_cast<std::size_t>(col) < l.bases.size() && l.bases[static_cast<std::size_t>(col)] > 0) {
+    base = l.bases[static_cast<std::size_t>(col)];
+  }
+  return base > 1 ? base / 2 : 0;
+}
+
+// Whether a line whose cells and total are all published shows that its total is not their sum.
+void drop_disproved_totals(const CompiledPolicy& policy, const TableLayout& l, Grid& g) {
+  bool rows_disproved = false, cols_disproved = false;
+  for (int i = 0; i < g.rows && !rows_disproved; ++i) {
+    if (!g.row_total[i]) continue;
+    std::int64_t sum = 0, slack = noise(policy, l, l.total_col);
+    bool whole = true;
+    for (int j = 0; j < g.cols && whole; ++j) {
+      whole = g.state[g.at(i, j)] == Grid::State::published;
+      sum += g.value[g.at(i, j)];
+      slack += noise(policy, l, l.body_cols[static_cast<std::size_t>(j)]);
+    }
+    if (whole && g.cols > 0 && (*g.row_total[i] - sum > slack || sum - *g.row_total[i] > slack)) rows_disproved = true;
+  }
+  for (int j = 0; j < g.cols && !cols_disproved; ++j) {
+    if (!g.col_total[j]) continue;
+    const std::int64_t per_cell = noise(policy, l, l.body_cols[static_cast<std::size_t>(j)]);
+    std::int64_t sum = 0, slack = per_cell;
+    bool whole = true;
+    for (int i = 0; i < g.rows && whole; ++i) {
+      whole = g.state[g.at(i, j)] == Grid::State::published;
+      sum += g.value[g.at(i, j)];
+      slack += per_cell;
+    }
+    if (whole && g.rows > 0 && (*g.col_total[j] - sum > slack || sum - *g.col_total[j] > slack)) cols_disproved = true;
+  }
+  if (rows_disproved) {
+    for (auto& t : g.row_total) t.reset();
+  }
+  if (cols_disproved) {
+    for (auto& t : g.col_total) t.reset();
+  }
+}
+
+}  // namespace
+
 Grid make_grid(const CompiledPolicy& policy, const HeldTable& table, const TableLayout& l) {
   if (l.total_row < 0 && l.total_col < 0) return Grid(0, 0);
   Grid g(static_cast<int>(l.body_rows.size()), static_cast<int>(l.body_cols.size()));
@@ -76,6 +123,7 @@ Grid make_grid(const CompiledPolicy& policy, const HeldTable& table, const Table
       if (t.kind == CellKind::integer) g.col_total[j] = t.integer;
     }
   }
+  drop_disproved_totals(policy, l, g);
   return g;
 }
 

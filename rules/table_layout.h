@@ -24,6 +24,9 @@ struct TableLayout {
   int total_col = -1;          // the first count column headed as a total
   std::vector<int> body_rows;  // rows that are not totals
   std::vector<int> body_cols;  // count columns that are not totals
+  // Per column, the base its counts are rounded to when it is not the policy's (a base its values
+  // show, or 6 for midpoint-6); empty or 0: the policy's.
+  std::vector<std::int64_t> bases;
 };
 
 TableLayout make_layout(const CompiledPolicy& policy, const HeldTable& table, std::vector<Role> roles);
@@ -32,6 +35,9 @@ TableLayout make_layout(const CompiledPolicy& policy, const HeldTable& table, st
 std::vector<ColumnRole> table_roles(const CompiledPolicy& policy, const HeldTable& table);
 
 // The body as a grid with its margins, for find_exposures; empty (0x0) when the table has no totals.
+// A total that some fully published line disproves beyond the rounding noise (an "All" column that
+// counts the eligible population, not the sum of the columns beside it) is no total: each rounded
+// cell may be off by half its base, so five cells rounded to 10 and their total leave +/-30.
 Grid make_grid(const CompiledPolicy& policy, const HeldTable& table, const TableLayout& layout);
 
 }  // namespace outcheck::rules

@@ -235,7 +235,7 @@ TEST_CASE("redact: midpoint-6 columns are rounded with midpoint-6 rounding, neve
 TEST_CASE("redact: a rate on a row whose count was suppressed is suppressed", "[redact]") {
   auto policy = preset("opensafely");
   // value = num / list_size * 1000.
-  HeldTable t = make_table({"practice", "num", "list_size", "value"}, {{"1", "3", "1000", "3.0"},
+  HeldTable t = make_table({"group", "num", "list_size", "value"}, {{"1", "3", "1000", "3.0"},
                                                                        {"2", "50", "1000", "50.0"},
                                                                        {"3", "40", "5", "8000.0"},
                                                                        {"4", "20", "1000", "20.0"}});

@@ -1,0 +1,54 @@
+#pragma once
+// Proving what a rate was computed from (issue: derived values proved by arithmetic). A statistic is
+// derived from a count when, at its printed precision, it equals that count divided by a denominator
+// (times 1, 100, 1,000 or 100,000), or one minus that share; the denominator may sit in the same
+// row (a count, or person-time), the previous row (a flowchart's step) or the first row (a
+// flowchart's base). Pure arithmetic over values the caller reads from a record.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace outcheck::rules {
+
+// A number as printed, and how far the true value may be from it: half a unit of its last printed
+// digit (a rate printed as an integer is taken as exact).
+struct Printed {
+  double value = 0;
+  double tolerance = 0;
+};
+std::optional<Printed> printed_number(std::string_view text);
+
+enum class Place { same_row, previous_row, first_row };
+
+struct Operand {
+  int column = -1;
+  double value = 0;
+  Place place = Place::same_row;
+  bool small = false;  // a small count (numerators only)
+};
+
+struct Derivation {
+  Operand numerator;
+  Operand denominator;
+  int scale = 1;           // 1, 100, 1,000 or 100,000
+  bool complement = false; // scale * (1 - numerator / denominator)
+};
+
+// The first derivation of `x` from one of `numerators` over one of `denominators` (never a cell
+// over itself), among numerators that are small counts (`small`) or that are not.
+std::optional<Derivation> derive(const Printed& x, std::span<const Operand> numerators,
+                                 std::span<const Operand> denominators, bool small);
+
+// The count that `x` times a denominator gives back, when it gives one back: x * d / scale lands,
+// within the error the printed precision allows (under half a count), on a whole number.
+struct GivenBack {
+  Operand denominator;
+  int scale = 1;
+  double product = 0;     // x * d / scale
+  std::int64_t count = 0; // the whole number it lands on
+};
+std::optional<GivenBack> gives_back(const Printed& x, std::span<const Operand> denominators);
+
+}  // namespace outcheck::rules

@@ -1,0 +1,181 @@
+// Derived values proved by arithmetic (rules/derived_proof.h) and what the table check makes of the
+// proofs: every expectation worked by hand.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/compiled_policy.h"
+#include "rules/derived_proof.h"
+#include "rules/finding.h"
+#include "rules/policy.h"
+#include "rules/table_check.h"
+#include "tests/support/finding_text.h"
+
+using namespace outcheck::rules;
+
+namespace {
+
+using Strings = std::vector<std::string>;
+
+Strings split_commas(std::string_view line) {
+  Strings out(1);
+  for (char c : line) {
+    if (c == ',') out.emplace_back();
+    else out.back().push_back(c);
+  }
+  return out;
+}
+
+struct Checked {
+  Strings findings;  // "rule row column", sorted
+  Strings messages;
+  std::string described;
+};
+
+Checked check(const std::string& preset, const Strings& lines) {
+  auto p = preset_policy(preset);
+  REQUIRE(p);
+  auto compiled = CompiledPolicy::compile(*p);
+  REQUIRE(compiled.ok());
+  TableCheck table(*compiled, 1000);
+  FindingList out(1000);
+  std::int64_t index = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    Strings fields = split_commas(lines[i]);
+    std::vector<std::string_view> views(fields.begin(), fields.end());
+    if (i == 0) table.header(views);
+    else table.record(++index, views);
+  }
+  table.finish(out);
+  Checked c;
+  for (const Finding& f : out.kept()) {
+    c.findings.push_back(f.rule + " " + (f.row ? std::to_string(*f.row) : "-") + " " + (f.column ? *f.column : "-"));
+    c.messages.push_back(f.message);
+  }
+  std::sort(c.findings.begin(), c.findings.end());
+  c.described = outcheck::test::describe_findings(out);
+  return c;
+}
+
+bool any_message(const Checked& c, const std::string& part) {
+  return std::any_of(c.messages.begin(), c.messages.end(), [&](const std::string& m) { return m.find(part) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("derived proof: printed precision", "[rules][derived_proof]") {
+  auto p = printed_number("29.29");
+  REQUIRE(p);
+  CHECK(p->value == Approx(29.29));
+  CHECK(p->tolerance == Approx(0.005).epsilon(0.01));
+  auto sci = printed_number("3.62e-4");
+  REQUIRE(sci);
+  CHECK(sci->tolerance == Approx(0.5e-6).epsilon(0.01));
+  auto whole = printed_number("1");
+  REQUIRE(whole);
+  CHECK(whole->tolerance < 1e-8);  // an integer as printed is exact
+  CHECK_FALSE(printed_number("abc"));
+  CHECK_FALSE(printed_number("inf"));
+}
+
+TEST_CASE("derived proof: a rate is a count over a denominator, scaled, or one minus that share", "[rules][derived_proof]") {
+  const std::vector<Operand> numerators = {{1, 3, Place::same_row, true}, {2, 400, Place::same_row, false}};
+  const std::vector<Operand> denominators = {{2, 400, Place::same_row, false}, {3, 1000, Place::previous_row, false}};
+  // 0.75 = 100 x 3 / 400.
+  auto d = derive(*printed_number("0.75"), numerators, denominators, true);
+  REQUIRE(d);
+  CHECK(d->numerator.column == 1);
+  CHECK(d->denominator.column == 2);
+  CHECK(d->scale == 100);
+  // 0.9925 = 1 - 3 / 400 (a flowchart's share kept).
+  auto c = derive(*printed_number("0.9925"), numerators, denominators, true);
+  REQUIRE(c);
+  CHECK(c->complement);
+  // 40.0 = 100 x 400 / 1000 (previous row), from a published count; not from the small one.
+  CHECK_FALSE(derive(*printed_number("40.0"), numerators, denominators, true));
+  auto pub = derive(*printed_number("40.0"), numerators, denominators, false);
+  REQUIRE(pub);
+  CHECK(pub->denominator.place == Place::previous_row);
+  // Nothing explains 0.123.
+  CHECK_FALSE(derive(*printed_number("0.123"), numerators, denominators, true));
+  CHECK_FALSE(derive(*printed_number("0.123"), numerators, denominators, false));
+}
+
+TEST_CASE("derived proof: a rate times person-time gives a redacted count back", "[rules][derived_proof]") {
+  const std::vector<Operand> person_time = {{4, 4910.1492128679, Place::same_row, false}};
+  // 0.00040731960 x 4910.149 = 2.000: the count 2.
+  auto g = gives_back(*printed_number("4.0731960e-4"), person_time);
+  REQUIRE(g);
+  CHECK(g->count == 2);
+  // Printed too coarsely (0.0004 +/- 0.00005 x 4910 = +/- 0.25), it pins down no count.
+  CHECK_FALSE(gives_back(*printed_number("0.0004"), person_time));
+}
+
+TEST_CASE("derived: a flowchart's first row and steps are explained by published counts", "[rules][derived_proof]") {
+  // Row 1: n_exclude NA (nothing excluded yet); pct_all 1 = n / n (first row): published counts
+  // explain it, nothing is given back. Row 2: pct_all = 15529586 / 15534641, pct_step = the same over
+  // the previous row: published. Row 3 under sdc-handbook: n_exclude 0 is small (zeros disclosive),
+  // pct_exclude 0 = 0 / n (previous row) and pct_step 1 = 1 - 0 / n (previous row) are derived
+  // from it; pct_all = n / n (first row) is not.
+  const Strings lines = {"criteria,n,n_exclude,pct_exclude,pct_all,pct_step",
+                         "c0,15534641,NA,NA,1,NA",
+                         "c1,15529586,5055,3.2540179074624253e-4,0.9996745982092538,0.9996745982092538",
+                         "c2,15529586,0,0,0.9996745982092538,1"};
+  Checked os = check("opensafely", lines);
+  INFO(os.described);
+  // Under opensafely only the unrounded counts are findings (5055 is a multiple of 5; n is not).
+  CHECK(os.findings == Strings{"unrounded 1 n", "unrounded 2 n", "unrounded 3 n"});
+  Checked sdc = check("sdc-handbook", lines);
+  INFO(sdc.described);
+  CHECK(sdc.findings == Strings{"derived_from_small_count 3 pct_exclude", "derived_from_small_count 3 pct_step",
+                                "small_count 3 n_exclude"});
+  CHECK(any_message(sdc, "(1 = 1 - n_exclude 0 / n 15529586)"));
+}
+
+TEST_CASE("derived: a rate is tied to the count it was computed from, not the other arm's", "[rules][derived_proof]") {
+  // pfizer_rate = pfizer_n / pfizer_pyears (published: no finding); az_rate = az_n 6 / az_pyears
+  // (small: a finding naming the formula). Without the proof both rates were tied to az_n.
+  const Strings lines = {"arm,pfizer_pyears,pfizer_n,pfizer_rate,az_pyears,az_n,az_rate",
+                         "a,17486.88295687885,39895,2.2814243177463353,4910.1492128679,6,0.0012219587918582918"};
+  Checked c = check("opensafely", lines);
+  INFO(c.described);
+  CHECK(c.findings == Strings{"derived_from_small_count 1 az_rate", "small_count 1 az_n"});
+  CHECK(any_message(c, "az_n 6 / az_pyears 4910.1492128679"));
+}
+
+TEST_CASE("derived: a rate beside a redacted count that rate x person-time gives back", "[rules][derived_proof]") {
+  // az_n is redacted; az_rate x az_pyears = 0.00040731959728609716 x 4910.149 = 2.000: the count
+  // comes back.
+  const Strings lines = {"arm,az_pyears,az_n,az_rate", "a,4910.1492128679,[REDACTED],0.00040731959728609716",
+                         "b,3000.5,20,6.665555740709882e-3"};
+  Checked c = check("opensafely", lines);
+  INFO(c.described);
+  CHECK(c.findings == Strings{"derived_from_small_count 1 az_rate"});
+  CHECK(any_message(c, "gives back the redacted count in column \"az_n\" (2)"));
+}
+
+TEST_CASE("derived: a rate beside a small count that no denominator explains stays a finding", "[rules][derived_proof]") {
+  // value 2.5 is printed too coarsely to be proved from anything: the finding of old stands.
+  Checked c = check("opensafely", {"group,num,list_size,value", "a,3,1000,2.5", "b,40,1000,40.0"});
+  INFO(c.described);
+  CHECK(c.findings == Strings{"derived_from_small_count 1 value", "small_count 1 num"});
+}
+
+TEST_CASE("secondary: a total that a published row disproves is no total", "[rules][derived_proof]") {
+  // "All" counts the eligible population: 7740 is far from 1220 + 610 + 280 (+/- 20 for four cells
+  // rounded to 10), so the redacted Remedesivir cells cannot be solved from it.
+  const Strings disproved = {"group,All,Treated,Sotrovimab,Remedesivir", "a,7740,1220,610,[REDACTED]",
+                             "b,10830,2230,1120,280", "c,14730,3160,1620,[REDACTED]"};
+  Checked c = check("opensafely", disproved);
+  INFO(c.described);
+  CHECK(c.findings.empty());
+  // A real total within the rounding noise is used: row b sums to 300 within +/-15 of 305, and
+  // row a's redacted cell comes back as 100 - 40 - 30 = 30.
+  const Strings real = {"group,All,x,y,z", "a,100,40,30,[REDACTED]", "b,305,100,100,100"};
+  Checked r = check("opensafely", real);
+  INFO(r.described);
+  CHECK(r.findings == Strings{"secondary_disclosure 1 z"});
+}
