@@ -86,7 +86,6 @@ struct ColumnState {
   Held count_findings;     // small_count / unrounded, valid if the column is a count
   Held identifier_cells;   // isolated identifier values
   bool practice_column = false;  // named for practices: ODS codes in it are real practices
-  OrganisationCodeTally organisation_codes;
   std::map<int, Held> derived_by;  // derived findings on other columns, valid if this one is a count
 };
 
@@ -212,6 +211,9 @@ struct TableCheck::Impl {
   bool any_rate = false;  // a column's header says rate: the derived-value rule has work
   bool any_in_text = false;  // a column holds counts written in text
   int practice_keyed = -1;   // the practice column that keys the table, if it is keyed by practice
+  // Organisation codes seen, by column (ordered, so findings come in column order); only the few
+  // columns that hold one have an entry.
+  std::map<int, OrganisationCodeTally> organisation_codes;
   // A long table: the column naming each row's measure, and the labels of rows holding measures.
   int row_label = -1;
   std::vector<std::string> measure_labels;
@@ -358,7 +360,7 @@ struct TableCheck::Impl {
       const Cell value = count || compiled.may_be_marker(text) ? read_cell(compiled, text) : Cell{CellKind::text, 0};
       // Organisation codes are text of 6 or 9 characters: most cells are ruled out by their size.
       if (!count && value.kind == CellKind::text && maybe_organisation_code(text)) [[unlikely]] {
-        col.organisation_codes.add(text, col.practice_column);
+        organisation_codes[c].add(text, col.practice_column);
       }
       // An NHS number has at least 10 characters: most cells are ruled out by their size.
       if ((identifier_patterns || (nhs_numbers && text.size() >= 10)) && value.kind != CellKind::marker &&
@@ -645,15 +647,16 @@ struct TableCheck::Impl {
     const std::optional<Outcome> setting = policy->policy().organisation_identifier;
     if (!setting) return;
     bool real_practices = false;
-    for (const ColumnState& col : cols) {
-      if (col.organisation_codes.empty()) continue;
-      real_practices |= col.practice_column && col.organisation_codes.has(OrganisationCode::ods_practice);
+    for (const auto& [c, codes] : organisation_codes) {
+      const ColumnState& col = cols[static_cast<std::size_t>(c)];
+      if (codes.empty()) continue;
+      real_practices |= col.practice_column && codes.has(OrganisationCode::ods_practice);
       Finding f;
       f.rule = kOrganisationIdentifierRule;
       f.outcome = *setting;
       f.column = col.name;
-      f.value = col.organisation_codes.first;
-      f.message = organisation_codes_message(col.name, col.organisation_codes);
+      f.value = codes.first;
+      f.message = organisation_codes_message(col.name, codes);
       out.add(std::move(f));
     }
     if (practice_keyed >= 0 && !real_practices) {

@@ -101,11 +101,11 @@ Role header_to_role(HeaderRole h) {
 struct Facts {
   HeaderRole header = HeaderRole::none;
   bool pandas_index = false;
-  std::int64_t values = 0, integers = 0, numbers = 0, redacted = 0, letterless_text = 0, negatives = 0;
-  std::int64_t count_led = 0;  // text cells that lead with a count ("41,086 (16%)")
-  std::int64_t count_led_percent = 0;  // ... and hold a percent sign after it
-  std::string count_led_example;
-  std::vector<std::optional<std::int64_t>> ints;  // per row read: the integer, if the cell is one
+  // Counts of cells (at most the rows read, so 32 bits; a table may have a million columns).
+  std::int32_t values = 0, integers = 0, numbers = 0, redacted = 0, letterless_text = 0, negatives = 0;
+  std::int32_t count_led = 0;          // text cells that lead with a count ("41,086 (16%)")
+  std::int32_t count_led_percent = 0;  // ... and hold a percent sign after it
+  std::uint32_t count_led_row = 0;     // the first such cell's row (of those read)
   std::vector<std::int64_t> nonzero;              // distinct non-zero integers, sorted
 };
 
@@ -121,6 +121,7 @@ class Reader {
     const std::size_t n = header_.size();
     facts_.resize(n);
     out_.resize(n);
+    ints_.assign(n * rows_.size(), std::nullopt);
     for (std::size_t c = 0; c < n; ++c) gather(c);
     for (std::size_t c = 0; c < n; ++c) first_reading(c);
     structure();
@@ -140,7 +141,6 @@ class Reader {
     Facts& f = facts_[c];
     f.header = policy_.header_role(header_[c]);
     f.pandas_index = c == 0 && header_[c].empty();
-    f.ints.resize(rows_.size());
     std::unordered_set<std::int64_t> nonzero;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
       const std::string_view text = sample_.cell(rows_[i], c);
@@ -152,7 +152,7 @@ class Reader {
       ++f.values;
       if (v.kind == CellKind::integer) {
         ++f.integers;
-        f.ints[i] = v.integer;
+        ints_[c * rows_.size() + i] = v.integer;
         f.negatives += v.integer < 0;
         if (v.integer != 0) nonzero.insert(v.integer);
       } else if (v.kind == CellKind::number) {
@@ -160,7 +160,7 @@ class Reader {
       } else {
         if (!has_letter(text)) ++f.letterless_text;
         if (const auto n = leading_count(text)) {
-          if (f.count_led++ == 0) f.count_led_example = std::string(trim_spaces(text).substr(0, 40));
+          if (f.count_led++ == 0) f.count_led_row = static_cast<std::uint32_t>(i);
           f.count_led_percent += text.find('%') != std::string_view::npos;
           if (*n != 0) nonzero.insert(*n);  // their rounding shows as a plain count's would
         }
@@ -185,14 +185,15 @@ class Reader {
     // names a statistic (a median with its IQR, a mean with its SD). A rate header with no count
     // word over cells with no percent sign ("Paxlovid_perc": "17 (16-19)") holds percentages with
     // their intervals, not counts.
-    const std::int64_t text = f.values - f.integers - f.numbers;
+    const std::int32_t text = f.values - f.integers - f.numbers;
     const bool percentages = f.header == HeaderRole::rate && !has_count_word(header_[c]) && f.count_led_percent == 0;
     if (f.count_led > 0 && f.count_led * 2 >= text && !f.pandas_index && !percentages &&
         (f.header == HeaderRole::none || f.header == HeaderRole::count || f.header == HeaderRole::rate) &&
         !names_statistic_words(header_[c])) {
       r.role = Role::count;
       r.kind.in_text = true;
-      r.why = "counts written in text (\"" + f.count_led_example + "\"): each cell's leading count";
+      r.why = "counts written in text (\"" + std::string(cell(f.count_led_row, c).substr(0, 40)) +
+              "\"): each cell's leading count";
       return;
     }
     if (f.header != HeaderRole::none) {
@@ -269,7 +270,7 @@ class Reader {
     const Role role = out_[c].role;
     if (f.pandas_index) return false;
     if (role != Role::category && role != Role::identifier && role != Role::dimension) return false;
-    const std::int64_t text = f.values - f.integers - f.numbers;
+    const std::int32_t text = f.values - f.integers - f.numbers;
     return !(text > 0 && f.letterless_text * 2 > text);
   }
 
@@ -282,7 +283,7 @@ class Reader {
     std::unordered_map<std::int64_t, std::pair<std::string_view, std::size_t>> to_label;  // label, rows
     std::unordered_map<std::string_view, std::int64_t> to_code;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      const auto& v = facts_[x].ints[i];
+      const auto& v = int_at(x, i);
       if (!v) return false;
       const std::string_view label = cell(i, c);
       auto [a, fresh_a] = to_label.emplace(*v, std::pair(label, 0));
@@ -322,7 +323,7 @@ class Reader {
     };
     std::unordered_map<std::uint64_t, Run> runs;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      const auto& v = facts_[x].ints[i];
+      const auto& v = int_at(x, i);
       if (!v) return false;
       Run& run = runs[blocks[i]];
       if (run.n == 1) {
@@ -348,7 +349,7 @@ class Reader {
   bool repeats(std::size_t x, const Keys& blocks) const {
     std::unordered_map<std::uint64_t, std::vector<std::int64_t>> sets;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      if (const auto& v = facts_[x].ints[i]) sets[blocks[i]].push_back(*v);
+      if (const auto& v = int_at(x, i)) sets[blocks[i]].push_back(*v);
     }
     std::unordered_map<std::uint64_t, std::size_t> same;  // a set's hash -> blocks holding it
     std::unordered_map<std::uint64_t, std::size_t> size;  // a set's hash -> its values
@@ -372,7 +373,7 @@ class Reader {
   bool interchangeable(std::size_t x, std::size_t y) const {
     std::unordered_map<std::int64_t, std::int64_t> xy, yx;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      const auto &a = facts_[x].ints[i], &b = facts_[y].ints[i];
+      const auto &a = int_at(x, i), &b = int_at(y, i);
       if (!a || !b) return false;
       auto [p, _1] = xy.emplace(*a, *b);
       auto [q, _2] = yx.emplace(*b, *a);
@@ -590,6 +591,10 @@ class Reader {
   const TableSample& sample_;
   std::vector<std::size_t> rows_;  // the sample's rows that roles are read from (no summary rows)
   std::vector<Facts> facts_;
+  // Per column and row read, the integer the cell holds, if it holds one: one block for the whole
+  // table (a table may have a million columns).
+  std::vector<std::optional<std::int64_t>> ints_;
+  const std::optional<std::int64_t>& int_at(std::size_t c, std::size_t i) const { return ints_[c * rows_.size() + i]; }
   std::vector<ColumnRole> out_;
   std::vector<std::size_t> candidates_;  // integer columns with no header role
 };
