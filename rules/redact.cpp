@@ -7,6 +7,7 @@
 #include "rules/count_rules.h"
 #include "rules/rounding.h"
 #include "rules/secondary.h"
+#include "rules/table_check.h"
 
 namespace outcheck::rules {
 
@@ -16,7 +17,10 @@ class Redactor {
  public:
   Redactor(const CompiledPolicy& policy, HeldTable& table)
       : policy_(policy), p_(policy.policy()), t_(table), column_roles_(table_roles(policy, table)) {
-    for (const auto& r : column_roles_) roles_.push_back(r.role);
+    for (std::size_t c = 0; c < column_roles_.size(); ++c) {
+      roles_.push_back(column_roles_[c].role);
+      if (!column_roles_[c].measure_rows.empty()) row_label_ = static_cast<int>(c);
+    }
   }
 
   std::vector<RedactChange> run() {
@@ -51,13 +55,59 @@ class Redactor {
     *text = std::move(value);
   }
 
+  // A long table's row that holds measures (its label says Expected, say): no counts to fix.
+  bool measure_row(std::size_t r) const {
+    if (row_label_ < 0) return false;
+    const auto& row = t_.rows[r];
+    if (static_cast<std::size_t>(row_label_) >= row.size()) return false;
+    const auto& labels = column_roles_[static_cast<std::size_t>(row_label_)].measure_rows;
+    return std::find(labels.begin(), labels.end(), std::string(trim_spaces(row[static_cast<std::size_t>(row_label_)]))) !=
+           labels.end();
+  }
+
+  // A count written in text ("2 (<0.1%)", "1164 (0.19)"): suppressed whole when small (its share
+  // would give it back), else its leading count rounded in place, the rest of the cell kept.
+  void fix_text_count(std::size_t r, std::size_t c, const std::string& text, std::int64_t n) {
+    const CountKind kind = column_roles_[c].kind;
+    const CountLimits limits = count_limits(p_);
+    if (count_verdict(limits, kind, n) == CountVerdict::small) {
+      set(r, c, kRedactedMarker, "small_count");
+      return;
+    }
+    const std::int64_t out = round_half_even(n, kind.base > 1 ? kind.base : p_.rounding_base);
+    if (count_verdict(limits, kind, out) == CountVerdict::small) {
+      set(r, c, kRedactedMarker, "small_count");
+      return;
+    }
+    if (out == n) return;
+    // The leading number as written (digits and thousands commas), then the rest of the cell.
+    std::size_t start = 0;
+    while (start < text.size() && (text[start] == ' ' || text[start] == '\t')) ++start;
+    std::size_t end = start;
+    bool commas = false;
+    while (end < text.size() && (is_digit(text[end]) || (text[end] == ',' && end + 1 < text.size() && is_digit(text[end + 1])))) {
+      commas |= text[end] == ',';
+      ++end;
+    }
+    std::string digits = std::to_string(out);
+    if (commas) {
+      for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
+    }
+    set(r, c, text.substr(0, start) + digits + text.substr(end), "unrounded");
+  }
+
   void fix_count(std::size_t r, std::size_t c) {
     std::string* text = cell(r, c);
     if (!text) return;
+    const CountKind kind = column_roles_[c].kind;
+    if (kind.by_row && measure_row(r)) return;
     Cell v = read_cell(policy_, *text);
+    if (kind.in_text && v.kind == CellKind::text && !names_statistic_row(r)) {
+      if (const auto n = leading_count(*text)) fix_text_count(r, c, std::string(*text), *n);
+      return;
+    }
     if (v.kind != CellKind::integer || v.integer < 0) return;
     const std::int64_t n = v.integer;
-    const CountKind kind = column_roles_[c].kind;
     std::int64_t out = n;
     if (kind.midpoint6) {
       out = kind.derived ? midpoint6_derived(n) : midpoint6(n);
@@ -141,6 +191,17 @@ class Redactor {
   HeldTable& t_;
   std::vector<ColumnRole> column_roles_;
   std::vector<Role> roles_;
+  int row_label_ = -1;  // a long table's column naming each row's measure
+
+  // A row labelled with a statistic (its text cells hold medians and the like, not counts), as the
+  // check reads it.
+  bool names_statistic_row(std::size_t r) const {
+    const auto& row = t_.rows[r];
+    for (std::size_t c = 0; c < row.size() && c < roles_.size(); ++c) {
+      if ((roles_[c] == Role::category || roles_[c] == Role::identifier) && names_statistic(row[c])) return true;
+    }
+    return false;
+  }
   std::vector<RedactChange> changes_;
 };
 
@@ -148,6 +209,24 @@ class Redactor {
 
 std::vector<RedactChange> redact_table(const CompiledPolicy& policy, HeldTable& table) {
   return Redactor(policy, table).run();
+}
+
+std::map<std::string, std::int64_t> failing_rules(const CompiledPolicy& policy, const HeldTable& table) {
+  // TableCheck shares its policy; this one outlives the check, so it is lent, not owned.
+  TableCheck check(std::shared_ptr<const CompiledPolicy>(std::shared_ptr<const CompiledPolicy>(), &policy), 1000);
+  std::vector<std::string_view> fields(table.header.begin(), table.header.end());
+  check.header(fields);
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    fields.assign(table.rows[r].begin(), table.rows[r].end());
+    check.record(table.records.empty() ? static_cast<std::int64_t>(r + 1) : table.records[r], fields);
+  }
+  FindingList found(1000);
+  check.finish(found);
+  std::map<std::string, std::int64_t> failing;
+  for (const Finding& f : found.kept()) {
+    if (f.outcome >= Outcome::fail) failing[f.rule] = found.counts().at(f.rule);
+  }
+  return failing;
 }
 
 }  // namespace outcheck::rules

@@ -4,6 +4,7 @@
 // suppressed until no suppressed cell can be solved for from the totals. Works on a held table in
 // place; checker/redact_file does the reading and writing.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,9 @@ struct RedactChange {
 };
 
 std::vector<RedactChange> redact_table(const CompiledPolicy& policy, HeldTable& table);
+
+// The rules a table still fails (or is blocked by), each with its count of findings, as `check`
+// finds them: redact checks its own copy with this, and says what it could not fix.
+std::map<std::string, std::int64_t> failing_rules(const CompiledPolicy& policy, const HeldTable& table);
 
 }  // namespace outcheck::rules

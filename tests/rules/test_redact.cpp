@@ -530,3 +530,55 @@ TEST_CASE("redact: property: random tables pass the count rules after redaction"
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Counts written in text, long tables, and what redact could not fix
+
+TEST_CASE("redact: counts written in text are rounded in place or suppressed, and the copy passes", "[redact]") {
+  auto policy = preset("opensafely");
+  // Record 1: "41,086 (16%)" -> "41,085 (16%)" (half-even to 5, separators kept); record 2:
+  // "2 (<0.1%)" small: suppressed whole (its share would give it back); record 3: "1164 (0.19)" ->
+  // "1165 (0.19)"; record 4: "9,745 / 129,230" is already a multiple of 5.
+  HeldTable t = make_table({"variable", "stat_1"}, {{"age", "41,086 (16%)"},
+                                                    {"sex", "2 (<0.1%)"},
+                                                    {"rural", "1164 (0.19)"},
+                                                    {"ratio", "9,745 / 129,230"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "stat_1") == std::vector<std::string>{"41,085 (16%)", R, "1165 (0.19)", "9,745 / 129,230"});
+  CHECK(change_set(changes) == std::set<ChangeKey>{{1, "stat_1", "41,086 (16%)", "41,085 (16%)", "unrounded"},
+                                                   {2, "stat_1", "2 (<0.1%)", R, "small_count"},
+                                                   {3, "stat_1", "1164 (0.19)", "1165 (0.19)", "unrounded"}});
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+  CHECK(failing_rules(*policy, t).empty());
+}
+
+TEST_CASE("redact: a long table's measure rows are left alone, its count rows fixed", "[redact]") {
+  auto policy = preset("opensafely");
+  // Observed 6 (record 2) is small: suppressed; Population 2695831 (record 1) rounds to 2695830;
+  // the Expected rows' 2 (record 3) is an expected count, not a count: kept.
+  HeldTable t = make_table({"region", "cellname", "Black"}, {{"East", "Population", "2695831"},
+                                                             {"East", "Observed", "6"},
+                                                             {"East", "Expected", "2"},
+                                                             {"West", "Population", "84800"},
+                                                             {"West", "Observed", "20"},
+                                                             {"West", "Expected", "1.94"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "Black") == std::vector<std::string>{"2695830", R, "2", "84800", "20", "1.94"});
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+}
+
+TEST_CASE("redact: what the copy still fails is said", "[redact]") {
+  auto policy = preset("opensafely");
+  // An STP code cannot be redacted into a region: the copy still fails organisation_identifier.
+  HeldTable t = make_table({"label", "n"}, {{"E54000005", "3"}, {"E54000026", "100"}});
+  redact_table(*policy, t);
+  INFO(render(t));
+  CHECK(column(t, "n") == std::vector<std::string>{R, "100"});
+  CHECK(failing_rules(*policy, t) == std::map<std::string, std::int64_t>{{"organisation_identifier", 1}});
+}
