@@ -231,3 +231,13 @@ TEST_CASE("organisation codes: real codes fail, a table keyed by pseudonymous pr
     CHECK(grouped.findings.empty());
   }
 }
+
+TEST_CASE("header counts: a count written in a header gets the count rules", "[rules][text_counts]") {
+  // "**TRUE**, N = 525,734": 525,734 is not a multiple of 5; "N = 6" is small; "N = 98,690" passes.
+  Read r = read("opensafely", {"variable|**TRUE**, N = 525,734|Other, N = 6|**FALSE**, N = 98,690", "sex|10|20|30"});
+  INFO(r.described);
+  CHECK(r.findings == sorted({"unrounded - **TRUE**, N = 525,734", "small_count - Other, N = 6"}));
+  // Words that end in n are no count: "Mean = 3", "Region=4" have no N.
+  Read none = read("opensafely", {"variable|Mean = 3|Region=4", "sex|10|20"});
+  CHECK(none.findings.empty());
+}
