@@ -9,18 +9,6 @@ namespace outcheck::checker {
 
 namespace {
 
-// Bytes that end a run of plain field content outside quotes.
-constexpr std::array<bool, 256> make_special() {
-  std::array<bool, 256> t{};
-  t[static_cast<unsigned char>(',')] = true;
-  t[static_cast<unsigned char>('"')] = true;
-  t[static_cast<unsigned char>('\r')] = true;
-  t[static_cast<unsigned char>('\n')] = true;
-  t[0] = true;
-  return t;
-}
-constexpr auto kSpecial = make_special();
-
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 // Fields in a batch of plain records before it is handed out: enough records to read a column's
@@ -28,7 +16,83 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr std::size_t kBatchFields = 2048;
 constexpr std::ptrdiff_t kMaxPlainSpan = std::ptrdiff_t{16} << 20;  // 16 MiB
 
+// Records sniff_dialect looks at: the header and the next nine.
+constexpr std::size_t kSniffRecords = 10;
+
+// Delimiters outside quotes in one record, as sniff_dialect counts them.
+struct SniffCounts {
+  int commas = 0, tabs = 0, semicolons = 0;
+};
+
+// The delimiters outside quotes of each complete record of `head` (at most kSniffRecords; blank lines
+// are not records). A quote toggles quoting, which is how a well-formed record reads; a malformed
+// one may be misread, and is reported as malformed whichever delimiter is chosen.
+std::vector<SniffCounts> sniff_records(std::string_view head) {
+  std::vector<SniffCounts> out;
+  SniffCounts record;
+  bool started = false, quoted = false;
+  for (char c : head) {
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (quoted) {
+      // content, line breaks included
+    } else if (c == '\n' || c == '\r') {
+      if (started) out.push_back(record);
+      if (out.size() == kSniffRecords) break;
+      // A header with a comma is read with commas, and one with no tab or semicolon too: no need to read on.
+      if (out.size() == 1 && (out[0].commas > 0 || out[0].tabs + out[0].semicolons == 0)) break;
+      record = SniffCounts{};
+      started = false;
+      continue;
+    } else if (c == ',') {
+      ++record.commas;
+    } else if (c == '\t') {
+      ++record.tabs;
+    } else if (c == ';') {
+      ++record.semicolons;
+    }
+    started = true;
+  }
+  return out;  // a record cut by the end of `head` is left out
+}
+
 }  // namespace
+
+bool usable_delimiter(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (c == '\t' || c == ' ') return true;
+  return u > 0x20 && u < 0x7F && c != '"' && !(c >= '0' && c <= '9') && !(c >= 'A' && c <= 'Z') &&
+         !(c >= 'a' && c <= 'z');
+}
+
+CsvDialect sniff_dialect(std::string_view head) {
+  head = head.substr(0, kSniffBytes);
+  if (head.starts_with(kBom)) head.remove_prefix(kBom.size());
+  if (head.size() >= 6 && head.starts_with("sep=") && usable_delimiter(head[4]) &&
+      (head[5] == '\n' || head[5] == '\r')) {
+    return CsvDialect{head[4], true};
+  }
+  const std::vector<SniffCounts> records = sniff_records(head);
+  if (records.empty() || records[0].commas > 0) return {};
+  for (auto [delimiter, count] : {std::pair{'\t', &SniffCounts::tabs}, std::pair{';', &SniffCounts::semicolons}}) {
+    const int in_header = records[0].*count;
+    if (in_header == 0) continue;
+    bool same = true;
+    for (const SniffCounts& r : records) same = same && r.*count == in_header;
+    if (same) return CsvDialect{delimiter, false};
+  }
+  return {};
+}
+
+CsvParser::CsvParser(CsvVisitor& visitor, CsvDialect dialect) : visitor_(visitor) { set_dialect(dialect); }
+
+void CsvParser::set_dialect(CsvDialect dialect) {
+  if (!usable_delimiter(dialect.delimiter)) dialect.delimiter = ',';
+  dialect_ = dialect;
+  skip_line_ = dialect.sep_line;
+  special_ = {};
+  for (char c : {dialect.delimiter, '"', '\r', '\n', '\0'}) special_[static_cast<unsigned char>(c)] = true;
+}
 
 bool valid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -142,6 +206,7 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
   std::size_t fields = 0;  // fields of the record so far, their ends in out[]
   const char* window = p;  // the 64 bytes the masks describe
   const char* to = p;      // where to read the next window from
+  const csv_bytes::Delimiter delimiter(dialect_.delimiter);  // broadcast once, held in registers
   csv_bytes::Bits bits;
   std::uint64_t keep = 0;
   // Whether the record may hold a byte >= 0x80. It may be set by a neighbour's byte in the same
@@ -155,7 +220,7 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
     // The window holding `to`, read from `to` on.
     while (to - window >= 64) window += 64;
     if (window >= end) return rec;  // the record goes on in the next chunk
-    bits = csv_bytes::classify(window, static_cast<std::size_t>(end - window));
+    bits = csv_bytes::classify(window, static_cast<std::size_t>(end - window), delimiter);
     keep = ~std::uint64_t{0} << (to - window);
     high |= bits.high;
     // Room for every field this window can end (at most one per byte), checked once per window.
@@ -166,9 +231,11 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
     const std::uint32_t window_offset = static_cast<std::uint32_t>(window - p);
     while (true) {
       const std::uint64_t stop = bits.stop & keep;
-      std::uint64_t commas = bits.comma & keep;
+      std::uint64_t delimiters = bits.delimiter & keep;
       if (stop == 0) {  // the record goes on past this window
-        for (; commas != 0; commas &= commas - 1) out[fields++] = window_offset + std::countr_zero(commas);
+        for (; delimiters != 0; delimiters &= delimiters - 1) {
+          out[fields++] = window_offset + std::countr_zero(delimiters);
+        }
         to = window + 64;
         break;
       }
@@ -176,8 +243,8 @@ const char* CsvParser::read_plain_records(const char* p, const char* end) {
       const char* s = window + at;
       // Quotes and NULs, and blank lines: the state machine.
       if (*s == '"' || *s == '\0' || s == rec) return rec;
-      for (commas &= (std::uint64_t{1} << at) - 1; commas != 0; commas &= commas - 1) {
-        out[fields++] = window_offset + std::countr_zero(commas);
+      for (delimiters &= (std::uint64_t{1} << at) - 1; delimiters != 0; delimiters &= delimiters - 1) {
+        out[fields++] = window_offset + std::countr_zero(delimiters);
       }
       out[fields++] = window_offset + static_cast<std::uint32_t>(at);
       ++line_;
@@ -248,6 +315,15 @@ void CsvParser::feed(std::string_view bytes) {
 
   const char* p = bytes.data();
   const char* end = p + bytes.size();
+  if (skip_line_) {  // the `sep=X` line: line 1, and not a record
+    while (p < end && *p != '\n' && *p != '\r') ++p;
+    if (p == end) return;
+    skip_line_ = false;
+    ++line_;
+    record_line_ = line_;
+    after_cr_ = *p == '\r';
+    ++p;
+  }
   while (p < end) {
     if (after_cr_) {
       after_cr_ = false;
@@ -272,7 +348,7 @@ void CsvParser::feed(std::string_view bytes) {
         // Fast path: copy a run of plain bytes at once.
         const char* run = p;
         unsigned char bits = 0;
-        while (p < end && !kSpecial[static_cast<unsigned char>(*p)]) { bits |= static_cast<unsigned char>(*p); ++p; }
+        while (p < end && !special_[static_cast<unsigned char>(*p)]) { bits |= static_cast<unsigned char>(*p); ++p; }
         if (p > run) {
           buf_.append(run, static_cast<std::size_t>(p - run));
           if (bits & 0x80) high_bit_ = true;
@@ -280,7 +356,7 @@ void CsvParser::feed(std::string_view bytes) {
           state_ = State::unquoted;
           continue;
         }
-        if (c == ',') {
+        if (c == dialect_.delimiter) {
           record_started_ = true;
           end_field();
           state_ = State::field_start;
@@ -334,7 +410,7 @@ void CsvParser::feed(std::string_view bytes) {
           buf_.push_back('"');
           state_ = State::quoted;
           ++p;
-        } else if (c == ',' || c == '\n' || c == '\r') {
+        } else if (c == dialect_.delimiter || c == '\n' || c == '\r') {
           state_ = State::unquoted;  // the field is closed; handle the delimiter there
         } else {  // text after a closing quote
           if (stray_field_ < 0) stray_field_ = static_cast<int>(ends_.size());
@@ -354,6 +430,7 @@ void CsvParser::finish() {
     if (held.size() < kBom.size() && !held.empty()) feed(held);
   }
   after_cr_ = false;
+  skip_line_ = false;
   if (state_ == State::quoted) report(CsvIssueKind::unterminated_quote, static_cast<int>(ends_.size()));
   if (record_started_) end_record();
   state_ = State::field_start;

@@ -9,6 +9,10 @@
 // records are handed out together (CsvRecords). Anything else (quotes, NULs, blank lines, a record
 // cut by the chunk's end or by the 16 MiB one plain run may span) goes byte by byte through the
 // state machine, which copies the record's content into a buffer.
+//
+// The delimiter is a comma unless the reader is told otherwise (CsvDialect): sniff_dialect reads it
+// from a file's first bytes, as Excel's `sep=X` line or the header's tabs or semicolons.
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -39,6 +43,29 @@ struct CsvRecords : rules::PackedRecords {
   std::int64_t first_line = 0;
 };
 
+// How a file is written: the byte between fields, and whether the first line is Excel's `sep=X`,
+// which names the delimiter and is not part of the table (the header is the record after it; line
+// numbers still count it).
+struct CsvDialect {
+  char delimiter = ',';
+  bool sep_line = false;
+  bool operator==(const CsvDialect&) const = default;
+};
+
+// Whether `c` can separate fields: a tab, a space, or ASCII punctuation other than the quote (not a
+// letter, digit, line break, NUL or byte >= 0x80, which the reader gives other meanings).
+bool usable_delimiter(char c);
+
+// The dialect of a file whose first bytes are `head` (a BOM may lead). A first line that is exactly
+// `sep=X` (X usable, then a line break) sets X. Otherwise a header with no comma outside quotes
+// but with tabs (else semicolons), the same count of them on each of the next complete records
+// (up to nine) in `head`, is read with that delimiter. Anything else, and a first line that does
+// not end within `head`, is read with commas: a comma-separated file is read as it always was.
+// Only the first kSniffBytes of `head` are read, so readers that give it at least that many bytes
+// (or the whole file) read a file alike.
+constexpr std::size_t kSniffBytes = std::size_t{1} << 20;
+CsvDialect sniff_dialect(std::string_view head);
+
 class CsvVisitor {
  public:
   virtual ~CsvVisitor() = default;
@@ -62,7 +89,12 @@ class CsvVisitor {
 
 class CsvParser {
  public:
-  explicit CsvParser(CsvVisitor& visitor) : visitor_(visitor) {}
+  // A dialect whose delimiter is not usable_delimiter() is read with commas.
+  explicit CsvParser(CsvVisitor& visitor, CsvDialect dialect = {});
+
+  // Changes the dialect; only before the first byte is fed.
+  void set_dialect(CsvDialect dialect);
+  const CsvDialect& dialect() const { return dialect_; }
 
   void feed(std::string_view bytes);
   // Ends the input: flushes a last record without a line break, reports an open quote.
@@ -87,6 +119,10 @@ class CsvParser {
   void report(CsvIssueKind kind, int field);
 
   CsvVisitor& visitor_;
+  CsvDialect dialect_;
+  // The bytes that end a run of plain field content outside quotes: the delimiter, `"`, \r, \n, NUL.
+  std::array<bool, 256> special_{};
+  bool skip_line_ = false;        // the `sep=X` line is still to be skipped
   State state_ = State::field_start;
   bool after_cr_ = false;         // swallow the \n of a \r\n pair
   std::size_t bom_pos_ = 0;       // bytes of a leading UTF-8 BOM matched so far

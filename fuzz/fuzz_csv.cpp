@@ -3,7 +3,10 @@
 // A visitor copies every field it is handed (so ASan sees each view read while valid), and the
 // three event streams must be identical: how the bytes arrive must never change what is read.
 // They must also equal what the byte-at-a-time reader the zero-copy one replaced reads
-// (tests/checker/csv_reference.h), so a fast path can never change a result.
+// (tests/checker/csv_reference.h), so a fast path can never change a result; and so must the same
+// text written with tabs, or with semicolons after a `sep=;` line, read in that dialect (in random
+// chunks) and read back as commas (reference::with_dialect, reference::AsCommas). sniff_dialect is
+// run on every input too.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +46,23 @@ std::string parse(std::string_view data, std::uint64_t seed, int mode) {
   return t.log;
 }
 
+// `data` in `dialect`, fed in chunks whose sizes come from `seed`, its events as with commas.
+std::string parse_dialect(std::string_view data, std::uint64_t seed, CsvDialect dialect) {
+  reference::Transcript t;
+  reference::AsCommas as_commas(t, dialect);
+  CsvParser p(as_commas, dialect);
+  std::size_t pos = 0;
+  while (pos < data.size()) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    const std::size_t n = std::min(static_cast<std::size_t>(seed >> 59), data.size() - pos);
+    p.feed(data.substr(pos, n));
+    pos += n;
+  }
+  p.finish();
+  t.add_totals(p);
+  return t.log;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -57,6 +77,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (whole != oracle) {
     std::fprintf(stderr, "fuzz_csv: the reader disagrees with the reference\n--- reader:\n%s\n--- reference:\n%s\n",
                  whole.c_str(), oracle.c_str());
+    std::abort();
+  }
+  for (CsvDialect dialect : {CsvDialect{'\t', false}, CsvDialect{';', true}}) {
+    const std::string written = reference::with_dialect(std::string(in), dialect, seed % 2 ? "\r\n" : "\n");
+    const std::string read = parse_dialect(written, seed, dialect);
+    if (read != oracle) {
+      std::fprintf(stderr, "fuzz_csv: delimiter %d%s reads otherwise\n--- reader:\n%s\n--- reference:\n%s\n",
+                   dialect.delimiter, dialect.sep_line ? " after sep=" : "", read.c_str(), oracle.c_str());
+      std::abort();
+    }
+  }
+  if (!usable_delimiter(sniff_dialect(in).delimiter)) {
+    std::fprintf(stderr, "fuzz_csv: sniff_dialect chose a delimiter the reader cannot use\n");
     std::abort();
   }
   if (whole != bytewise || whole != chunked) {

@@ -238,4 +238,53 @@ void Transcript::add_fields(std::span<const std::string_view> fields) {
   log += "\n";
 }
 
+namespace {
+
+char swap_delimiter(char c, char delimiter) {
+  if (c == ',') return delimiter;
+  if (c == delimiter) return ',';
+  return c;
+}
+
+}  // namespace
+
+std::string with_dialect(const std::string& text, CsvDialect dialect, std::string_view sep_end) {
+  std::string out;
+  std::string_view body(text);
+  if (dialect.sep_line) {
+    if (body.starts_with(kBom)) {
+      out += kBom;
+      body.remove_prefix(kBom.size());
+    }
+    if (sep_end == "\r" && body.starts_with('\n')) sep_end = "\n";
+    out += "sep=";
+    out += dialect.delimiter;
+    out += sep_end;
+  }
+  for (char c : body) out += swap_delimiter(c, dialect.delimiter);
+  return out;
+}
+
+std::span<const std::string_view> AsCommas::restore(std::span<const std::string_view> fields) {
+  text_.assign(fields.begin(), fields.end());
+  views_.clear();
+  for (std::string& f : text_) {
+    for (char& c : f) c = swap_delimiter(c, dialect_.delimiter);
+    views_.push_back(f);
+  }
+  return views_;
+}
+
+void AsCommas::on_header(std::span<const std::string_view> fields) { to_.on_header(restore(fields)); }
+
+void AsCommas::on_record(std::int64_t index, std::int64_t line, std::span<const std::string_view> fields) {
+  to_.on_record(index, line - dialect_.sep_line, restore(fields));
+}
+
+void AsCommas::on_issue(const CsvIssue& issue) {
+  CsvIssue i = issue;
+  i.line -= dialect_.sep_line;
+  to_.on_issue(i);
+}
+
 }  // namespace outcheck::checker::reference

@@ -74,4 +74,30 @@ class Transcript : public CsvVisitor {
   void add_fields(std::span<const std::string_view> fields);
 };
 
+// The text `text` says when written in `dialect`: every comma and delimiter swapped (a bijection,
+// so no text is lost) and, for a `sep=X` dialect, that line first (after a leading BOM), ended by
+// `sep_end` (\n, \r\n or \r; a lone \r before a \n of the text would join it as one line break,
+// so then \n). A reader of the result in `dialect` must give what a reader of `text` gives, read
+// back through AsCommas.
+std::string with_dialect(const std::string& text, CsvDialect dialect, std::string_view sep_end = "\n");
+
+// Forwards a reader's events to `to` as the reader of the original of with_dialect() gives them:
+// delimiters and commas swapped back in every field, line numbers less the `sep=X` line.
+class AsCommas : public CsvVisitor {
+ public:
+  AsCommas(CsvVisitor& to, CsvDialect dialect) : to_(to), dialect_(dialect) {}
+
+  void on_header(std::span<const std::string_view> fields) override;
+  void on_record(std::int64_t index, std::int64_t line, std::span<const std::string_view> fields) override;
+  void on_issue(const CsvIssue& issue) override;
+
+ private:
+  std::span<const std::string_view> restore(std::span<const std::string_view> fields);
+
+  CsvVisitor& to_;
+  CsvDialect dialect_;
+  std::vector<std::string> text_;
+  std::vector<std::string_view> views_;
+};
+
 }  // namespace outcheck::checker::reference

@@ -31,6 +31,17 @@ std::string run(const std::vector<std::string_view>& chunks) {
 
 std::string reference(const std::string& text) { return run<reference::ReferenceCsvParser>({text}); }
 
+// The reader in `dialect`, its events as the comma-separated original's (reference::AsCommas).
+std::string run_dialect(const std::vector<std::string_view>& chunks, CsvDialect dialect) {
+  reference::Transcript t;
+  reference::AsCommas as_commas(t, dialect);
+  CsvParser p(as_commas, dialect);
+  for (std::string_view c : chunks) p.feed(c);
+  p.finish();
+  t.add_totals(p);
+  return t.log;
+}
+
 // Text built mostly of plain records, with the awkward cases mixed in at random.
 std::string random_csv(std::mt19937& rng) {
   static const std::vector<std::string> odd = {
@@ -68,31 +79,58 @@ void check_all_chunkings(const std::string& text) {
   REQUIRE(run<CsvParser>(bytes) == want);
 }
 
+// `text` written in `dialect` (reference::with_dialect) reads, in every chunking, as the reference
+// reads `text` with commas.
+void check_dialect_all_chunkings(const std::string& text, CsvDialect dialect, std::string_view sep_end = "\n") {
+  const std::string want = reference(text);
+  const std::string written = reference::with_dialect(text, dialect, sep_end);
+  INFO("text of " << text.size() << " bytes, delimiter " << static_cast<int>(dialect.delimiter)
+                  << (dialect.sep_line ? " after a sep= line" : ""));
+  REQUIRE(run_dialect({written}, dialect) == want);
+  for (std::size_t i = 0; i <= written.size(); ++i) {
+    std::string_view v(written);
+    INFO("split at " << i);
+    REQUIRE(run_dialect({v.substr(0, i), v.substr(i)}, dialect) == want);
+  }
+  std::vector<std::string_view> bytes;
+  for (std::size_t i = 0; i < written.size(); ++i) bytes.push_back(std::string_view(written).substr(i, 1));
+  REQUIRE(run_dialect(bytes, dialect) == want);
+}
+
 }  // namespace
 
-TEST_CASE("csv zero-copy: the 64-byte classifiers agree with the byte loop", "[csv]") {
+TEST_CASE("csv zero-copy: the 64-byte classifiers agree with the byte loop, for every delimiter", "[csv]") {
   std::mt19937 rng(7);
-  const std::string alphabet = std::string(",\"\r\n\0a1.-\x80\xC3\xFF\x7F ", 14);
+  const std::string alphabet = std::string(",\"\r\n\0a1.-\x80\xC3\xFF\x7F \t;|", 17);
   std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
-  for (int iteration = 0; iteration < 5000; ++iteration) {
-    char window[64];
-    for (char& c : window) c = iteration % 2 ? alphabet[pick(rng)] : static_cast<char>(rng());
-    const csv_bytes::Bits want = csv_bytes::classify_bytes(window, 64);
-    auto same = [](const csv_bytes::Bits& a, const csv_bytes::Bits& b) {
-      return a.comma == b.comma && a.stop == b.stop && a.high == b.high;
-    };
-    REQUIRE(same(csv_bytes::classify64_swar(window), want));
+  for (char delimiter : {',', '\t', ';', '|', ' '}) {
+    const csv_bytes::Delimiter d(delimiter);
+    for (int iteration = 0; iteration < 5000; ++iteration) {
+      char window[64];
+      for (char& c : window) c = iteration % 2 ? alphabet[pick(rng)] : static_cast<char>(rng());
+      const csv_bytes::Bits want = csv_bytes::classify_bytes(window, 64, d);
+      auto same = [](const csv_bytes::Bits& a, const csv_bytes::Bits& b) {
+        return a.delimiter == b.delimiter && a.stop == b.stop && a.high == b.high;
+      };
+      REQUIRE(same(csv_bytes::classify64_swar(window, d), want));
 #if defined(__SSE2__)
-    REQUIRE(same(csv_bytes::classify64_sse2(window), want));
+      REQUIRE(same(csv_bytes::classify64_sse2(window, d), want));
 #endif
-    const std::size_t n = static_cast<std::size_t>(iteration % 65);
-    REQUIRE(same(csv_bytes::classify(window, n), csv_bytes::classify_bytes(window, n)));
-    if (n < 64) {  // the tail: only its own bytes
-      const std::uint64_t keep = (std::uint64_t{1} << n) - 1;
-      const csv_bytes::Bits tail = csv_bytes::classify(window, n);
-      REQUIRE(tail.comma == (want.comma & keep));
-      REQUIRE(tail.stop == (want.stop & keep));
+      const std::size_t n = static_cast<std::size_t>(iteration % 65);
+      REQUIRE(same(csv_bytes::classify(window, n, d), csv_bytes::classify_bytes(window, n, d)));
+      if (n < 64) {  // the tail: only its own bytes
+        const std::uint64_t keep = (std::uint64_t{1} << n) - 1;
+        const csv_bytes::Bits tail = csv_bytes::classify(window, n, d);
+        REQUIRE(tail.delimiter == (want.delimiter & keep));
+        REQUIRE(tail.stop == (want.stop & keep));
+      }
     }
+    // The byte loop itself: the delimiter's bits are exactly its bytes.
+    char window[64];
+    for (std::size_t i = 0; i < 64; ++i) window[i] = alphabet[i % alphabet.size()];
+    std::uint64_t expected = 0;
+    for (std::size_t i = 0; i < 64; ++i) expected |= std::uint64_t{window[i] == delimiter} << i;
+    CHECK(csv_bytes::classify_bytes(window, 64, d).delimiter == expected);
   }
 }
 
@@ -116,6 +154,48 @@ TEST_CASE("csv zero-copy: the same events as the byte-at-a-time reader, split at
   SECTION("random inputs") {
     std::mt19937 rng(20261125);  // fixed seed: the same cases every run
     for (int iteration = 0; iteration < 1500; ++iteration) check_all_chunkings(random_csv(rng));
+  }
+}
+
+TEST_CASE("csv zero-copy: another delimiter, and a sep= line, read as commas do, split at every offset", "[csv]") {
+  // The text with commas and the delimiter swapped, read with that delimiter, gives what the
+  // byte-at-a-time reader gives for the text with commas; after a `sep=X` line too, one line on.
+  const std::string long_field(70, 'x');
+  const std::vector<std::string> texts = {
+      "a,b\n1,2\n3,4\n",
+      "\xEF\xBB\xBF" "a,b\r\n" + long_field + "," + long_field + "\r\n1,2\r\n",
+      "\na,b\n\n1,2",  // blank lines before the header and between records
+      "h1,h2\n" + std::string(62, 'z') + "\r\n\r\n,\n\"" + long_field + "\",1\n",
+      "a,b,c\n1,2\n1,2,3,4\n" + long_field + ",,\n",
+      "a\n\"unterminated\n" + long_field,
+      "a;b\tc|d\n1\t2;3,4|5\n",  // every delimiter as content of another dialect's fields
+      "",
+  };
+  std::mt19937 rng(20261204);  // fixed seed: the same cases every run
+  for (CsvDialect dialect : {CsvDialect{'\t', false}, CsvDialect{';', false}, CsvDialect{'|', false},
+                             CsvDialect{';', true}, CsvDialect{'\t', true}, CsvDialect{',', true}}) {
+    for (const auto& t : texts) {
+      for (std::string_view end : {"\n", "\r\n", "\r"}) {
+        check_dialect_all_chunkings(t, dialect, end);
+        if (!dialect.sep_line) break;
+      }
+    }
+    for (int iteration = 0; iteration < 300; ++iteration) {
+      const char* sep_end = iteration % 3 == 0 ? "\r\n" : iteration % 3 == 1 ? "\r" : "\n";
+      check_dialect_all_chunkings(random_csv(rng), dialect, sep_end);
+    }
+  }
+}
+
+TEST_CASE("csv zero-copy: a dialect the reader cannot use is read with commas", "[csv]") {
+  for (char bad : {'"', '\n', '\r', '\0', 'a', '7', '\x80'}) {
+    reference::Transcript t;
+    CsvParser p(t, CsvDialect{bad, false});
+    CHECK(p.dialect().delimiter == ',');
+    p.feed("a,b\n1,2\n");
+    p.finish();
+    t.add_totals(p);
+    CHECK(t.log == run<reference::ReferenceCsvParser>({"a,b\n1,2\n"}));
   }
 }
 
