@@ -1,6 +1,8 @@
 #pragma once
-// One CSV file's streaming pass: the RFC 4180 reader's issues become `malformed_csv` findings and
-// its records feed the disclosure rules.
+// One CSV file's streaming pass: the RFC 4180 reader's records feed the disclosure rules, and its
+// issues become one `malformed_csv` finding (the count of bad records, and the first one). The
+// delimiter is sniffed from the first bytes fed (sniff_dialect); a file not separated by commas
+// gets a `delimiter` finding (review), since a `.csv` is meant to be.
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,8 +29,8 @@ class CsvScan : public CsvVisitor {
   CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings, bool rules_thread = false,
           ParseOn parse_on = ParseOn::balanced);
 
-  // Reads `bytes`. With a rules thread, they must stay readable until settle(the returned mark)
-  // returns, or until finish().
+  // Reads `bytes`; the first that are not empty decide the dialect (sniff_dialect). With a rules
+  // thread, they must stay readable until settle(the returned mark) returns, or until finish().
   std::uint64_t feed(std::string_view bytes);
   void settle(std::uint64_t mark);
   void finish();
@@ -39,6 +41,7 @@ class CsvScan : public CsvVisitor {
   std::uint64_t chunks() const { return chunks_; }
   std::uint64_t chunks_handed_over() const { return handed_over_; }
   std::size_t header_fields() const { return parser_.header_fields(); }
+  const CsvDialect& dialect() const { return parser_.dialect(); }
   // The table rules' state (column roles and the rest), once finish() has returned.
   const rules::TableCheck& table() const { return table_; }
 
@@ -52,6 +55,11 @@ class CsvScan : public CsvVisitor {
   rules::TableCheck table_;
   CsvParser parser_;
   std::vector<std::string> header_;
+  bool sniffed_ = false;
+  // The reader's issues so far: the first, and how many records they concern.
+  std::optional<CsvIssue> first_issue_;
+  std::int64_t bad_records_ = 0;
+  std::int64_t last_bad_record_ = -1;
   ParseOn parse_on_;
   std::uint64_t chunks_ = 0, handed_over_ = 0;
   // Last, so stopped before the rest goes: its thread uses all of them.

@@ -1,12 +1,18 @@
 // Which delimiter a CSV is read with (sniff_dialect: Excel's `sep=X` line, or a header of tabs or
-// semicolons that the next records agree with); a comma-separated file reads exactly as before.
+// semicolons that the next records agree with), and what CsvScan makes of it: a tab- or
+// semicolon-separated `.csv` is checked column by column with one `delimiter` finding (review);
+// a comma-separated file reads exactly as before. And the reader's issues: one `malformed_csv`
+// finding per file, with the count of bad records and the first one.
 #include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>
 
-#include "checker/csv_parser.h"
+#include "checker/csv_scan.h"
+#include "tests/support/finding_text.h"
+#include "tests/support/policies.h"
 
+using namespace outcheck;
 using namespace outcheck::checker;
 
 namespace {
@@ -14,6 +20,39 @@ namespace {
 const CsvDialect kCommas{',', false};
 const CsvDialect kTabs{'\t', false};
 const CsvDialect kSemicolons{';', false};
+
+struct Scanned {
+  rules::FindingList findings{25};
+  CsvDialect dialect;
+  std::int64_t records = 0;
+  std::size_t fields = 0;
+
+  std::vector<rules::Finding> of(const std::string& rule) const {
+    std::vector<rules::Finding> out;
+    for (const auto& f : findings.kept()) {
+      if (f.rule == rule) out.push_back(f);
+    }
+    return out;
+  }
+  std::int64_t count(const std::string& rule) const {
+    auto it = findings.counts().find(rule);
+    return it == findings.counts().end() ? 0 : it->second;
+  }
+};
+
+// Scans `text` in chunks of `size` (the first chunk decides the dialect), with the rules on this
+// thread or, parsed on the other, on their own.
+Scanned scan(const std::string& text, std::size_t size = 1 << 20, bool rules_thread = false) {
+  Scanned s;
+  CsvScan scan(test::compiled_preset("opensafely"), s.findings, rules_thread,
+               rules_thread ? ParseOn::rules_thread : ParseOn::balanced);
+  for (std::size_t at = 0; at < text.size(); at += size) scan.feed(std::string_view(text).substr(at, size));
+  scan.finish();
+  s.dialect = scan.dialect();
+  s.records = scan.data_records();
+  s.fields = scan.header_fields();
+  return s;
+}
 
 }  // namespace
 
@@ -109,5 +148,129 @@ TEST_CASE("csv dialect: a sep= line is line 1 and not the header", "[csv]") {
     CHECK(seen.issues[0].kind == CsvIssueKind::ragged_row);
     CHECK(seen.issues[0].record == 2);
     CHECK(seen.issues[0].line == 4);
+  }
+}
+
+TEST_CASE("csv dialect: a tab-separated .csv is checked column by column, with one delimiter finding", "[csv]") {
+  const std::string text = "group\tnum\na\t10\nb\t3\nc\t15\n";
+  for (bool rules_thread : {false, true}) {
+    INFO("rules thread: " << rules_thread);
+    const Scanned s = scan(text, 1 << 20, rules_thread);
+    INFO(test::describe_findings(s.findings));
+    CHECK(s.dialect == kTabs);
+    CHECK(s.fields == 2);
+    CHECK(s.records == 3);
+    const auto small = s.of("small_count");
+    REQUIRE(small.size() == 1);
+    CHECK(small[0].row == 2);
+    CHECK(small[0].column == "num");
+    CHECK(small[0].value == "3");
+    const auto delimiter = s.of("delimiter");
+    REQUIRE(delimiter.size() == 1);
+    CHECK(s.count("delimiter") == 1);
+    CHECK(delimiter[0].outcome == rules::Outcome::review);
+    CHECK_FALSE(delimiter[0].row);
+    CHECK_FALSE(delimiter[0].column);
+    CHECK(delimiter[0].message ==
+          "separated by tabs, not commas: checked as such; confirm the file is what it claims to be");
+    CHECK(s.count("malformed_csv") == 0);
+  }
+}
+
+TEST_CASE("csv dialect: a semicolon file after sep=; has its rows and lines right", "[csv]") {
+  // Line 1 is sep=;, line 2 the header; data row 2 (line 4) is small; row 4 (line 7, after a blank
+  // line) is ragged.
+  const std::string text = "sep=;\ngroup;num\na;10\nb;3\nc;15\n\nd;20;1\n";
+  for (std::size_t size : {std::size_t{1} << 20, std::size_t{4}}) {
+    const Scanned s = scan(text, size);
+    INFO(test::describe_findings(s.findings));
+    if (size == 4) {  // the first chunk holds no whole line: commas, and a one-column table
+      CHECK(s.dialect == kCommas);
+      CHECK(s.count("delimiter") == 0);
+      continue;
+    }
+    CHECK(s.dialect == CsvDialect{';', true});
+    CHECK(s.fields == 2);
+    CHECK(s.records == 4);
+    const auto small = s.of("small_count");
+    REQUIRE(small.size() == 1);
+    CHECK(small[0].row == 2);
+    CHECK(small[0].column == "num");
+    const auto malformed = s.of("malformed_csv");
+    REQUIRE(malformed.size() == 1);
+    CHECK(malformed[0].row == 4);
+    CHECK(malformed[0].message == "has 3 fields but the header has 2 (line 7)");
+    const auto delimiter = s.of("delimiter");
+    REQUIRE(delimiter.size() == 1);
+    CHECK(delimiter[0].outcome == rules::Outcome::review);
+    CHECK(delimiter[0].message == "separated by semicolons (as its first line, sep=, says), not commas: checked as "
+                                  "such; confirm the file is what it claims to be");
+  }
+}
+
+TEST_CASE("csv dialect: a comma file with tabs inside fields is read with commas", "[csv]") {
+  const Scanned s = scan("group,note,num\na\tb,x\ty,10\nc\td,z\tw,3\n");
+  INFO(test::describe_findings(s.findings));
+  CHECK(s.dialect == kCommas);
+  CHECK(s.fields == 3);
+  CHECK(s.count("delimiter") == 0);
+  const auto small = s.of("small_count");
+  REQUIRE(small.size() == 1);
+  CHECK(small[0].row == 2);
+  CHECK(small[0].column == "num");
+}
+
+TEST_CASE("csv dialect: several malformed records make one malformed_csv finding", "[csv]") {
+  // Row 2 (line 3) has a stray quote, row 3 a NUL and too few fields (one record, two issues),
+  // row 5 too many fields; row 4 is fine.
+  const std::string text = std::string("group,num\na,10\nb\"x,20\nc\0", 24) + "\nd,30\ne,40,50\n";
+  for (bool rules_thread : {false, true}) {
+    INFO("rules thread: " << rules_thread);
+    const Scanned s = scan(text, text.size(), rules_thread);
+    INFO(test::describe_findings(s.findings));
+    CHECK(s.count("malformed_csv") == 1);
+    const auto malformed = s.of("malformed_csv");
+    REQUIRE(malformed.size() == 1);
+    CHECK(malformed[0].outcome == rules::Outcome::fail);
+    CHECK(malformed[0].row == 2);
+    CHECK(malformed[0].column == "group");
+    CHECK(malformed[0].message ==
+          "3 malformed records; the first: a quote inside an unquoted field, or text after a closing quote, on line 3");
+  }
+  SECTION("the first a ragged row: the message names its row") {
+    const Scanned s = scan("group,num\na\nb,1,2\n");
+    const auto malformed = s.of("malformed_csv");
+    REQUIRE(malformed.size() == 1);
+    CHECK(malformed[0].row == 1);
+    CHECK_FALSE(malformed[0].column);
+    CHECK(malformed[0].message == "2 malformed records; the first: row 1 has 1 fields but the header has 2 (line 2)");
+  }
+  SECTION("the first in the header: no row, no column") {
+    const Scanned s = scan("gr\xFFoup,num\na\n");
+    const auto malformed = s.of("malformed_csv");
+    REQUIRE(malformed.size() == 1);
+    CHECK_FALSE(malformed[0].row);
+    CHECK_FALSE(malformed[0].column);
+    CHECK(malformed[0].message ==
+          "2 malformed records; the first: bytes that are not valid UTF-8 on the header (line 1)");
+  }
+  SECTION("one bad record with two issues: its first, as it always read") {
+    const Scanned s = scan("group,num\na,10\n\"b,15\nc,20\n");
+    CHECK(s.count("malformed_csv") == 1);
+    const auto malformed = s.of("malformed_csv");
+    REQUIRE(malformed.size() == 1);
+    CHECK(malformed[0].row == 2);
+    CHECK(malformed[0].column == "group");
+    CHECK(malformed[0].message == "a quoted field opened on line 3 is never closed");
+  }
+  SECTION("a thousand bad records, under a cap of 25 per rule: still one finding") {
+    std::string many = "group,num\n";
+    for (int i = 0; i < 1000; ++i) many += "a,1,2\n";
+    const Scanned s = scan(many);
+    CHECK(s.count("malformed_csv") == 1);
+    const auto malformed = s.of("malformed_csv");
+    REQUIRE(malformed.size() == 1);
+    CHECK(malformed[0].row == 1);
+    CHECK(malformed[0].message.starts_with("1000 malformed records; the first: row 1 has 3 fields"));
   }
 }
