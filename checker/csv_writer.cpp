@@ -2,8 +2,9 @@
 
 namespace outcheck::checker {
 
-void append_csv_field(std::string& out, std::string_view field) {
-  bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos;
+void append_csv_field(std::string& out, std::string_view field, char delimiter) {
+  bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos ||
+               (delimiter != ',' && field.find(delimiter) != std::string_view::npos);
   if (!quote) {
     out.append(field);
     return;
@@ -16,10 +17,10 @@ void append_csv_field(std::string& out, std::string_view field) {
   out.push_back('"');
 }
 
-void append_csv_row(std::string& out, const std::vector<std::string>& fields) {
+void append_csv_row(std::string& out, const std::vector<std::string>& fields, char delimiter) {
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) out.push_back(',');
-    append_csv_field(out, fields[i]);
+    if (i) out.push_back(delimiter);
+    append_csv_field(out, fields[i], delimiter);
   }
   out.push_back('\n');
 }

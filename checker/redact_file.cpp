@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 #include "checker/atomic_file.h"
 #include "checker/csv_parser.h"
@@ -65,16 +66,23 @@ Result<RedactResult> redact_file(const std::string& in, const std::string& out, 
   if (fd < 0) return io_error(in + ": cannot be read: " + std::strerror(errno));
   TableReader reader;
   CsvParser parser(reader);
-  char buf[1 << 16];
+  bool sniffed = false;
+  // As large as what `check` reads first (and sniffs the dialect from): the same file reads alike.
+  std::vector<char> buf(kSniffBytes);
   while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       ::close(fd);
       return io_error(in + ": read failed: " + std::strerror(errno));
     }
     if (n == 0) break;
-    parser.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+    const std::string_view bytes(buf.data(), static_cast<std::size_t>(n));
+    if (!sniffed) {  // read as `check` reads it: the first bytes say the delimiter
+      parser.set_dialect(sniff_dialect(bytes));
+      sniffed = true;
+    }
+    parser.feed(bytes);
   }
   ::close(fd);
   parser.finish();
@@ -87,9 +95,12 @@ Result<RedactResult> redact_file(const std::string& in, const std::string& out, 
   result.rows = parser.data_records();
   result.changes = rules::redact_table(policy, reader.table);
 
+  // Written as it was read: with its delimiter, and its `sep=X` line when it had one.
+  const CsvDialect dialect = parser.dialect();
   std::string text;
-  append_csv_row(text, reader.table.header);
-  for (const auto& row : reader.table.rows) append_csv_row(text, row);
+  if (dialect.sep_line) text += std::string("sep=") + dialect.delimiter + "\n";
+  append_csv_row(text, reader.table.header, dialect.delimiter);
+  for (const auto& row : reader.table.rows) append_csv_row(text, row, dialect.delimiter);
   if (report.empty()) {
     OUTCHECK_TRY(write_file_atomically(out, text));
   } else {

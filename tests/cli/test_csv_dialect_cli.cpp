@@ -1,7 +1,7 @@
 // The delimiter a `.csv` is written with, end to end through the real binary (interface.md:
 // `delimiter`, `malformed_csv`): `check` reads a tab- or semicolon-separated file column by column
-// and says so with one `delimiter` finding (review); and a file's malformed records make one
-// `malformed_csv` finding.
+// and says so with one `delimiter` finding (review); `redact` writes its copy as it read it; and a
+// file's malformed records make one `malformed_csv` finding.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -131,5 +131,41 @@ TEST_CASE("check: several malformed records make one malformed_csv finding", "[c
     CHECK_FALSE(malformed[0].contains("column"));
     CHECK(malformed[0]["message"] ==
           "3 malformed records; the first: row 2 has 1 fields but the header has 2 (line 3)");
+  }
+}
+
+TEST_CASE("redact: a tab-separated file is written with tabs, a sep= file with its sep= line",
+          "[cli][redact][delimiter]") {
+  Workspace ws(outcheck::test::simple_project_yaml());
+  fs::create_directories(ws.path() / "output/tables");
+  SECTION("tabs") {
+    // opensafely: 3 -> [REDACTED]; 12 -> 10. A label holding a comma is quoted, so the copy reads
+    // with tabs again.
+    ws.write("input/raw.csv", "group\tnum\na, north\t3\nb\t12\nc\t20\n");
+    RunResult r = run_outcheck({"redact", "input/raw.csv", "-o", "output/tables/safe.csv"}, ws.path());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(ws.read("output/tables/safe.csv") == "group\tnum\n\"a, north\"\t[REDACTED]\nb\t10\nc\t20\n");
+    const json f = check_one(ws, "output/tables/safe.csv");
+    INFO(f.dump(2));
+    CHECK(f["columns"] == 2);
+    CHECK(f["outcome"] == "review");  // only the delimiter is left to look at
+    CHECK(f["finding_counts"] == json{{"delimiter", 1}});
+  }
+  SECTION("sep=;") {
+    ws.write("input/raw.csv", "sep=;\r\ngroup;num\r\na;3\r\nb;12\r\nc;20\r\n");
+    RunResult r = run_outcheck({"redact", "input/raw.csv", "-o", "output/tables/safe.csv"}, ws.path());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(ws.read("output/tables/safe.csv") == "sep=;\ngroup;num\na;[REDACTED]\nb;10\nc;20\n");
+    CHECK(contains(r.err, "row 1 column \"num\": 3 -> [REDACTED] (small_count)"));
+  }
+  SECTION("a malformed tab file is refused, naming its row and true line") {
+    ws.write("input/raw.csv", "sep=\t\ngroup\tnum\na\t10\nb\t20\t5\n");
+    RunResult r = run_outcheck({"redact", "input/raw.csv", "-o", "output/tables/safe.csv"}, ws.path());
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "row 2 (line 4)"));
+    CHECK_FALSE(fs::exists(ws.path() / "output/tables/safe.csv"));
   }
 }
