@@ -177,7 +177,7 @@ TEST_CASE("csv dialect: a tab-separated .csv is checked column by column, with o
   }
 }
 
-TEST_CASE("csv dialect: a semicolon file after sep=; has its rows and lines right", "[csv]") {
+TEST_CASE("csv dialect: a semicolon file after a sep= line has its rows and lines right", "[csv]") {
   // Line 1 is sep=;, line 2 the header; data row 2 (line 4) is small; row 4 (line 7, after a blank
   // line) is ragged.
   const std::string text = "sep=;\ngroup;num\na;10\nb;3\nc;15\n\nd;20;1\n";

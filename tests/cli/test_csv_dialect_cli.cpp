@@ -76,7 +76,7 @@ TEST_CASE("check: a clean tab-separated .csv needs review, not a pass", "[cli][d
   CHECK(f["columns"] == 2);
 }
 
-TEST_CASE("check: a semicolon file after sep=; has its rows and lines right", "[cli][delimiter]") {
+TEST_CASE("check: a semicolon file after a sep= line has its rows and lines right", "[cli][delimiter]") {
   // Line 1 is sep=;, line 2 the header; row 2 (line 4) is small; row 4 (line 7, after a blank
   // line) has a field too many.
   Workspace ws(outcheck::test::simple_project_yaml());
