@@ -130,7 +130,9 @@ CsvTable render_csv_table(std::string_view bytes, const nlohmann::json& findings
   Marks marks = index_findings(findings);
   out.html = "<table class=\"csv\">";
   TableWriter writer(marks, max_rows, out);
-  checker::CsvParser parser(writer);
+  // Read as `check` read it: a tab- or semicolon-separated file shows its columns, and row numbers
+  // match the findings' after a `sep=` line.
+  checker::CsvParser parser(writer, checker::sniff_dialect(bytes));
   parser.feed(bytes);
   parser.finish();
   if (!parser.saw_header()) out.html += "<tbody>";

@@ -60,3 +60,12 @@ TEST_CASE("csv table: rows past the limit are counted, not drawn", "[web][csv_ta
   CHECK(empty.rows == 0);
   CHECK(empty.html == "<table class=\"csv\"><tbody></tbody></table>");
 }
+
+TEST_CASE("csv table: a tab-separated file shows its columns, as check read them", "[web][csv_table]") {
+  auto t = render_csv_table("group\tnum\na\t3\nb\t20\n", json::array(), 10);
+  // Two header cells and two cells per row, not one column holding the tabs.
+  INFO(t.html);
+  CHECK(t.html.find("<th scope=\"col\">group</th><th scope=\"col\">num</th>") != std::string::npos);
+  CHECK(t.html.find("<td>a</td><td>3</td>") != std::string::npos);
+  CHECK(t.html.find("\t") == std::string::npos);
+}
