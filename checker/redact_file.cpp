@@ -94,6 +94,7 @@ Result<RedactResult> redact_file(const std::string& in, const std::string& out, 
   RedactResult result;
   result.rows = parser.data_records();
   result.changes = rules::redact_table(policy, reader.table);
+  result.still_failing = rules::failing_rules(policy, reader.table);
 
   // Written as it was read: with its delimiter, and its `sep=X` line when it had one.
   const CsvDialect dialect = parser.dialect();
@@ -117,7 +118,8 @@ nlohmann::json redact_report_json(const std::string& in, const std::string& out,
     changes.push_back({{"row", c.row}, {"column", c.column}, {"before", c.before}, {"after", c.after}, {"rule", c.rule}});
   }
   return {{"schema", "outcheck.redact/1"}, {"input", in},           {"output", out},
-          {"policy", policy_to_json(policy)}, {"rows", result.rows}, {"changes", std::move(changes)}};
+          {"policy", policy_to_json(policy)}, {"rows", result.rows}, {"changes", std::move(changes)},
+          {"still_failing", result.still_failing}};
 }
 
 std::string redact_report_text(const RedactResult& result) {
@@ -127,6 +129,11 @@ std::string redact_report_text(const RedactResult& result) {
            c.rule + ")\n";
   }
   out += std::to_string(result.changes.size()) + " cells changed in " + std::to_string(result.rows) + " rows\n";
+  if (!result.still_failing.empty()) {
+    out += "the copy still fails:";
+    for (const auto& [rule, n] : result.still_failing) out += " " + rule + " (" + std::to_string(n) + ")";
+    out += "; redact cannot fix these: run outcheck check on the copy to see them\n";
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 // `outcheck redact IN -o OUT [--report FILE]`: reads a well-formed CSV whole, redacts it
 // (rules/redact.h) and writes the result, with its report when asked, atomically and together. The
 // input is never opened for writing.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ namespace outcheck::checker {
 struct RedactResult {
   std::vector<rules::RedactChange> changes;
   std::int64_t rows = 0;
+  // The rules the copy still fails, checked as `check` would (an organisation code, say, which no
+  // redaction can turn into a region): each with its count of findings.
+  std::map<std::string, std::int64_t> still_failing;
 };
 
 nlohmann::json redact_report_json(const std::string& in, const std::string& out, const rules::Policy& policy,

@@ -296,3 +296,22 @@ TEST_CASE("redact: missing -o is a usage error", "[cli][redact]") {
   RunResult r = run_outcheck({"redact", "input/raw.csv"}, ws.path());
   CHECK(r.exit_code == 2);
 }
+
+TEST_CASE("redact: what the copy still fails is named, on stderr and in the report", "[cli][redact]") {
+  Workspace ws(project());
+  // STP codes (E54) cannot be redacted into regions: the copy still fails organisation_identifier;
+  // the small count 3 is suppressed.
+  ws.write("input/stp.csv", "label,n\nE54000005,3\nE54000026,100\n");
+  RunResult r = run_outcheck({"redact", "input/stp.csv", "-o", "out.csv", "--report", "changes.json"}, ws.path());
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.err, "the copy still fails: organisation_identifier (1)"));
+  json rep = json::parse(ws.read("changes.json"));
+  CHECK(rep["still_failing"] == json{{"organisation_identifier", 1}});
+  // A copy that passes says nothing of the kind, and its report's list is empty.
+  ws.write("input/raw.csv", kIn);
+  RunResult clean = run_outcheck({"redact", "input/raw.csv", "-o", "clean.csv", "--report", "clean.json"}, ws.path());
+  REQUIRE(clean.exit_code == 0);
+  CHECK_FALSE(contains(clean.err, "still fails"));
+  CHECK(json::parse(ws.read("clean.json"))["still_failing"] == json::object());
+}
