@@ -46,7 +46,7 @@ struct LeadingDigits {
   std::size_t count;
   std::uint64_t value;  // when count == the cell's size
 };
-inline LeadingDigits leading_digits8(const char* s, std::size_t n) {
+[[gnu::always_inline]] inline LeadingDigits leading_digits8(const char* s, std::size_t n) {
   // The cell left-padded with '0' to eight bytes, first character in the lowest byte: the cell's
   // bytes go to the top 8n bits, `pad` bits of '0' below them.
   const unsigned pad = 8 * static_cast<unsigned>(8 - n);  // 0..56
