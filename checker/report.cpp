@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "checker/json_text.h"
+
 namespace outcheck::checker {
 
 using nlohmann::json;
@@ -52,19 +54,46 @@ json file_report_to_json(const FileReport& f) {
   return j;
 }
 
-json report_to_json(const Report& r) {
+namespace {
+
+// The report's top level, without its files.
+json report_head(const Report& r) {
   json summary{{"files", r.files.size()}, {"pass", 0}, {"review", 0}, {"fail", 0}, {"blocked", 0}};
-  json files = json::array();
   for (const auto& f : r.files) {
     summary[rules::outcome_name(f.outcome())] = summary[rules::outcome_name(f.outcome())].get<int>() + 1;
-    files.push_back(file_report_to_json(f));
   }
   return json{{"schema", "outcheck.report/1"},
               {"tool", {{"name", "outcheck"}, {"version", kVersion}}},
               {"workspace", r.workspace},
               {"policy", r.policy},
-              {"summary", std::move(summary)},
-              {"files", std::move(files)}};
+              {"summary", std::move(summary)}};
+}
+
+}  // namespace
+
+json report_to_json(const Report& r) {
+  json j = report_head(r);
+  json files = json::array();
+  for (const auto& f : r.files) files.push_back(file_report_to_json(f));
+  j["files"] = std::move(files);
+  return j;
+}
+
+std::string report_to_json_text(const Report& r) {
+  // Keys are sorted, so "files" comes first; each file is dumped alone and indented two levels.
+  std::string out = "{\n  \"files\": [";
+  for (std::size_t i = 0; i < r.files.size(); ++i) {
+    const std::string file = json_text(file_report_to_json(r.files[i]), 2);
+    out += i == 0 ? "\n    " : ",\n    ";
+    for (char c : file) {
+      out += c;
+      if (c == '\n') out += "    ";
+    }
+  }
+  out += r.files.empty() ? "]," : "\n  ],";
+  const std::string head = json_text(report_head(r), 2);  // "{\n  \"policy\": ..."
+  out.append(head, 1, std::string::npos);
+  return out;
 }
 
 std::string report_to_text(const Report& r, std::size_t findings_per_file) {

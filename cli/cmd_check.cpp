@@ -48,7 +48,7 @@ int run_check_command(const CheckArgs& a) {
 
   auto report = checker::run_check(*ws, *policies, options);
   if (!report) return report_error(report.error());
-  std::string text = a.out.is_json() ? checker::json_text(checker::report_to_json(*report), 2) + "\n"
+  std::string text = a.out.is_json() ? checker::report_to_json_text(*report) + "\n"
                                      : checker::report_to_text(*report);
   if (auto s = emit(a.out, text); !s.ok()) return report_error(s.error());
   return checker::exit_code_for(*report);
