@@ -7,27 +7,16 @@
 #include <string_view>
 #include <vector>
 
-#include "rules/compiled_policy.h"
 #include "rules/derived_proof.h"
 #include "rules/finding.h"
-#include "rules/policy.h"
-#include "rules/table_check.h"
 #include "tests/support/finding_text.h"
+#include "tests/support/table_lines.h"
 
 using namespace outcheck::rules;
 
 namespace {
 
 using Strings = std::vector<std::string>;
-
-Strings split_commas(std::string_view line) {
-  Strings out(1);
-  for (char c : line) {
-    if (c == ',') out.emplace_back();
-    else out.back().push_back(c);
-  }
-  return out;
-}
 
 struct Checked {
   Strings findings;  // "rule row column", sorted
@@ -36,27 +25,11 @@ struct Checked {
 };
 
 Checked check(const std::string& preset, const Strings& lines) {
-  auto p = preset_policy(preset);
-  REQUIRE(p);
-  auto compiled = CompiledPolicy::compile(*p);
-  REQUIRE(compiled.ok());
-  TableCheck table(*compiled, 1000);
-  FindingList out(1000);
-  std::int64_t index = 0;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    Strings fields = split_commas(lines[i]);
-    std::vector<std::string_view> views(fields.begin(), fields.end());
-    if (i == 0) table.header(views);
-    else table.record(++index, views);
-  }
-  table.finish(out);
+  outcheck::test::TableRun run = outcheck::test::run_table_lines(preset, lines);
   Checked c;
-  for (const Finding& f : out.kept()) {
-    c.findings.push_back(f.rule + " " + (f.row ? std::to_string(*f.row) : "-") + " " + (f.column ? *f.column : "-"));
-    c.messages.push_back(f.message);
-  }
-  std::sort(c.findings.begin(), c.findings.end());
-  c.described = outcheck::test::describe_findings(out);
+  c.findings = outcheck::test::finding_places(run.findings);
+  for (const Finding& f : run.findings.kept()) c.messages.push_back(f.message);
+  c.described = outcheck::test::describe_findings(run.findings);
   return c;
 }
 

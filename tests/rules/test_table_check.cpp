@@ -15,6 +15,7 @@
 #include "rules/policy.h"
 #include "rules/table_check.h"
 #include "tests/support/finding_text.h"
+#include "tests/support/table_lines.h"
 
 using namespace outcheck::rules;
 
@@ -22,39 +23,11 @@ namespace {
 
 using Strings = std::vector<std::string>;
 
-// CSV-ish: split on every comma, no quoting.
-Strings split(std::string_view line) {
-  Strings out;
-  std::string cur;
-  for (char c : line) {
-    if (c == ',') {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(c);
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
+using outcheck::test::split_fields;
 
 // The first line is the header; the others are data records 1, 2, ...
 FindingList run(const std::string& preset, const Strings& lines, std::size_t cap = 100) {
-  auto p = preset_policy(preset);
-  REQUIRE(p);
-  auto compiled = CompiledPolicy::compile(*p);
-  REQUIRE(compiled.ok());
-  TableCheck check(*compiled, cap);
-  FindingList out(cap);
-  std::int64_t index = 0;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    Strings fields = split(lines[i]);
-    std::vector<std::string_view> views(fields.begin(), fields.end());
-    if (i == 0) check.header(views);
-    else check.record(++index, views);
-  }
-  check.finish(out);
-  return out;
+  return outcheck::test::run_table_lines(preset, lines, cap).findings;
 }
 
 // "rule outcome row column", "-" for an absent row or column; sorted, so order does not matter.

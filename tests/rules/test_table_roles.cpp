@@ -13,12 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "rules/compiled_policy.h"
 #include "rules/finding.h"
-#include "rules/policy.h"
-#include "rules/table_check.h"
 #include "rules/table_roles.h"
 #include "tests/support/finding_text.h"
+#include "tests/support/table_lines.h"
 
 using namespace outcheck::rules;
 using Catch::Matchers::Contains;
@@ -26,22 +24,6 @@ using Catch::Matchers::Contains;
 namespace {
 
 using Strings = std::vector<std::string>;
-
-// CSV-ish: split on every comma, no quoting.
-Strings split(std::string_view line) {
-  Strings out;
-  std::string cur;
-  for (char c : line) {
-    if (c == ',') {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(c);
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
 
 Strings sorted(Strings s) {
   std::sort(s.begin(), s.end());
@@ -80,33 +62,13 @@ struct Read {
 // The first line is the header; the others are data records 1, 2, ... Every column must come back
 // with a role and a non-empty `why` (policy.md: every column's role and evidence is reported).
 Read read(const std::string& preset, const Strings& lines, std::size_t cap = 1000) {
-  auto p = preset_policy(preset);
-  REQUIRE(p);
-  auto compiled = CompiledPolicy::compile(*p);
-  REQUIRE(compiled.ok());
-  TableCheck check(*compiled, cap);
-  FindingList out(cap);
-  std::int64_t index = 0;
-  std::size_t width = 0;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    Strings fields = split(lines[i]);
-    std::vector<std::string_view> views(fields.begin(), fields.end());
-    if (i == 0) {
-      check.header(views);
-      width = fields.size();
-    } else {
-      check.record(++index, views);
-    }
-  }
-  check.finish(out);
+  outcheck::test::TableRun run = outcheck::test::run_table_lines(preset, lines, cap);
+  const std::size_t width = lines.empty() ? 0 : outcheck::test::split_fields(lines[0]).size();
   Read r;
-  for (const Finding& f : out.kept()) {
-    r.findings.push_back(f.rule + " " + (f.row ? std::to_string(*f.row) : "-") + " " + (f.column ? *f.column : "-"));
-  }
-  std::sort(r.findings.begin(), r.findings.end());
-  r.roles = check.column_roles();
-  r.read_on_rows = check.roles_read_on_rows();
-  r.described = outcheck::test::describe_findings(out);
+  r.findings = outcheck::test::finding_places(run.findings);
+  r.roles = run.roles;
+  r.read_on_rows = run.roles_read_on_rows;
+  r.described = outcheck::test::describe_findings(run.findings);
   REQUIRE(r.roles.size() == width);
   for (const ColumnRole& role : r.roles) {
     INFO("column '" << role.name << "' (" << role_report_name(role) << ")");

@@ -9,27 +9,16 @@
 #include <vector>
 
 #include "rules/cell_value.h"
-#include "rules/compiled_policy.h"
 #include "rules/finding.h"
-#include "rules/policy.h"
-#include "rules/table_check.h"
 #include "rules/table_roles.h"
 #include "tests/support/finding_text.h"
+#include "tests/support/table_lines.h"
 
 using namespace outcheck::rules;
 
 namespace {
 
 using Strings = std::vector<std::string>;
-
-Strings split_bars(std::string_view line) {
-  Strings out(1);
-  for (char c : line) {
-    if (c == '|') out.emplace_back();
-    else out.back().push_back(c);
-  }
-  return out;
-}
 
 struct Read {
   Strings findings;  // "rule row column", sorted
@@ -46,28 +35,12 @@ struct Read {
 };
 
 Read read(const std::string& preset, const Strings& lines) {
-  auto p = preset_policy(preset);
-  REQUIRE(p);
-  auto compiled = CompiledPolicy::compile(*p);
-  REQUIRE(compiled.ok());
-  TableCheck check(*compiled, 1000);
-  FindingList out(1000);
-  std::int64_t index = 0;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    Strings fields = split_bars(lines[i]);
-    std::vector<std::string_view> views(fields.begin(), fields.end());
-    if (i == 0) check.header(views);
-    else check.record(++index, views);
-  }
-  check.finish(out);
+  outcheck::test::TableRun run = outcheck::test::run_table_lines(preset, lines, 1000, '|');
   Read r;
-  for (const Finding& f : out.kept()) {
-    r.findings.push_back(f.rule + " " + (f.row ? std::to_string(*f.row) : "-") + " " + (f.column ? *f.column : "-"));
-    r.messages.push_back(f.message);
-  }
-  std::sort(r.findings.begin(), r.findings.end());
-  r.roles = check.column_roles();
-  r.described = outcheck::test::describe_findings(out);
+  r.findings = outcheck::test::finding_places(run.findings);
+  for (const Finding& f : run.findings.kept()) r.messages.push_back(f.message);
+  r.roles = run.roles;
+  r.described = outcheck::test::describe_findings(run.findings);
   return r;
 }
 
