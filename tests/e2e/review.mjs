@@ -108,7 +108,7 @@ actions:
         notes: output/notes.txt
 `);
   // table.csv: two small counts (rows 3 and 6), the rest multiples of 5 above 10.
-  const table = ['practice,count'];
+  const table = ['area,count'];  // keyed by pseudonymous practice ids it would also get the practice-level review
   const small = { 3: 3, 6: 5 };
   for (let i = 1; i <= 8; i++) table.push(`P${String(i).padStart(3, '0')},${small[i] ?? 10 + 5 * i}`);
   fs.writeFileSync(path.join(workspace, 'output/table.csv'), table.join('\n') + '\n');
