@@ -486,9 +486,16 @@ struct TableCheck::Impl {
     numerators_.clear();
     denominators_.clear();
     operands({fields, width}, width, Place::same_row);
-    if (!previous.empty()) operands(previous, width, Place::previous_row);
-    // On the first record itself, its share of itself is 1: a flowchart's base row ("pct_all 1").
-    if (!first_fields.empty()) operands(first_fields, width, Place::first_row);
+    // The previous and first records' counts are read only when the record's own do not explain a
+    // rate (most rates are a count over a denominator beside it): see other_rows() below.
+    bool other_rows_read = false;
+    auto other_rows = [&] {
+      if (other_rows_read) return;
+      other_rows_read = true;
+      if (!previous.empty()) operands(previous, width, Place::previous_row);
+      // On the first record itself, its share of itself is 1: a flowchart's base row ("pct_all 1").
+      if (!first_fields.empty()) operands(first_fields, width, Place::first_row);
+    };
     // The first count column of each kind on the record.
     int first_small = -1, first_redacted = -1, first_published = -1;
     rates_.clear();
@@ -513,7 +520,12 @@ struct TableCheck::Impl {
       const std::string_view text = fields[rc];
       const auto x = printed_number(text);
       if (x) {
-        if (const auto d = derive(*x, numerators_, denominators_, /*small=*/true)) {
+        auto d = derive(*x, numerators_, denominators_, /*small=*/true);
+        if (!d) {
+          other_rows();
+          d = derive(*x, numerators_, denominators_, /*small=*/true);
+        }
+        if (d) {
           const int source = d->numerator.column;
           cols[static_cast<std::size_t>(source)].derived_by[source].add("derived_from_small_count", Outcome::fail, cap, [&] {
             return cell_finding("derived_from_small_count", Outcome::fail, index, rc, text,
