@@ -47,7 +47,7 @@ Runner attach_serve(CLI::App& sub) {
     options.bind = o->bind;
     options.port = o->port;
     options.release_to = release_to;
-    web::ApiSettings api{home, release::options_from_environment(), nullptr, {}};
+    web::ApiSettings api{home, release::options_from_environment(), nullptr, {}, release_to};
     if (!o->workspaces.empty()) {
       std::error_code ec;
       api.workspaces_root = fs::canonical(o->workspaces, ec);

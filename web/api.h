@@ -41,6 +41,9 @@ struct ApiSettings {
   // When set, requests may only be made for workspaces inside this folder (serve --workspaces):
   // the service account can read more of the machine than researchers should name.
   std::filesystem::path workspaces_root;
+  // serve --release-to: the one place a release made through this server may go (a folder, or a
+  // job-server URL). Empty in local mode, where the caller names the target itself.
+  std::string release_target;
 };
 
 class Api {
