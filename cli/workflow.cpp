@@ -50,7 +50,7 @@ Result<Session> open_session(const WorkflowOptions& o) {
     return s;
   }
   fs::path home = home_dir(o.home);
-  web::ApiSettings settings{home, release::options_from_environment(), nullptr, {}};
+  web::ApiSettings settings{home, release::options_from_environment(), nullptr, {}, {}};
   if (::isatty(2)) {
     settings.progress = [](std::size_t i, std::size_t n, const release::ReleaseFile& f) {
       std::cerr << "uploading " << i + 1 << "/" << n << " " << f.name << " (" << f.size << " bytes)\n";
