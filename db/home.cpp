@@ -2,21 +2,105 @@
 
 #include <sys/stat.h>
 
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include "db/schema.h"
 
 namespace outcheck::db {
 
-Result<std::unique_ptr<Home>> open_home(const std::filesystem::path& dir) {
+namespace {
+
+Result<std::unique_ptr<Home>> open_home_as(const std::filesystem::path& dir, bool run_migration) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error(dir.string() + ": cannot create the outcheck home: " + ec.message());
   ::chmod(dir.c_str(), 0700);
   auto db = Database::open((dir / "outcheck.db").string());
   if (!db) return db.error();
-  OUTCHECK_TRY(migrate(*db));
+  if (run_migration) OUTCHECK_TRY(migrate(*db));
   auto audit = AuditLog::open(dir);
   if (!audit) return audit.error();
   return std::make_unique<Home>(Home{dir, std::move(*db), std::move(*audit), Store(dir / "store")});
+}
+
+std::string pool_key(const std::filesystem::path& dir) { return dir.lexically_normal().string(); }
+
+}  // namespace
+
+struct HomePoolState {
+  std::filesystem::path dir;
+  std::size_t keep_idle = 0;
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Home>> idle;
+};
+
+namespace {
+
+std::mutex registry_mutex;
+std::map<std::string, std::shared_ptr<HomePoolState>>& registry() {
+  static std::map<std::string, std::shared_ptr<HomePoolState>> pools;
+  return pools;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Home>> open_home(const std::filesystem::path& dir) { return open_home_as(dir, true); }
+
+HomeLease::~HomeLease() {
+  if (!home_ || !pool_) return;
+  std::lock_guard<std::mutex> lock(pool_->mutex);
+  if (pool_->idle.size() < pool_->keep_idle) pool_->idle.push_back(std::move(home_));
+}
+
+Result<HomeLease> lease_home(const std::filesystem::path& dir) {
+  std::shared_ptr<HomePoolState> pool;
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex);
+    auto it = registry().find(pool_key(dir));
+    if (it != registry().end()) pool = it->second;
+  }
+  if (!pool) {
+    auto home = open_home_as(dir, true);
+    if (!home) return home.error();
+    return HomeLease(std::move(*home), nullptr);
+  }
+  {
+    std::lock_guard<std::mutex> lock(pool->mutex);
+    if (!pool->idle.empty()) {
+      auto home = std::move(pool->idle.back());
+      pool->idle.pop_back();
+      return HomeLease(std::move(home), pool);
+    }
+  }
+  auto home = open_home_as(pool->dir, false);  // migrated when the pool opened
+  if (!home) return home.error();
+  return HomeLease(std::move(*home), pool);
+}
+
+Result<std::unique_ptr<HomePool>> HomePool::open(const std::filesystem::path& dir, std::size_t keep_idle) {
+  auto first = open_home_as(dir, true);
+  if (!first) return first.error();
+  auto state = std::make_shared<HomePoolState>();
+  state->dir = dir;
+  state->keep_idle = keep_idle;
+  if (keep_idle > 0) state->idle.push_back(std::move(*first));
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  registry()[pool_key(dir)] = state;
+  return std::unique_ptr<HomePool>(new HomePool(state));
+}
+
+HomePool::~HomePool() {
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex);
+    auto it = registry().find(pool_key(state_->dir));
+    if (it != registry().end() && it->second == state_) registry().erase(it);
+  }
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->keep_idle = 0;  // leases still out close their home when they end
+  state_->idle.clear();
 }
 
 }  // namespace outcheck::db

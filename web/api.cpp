@@ -424,7 +424,7 @@ ApiResponse Api::handle(const ApiRequest& request) const {
     return error_response(not_found(request.path + ": no such API path"));
   }
   if (!request.body.is_object()) return error_response(invalid_input("the request body must be a JSON object"));
-  auto home = db::open_home(settings_.home);
+  auto home = db::lease_home(settings_.home);  // the server's pooled connection, or opened for the call
   if (!home) return error_response(home.error());
   db::Service service(**home);
   Call call{request, service, std::nullopt, std::move(params), settings_};
@@ -440,7 +440,7 @@ ApiResponse Api::handle(const ApiRequest& request) const {
 
 Result<db::Service::FileContents> Api::read_file(const std::optional<std::string>& token, const std::string& id,
                                                  const std::string& path) const {
-  auto home = db::open_home(settings_.home);
+  auto home = db::lease_home(settings_.home);  // the server's pooled connection, or opened for the call
   if (!home) return home.error();
   db::Service service(**home);
   auto user = service.authenticate(token);
