@@ -21,6 +21,10 @@ Runner attach_serve(CLI::App& sub) {
     std::string home;
     std::string release_to;
     std::string workspaces;
+    int max_connections = 128;
+    int max_per_address = 32;
+    double header_timeout = 10;
+    double body_timeout = 30;
   };
   auto o = std::make_shared<Options>();
   sub.add_option("--bind", o->bind, "the address to listen on (default 127.0.0.1: this machine only)");
@@ -30,6 +34,17 @@ Runner attach_serve(CLI::App& sub) {
                  "where the page's Release button publishes: a folder or https://HOST/api/v2 (default: no button)");
   sub.add_option("--workspaces", o->workspaces,
                  "accept requests only for workspaces inside this folder (default: any the server can read)");
+  sub.add_option("--max-connections", o->max_connections,
+                 "open connections served at once (default 128; beyond, 503 at once)")
+      ->check(CLI::Range(1, 4096));
+  sub.add_option("--max-connections-per-address", o->max_per_address,
+                 "open connections from one client address (default 32; beyond, 429 at once)")
+      ->check(CLI::Range(1, 4096));
+  sub.add_option("--header-timeout", o->header_timeout,
+                 "seconds a request's line and headers may take in all, however slowly they come (default 10)")
+      ->check(CLI::Range(0.1, 3600.0));
+  sub.add_option("--body-timeout", o->body_timeout, "seconds a request's body may take in all (default 30)")
+      ->check(CLI::Range(0.1, 3600.0));
   return [o] {
     fs::path home = fs::absolute(home_dir(o->home));
     std::string release_to = o->release_to;
@@ -47,6 +62,10 @@ Runner attach_serve(CLI::App& sub) {
     options.bind = o->bind;
     options.port = o->port;
     options.release_to = release_to;
+    options.connections.max_connections = o->max_connections;
+    options.connections.max_per_address = o->max_per_address;
+    options.connections.header_deadline = std::chrono::milliseconds(static_cast<long long>(o->header_timeout * 1000));
+    options.connections.body_deadline = std::chrono::milliseconds(static_cast<long long>(o->body_timeout * 1000));
     web::ApiSettings api{home, release::options_from_environment(), nullptr, {}, release_to};
     if (!o->workspaces.empty()) {
       std::error_code ec;

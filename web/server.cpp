@@ -2,12 +2,17 @@
 
 #include <httplib.h>
 
+#include <condition_variable>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "checker/csv_parser.h"
 #include "checker/json_text.h"
+#include "db/home.h"
 #include "db/identity.h"
+#include "db/request_store.h"
+#include "web/auth_limiter.h"
 #include "web/assets.h"
 #include "web/csv_table.h"
 #include "web/html.h"
@@ -79,16 +84,151 @@ const char* image_type(const std::string& path) {
   return nullptr;
 }
 
+// Whether a JSON text stays within the depth and value limits, read without parsing it: brackets
+// and commas outside strings. A deeper or larger text is refused before nlohmann builds it.
+std::string json_shape_problem(const std::string& text) {
+  int depth = 0;
+  std::size_t values = 1;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '[':
+      case '{':
+        if (++depth > kJsonMaxDepth) return "the request body nests deeper than " + std::to_string(kJsonMaxDepth) + " levels";
+        ++values;
+        break;
+      case ']':
+      case '}': --depth; break;
+      case ',': ++values; break;
+      default: break;
+    }
+    if (values > kJsonMaxValues) return "the request body holds more than " + std::to_string(kJsonMaxValues) + " values";
+  }
+  return "";
+}
+
+std::string error_json(const char* kind, const std::string& message) {
+  return checker::json_text(json{{"error", {{"kind", kind}, {"message", message}}}});
+}
+
 }  // namespace
 
 struct ReviewServer::Impl {
-  Impl(ApiSettings api_settings, ServeOptions o) : api(std::move(api_settings)), options(std::move(o)), sessions(options.sessions) {}
+  Impl(ApiSettings api_settings, ServeOptions o)
+      : home(api_settings.home), api(std::move(api_settings)), options(std::move(o)), sessions(options.sessions),
+        http(options.connections) {}
 
+  std::filesystem::path home;
   Api api;
   ServeOptions options;
   SessionTable sessions;
-  httplib::Server http;
+  GuardedHttpServer http;
+  AuthFailureLimiter failures;
+  std::unique_ptr<db::HomePool> homes;
   int port = -1;
+
+  // ---- authentication before any body: the gate (web/connection_guard.h)
+
+  enum class TokenCheck { valid, missing, unknown, disabled, error };
+  // The same answer Service::authenticate gives, read without writing an audit row: failures are
+  // tallied per address (AuthFailureLimiter) and summarised in the audit log instead.
+  std::pair<TokenCheck, std::string> check_token(const std::string& token) {
+    if (token.empty()) {
+      return {TokenCheck::missing, "no token: set OUTCHECK_TOKEN or pass --token-file with your personal token"};
+    }
+    auto lease = db::lease_home(home);
+    if (!lease) return {TokenCheck::error, lease.error().message};
+    auto user = db::user_by_token_hash((*lease)->db, db::token_hash(token));
+    if (!user) return {TokenCheck::error, user.error().message};
+    if (!*user) return {TokenCheck::unknown, "the token is not known here"};
+    if ((*user)->disabled) return {TokenCheck::disabled, "user " + (*user)->name + " is disabled"};
+    return {TokenCheck::valid, ""};
+  }
+
+  bool home_has_no_users() {
+    auto lease = db::lease_home(home);
+    if (!lease) return false;
+    auto users = db::load_users((*lease)->db);
+    return users && users->empty();
+  }
+
+  GateDecision auth_failure(const std::string& address, const std::string& why) {
+    int retry = 1;
+    if (failures.record_failure(address, &retry)) {
+      GateDecision d = GateDecision::refused(401, error_json("refused", why));
+      d.headers.emplace("WWW-Authenticate", "Bearer realm=\"outcheck\"");
+      return d;
+    }
+    GateDecision d = GateDecision::refused(
+        429, error_json("refused", "too many failed authentications from " + address + "; try again in " +
+                                       std::to_string(retry) + " s"));
+    d.headers.emplace("Retry-After", std::to_string(retry));
+    return d;
+  }
+
+  GateDecision gate(const httplib::Request& req) {
+    if (req.path.rfind("/api/", 0) == 0) {
+      std::string auth = req.get_header_value("Authorization");
+      std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
+      auto [check, why] = check_token(token);
+      if (check == TokenCheck::valid) return GateDecision::allowed(kApiBodyMax);
+      if (check == TokenCheck::error) return GateDecision::refused(503, error_json("unavailable", why));
+      std::string path = req.path;
+      while (path.size() > 1 && path.back() == '/') path.pop_back();
+      // The one call without a token: the first user, on an empty home, with a small body.
+      if (token.empty() && req.method == "POST" && path == "/api/users" && home_has_no_users()) {
+        return GateDecision::allowed(kFirstUserBodyMax);
+      }
+      return auth_failure(req.remote_addr, why);
+    }
+    // Pages: a form post needs a live session before its body is read (sign-in excepted: the token
+    // is in its body, and login() counts its failures as the API's).
+    if (req.method != "GET" && req.method != "HEAD" && req.path != "/login" &&
+        !sessions.find(cookie(req, kSessionCookie))) {
+      GateDecision d = GateDecision::refused(303, "");
+      d.headers.emplace("Location", "/login");
+      return d;
+    }
+    return GateDecision::allowed(kFormBodyMax);
+  }
+
+  // One audit row per address per interval for failed authentications (and a line in the log).
+  void write_failure_summaries(bool everything) {
+    auto due = failures.take_due(everything);
+    if (due.empty()) return;
+    auto lease = db::lease_home(home);
+    if (!lease) {
+      std::cerr << "outcheck serve: cannot record failed authentications: " << lease.error().message << "\n";
+      return;
+    }
+    db::Home& h = **lease;
+    for (const auto& s : due) {
+      const std::string first = db::iso_utc(s.first), last = db::iso_utc(s.last);
+      std::cerr << "outcheck serve: " << s.failures << " failed authentications from " << s.address << " between "
+                << first << " and " << last << " (" << s.rate_limited << " answered 429)\n";
+      db::AuditEvent e;
+      e.user = "(unauthenticated)";
+      e.action = "refused";
+      e.details = {{"attempted", "authenticate"},
+                   {"reason", std::to_string(s.failures) + " failed authentications from " + s.address},
+                   {"address", s.address},
+                   {"failures", s.failures},
+                   {"rate_limited", s.rate_limited},
+                   {"first", first},
+                   {"last", last}};
+      db::Transaction tx(h.db);
+      if (!tx.begin().ok()) continue;
+      auto head = h.audit.append(h.db, e, db::iso_utc(std::chrono::system_clock::now()));
+      if (head && tx.commit().ok()) h.audit.record_head(*head);
+    }
+  }
 
   ApiResponse call(const std::string& token, const std::string& method, const std::string& path,
                    std::map<std::string, std::string> query = {}, json body = json::object()) {
@@ -107,6 +247,11 @@ struct ReviewServer::Impl {
     if (auth.rfind("Bearer ", 0) == 0) r.token = auth.substr(7);
     ApiResponse answer;
     if (!req.body.empty()) {
+      if (std::string problem = json_shape_problem(req.body); !problem.empty()) {
+        res.status = 400;
+        res.set_content(error_json("invalid_input", problem), "application/json");
+        return;
+      }
       r.body = json::parse(req.body, nullptr, false);
       if (r.body.is_discarded()) {
         answer = error_response(invalid_input("the request body is not JSON"));
@@ -168,8 +313,14 @@ struct ReviewServer::Impl {
     }
     std::string token = req.get_param_value("token");
     while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r')) token.pop_back();
-    auto me = call(token, "GET", "/api/me");
-    if (me.status != 200) return login_form(req, res, "that token is not valid (or its user is disabled)", 401);
+    if (check_token(token).first != TokenCheck::valid) {
+      int retry = 1;
+      if (!failures.record_failure(req.remote_addr, &retry)) {
+        res.set_header("Retry-After", std::to_string(retry));
+        return login_form(req, res, "too many failed sign-ins from this address; try again in " + std::to_string(retry) + " s", 429);
+      }
+      return login_form(req, res, "that token is not valid (or its user is disabled)", 401);
+    }
     BrowserSession s = sessions.create(token);
     res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + s.id + "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" +
                                      std::to_string(options.sessions.absolute.count()));
@@ -309,14 +460,9 @@ struct ReviewServer::Impl {
   }
 
   void routes() {
-    // httplib's default sets SO_REUSEPORT, which would let a second process (a second serve, or
-    // anyone running as this account) listen on the same port and take a share of the sign-ins.
-    http.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    http.set_payload_max_length(16u << 20);
-    http.set_read_timeout(30);
+    // The socket, deadlines and limits are GuardedHttpServer's; this is a last bound behind them.
+    http.set_payload_max_length(kApiBodyMax);
+    http.set_gate([this](const httplib::Request& req) { return gate(req); });
     http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
       std::string what = "internal error";
       try {
@@ -368,21 +514,42 @@ ReviewServer::~ReviewServer() = default;
 Result<int> ReviewServer::bind() {
   auto& o = impl_->options;
   if (o.port < 0 || o.port > 65535) return invalid_input("--port " + std::to_string(o.port) + ": give 0 to 65535");
-  int port = o.port == 0 ? impl_->http.bind_to_any_port(o.bind) : (impl_->http.bind_to_port(o.bind, o.port) ? o.port : -1);
-  if (port < 0) {
-    return Error{ErrorKind::unavailable, "cannot listen on " + o.bind + ":" + std::to_string(o.port) +
-                                             " (in use, or not an address of this machine)"};
+  // The database: migrated once here, then a connection per worker, reused (db/home.h).
+  if (!impl_->homes) {
+    auto pool = db::HomePool::open(impl_->home, 16);
+    if (!pool) return pool.error();
+    impl_->homes = std::move(*pool);
   }
-  impl_->port = port;
-  return port;
+  auto port = impl_->http.bind_socket(o.bind, o.port);
+  if (!port) return port.error();
+  impl_->port = *port;
+  return *port;
 }
 
 Status ReviewServer::run() {
   if (impl_->port < 0) return invalid_input("the server is not bound (bind() first)");
-  if (!impl_->http.listen_after_bind()) return io_error("the server stopped with an error");
-  return Status::OK();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread summaries([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!cv.wait_for(lock, std::chrono::seconds(1), [&] { return done; })) {
+      lock.unlock();
+      impl_->write_failure_summaries(false);
+      lock.lock();
+    }
+  });
+  Status served = impl_->http.serve();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  summaries.join();
+  impl_->write_failure_summaries(true);
+  return served;
 }
 
-void ReviewServer::stop() { impl_->http.stop(); }
+void ReviewServer::stop() { impl_->http.stop_serving(); }
 
 }  // namespace outcheck::web

@@ -7,6 +7,7 @@
 
 #include "base/result.h"
 #include "web/api.h"
+#include "web/connection_guard.h"
 #include "web/sessions.h"
 
 namespace outcheck::web {
@@ -16,7 +17,16 @@ struct ServeOptions {
   int port = 8080;          // 0: any free port (bind() says which)
   std::string release_to;   // where the Release button publishes; empty: no Release button
   SessionLimits sessions;
+  ConnectionLimits connections;  // deadlines, connection caps, workers (web/connection_guard.h)
 };
+
+// Request bodies, checked against the declared Content-Length before a byte is read (413 beyond).
+inline constexpr std::size_t kApiBodyMax = 2u << 20;         // an authenticated API call
+inline constexpr std::size_t kFirstUserBodyMax = 4096;       // POST /api/users on an empty home
+inline constexpr std::size_t kFormBodyMax = 8192;            // a page's form (httplib's own form limit)
+// A JSON body deeper or with more values than this is refused (400) before it is parsed.
+inline constexpr int kJsonMaxDepth = 32;
+inline constexpr std::size_t kJsonMaxValues = 100000;
 
 class ReviewServer {
  public:
