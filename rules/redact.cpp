@@ -5,6 +5,8 @@
 #include "rules/cell_value.h"
 #include "rules/column_roles.h"
 #include "rules/count_rules.h"
+#include "rules/derived_proof.h"
+#include "rules/interval_proof.h"
 #include "rules/rounding.h"
 #include "rules/secondary.h"
 #include "rules/table_check.h"
@@ -20,6 +22,10 @@ class Redactor {
     for (std::size_t c = 0; c < column_roles_.size(); ++c) {
       roles_.push_back(column_roles_[c].role);
       if (!column_roles_[c].measure_rows.empty()) row_label_ = static_cast<int>(c);
+    }
+    for (const BoundPair& b : bound_pairs(t_.header)) {
+      auto numeric = [&](int c) { return roles_[c] == Role::measure || roles_[c] == Role::rate; };
+      if (numeric(b.lower) && numeric(b.upper)) bounds_.push_back(b);
     }
   }
 
@@ -141,6 +147,17 @@ class Redactor {
       std::string* text = cell(r, c);
       if (text && parse_number(*text)) set(r, c, kRedactedMarker, "derived_from_small_count");
     }
+    // An interval whose bounds alone fit one count of events (rules/interval_proof.h) goes too.
+    for (const BoundPair& b : bounds_) {
+      std::string* lower = cell(r, static_cast<std::size_t>(b.lower));
+      std::string* upper = cell(r, static_cast<std::size_t>(b.upper));
+      if (!lower || !upper) continue;
+      const auto l = printed_number(*lower);
+      const auto u = printed_number(*upper);
+      if (!l || !u || !interval_implied_count(*l, *u)) continue;
+      set(r, static_cast<std::size_t>(b.lower), kRedactedMarker, "derived_from_small_count");
+      set(r, static_cast<std::size_t>(b.upper), kRedactedMarker, "derived_from_small_count");
+    }
   }
 
   // Complementary suppression: while some redacted cell can be solved for, suppress the smallest
@@ -192,6 +209,7 @@ class Redactor {
   std::vector<ColumnRole> column_roles_;
   std::vector<Role> roles_;
   int row_label_ = -1;  // a long table's column naming each row's measure
+  std::vector<BoundPair> bounds_;  // the intervals' bound columns
 
   // A row labelled with a statistic (its text cells hold medians and the like, not counts), as the
   // check reads it.

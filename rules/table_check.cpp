@@ -13,6 +13,7 @@
 #include "rules/column_roles.h"
 #include "rules/count_rules.h"
 #include "rules/derived_proof.h"
+#include "rules/interval_proof.h"
 #include "rules/organisation_codes.h"
 #include "rules/secondary.h"
 #include "rules/table_layout.h"
@@ -168,6 +169,11 @@ struct TableCheck::Impl {
       any_rate |= roles[c].role == Role::rate;
       any_in_text |= roles[c].kind.in_text;
     }
+    for (const BoundPair& b : bound_pairs(names)) {
+      auto numeric = [&](int c) { return roles[c].role == Role::measure || roles[c].role == Role::rate; };
+      if (numeric(b.lower) && numeric(b.upper)) bounds_.push_back(b);
+    }
+    any_rate |= !bounds_.empty();
     practice_keyed = practice_key(names, roles, sample);
     for (std::size_t c = 0; c < roles.size(); ++c) {
       if (!roles[c].measure_rows.empty()) {
@@ -209,7 +215,8 @@ struct TableCheck::Impl {
     return f;
   }
 
-  bool any_rate = false;  // a column's header says rate: the derived-value rule has work
+  bool any_rate = false;  // a column's header says rate, or two name an interval: the derived-value rule has work
+  std::vector<BoundPair> bounds_;  // the intervals' bound columns
   bool any_in_text = false;  // a column holds counts written in text
   int practice_keyed = -1;   // the practice column that keys the table, if it is keyed by practice
   // Organisation codes seen, by column (ordered, so findings come in column order); only the few
@@ -575,6 +582,29 @@ struct TableCheck::Impl {
                                       red.name + "\": redact it too");
             });
       }
+    }
+    if (first_redacted >= 0 && first_small < 0) interval_bounds(index, fields, first_redacted);
+  }
+
+  // An interval whose bounds fit one count of events, and no other, under a Poisson or normal
+  // model gives back the record's redacted count whatever the person-time (rules/interval_proof.h).
+  void interval_bounds(std::int64_t index, const std::string_view* fields, int redacted) {
+    for (const BoundPair& b : bounds_) {
+      const auto lower = printed_number(fields[b.lower]);
+      const auto upper = printed_number(fields[b.upper]);
+      if (!lower || !upper) continue;
+      const auto implied = interval_implied_count(*lower, *upper);
+      if (!implied) continue;
+      const auto& red = cols[static_cast<std::size_t>(redacted)];
+      const std::string events = std::to_string(implied->events);
+      cols[static_cast<std::size_t>(redacted)].derived_by[redacted].add("derived_from_small_count", Outcome::fail, cap, [&] {
+        return cell_finding("derived_from_small_count", Outcome::fail, index, b.lower, fields[b.lower],
+                            "with \"" + cols[static_cast<std::size_t>(b.upper)].name + "\" " +
+                                std::string(trim_spaces(fields[b.upper])) + " this is the " +
+                                interval_model_name(implied->model) + " 95% interval for " + events +
+                                " events and no other count: it gives back the redacted count in column \"" + red.name +
+                                "\" (" + events + "): redact both bounds too");
+      });
     }
   }
 
