@@ -13,6 +13,7 @@
 #include "rules/column_roles.h"
 #include "rules/count_rules.h"
 #include "rules/derived_proof.h"
+#include "rules/header_rows.h"
 #include "rules/interval_proof.h"
 #include "rules/organisation_codes.h"
 #include "rules/secondary.h"
@@ -162,6 +163,13 @@ struct TableCheck::Impl {
     roles_sampled = static_cast<std::int64_t>(sample.rows());
     std::vector<std::string> names;
     for (const auto& c : cols) names.push_back(c.name);
+    // A second header row names the columns with the first; it is not data, so no rule reads it.
+    if (auto two_rows = second_header_row(*policy, names, sample)) {
+      names = std::move(*two_rows);
+      for (std::size_t c = 0; c < cols.size() && c < names.size(); ++c) cols[c].name = names[c];
+      sample.drop_first();
+      roles_sampled = static_cast<std::int64_t>(sample.rows());
+    }
     roles = decide_roles(*policy, names, sample);
     for (std::size_t c = 0; c < cols.size(); ++c) {
       cols[c].role = roles[c].role;

@@ -1,5 +1,7 @@
 #include "rules/table_layout.h"
 
+#include "rules/header_rows.h"
+
 namespace outcheck::rules {
 
 namespace {
@@ -17,6 +19,12 @@ std::vector<ColumnRole> table_roles(const CompiledPolicy& policy, const HeldTabl
   for (const auto& row : table.rows) {
     fields.assign(row.begin(), row.end());
     if (!sample.add(0, fields)) break;
+  }
+  // A second header row (rules/header_rows.h) stays in the table, as text the rules pass over; the
+  // roles are read without it, under the two rows' names, as the check reads them.
+  if (auto two_rows = second_header_row(policy, table.header, sample)) {
+    sample.drop_first();
+    return decide_roles(policy, *two_rows, sample);
   }
   return decide_roles(policy, table.header, sample);
 }

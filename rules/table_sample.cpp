@@ -40,6 +40,14 @@ PackedRecords TableSample::packed(std::size_t from, std::size_t to, std::size_t 
   return p;
 }
 
+void TableSample::drop_first() {
+  if (index_.empty()) return;
+  // Row r's fields stay where they are in bytes_ and ends_; only the per-row starts move up.
+  starts_.erase(starts_.begin());
+  first_field_.erase(first_field_.begin());
+  index_.erase(index_.begin());
+}
+
 void TableSample::clear() {
   full_ = true;
   std::string().swap(bytes_);

@@ -36,6 +36,9 @@ class TableSample {
   // Rows [from, to), all exactly `width` wide, as packed records (valid while the sample lives).
   PackedRecords packed(std::size_t from, std::size_t to, std::size_t width) const;
 
+  // Lets the first row go (a second header row, which is not data).
+  void drop_first();
+
   // Frees the rows (after they have been replayed through the rules).
   void clear();
 

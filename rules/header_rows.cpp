@@ -1,0 +1,90 @@
+#include "rules/header_rows.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "rules/cell_value.h"
+#include "rules/column_roles.h"
+
+namespace outcheck::rules {
+
+namespace {
+
+enum class Kind { blank, word, number };
+
+bool has_letter(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) != 0; });
+}
+
+bool unnamed(std::string_view name) { return name.empty() || name.rfind("Unnamed: ", 0) == 0; }
+
+Kind kind_of(const CompiledPolicy& policy, std::string_view text) {
+  const std::string_view t = trim_spaces(text);
+  if (t.empty()) return Kind::blank;
+  const Cell c = read_cell(policy, t);
+  if (c.kind == CellKind::integer || c.kind == CellKind::number || leading_count(t)) return Kind::number;
+  if (c.kind == CellKind::marker) return Kind::blank;
+  static constexpr std::string_view kMissing[] = {"NA", "N/A", "NaN", "nan", "NULL", "null", "None", "-", "."};
+  if (std::find(std::begin(kMissing), std::end(kMissing), t) != std::end(kMissing)) return Kind::blank;
+  return has_letter(t) ? Kind::word : Kind::number;  // "1-7", "<5": not a name
+}
+
+enum class Level { none, named, positions };
+
+Level first_row_level(std::span<const std::string> header) {
+  if (header.size() < 3) return Level::none;
+  bool positions = true;
+  for (std::size_t c = 1; c < header.size(); ++c) {
+    const auto v = parse_integer(trim_spaces(header[c]));
+    if (!v || (*v != static_cast<std::int64_t>(c) - 1 && *v != static_cast<std::int64_t>(c))) positions = false;
+  }
+  if (positions) return Level::positions;
+  std::set<std::string_view> seen;
+  for (std::size_t c = 1; c < header.size(); ++c) {
+    const std::string_view name = trim_spaces(header[c]);
+    if (unnamed(name) || !seen.insert(name).second) return Level::named;
+  }
+  return Level::none;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> second_header_row(const CompiledPolicy& policy, std::span<const std::string> header,
+                                                          const TableSample& sample) {
+  const Level level = first_row_level(header);
+  if (level == Level::none || sample.rows() < 2) return std::nullopt;
+  std::vector<std::size_t> words;
+  for (std::size_t c = 1; c < header.size(); ++c) {
+    const Kind k = kind_of(policy, sample.cell(0, c));
+    if (k == Kind::number) return std::nullopt;
+    if (k == Kind::word) words.push_back(c);
+  }
+  if (words.size() < 2) return std::nullopt;
+  const std::size_t below = std::min<std::size_t>(sample.rows(), 200);
+  int numeric = 0;
+  for (std::size_t c : words) {
+    int numbers = 0, names = 0;
+    for (std::size_t r = 1; r < below; ++r) {
+      const Kind k = kind_of(policy, sample.cell(r, c));
+      numbers += k == Kind::number;
+      names += k == Kind::word;
+    }
+    numeric += numbers > 0 && numbers >= names;
+  }
+  if (numeric < 2) return std::nullopt;
+  std::vector<std::string> names;
+  std::string first_level;  // a blank name continues the one to its left, as a merged cell does
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    const std::string_view top = trim_spaces(header[c]);
+    if (c > 0 && level == Level::named) first_level = unnamed(top) ? first_level : std::string(top);
+    const std::string first = c == 0 ? (unnamed(top) ? "" : std::string(top)) : level == Level::positions ? "" : first_level;
+    const std::string second(trim_spaces(sample.cell(0, c)));
+    const bool second_blank = kind_of(policy, second) == Kind::blank;
+    if (first.empty()) names.push_back(second_blank ? std::string(top) : second);
+    else names.push_back(second_blank || second == first ? first : first + " / " + second);
+  }
+  return names;
+}
+
+}  // namespace outcheck::rules

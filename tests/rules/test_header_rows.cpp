@@ -1,0 +1,89 @@
+// A header written on two rows (rules/header_rows.h): read as one, and only when the evidence is
+// strict, since a data row taken for a header would go unchecked.
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rules/header_rows.h"
+#include "rules/redact.h"
+#include "rules/table_check.h"
+#include "tests/support/finding_text.h"
+#include "tests/support/policies.h"
+#include "tests/support/table_lines.h"
+
+using namespace outcheck::rules;
+using Strings = std::vector<std::string>;
+
+namespace {
+
+std::optional<Strings> two_rows(const Strings& lines) {
+  auto policy = outcheck::test::compiled_preset("opensafely");
+  Strings header = outcheck::test::split_fields(lines.at(0));
+  TableSample sample;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    Strings fields = outcheck::test::split_fields(lines[i]);
+    std::vector<std::string_view> views(fields.begin(), fields.end());
+    REQUIRE(sample.add(static_cast<std::int64_t>(i), views));
+  }
+  return second_header_row(*policy, header, sample);
+}
+
+}  // namespace
+
+TEST_CASE("header rows: pandas' two-level columns are named first / second", "[header_rows]") {
+  auto names = two_rows({",n,n,pct,pct", "region,male,female,male,female", "East,120,5,96.0,4.0", "West,200,300,40.0,60.0"});
+  REQUIRE(names);
+  CHECK(*names == Strings{"region", "n / male", "n / female", "pct / male", "pct / female"});
+  // Blank names continue the name to their left, as merged cells do; "Unnamed: 2" is pandas' blank.
+  names = two_rows({"group,deaths,Unnamed: 2,admissions,", "group,male,female,male,female", "a,10,20,30,40", "b,15,25,35,45"});
+  REQUIRE(names);
+  CHECK(*names == Strings{"group", "deaths / male", "deaths / female", "admissions / male", "admissions / female"});
+  // A transposed table: positions over the names.
+  names = two_rows({",0,1,2", "statistic,deaths,admissions,tests", "count,120,30,400", "missing,0,2,10"});
+  REQUIRE(names);
+  CHECK(*names == Strings{"statistic", "deaths", "admissions", "tests"});
+}
+
+TEST_CASE("header rows: a first data row is never taken for a header", "[header_rows]") {
+  // Names that neither repeat nor leave a blank: a section row is data.
+  CHECK_FALSE(two_rows({"Group,Variable,All,Treated", "ageband,ageband,NA,NA", "ageband,18-29,120,5"}));
+  // A blank name, but the first row carries counts written in text (a released table 1).
+  CHECK_FALSE(two_rows({"Category,,total,Vaccinated (% of total)", "Age Band,75-<80,\"2,023,665\",\"1,939,441 (95.84%)\"",
+                        "Age Band,80+,\"1,000,000\",\"900,000 (90%)\""}));
+  // Repeated names over a row of numbers: years under "n" are read as data (the safe side).
+  CHECK_FALSE(two_rows({",n,n", "year,2020,2021", "East,5,10"}));
+  // Words in one column only.
+  CHECK_FALSE(two_rows({",n,n", "region,male,", "East,5,10"}));
+  // Words with words below them: a table of text.
+  CHECK_FALSE(two_rows({",a,a", "x,red,blue", "y,green,grey"}));
+}
+
+TEST_CASE("header rows: the check reads counts under a two-row header and names them so", "[header_rows]") {
+  auto run = outcheck::test::run_table_lines(
+      "opensafely", {",n,n,pct,pct", "region,male,female,male,female", "East,120,5,96.0,4.0", "West,200,300,40.0,60.0"});
+  INFO(outcheck::test::describe_findings(run.findings));
+  // Record 1 is the second header row; East is record 2.
+  auto places = outcheck::test::finding_places(run.findings);
+  CHECK(std::find(places.begin(), places.end(), "small_count 2 n / female") != places.end());
+  for (const auto& p : places) CHECK(p.find(" 1 ") == std::string::npos);
+  REQUIRE(run.roles.size() == 5);
+  CHECK(run.roles[1].name == "n / male");
+  CHECK(run.roles[1].role == Role::count);
+  CHECK(run.roles[3].role == Role::rate);
+}
+
+TEST_CASE("header rows: redact fixes the data under a two-row header and the copy passes", "[header_rows][redact]") {
+  auto policy = outcheck::test::compiled_preset("opensafely");
+  HeldTable t;
+  t.header = {"", "n", "n", "pct", "pct"};
+  t.rows = {{"region", "male", "female", "male", "female"},
+            {"East", "120", "5", "96.0", "4.0"},
+            {"West", "200", "300", "40.0", "60.0"}};
+  t.records = {1, 2, 3};
+  redact_table(*policy, t);
+  CHECK(t.rows[0] == Strings{"region", "male", "female", "male", "female"});
+  CHECK(t.rows[1] == Strings{"East", "120", "[REDACTED]", "[REDACTED]", "[REDACTED]"});
+  CHECK(failing_rules(*policy, t).empty());
+}
