@@ -1,6 +1,7 @@
 #include "rules/redact.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "rules/cell_value.h"
 #include "rules/column_roles.h"
@@ -30,11 +31,13 @@ class Redactor {
   }
 
   std::vector<RedactChange> run() {
+    const std::vector<RateSource> sources = rate_sources();
     for (std::size_t r = 0; r < t_.rows.size(); ++r) {
       for (std::size_t c = 0; c < roles_.size(); ++c) {
         if (roles_[c] == Role::count) fix_count(r, c);
       }
     }
+    for (const RateSource& s : sources) recompute_rate(s);
     for (std::size_t r = 0; r < t_.rows.size(); ++r) suppress_derived(r);
     protect_totals();
     return std::move(changes_);
@@ -131,6 +134,65 @@ class Redactor {
     // Rounding down can land on a small count (threshold 12, base 10: 13 -> 10).
     if (count_verdict(limits, kind, out) == CountVerdict::small) set(r, c, kRedactedMarker, "small_count");
     else if (out != n) set(r, c, std::to_string(out), "unrounded");
+  }
+
+  // A rate computed from two counts of its row (proved as the check proves it, rules/derived_proof.h)
+  // is computed again from the published counts once they are rounded: left as it was, with either
+  // rounded count it gives the other's unrounded value back.
+  struct RateSource {
+    std::size_t row = 0, column = 0;
+    Derivation derivation;
+    int decimals = 0;
+  };
+
+  std::vector<RateSource> rate_sources() const {
+    std::vector<RateSource> out;
+    std::vector<Operand> counts;
+    for (std::size_t r = 0; r < t_.rows.size(); ++r) {
+      const auto& row = t_.rows[r];
+      counts.clear();
+      for (std::size_t c = 0; c < roles_.size() && c < row.size(); ++c) {
+        if (roles_[c] != Role::count) continue;
+        const Cell v = read_cell(policy_, row[c]);
+        if (v.kind == CellKind::integer) counts.push_back({static_cast<int>(c), static_cast<double>(v.integer), Place::same_row, false});
+      }
+      if (counts.size() < 2) continue;
+      for (std::size_t c = 0; c < roles_.size() && c < row.size(); ++c) {
+        if (roles_[c] != Role::rate) continue;
+        const auto x = printed_number(row[c]);
+        if (!x) continue;
+        const auto d = derive(*x, counts, counts, /*small=*/false);
+        if (!d) continue;
+        const std::string_view text = trim_spaces(row[c]);
+        const auto point = text.find('.');
+        if (text.find_first_of("eE") != std::string_view::npos) continue;
+        const int decimals = point == std::string_view::npos ? 0 : static_cast<int>(text.size() - point - 1);
+        out.push_back({r, c, *d, decimals});
+      }
+    }
+    // Printed to the column's precision: "29.2" in a column of "27.43" lost its trailing zero.
+    std::vector<int> column_decimals(roles_.size(), 0);
+    for (const RateSource& s : out) column_decimals[s.column] = std::max(column_decimals[s.column], s.decimals);
+    for (RateSource& s : out) s.decimals = column_decimals[s.column];
+    return out;
+  }
+
+  void recompute_rate(const RateSource& s) {
+    const auto& row = t_.rows[s.row];
+    const auto numerator = read_cell(policy_, row[static_cast<std::size_t>(s.derivation.numerator.column)]);
+    const auto denominator = read_cell(policy_, row[static_cast<std::size_t>(s.derivation.denominator.column)]);
+    // A suppressed count takes its rate with it (suppress_derived).
+    if (numerator.kind != CellKind::integer || denominator.kind != CellKind::integer || denominator.integer <= 0) return;
+    // Counts left as they were: so is the rate, as printed.
+    if (static_cast<double>(numerator.integer) == s.derivation.numerator.value &&
+        static_cast<double>(denominator.integer) == s.derivation.denominator.value) {
+      return;
+    }
+    const double share = static_cast<double>(numerator.integer) / static_cast<double>(denominator.integer);
+    const double value = s.derivation.scale * (s.derivation.complement ? 1 - share : share);
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", s.decimals, value);
+    if (trim_spaces(row[s.column]) != text) set(s.row, s.column, text, "unrounded");
   }
 
   // A rate on a row whose count is suppressed is suppressed too: it was computed from that count.

@@ -320,7 +320,8 @@ TEST_CASE("redact: a complementary suppression on a row with a rate suppresses t
   INFO(render(t) << render(changes));
   CHECK(column(t, "num") == std::vector<std::string>{R, R, "30", "55"});
   CHECK(column(t, "list_size") == std::vector<std::string>{"1000", "2000", "1500", "4500"});
-  CHECK(column(t, "value") == std::vector<std::string>{R, R, "20.0", "11.78"});
+  // The total's rate is computed again from the rounded total (53 -> 55: 11.78 -> 12.22).
+  CHECK(column(t, "value") == std::vector<std::string>{R, R, "20.0", "12.22"});
   CHECK(change_set(changes).count({2, "value", "10.0", R, "derived_from_small_count"}) == 1);
   FindingList f = check_table(policy, t);
   INFO(render(f));
@@ -581,4 +582,23 @@ TEST_CASE("redact: what the copy still fails is said", "[redact]") {
   INFO(render(t));
   CHECK(column(t, "n") == std::vector<std::string>{R, "100"});
   CHECK(failing_rules(*policy, t) == std::map<std::string, std::int64_t>{{"organisation_identifier", 1}});
+}
+
+TEST_CASE("redact: a rate of two counts is computed again from the rounded counts, at its column's precision", "[redact]") {
+  auto policy = preset("opensafely");
+  // The seed's measure file: 329 / 11267 per 1,000 is printed 29.2 (R dropped the trailing zero of
+  // a column printed to 2 decimals); rounded to 330 / 11265 it is 29.29. Left as 29.2, with 330 it
+  // gives back 11267 and with 11265, 329. Record 2's rate is a share (x 100) of the same counts.
+  HeldTable t = make_table({"practice", "num", "list_size", "value"}, {{"1", "329", "11267", "29.2"},
+                                                                        {"2", "149", "5432", "27.43"},
+                                                                        {"3", "120", "5810", "20.65"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "num") == std::vector<std::string>{"330", "150", "120"});
+  CHECK(column(t, "list_size") == std::vector<std::string>{"11265", "5430", "5810"});
+  CHECK(column(t, "value") == std::vector<std::string>{"29.29", "27.62", "20.65"});
+  CHECK(change_set(changes).count({1, "value", "29.2", "29.29", "unrounded"}) == 1);
+  // Record 3's counts were already rounded: its rate is left alone.
+  CHECK(change_set(changes).count({3, "value", "20.65", "20.65", "unrounded"}) == 0);
+  CHECK(failing_rules(*policy, t).empty());
 }
