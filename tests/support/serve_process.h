@@ -20,6 +20,7 @@ class ServeProcess {
 
   const std::string& url() const { return url_; }  // http://127.0.0.1:PORT
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }  // the server's process (its /proc/PID/status), -1 once stopped
   // SIGTERM, then waits: the exit code (128+signal if killed).
   int stop();
   // What it wrote on stderr (its request log), read after stop().
