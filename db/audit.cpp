@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <openssl/hmac.h>
@@ -58,17 +59,44 @@ Result<AuditLog> AuditLog::open(const fs::path& home) {
   if (n < 32) return io_error(key_path.string() + ": the audit key is missing or too short");
   key.assign(buf, static_cast<std::size_t>(n));
   while (!key.empty() && (key.back() == '\n' || key.back() == ' ')) key.pop_back();
-  return AuditLog(key, home / "audit.head");
+  return AuditLog(key, home);
 }
 
-std::string AuditLog::row_hash(std::int64_t seq, const std::string& at, const AuditEvent& e, const std::string& details,
-                               const std::string& prev) const {
-  // Canonical form: a JSON array of every column but the hash, in schema order.
-  nlohmann::json canon = nlohmann::json::array(
-      {seq, at, e.user, e.action, e.request_id ? nlohmann::json(*e.request_id) : nlohmann::json(nullptr),
-       e.path ? nlohmann::json(*e.path) : nlohmann::json(nullptr), details,
-       e.review_turn ? nlohmann::json(*e.review_turn) : nlohmann::json(nullptr), e.visibility, prev});
-  std::string msg = checker::json_text(canon);
+std::string AuditLog::row_hash(int version, std::int64_t seq, const std::string& at, const AuditEvent& e,
+                               const std::string& details, const std::string& prev) const {
+  std::string msg;
+  if (version <= 1) {
+    // 0.1.0's canonical form: a JSON array of every column but the hash, in schema order. Text that
+    // is not UTF-8 was replaced (U+FFFD) in it, so such rows hash what they read as, not their bytes.
+    nlohmann::json canon = nlohmann::json::array(
+        {seq, at, e.user, e.action, e.request_id ? nlohmann::json(*e.request_id) : nlohmann::json(nullptr),
+         e.path ? nlohmann::json(*e.path) : nlohmann::json(nullptr), details,
+         e.review_turn ? nlohmann::json(*e.review_turn) : nlohmann::json(nullptr), e.visibility, prev});
+    msg = checker::json_text(canon);
+  } else {
+    // Version 2: every column but the hash as its exact stored bytes, each with its length (or N
+    // for NULL), so no two rows read the same and no byte goes unhashed.
+    msg = "outcheck-audit/" + std::to_string(version) + "\n";
+    auto field = [&msg](const std::optional<std::string>& v) {
+      if (!v) {
+        msg += "N\n";
+        return;
+      }
+      msg += std::to_string(v->size()) + ":";
+      msg += *v;
+      msg += "\n";
+    };
+    field(std::to_string(seq));
+    field(at);
+    field(e.user);
+    field(e.action);
+    field(e.request_id);
+    field(e.path);
+    field(details);
+    field(e.review_turn ? std::optional(std::to_string(*e.review_turn)) : std::nullopt);
+    field(e.visibility);
+    field(prev);
+  }
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   // Fetched once: EVP_sha256() makes every call look the algorithm up again under a lock, which
@@ -94,41 +122,89 @@ Result<AuditHead> AuditLog::append(Database& db, const AuditEvent& e, const std:
   if (!prev) return prev.error();
   std::int64_t seq = prev->seq + 1;
   std::string details = checker::json_text(e.details);
-  std::string hash = row_hash(seq, at, e, details, prev->hash);
+  std::string hash = row_hash(kAuditHashVersion, seq, at, e, details, prev->hash);
   auto st = db.prepare(
-      "INSERT INTO audit_log (seq, at, user, action, request_id, path, details, review_turn, visibility, prev_hash, hash)"
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+      "INSERT INTO audit_log (seq, at, user, action, request_id, path, details, review_turn, visibility, prev_hash, hash,"
+      " hash_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!st) return st.error();
   st->bind(1, seq).bind(2, at).bind(3, e.user).bind(4, e.action).bind(5, e.request_id).bind(6, e.path).bind(7, details);
   if (e.review_turn) st->bind(8, *e.review_turn);
   else st->bind_null(8);
-  st->bind(9, e.visibility).bind(10, prev->hash).bind(11, hash);
+  st->bind(9, e.visibility).bind(10, prev->hash).bind(11, hash).bind(12, static_cast<std::int64_t>(kAuditHashVersion));
   OUTCHECK_TRY(st->done());
   return AuditHead{seq, hash};
 }
 
-void AuditLog::record_head(const AuditHead& h) const {
-  int fd = ::open(head_file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  ::flock(fd, LOCK_EX);
-  char buf[256];
-  ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-  std::int64_t current = 0;
-  if (n > 0) {
-    buf[n] = 0;
-    current = std::atoll(buf);
-  }
-  if (h.seq > current) {
-    std::string line = std::to_string(h.seq) + " " + h.hash + "\n";
-    if (::ftruncate(fd, 0) == 0 && ::pwrite(fd, line.data(), line.size(), 0) == static_cast<ssize_t>(line.size())) {
-      ::fsync(fd);
-    }
-  }
-  ::flock(fd, LOCK_UN);
-  ::close(fd);
+namespace {
+
+// "SEQ HASH" as audit.head and each line of audit.head.log hold it.
+bool parse_head_line(const std::string& line, AuditHead& out) {
+  std::istringstream in(line);
+  std::int64_t seq = 0;
+  std::string hash;
+  if (!(in >> seq >> hash) || seq < 1 || hash.size() != 64) return false;
+  out = AuditHead{seq, hash};
+  return true;
 }
 
-Result<std::vector<std::string>> AuditLog::verify(Database& db) const {
+bool write_all(int fd, const std::string& s) {
+  std::size_t done = 0;
+  while (done < s.size()) {
+    ssize_t n = ::write(fd, s.data() + done, s.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+void AuditLog::record_head(const AuditHead& h) const {
+  // Locks are taken on a file of their own, never on one that is renamed over.
+  int lock = ::open((dir_ / "audit.head.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0) return;
+  ::flock(lock, LOCK_EX);
+  const std::string line = std::to_string(h.seq) + " " + h.hash + "\n";
+  // Every head written, appended: a second anchor that rewriting the database cannot reach.
+  int log = ::open((dir_ / "audit.head.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (log >= 0) {
+    if (write_all(log, line)) ::fsync(log);
+    ::close(log);
+  }
+  AuditHead current;
+  {
+    std::ifstream in(dir_ / "audit.head");
+    std::string text;
+    std::getline(in, text);
+    if (!parse_head_line(text, current)) current = AuditHead{0, ""};
+  }
+  if (h.seq > current.seq) {
+    // A temporary, fsynced, renamed over audit.head, and the folder fsynced: a kill at any moment
+    // leaves the old head or the new one, never an empty file.
+    std::string tmp = (dir_ / "audit.head.tmp-XXXXXX").string();
+    int fd = ::mkstemp(tmp.data());
+    if (fd >= 0) {
+      ::fchmod(fd, 0600);
+      bool ok = write_all(fd, line) && ::fsync(fd) == 0;
+      ::close(fd);
+      if (ok && ::rename(tmp.c_str(), (dir_ / "audit.head").c_str()) == 0) {
+        int d = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (d >= 0) {
+          ::fsync(d);
+          ::close(d);
+        }
+      } else {
+        ::unlink(tmp.c_str());
+      }
+    }
+  }
+  ::flock(lock, LOCK_UN);
+  ::close(lock);
+}
+
+Result<std::vector<std::string>> AuditLog::verify(Database& db, const std::vector<AuditAnchor>& anchors,
+                                                  std::vector<AuditRow>* rows) const {
   std::vector<std::string> problems;
   auto triggers = db.prepare(
       "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name IN "
@@ -138,26 +214,74 @@ Result<std::vector<std::string>> AuditLog::verify(Database& db) const {
   if (triggers->integer(0) != 2) {
     problems.push_back("the triggers that keep the audit log append-only are missing: someone removed them");
   }
+
+  // The outside anchors, each to be found in the chain: audit.head, audit.head.log's lines, the
+  // release manifests. Checked as the rows stream past (seq -> what must be there).
+  std::multimap<std::int64_t, AuditAnchor> expected_at;
+  bool head_present = false;
+  AuditHead head_line;
+  {
+    std::ifstream in(dir_ / "audit.head");
+    std::string text;
+    if (in) {
+      head_present = true;
+      std::getline(in, text);
+      if (parse_head_line(text, head_line)) {
+        expected_at.emplace(head_line.seq, AuditAnchor{"audit.head", head_line.seq, head_line.hash});
+      } else {
+        head_line = AuditHead{0, ""};
+      }
+    }
+  }
+  bool log_present = false;
+  {
+    std::ifstream in(dir_ / "audit.head.log", std::ios::binary);
+    if (in) {
+      log_present = true;
+      std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::size_t start = 0, lineno = 0;
+      while (start < all.size()) {
+        std::size_t end = all.find('\n', start);
+        if (end == std::string::npos) break;  // a torn last line (a kill mid-append) is ignored
+        ++lineno;
+        AuditHead h;
+        if (parse_head_line(all.substr(start, end - start), h)) {
+          expected_at.emplace(h.seq, AuditAnchor{"audit.head.log line " + std::to_string(lineno), h.seq, h.hash});
+        } else {
+          problems.push_back("audit.head.log line " + std::to_string(lineno) + " is not \"SEQ HASH\": the file was edited");
+        }
+        start = end + 1;
+      }
+    }
+  }
+  for (const auto& a : anchors) expected_at.emplace(a.seq, a);
+
   auto st = db.prepare(
-      "SELECT seq, at, user, action, request_id, path, details, review_turn, visibility, prev_hash, hash "
+      "SELECT seq, at, user, action, request_id, path, details, review_turn, visibility, prev_hash, hash, hash_version "
       "FROM audit_log ORDER BY seq");
   if (!st) return st.error();
   std::int64_t expected = 1;
   std::string prev = kGenesisHash;
   std::int64_t last = 0;
-  std::string last_hash = kGenesisHash;
+  std::int64_t first_current_version = 0;  // the first row hashed as this version hashes
   bool broken = false;
+  auto next_anchor = expected_at.begin();
   while (st->step()) {
     std::int64_t seq = st->integer(0);
-    AuditEvent e;
+    AuditRow row;
+    row.seq = seq;
+    row.at = st->text(1);
+    AuditEvent& e = row.event;
     e.user = st->text(2);
     e.action = st->text(3);
     e.request_id = st->opt_text(4);
     e.path = st->opt_text(5);
-    std::string details = st->text(6);
+    row.details = st->text(6);
     if (!st->is_null(7)) e.review_turn = st->integer(7);
     e.visibility = st->text(8);
     std::string stored_prev = st->text(9), stored = st->text(10);
+    const int version = static_cast<int>(st->integer(11));
+    if (version >= kAuditHashVersion && first_current_version == 0) first_current_version = seq;
     if (!broken) {
       if (seq != expected) {
         problems.push_back("row " + std::to_string(expected) + (seq == expected + 1 ? " is" : " onwards are") +
@@ -166,25 +290,52 @@ Result<std::vector<std::string>> AuditLog::verify(Database& db) const {
       } else if (stored_prev != prev) {
         problems.push_back("row " + std::to_string(seq) + " does not follow the row before it: the chain was cut");
         broken = true;
-      } else if (row_hash(seq, st->text(1), e, details, prev) != stored) {
+      } else if (version < 1 || version > kAuditHashVersion ||
+                 (first_current_version != 0 && version < kAuditHashVersion) ||
+                 row_hash(version, seq, row.at, e, row.details, prev) != stored) {
+        // A row after the first of this version's hash may not claim the older one: 0.1.0 never
+        // wrote after a newer outcheck.
         problems.push_back("row " + std::to_string(seq) + " (" + e.action + " by " + e.user +
                            ") does not match its hash: it was changed");
         broken = true;
       }
     }
+    while (next_anchor != expected_at.end() && next_anchor->first < seq) ++next_anchor;
+    for (; next_anchor != expected_at.end() && next_anchor->first == seq; ++next_anchor) {
+      if (next_anchor->second.hash != stored) {
+        problems.push_back(next_anchor->second.where + " records row " + std::to_string(seq) + " with hash " +
+                           next_anchor->second.hash + ", but the log's row " + std::to_string(seq) +
+                           " has another: the log was rewritten");
+      }
+    }
     prev = stored;
     expected = seq + 1;
     last = seq;
-    last_hash = stored;
+    if (rows && !broken) {
+      row.hash = stored;
+      rows->push_back(std::move(row));
+    }
   }
   if (st->failed()) return st->error();
-  std::ifstream in(head_file_);
-  std::int64_t head_seq = 0;
-  std::string head_hash;
-  if (in >> head_seq >> head_hash) {
-    if (head_seq > last) {
-      problems.push_back("the log ends at row " + std::to_string(last) + " but row " + std::to_string(head_seq) +
-                         " was written (audit.head): rows were deleted from the end");
+  for (; next_anchor != expected_at.end(); ++next_anchor) {
+    if (next_anchor->first > last) {
+      problems.push_back("the log ends at row " + std::to_string(last) + " but " + next_anchor->second.where +
+                         " records row " + std::to_string(next_anchor->first) + ": rows were deleted from the end");
+      break;
+    }
+  }
+
+  std::int64_t requests = 0;
+  if (auto c = db.prepare("SELECT count(*) FROM requests"); c && c->step()) requests = c->integer(0);
+  if (last > 0 || requests > 0) {
+    if (!head_present) {
+      problems.push_back("audit.head is missing from the home, which holds " + std::to_string(last) + " audit rows and " +
+                         std::to_string(requests) + " requests: it was deleted, so rows cut from the end would not show");
+    } else if (head_line.seq == 0) {
+      problems.push_back("audit.head is empty or unreadable: it should name the newest row (SEQ HASH)");
+    }
+    if (!log_present && first_current_version != 0 && head_line.seq >= first_current_version) {
+      problems.push_back("audit.head.log is missing: it was deleted (every head written since the upgrade is appended to it)");
     }
   }
   return problems;

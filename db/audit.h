@@ -3,7 +3,9 @@
 // HMAC-SHA-256(key, previous row's hash + its own content). The key lives in `audit.key` in the home
 // (mode 0600), never in the database, so whoever can write the database but not read the key cannot
 // rewrite history unnoticed. `audit.head` beside it records the newest row, so deleting rows from
-// the end shows too; the head is also published with every release as an outside anchor.
+// the end shows too; `audit.head.log` (append-only) keeps every head written, and the head is also
+// published with every release (manifest) as an outside anchor. Rows written by this version hash
+// their exact stored bytes (hash_version 2); rows of 0.1.0 keep the hash they were written with.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -31,6 +33,14 @@ struct AuditRow {
   std::int64_t seq = 0;
   std::string at;
   AuditEvent event;
+  std::string details;  // as stored
+  std::string hash;
+};
+
+// An outside anchor to check against the chain: "this row had this hash" (a release manifest).
+struct AuditAnchor {
+  std::string where;  // named in a problem, e.g. "the manifest of release X"
+  std::int64_t seq = 0;
   std::string hash;
 };
 
@@ -49,19 +59,23 @@ class AuditLog {
   // After the transaction commits: moves audit.head forward (never back).
   void record_head(const AuditHead& head) const;
 
-  // Empty when the chain holds; otherwise each problem, the first broken row named first.
-  Result<std::vector<std::string>> verify(Database& db) const;
+  // Empty when the chain holds; otherwise each problem, the first broken row named first. Also
+  // checked: audit.head (it must exist once the home has any audit row or request), every line of
+  // audit.head.log, and `anchors`. `rows`, when given, receives every row that verified, in order.
+  Result<std::vector<std::string>> verify(Database& db, const std::vector<AuditAnchor>& anchors = {},
+                                          std::vector<AuditRow>* rows = nullptr) const;
   Result<AuditHead> head(Database& db) const;
 
  private:
-  AuditLog(std::string key, std::filesystem::path head_file) : key_(std::move(key)), head_file_(std::move(head_file)) {}
-  std::string row_hash(std::int64_t seq, const std::string& at, const AuditEvent& e, const std::string& details,
-                       const std::string& prev) const;
+  AuditLog(std::string key, std::filesystem::path dir) : key_(std::move(key)), dir_(std::move(dir)) {}
+  std::string row_hash(int version, std::int64_t seq, const std::string& at, const AuditEvent& e,
+                       const std::string& details, const std::string& prev) const;
 
   std::string key_;
-  std::filesystem::path head_file_;
+  std::filesystem::path dir_;  // the home: audit.head, audit.head.log, audit.head.lock
 };
 
+inline constexpr int kAuditHashVersion = 2;
 inline constexpr const char* kGenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
 }  // namespace outcheck::db

@@ -117,6 +117,32 @@ ALTER TABLE request_files ADD COLUMN uploaded_at TEXT;
 ALTER TABLE requests ADD COLUMN release_target TEXT;
 )sql";
 
+// Version 3: issue 15's promises.
+// - Audit rows written from now on hash the exact stored bytes (hash_version 2); older rows keep
+//   the hash they were written with (version 1: text fields read as UTF-8, invalid bytes replaced).
+// - One release at a time per request: a lock row, taken in an immediate transaction, that expires.
+// - Workspace membership: researchers create requests only for workspaces they are members of. A
+//   home made before it grants each author the workspaces of the requests they already made.
+const char* const kVersion3 = R"sql(
+ALTER TABLE audit_log ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE release_locks (
+  request_id TEXT PRIMARY KEY REFERENCES requests(id),
+  holder TEXT NOT NULL,             -- host:pid:random of the releasing process
+  taken_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL          -- renewed before each file is sent
+);
+CREATE TABLE workspace_members (
+  workspace TEXT NOT NULL,          -- the workspace name
+  user TEXT NOT NULL REFERENCES users(name),
+  granted_by TEXT NOT NULL,
+  granted_at TEXT NOT NULL,
+  PRIMARY KEY (workspace, user)
+);
+INSERT OR IGNORE INTO workspace_members (workspace, user, granted_by, granted_at)
+  SELECT DISTINCT workspace, author, '(upgrade: author of an earlier request)', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+  FROM requests;
+)sql";
+
 }  // namespace
 
 Status migrate(Database& db) {
@@ -134,7 +160,7 @@ Status migrate(Database& db) {
                                        ", newer than this outcheck understands (" + std::to_string(kSchemaVersion) +
                                        "); use a newer outcheck"));
   }
-  const char* const steps[] = {kVersion1, kVersion2};
+  const char* const steps[] = {kVersion1, kVersion2, kVersion3};
   for (int v = version; v < kSchemaVersion; ++v) {
     if (auto s = db.exec(steps[v]); !s.ok()) return rollback_with(s.error());
     if (auto s = db.exec("PRAGMA user_version = " + std::to_string(v + 1)); !s.ok()) return rollback_with(s.error());

@@ -6,7 +6,7 @@
 
 namespace outcheck::db {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 Status migrate(Database& db);
 

@@ -41,6 +41,7 @@ TEST_CASE("a version-1 database is migrated to the current schema when the home 
   // Turn it back into what version 1 wrote: no upload columns, user_version 1.
   exec(db_path,
        "ALTER TABLE request_files DROP COLUMN uploaded_at; ALTER TABLE requests DROP COLUMN release_target; "
+       "ALTER TABLE audit_log DROP COLUMN hash_version; DROP TABLE release_locks; DROP TABLE workspace_members; "
        "PRAGMA user_version = 1;");
   REQUIRE(user_version(db_path) == 1);
   auto home = outcheck::db::open_home(dir.path() / "home");
