@@ -100,6 +100,7 @@ class RemoteClient : public Client {
 }  // namespace
 
 std::unique_ptr<Client> make_local_client(web::ApiSettings settings, std::optional<std::string> token) {
+  settings.caller_names_target = true;  // local mode: the home's owner names the release target
   return std::make_unique<LocalClient>(std::move(settings), std::move(token));
 }
 

@@ -141,7 +141,10 @@ Runner attach_request(CLI::App& sub) {
                                        [=](Session& s) {
     // The publishing process's environment holds the job-server token and retry settings: this
     // one's on a local home, the server's in --server mode.
-    nlohmann::json body{{"to", *to}};
+    // Through a server, the destination is the server's own: --to may be left out, and one that
+    // names anything else is refused there.
+    nlohmann::json body = nlohmann::json::object();
+    if (!to->empty()) body["to"] = *to;
     if (!ca_file->empty()) body["ca_file"] = *ca_file;
     return finish(*o, s.client->call("POST", {"requests", *id, "release"}, {}, with_cwd(body)), [](const nlohmann::json& j) {
       std::string t;
@@ -156,7 +159,9 @@ Runner attach_request(CLI::App& sub) {
     });
   });
   rel->add_option("id", *id, "the request")->required();
-  rel->add_option("--to", *to, "a folder, or the job-server API (https://HOST/api/v2)")->required();
+  rel->add_option("--to", *to,
+                  "a folder, or the job-server API (https://HOST/api/v2); with --server, the server's own target "
+                  "(serve --release-to) and only that");
   rel->add_option("--ca-file", *ca_file, "a CA bundle to trust for https (verification is never off)");
 
   CLI::App* show = add_workflow_command(sub, "show", "show a request", o, runs, [=](Session& s) {

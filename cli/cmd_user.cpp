@@ -8,6 +8,8 @@
 
 namespace outcheck::cli {
 
+Runner attach_workspace(CLI::App& sub);
+
 Runner attach_user(CLI::App& sub) {
   sub.require_subcommand(1);
   auto o = std::make_shared<WorkflowOptions>();
@@ -69,6 +71,45 @@ Runner attach_policy(CLI::App& sub) {
              checker::json_text(j["effective"], 2) + "\n";
     });
   });
+  return group_runner(o, runs);
+}
+
+// `outcheck workspace grant|revoke WORKSPACE USER`, `workspace list [WORKSPACE]`,
+// `workspace access members|open`.
+Runner attach_workspace(CLI::App& sub) {
+  sub.require_subcommand(1);
+  auto o = std::make_shared<WorkflowOptions>();
+  std::vector<std::pair<CLI::App*, WorkflowRun>> runs;
+  auto workspace = std::make_shared<std::string>(), user = std::make_shared<std::string>();
+  CLI::App* grant = add_workflow_command(sub, "grant", "let USER create requests for WORKSPACE", o, runs, [=](Session& s) {
+    return finish_message(*o, s.client->call("POST", {"workspaces", *workspace, "members"}, {}, {{"user", *user}}));
+  });
+  grant->add_option("workspace", *workspace, "the workspace name")->required();
+  grant->add_option("user", *user, "the user")->required();
+  CLI::App* revoke = add_workflow_command(sub, "revoke", "take that back", o, runs, [=](Session& s) {
+    return finish_message(*o, s.client->call("POST", {"workspaces", *workspace, "members", "remove"}, {}, {{"user", *user}}));
+  });
+  revoke->add_option("workspace", *workspace, "the workspace name")->required();
+  revoke->add_option("user", *user, "the user")->required();
+  CLI::App* list = add_workflow_command(sub, "list", "list workspace members", o, runs, [=](Session& s) {
+    std::map<std::string, std::string> query;
+    if (!workspace->empty()) query["workspace"] = *workspace;
+    return finish(*o, s.client->call("GET", {"workspaces", "members"}, query), [](const nlohmann::json& j) {
+      std::string t = std::string("membership ") + (j["enforced"].get<bool>() ? "enforced" : "not enforced") + "\n";
+      for (const auto& m : j["members"]) {
+        t += m["workspace"].get<std::string>() + "  " + m["user"].get<std::string>() + "  (granted by " +
+             m["granted_by"].get<std::string>() + ", " + m["granted_at"].get<std::string>() + ")\n";
+      }
+      return t;
+    });
+  });
+  list->add_option("workspace", *workspace, "only this workspace");
+  auto mode = std::make_shared<std::string>();
+  CLI::App* access = add_workflow_command(sub, "access", "members: only members create requests; open: anyone", o, runs,
+                                          [=](Session& s) {
+    return finish_message(*o, s.client->call("PUT", {"workspaces", "access"}, {}, {{"mode", *mode}}));
+  });
+  access->add_option("mode", *mode, "members or open")->required();
   return group_runner(o, runs);
 }
 

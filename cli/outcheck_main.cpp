@@ -8,6 +8,8 @@
 
 namespace outcheck::cli {
 
+Runner attach_workspace(CLI::App& sub);  // cmd_user.cpp
+
 void OutputOptions::add_to(CLI::App& app) {
   app.add_option("--format", format, "output format")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--json", json, "short for --format json");
@@ -41,6 +43,7 @@ const Command kCommands[] = {
      attach_redact},
     {"user", "manage users (admin)", attach_user},
     {"policy", "the site policy that release requests use", attach_policy},
+    {"workspace", "workspace membership: who may create requests for a workspace (admin)", attach_workspace},
     {"request", "release requests: create, add files, submit, show, list", attach_request},
     {"review", "review a request: vote, comment, submit your review", attach_review},
     {"audit", "the tamper-evident audit log", attach_audit},

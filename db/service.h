@@ -85,12 +85,34 @@ class Service {
   Status record_release_problem(const User& actor, const std::string& id, const std::string& relpath,
                                 const std::string& problem);
   Status mark_released(const User& actor, const std::string& id);
+  // One release at a time per request (issue 15): a lock row taken in an immediate transaction,
+  // renewed before each file, freed at the end, and expired after kReleaseLockSeconds (or at once
+  // when the process holding it on this machine is gone), so a crashed release resumes. A second
+  // caller is refused: "a release of this request is in progress". Returns the holder's key.
+  static constexpr int kReleaseLockSeconds = 600;
+  Result<std::string> take_release_lock(const User& actor, const std::string& id);
+  Status renew_release_lock(const std::string& id, const std::string& holder);
+  void free_release_lock(const std::string& id, const std::string& holder);
+  // Before anything is sent: the audit chain verifies, and what it proves (db/chain.h) allows this
+  // release of `r` by `actor`; otherwise refused, and the refusal recorded. `head`: the chain's head.
+  Status prove_release(const User& actor, const Request& r, AuditHead* head);
+
+  // Workspace membership (issue 15): researchers create requests only for workspaces they are
+  // members of, once the home enforces it (any grant made, or `workspace access members`).
+  Status grant_workspace(const User& actor, const std::string& workspace, const std::string& user);
+  Status revoke_workspace(const User& actor, const std::string& workspace, const std::string& user);
+  Result<nlohmann::json> list_workspace_members(const User& actor, const std::optional<std::string>& workspace);
+  Status set_workspace_access(const User& actor, const std::string& mode);  // members, open
+  Status check_workspace_member(const User& actor, const std::string& workspace);
 
   // Views, with Airlock's visibility applied for `actor`.
   Result<nlohmann::json> show(const User& actor, const std::string& id);
   Result<nlohmann::json> list(const User& actor, const std::optional<std::string>& status, bool mine);
   Result<nlohmann::json> audit_log(const User& actor, const AuditFilter& filter);
   Result<std::vector<std::string>> audit_verify(const User& actor);
+  // audit_verify and more: the release manifests in folders anchor the head too, and every table
+  // the chain speaks for (requests, files, votes, reviews, users) must agree with it.
+  Result<std::vector<std::string>> verify_record(const User& actor);
   Result<AuditHead> audit_head(const User& actor);
 
   // What `actor` may do to the request now, by the same checks the actions themselves make (the

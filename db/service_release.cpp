@@ -63,3 +63,153 @@ Status Service::mark_released(const User& actor, const std::string& id) {
 }
 
 }  // namespace outcheck::db
+
+// ---- issue 15: one release at a time, and approvals proved from the chain
+
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+
+#include <openssl/rand.h>
+
+#include "db/chain.h"
+
+namespace outcheck::db {
+
+namespace {
+
+std::string lock_holder() {
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  unsigned char raw[8];
+  RAND_bytes(raw, sizeof raw);
+  std::string nonce;
+  for (unsigned char c : raw) nonce += "0123456789abcdef"[c >> 4], nonce += "0123456789abcdef"[c & 15];
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" + nonce;
+}
+
+// A holder on this machine whose process is gone holds nothing (a killed release resumes at once).
+bool holder_gone(const std::string& holder) {
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  auto first = holder.find(':'), second = holder.find(':', first == std::string::npos ? 0 : first + 1);
+  if (first == std::string::npos || second == std::string::npos) return true;
+  if (holder.substr(0, first) != host) return false;
+  pid_t pid = static_cast<pid_t>(std::atoll(holder.substr(first + 1, second - first - 1).c_str()));
+  if (pid <= 0) return true;
+  if (pid == ::getpid()) return false;
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+std::string later(const Clock& clock, int seconds) {
+  return iso_utc(clock() + std::chrono::seconds(seconds));
+}
+
+}  // namespace
+
+Result<std::string> Service::take_release_lock(const User& actor, const std::string& id) {
+  std::string holder = lock_holder();
+  Error busy{ErrorKind::refused, ""};
+  {
+    Transaction tx(home_.db);
+    OUTCHECK_TRY(tx.begin());
+    auto st = home_.db.prepare("SELECT holder, expires_at FROM release_locks WHERE request_id = ?");
+    if (!st) return st.error();
+    st->bind(1, id);
+    if (st->step()) {
+      std::string other = st->text(0), expires = st->text(1);
+      if (expires > now() && !holder_gone(other)) {
+        busy.message = "a release of request " + id + " is in progress (since it holds the release lock until " +
+                       expires + "); nothing was sent: run it again once that release has finished";
+      }
+    } else if (st->failed()) {
+      return st->error();
+    }
+    if (busy.message.empty()) {
+      auto put = home_.db.prepare(
+          "INSERT INTO release_locks (request_id, holder, taken_at, expires_at) VALUES (?,?,?,?) "
+          "ON CONFLICT(request_id) DO UPDATE SET holder = excluded.holder, taken_at = excluded.taken_at, "
+          "expires_at = excluded.expires_at");
+      if (!put) return put.error();
+      put->bind(1, id).bind(2, holder).bind(3, now()).bind(4, later(clock_, kReleaseLockSeconds));
+      OUTCHECK_TRY(put->done());
+      OUTCHECK_TRY(tx.commit());
+      return holder;
+    }
+  }
+  return refuse(&actor, "request_release", id, busy);
+}
+
+Status Service::renew_release_lock(const std::string& id, const std::string& holder) {
+  Transaction tx(home_.db);
+  OUTCHECK_TRY(tx.begin());
+  auto st = home_.db.prepare("UPDATE release_locks SET expires_at = ? WHERE request_id = ? AND holder = ?");
+  if (!st) return st.error();
+  st->bind(1, later(clock_, kReleaseLockSeconds)).bind(2, id).bind(3, holder);
+  OUTCHECK_TRY(st->done());
+  auto check = home_.db.prepare("SELECT count(*) FROM release_locks WHERE request_id = ? AND holder = ?");
+  if (!check) return check.error();
+  check->bind(1, id).bind(2, holder);
+  check->step();
+  if (check->integer(0) != 1) return refused("this release lost its lock on request " + id + "; nothing more is sent");
+  return tx.commit();
+}
+
+void Service::free_release_lock(const std::string& id, const std::string& holder) {
+  Transaction tx(home_.db);
+  if (!tx.begin().ok()) return;
+  auto st = home_.db.prepare("DELETE FROM release_locks WHERE request_id = ? AND holder = ?");
+  if (!st) return;
+  st->bind(1, id).bind(2, holder);
+  if (st->done().ok()) (void)tx.commit();
+}
+
+Status Service::prove_release(const User& actor, const Request& r, AuditHead* head) {
+  std::vector<AuditRow> rows;
+  auto problems = home_.audit.verify(home_.db, {}, &rows);
+  if (!problems) return problems.error();
+  std::string why;
+  if (!problems->empty()) {
+    why = "the audit log does not verify (" + problems->front() + ")";
+  } else {
+    why = release_disproved(replay_chain(rows), r, actor.name);
+  }
+  if (!why.empty()) {
+    return refuse(&actor, "request_release", r.id, refused("release refused: " + why + "; nothing was sent"));
+  }
+  if (head) *head = rows.empty() ? AuditHead{0, kGenesisHash} : AuditHead{rows.back().seq, rows.back().hash};
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> Service::verify_record(const User& actor) {
+  if (auto s = check_can_read_audit(actor); !s.ok()) return refuse(&actor, "audit_verify", std::nullopt, s.error());
+  // Folder releases keep their manifest: its audit head must be a row of the chain.
+  std::vector<AuditAnchor> anchors;
+  auto ids = request_ids(home_.db);
+  if (!ids) return ids.error();
+  for (const auto& id : *ids) {
+    auto r = load_request(home_.db, id);
+    if (!r || !*r || !(*r)->release_target) continue;
+    const std::string& target = *(*r)->release_target;
+    if (target.empty() || target.find("://") != std::string::npos) continue;
+    std::filesystem::path manifest = std::filesystem::path(target) / (*r)->workspace / id / "manifest.json";
+    std::ifstream in(manifest);
+    if (!in) continue;  // not written yet (an interrupted release), or the folder is elsewhere now
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (!j.is_object() || !j.contains("audit_seq") || !j["audit_seq"].is_number_integer() || !j.contains("audit_head") ||
+        !j["audit_head"].is_string()) {
+      continue;  // manifests of 0.1.0 carry the head's hash alone
+    }
+    anchors.push_back({"the manifest of release " + id, j["audit_seq"].get<std::int64_t>(), j["audit_head"].get<std::string>()});
+  }
+  std::vector<AuditRow> rows;
+  auto problems = home_.audit.verify(home_.db, anchors, &rows);
+  if (!problems) return problems.error();
+  auto tables = compare_with_tables(home_.db, replay_chain(rows));
+  if (!tables) return tables.error();
+  problems->insert(problems->end(), tables->begin(), tables->end());
+  return problems;
+}
+
+}  // namespace outcheck::db

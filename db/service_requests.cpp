@@ -57,6 +57,9 @@ Result<Service::Created> Service::create_request(const User& actor, const fs::pa
   if (ws_name.empty() || ws_name.find('/') != std::string::npos) {
     return invalid_input("workspace name '" + ws_name + "': give a name without '/' (--workspace-name)");
   }
+  if (auto s = check_workspace_member(actor, ws_name); !s.ok()) {  // issue 15: workspace membership
+    return s.error().kind == ErrorKind::refused ? refuse(&actor, "request_create", std::nullopt, s.error()) : s.error();
+  }
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
   auto active = active_request_for(home_.db, actor.name, ws_name);

@@ -212,3 +212,129 @@ Result<nlohmann::json> Service::show_policy() {
 }
 
 }  // namespace outcheck::db
+
+// ---- workspace membership (issue 15)
+
+namespace outcheck::db {
+
+namespace {
+
+bool valid_workspace_name(const std::string& w) {
+  if (w.empty() || w.size() > 100 || w == "." || w == "..") return false;
+  for (char c : w) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+// Enforced when an admin said so (`workspace access members`), or, unless they said `open`, as soon
+// as the home holds any grant (the upgrade of a home with requests grants their authors).
+Result<bool> membership_enforced(Database& db) {
+  auto mode = get_setting(db, "workspace_access");
+  if (!mode) return mode.error();
+  if (*mode) return **mode == "members";
+  auto st = db.prepare("SELECT EXISTS (SELECT 1 FROM workspace_members)");
+  if (!st) return st.error();
+  st->step();
+  return st->integer(0) != 0;
+}
+
+}  // namespace
+
+Status Service::check_workspace_member(const User& actor, const std::string& workspace) {
+  auto enforced = membership_enforced(home_.db);
+  if (!enforced) return enforced.error();
+  if (!*enforced) return Status::OK();
+  auto st = home_.db.prepare("SELECT 1 FROM workspace_members WHERE workspace = ? AND user = ?");
+  if (!st) return st.error();
+  st->bind(1, workspace).bind(2, actor.name);
+  if (st->step()) return Status::OK();
+  if (st->failed()) return st->error();
+  return refused("you are not a member of workspace " + workspace +
+                 "; an admin grants membership (outcheck workspace grant " + workspace + " " + actor.name + ")");
+}
+
+Status Service::grant_workspace(const User& actor, const std::string& workspace, const std::string& user) {
+  if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "workspace_grant", std::nullopt, s.error());
+  if (!valid_workspace_name(workspace)) {
+    return invalid_input("workspace name '" + workspace + "': letters, digits, '.', '_' and '-', at most 100");
+  }
+  Transaction tx(home_.db);
+  OUTCHECK_TRY(tx.begin());
+  auto users = load_users(home_.db);
+  if (!users) return users.error();
+  bool found = false;
+  for (const auto& u : *users) found |= u.name == user;
+  if (!found) return not_found("no user " + user);
+  auto st = home_.db.prepare(
+      "INSERT OR IGNORE INTO workspace_members (workspace, user, granted_by, granted_at) VALUES (?,?,?,?)");
+  if (!st) return st.error();
+  st->bind(1, workspace).bind(2, user).bind(3, actor.name).bind(4, now());
+  OUTCHECK_TRY(st->done());
+  AuditEvent e;
+  e.user = actor.name;
+  e.action = "workspace_grant";
+  e.details = {{"workspace", workspace}, {"user", user}};
+  auto head = home_.audit.append(home_.db, e, now());
+  if (!head) return head.error();
+  OUTCHECK_TRY(tx.commit());
+  home_.audit.record_head(*head);
+  return Status::OK();
+}
+
+Status Service::revoke_workspace(const User& actor, const std::string& workspace, const std::string& user) {
+  if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "workspace_revoke", std::nullopt, s.error());
+  Transaction tx(home_.db);
+  OUTCHECK_TRY(tx.begin());
+  auto st = home_.db.prepare("DELETE FROM workspace_members WHERE workspace = ? AND user = ?");
+  if (!st) return st.error();
+  st->bind(1, workspace).bind(2, user);
+  OUTCHECK_TRY(st->done());
+  if (home_.db.changes() == 0) return not_found(user + " is not a member of workspace " + workspace);
+  AuditEvent e;
+  e.user = actor.name;
+  e.action = "workspace_revoke";
+  e.details = {{"workspace", workspace}, {"user", user}};
+  auto head = home_.audit.append(home_.db, e, now());
+  if (!head) return head.error();
+  OUTCHECK_TRY(tx.commit());
+  home_.audit.record_head(*head);
+  return Status::OK();
+}
+
+Result<nlohmann::json> Service::list_workspace_members(const User& actor, const std::optional<std::string>& workspace) {
+  if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "workspace_list", std::nullopt, s.error());
+  auto enforced = membership_enforced(home_.db);
+  if (!enforced) return enforced.error();
+  auto st = home_.db.prepare(
+      "SELECT workspace, user, granted_by, granted_at FROM workspace_members WHERE ?1 IS NULL OR workspace = ?1 "
+      "ORDER BY workspace, user");
+  if (!st) return st.error();
+  st->bind(1, workspace);
+  nlohmann::json members = nlohmann::json::array();
+  while (st->step()) {
+    members.push_back({{"workspace", st->text(0)}, {"user", st->text(1)}, {"granted_by", st->text(2)},
+                       {"granted_at", st->text(3)}});
+  }
+  if (st->failed()) return st->error();
+  return nlohmann::json{{"enforced", *enforced}, {"members", members}};
+}
+
+Status Service::set_workspace_access(const User& actor, const std::string& mode) {
+  if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "workspace_access", std::nullopt, s.error());
+  if (mode != "members" && mode != "open") return invalid_input("workspace access " + mode + ": use members or open");
+  Transaction tx(home_.db);
+  OUTCHECK_TRY(tx.begin());
+  OUTCHECK_TRY(set_setting(home_.db, "workspace_access", mode));
+  AuditEvent e;
+  e.user = actor.name;
+  e.action = "workspace_access";
+  e.details = {{"mode", mode}};
+  auto head = home_.audit.append(home_.db, e, now());
+  if (!head) return head.error();
+  OUTCHECK_TRY(tx.commit());
+  home_.audit.record_head(*head);
+  return Status::OK();
+}
+
+}  // namespace outcheck::db

@@ -53,6 +53,7 @@ class FolderPublisher : public Publisher {
                             {"airlock_id", plan.request_id},
                             {"released_by", plan.releasing_user},
                             {"audit_head", plan.audit_head},
+                            {"audit_seq", plan.audit_seq},
                             {"files", files}};
     return checker::write_file_atomically((root(plan) / "manifest.json").string(), checker::json_text(manifest, 2) + "\n");
   }

@@ -27,6 +27,7 @@ struct ReleasePlan {
   std::string request_id;
   std::string releasing_user;
   std::string audit_head;
+  std::int64_t audit_seq = 0;  // the row audit_head is the hash of; `audit verify` checks the pair
   std::vector<ReleaseFile> files;  // output files only
 };
 

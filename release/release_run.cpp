@@ -51,6 +51,26 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     return nlohmann::json{{"request", id}, {"target", request->release_target.value_or(to)}, {"status", "released"},
                           {"sent", nlohmann::json::array()}, {"already_sent", all}, {"audit_head", ""}};
   }
+  // One release of a request at a time: a second caller is refused before anything is contacted.
+  auto holder = service.take_release_lock(actor, id);
+  if (!holder) return holder.error();
+  struct Unlock {
+    db::Service& service;
+    const std::string& id;
+    const std::string& holder;
+    ~Unlock() { service.free_release_lock(id, holder); }
+  } unlock{service, id, *holder};
+  request = service.begin_release(actor, id);  // as it is now that this release holds the lock
+  if (!request) return request.error();
+  if (request->status == db::RequestStatus::released) {
+    return nlohmann::json{{"request", id}, {"target", request->release_target.value_or(to)}, {"status", "released"},
+                          {"sent", nlohmann::json::array()}, {"already_sent", nlohmann::json::array()}, {"audit_head", ""}};
+  }
+  // The approvals are proved from the verified audit chain, not taken from the tables: editing the
+  // database without audit.key is not enough to release.
+  db::AuditHead head;
+  OUTCHECK_TRY(service.prove_release(actor, *request, &head));
+
   auto publisher = make_publisher(to, options);
   if (!publisher) return publisher.error();
 
@@ -79,13 +99,12 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     return db::refused("release stopped: " + msg);
   }
 
-  auto head = service.audit_head(actor);
-  if (!head) return head.error();
   ReleasePlan plan;
   plan.workspace = request->workspace;
   plan.request_id = request->id;
   plan.releasing_user = actor.name;
-  plan.audit_head = head->hash;
+  plan.audit_head = head.hash;
+  plan.audit_seq = head.seq;
   for (const auto& f : request->files) {
     if (f.filetype != "output") continue;  // supporting files are never published
     ReleaseFile rf{f.relpath, f.size, f.sha256, f.mtime, nlohmann::json::array()};
@@ -122,6 +141,7 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
       already.push_back(file.name);
       continue;
     }
+    OUTCHECK_TRY(service.renew_release_lock(id, *holder));
     if (progress) progress(i, plan.files.size(), file);
     OUTCHECK_TRY((*publisher)->upload(plan, file, *bytes));
     OUTCHECK_TRY(service.record_upload(actor, id, file.name));

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "db/home.h"
+#include "db/permissions.h"
 #include "db/service.h"
 
 namespace fs = std::filesystem;
@@ -207,12 +208,59 @@ Result<json> transition(Call& c, const char* done) {
   return from_status((c.service.*op)(*c.user, c.params[0]), "request " + c.params[0] + " " + done);
 }
 
+// The folder or URL a release may go to, as one string to compare: folders absolute, normalised
+// and with links resolved as far as they exist; URLs without trailing slashes.
+std::string comparable_target(const std::string& t) {
+  if (t.find("://") != std::string::npos) {
+    std::string u = t;
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    return u;
+  }
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(t), ec);
+  if (ec) p = fs::absolute(t).lexically_normal();
+  std::string s = p.string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
 Result<json> release(Call& c) {
-  auto to = text_field(c.request.body, "to", true);
+  auto to = text_field(c.request.body, "to", false);
   if (!to) return to.error();
   auto ca = text_field(c.request.body, "ca_file", false);
   if (!ca) return ca.error();
   release::PublisherOptions options = c.settings.publish;
+  if (!c.settings.caller_names_target) {
+    // A server releases only to its own target (serve --release-to), with its own CA settings: the
+    // job-server token in its environment must never go anywhere a client names. Refused before
+    // anything is connected to or written.
+    const std::string& target = c.settings.release_target;
+    if (target.empty()) {
+      return c.service.refuse(&*c.user, "request_release", c.params[0],
+                              db::refused("this server has no release target (outcheck serve --release-to URL|DIR); "
+                                          "nothing was sent"));
+    }
+    if (!ca->empty()) {
+      return c.service.refuse(&*c.user, "request_release", c.params[0],
+                              db::refused("a release through this server uses the server's own CA settings; "
+                                          "--ca-file is refused and nothing was sent"));
+    }
+    if (!to->empty()) {
+      std::string named = *to;
+      if (named.find("://") == std::string::npos) {
+        auto base = base_dir(c, c.params[0]);
+        if (!base) return base.error();
+        named = resolve(*base, named).string();
+      }
+      if (comparable_target(named) != comparable_target(target)) {
+        return c.service.refuse(&*c.user, "request_release", c.params[0],
+                                db::refused("this server releases only to its own target (" + target + "), not to " +
+                                            *to + "; leave out --to. Nothing was sent"));
+      }
+    }
+    return release::release_request(c.service, *c.user, c.params[0], target, options, c.settings.progress);
+  }
+  if (to->empty()) return invalid_input("the request body needs \"to\": a folder or an http(s) URL (--to)");
   const bool url = to->find("://") != std::string::npos;
   if (!url || !ca->empty()) {
     auto base = base_dir(c, c.params[0]);
@@ -277,7 +325,7 @@ Result<json> audit_log(Call& c) {
 }
 
 Result<json> audit_verify(Call& c) {
-  auto problems = c.service.audit_verify(*c.user);
+  auto problems = c.service.verify_record(*c.user);
   if (!problems) return problems.error();
   auto head = c.service.audit_head(*c.user);
   if (!head) return head.error();
@@ -288,6 +336,34 @@ Result<json> audit_head(Call& c) {
   auto head = c.service.audit_head(*c.user);
   if (!head) return head.error();
   return json{{"seq", head->seq}, {"hash", head->hash}};
+}
+
+// ---- workspace membership
+
+Result<json> workspace_members(Call& c) {
+  auto w = c.request.query.find("workspace");
+  return c.service.list_workspace_members(
+      *c.user, w == c.request.query.end() || w->second.empty() ? std::nullopt : std::optional(w->second));
+}
+
+Result<json> grant_workspace(Call& c) {
+  auto user = text_field(c.request.body, "user", true);
+  if (!user) return user.error();
+  return from_status(c.service.grant_workspace(*c.user, c.params[0], *user),
+                     *user + " is a member of workspace " + c.params[0]);
+}
+
+Result<json> revoke_workspace(Call& c) {
+  auto user = text_field(c.request.body, "user", true);
+  if (!user) return user.error();
+  return from_status(c.service.revoke_workspace(*c.user, c.params[0], *user),
+                     *user + " is no longer a member of workspace " + c.params[0]);
+}
+
+Result<json> workspace_access(Call& c) {
+  auto mode = text_field(c.request.body, "mode", true);
+  if (!mode) return mode.error();
+  return from_status(c.service.set_workspace_access(*c.user, *mode), "workspace access: " + *mode);
 }
 
 struct Route {
@@ -322,6 +398,10 @@ const std::vector<Route>& routes() {
       {"POST", "requests/:id/votes", true, 200, vote},
       {"POST", "requests/:id/comments", true, 200, comment},
       {"POST", "requests/:id/reviews", true, 200, submit_review},
+      {"GET", "workspaces/members", true, 200, workspace_members},
+      {"PUT", "workspaces/access", true, 200, workspace_access},
+      {"POST", "workspaces/:name/members", true, 200, grant_workspace},
+      {"POST", "workspaces/:name/members/remove", true, 200, revoke_workspace},
       {"GET", "audit", true, 200, audit_log},
       {"GET", "audit/verify", true, 200, audit_verify},
       {"GET", "audit/head", true, 200, audit_head},

@@ -44,6 +44,10 @@ struct ApiSettings {
   // serve --release-to: the one place a release made through this server may go (a folder, or a
   // job-server URL). Empty in local mode, where the caller names the target itself.
   std::string release_target;
+  // Local mode only (cli/client.cpp's in-process client): the caller names the release target
+  // (--to), as the home's owner. Off everywhere else, so a server never sends a release where a
+  // client asks: only to release_target, and with none set, nowhere.
+  bool caller_names_target = false;
 };
 
 class Api {

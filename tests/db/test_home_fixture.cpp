@@ -74,6 +74,19 @@ TEST_CASE("a home made by outcheck 0.1.0 upgrades, verifies and keeps every requ
   CHECK(verify.exit_code == 0);
   CHECK(outcheck::test::contains(verify.out, "intact"));
 
+  // The upgrade grants each author the workspaces of their requests, and membership is then enforced.
+  RunResult members = as("admin", {"workspace", "list"});
+  INFO(members.err);
+  CHECK(members.exit_code == 0);
+  CHECK(outcheck::test::contains(members.out, "membership enforced"));
+  CHECK(outcheck::test::contains(members.out, "pending  res  (granted by (upgrade"));
+  CHECK(outcheck::test::contains(members.out, "released  res2  (granted by (upgrade"));
+  // A row written now (hashed over its exact bytes) follows 0.1.0's rows, and the chain still holds.
+  CHECK(as("admin", {"workspace", "grant", "pending", "res2"}).exit_code == 0);
+  RunResult again = as("c1", {"audit", "verify"});
+  INFO(again.out);
+  CHECK(again.exit_code == 0);
+
   // Each request still shows, votes and comments included, to an output checker.
   for (const auto& [id, status] : states) {
     RunResult show = as("c3", {"request", "show", id, "--json"});

@@ -141,7 +141,7 @@ TEST_CASE("serve: a release through the server publishes what was reviewed, with
           "[web][api][release]") {
   const std::string token = "jobsrv-SERVER-ONLY-8f3k2m";
   FakeJobServer jobs(token);
-  ReviewSite site({}, {"OUTCHECK_RELEASE_TOKEN=" + token, "OUTCHECK_RELEASE_BACKOFF_MS=5"});
+  ReviewSite site({"--release-to", jobs.api_url()}, {"OUTCHECK_RELEASE_TOKEN=" + token, "OUTCHECK_RELEASE_BACKOFF_MS=5"});
   std::string id = trim(site.ok("res", {"request", "create", "--workspace", "."}).out);
   site.ok("res", {"request", "add", id, kReviewPass});
   site.ok("res", {"request", "group", id, "default", "--context", "counts", "--controls", "rounded"});
@@ -151,7 +151,8 @@ TEST_CASE("serve: a release through the server publishes what was reviewed, with
     site.ok(c, {"review", "submit", id});
   }
   // The client's environment holds no job-server token; the server's does.
-  RunResult sent = site.as("c1", {"request", "release", id, "--to", jobs.api_url()});
+  // The destination is the server's (serve --release-to): the client names none.
+  RunResult sent = site.as("c1", {"request", "release", id});
   INFO(sent.out << sent.err);
   REQUIRE(sent.exit_code == 0);
   CHECK(contains(sent.out, std::string("sent ") + kReviewPass));
@@ -162,8 +163,10 @@ TEST_CASE("serve: a release through the server publishes what was reviewed, with
   CHECK(site.server().stop() == 0);
   CHECK(!contains(sent.out + sent.err + site.server().log(), token));
 
-  // A folder target is the server's folder, resolved against the client's working directory.
+  // A --to naming the server's own folder, resolved against the client's working directory, is
+  // accepted (any other is refused: tests/cli/test_server_promises.cpp).
   ReviewSite folder_site;
+  folder_site.restart({"--release-to", (folder_site.root() / "published").string()});
   std::string id2 = trim(folder_site.ok("res", {"request", "create", "--workspace", "."}).out);
   folder_site.ok("res", {"request", "add", id2, kReviewPass});
   folder_site.ok("res", {"request", "group", id2, "default", "--context", "counts", "--controls", "rounded"});
