@@ -70,12 +70,16 @@ constexpr std::size_t kSlices = 4;  // buffers of a large file's ring: one being
 // Reads the file once: hashes every byte and, for CSVs, streams it through the table rules.
 void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const rules::CompiledPolicy> policy,
                    FileReport& r) {
-  int fd = ::open(location.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  // Never blocks, whatever was swapped in since the gate looked: only a regular file is read.
+  auto opened = open_regular_file(location);
+  if (!opened) {
+    const std::string& m = opened.error().message;
+    const auto at = m.find(": not a regular file");
     r.findings.add(file_finding("special_file", Outcome::blocked,
-                                std::string("cannot be read: ") + std::strerror(errno)));
+                                at != std::string::npos ? m.substr(at + 2) : "cannot be read: " + m));
     return;
   }
+  int fd = *opened;
   struct stat st;
   const bool large = ::fstat(fd, &st) == 0 && st.st_size > static_cast<off_t>(kChunk);
   // A large file is read a slice at a time into a ring of buffers: this thread hashes each slice
@@ -130,6 +134,34 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
 }
 
 }  // namespace
+
+std::string file_kind(unsigned mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "not a file";
+}
+
+Result<int> open_regular_file(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return io_error(path.string() + ": cannot be read: " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return io_error(path.string() + ": cannot be read: " + std::strerror(error));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error{ErrorKind::refused, path.string() + ": not a regular file: " + file_kind(st.st_mode)};
+  }
+  // A regular file never blocks a read; clearing the flag keeps reads plain all the same.
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  return fd;
+}
 
 FileReport check_file(const CheckContext& ctx, const Target& t) {
   FileReport r;

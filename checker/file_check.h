@@ -21,4 +21,12 @@ struct CheckContext {
 // Never fails: a file that cannot be read is itself a finding.
 FileReport check_file(const CheckContext& ctx, const Target& target);
 
+// What a file that is not a regular file is, for a message: "a FIFO", "a socket", "a device", ...
+std::string file_kind(unsigned mode);
+
+// Opens a file to read it, never blocking: opened non-blocking (a FIFO opens at once rather than
+// waiting for a writer), the descriptor fstat'ed, and anything but a regular file refused ("PATH:
+// not a regular file: a FIFO"). The descriptor (blocking again, close-on-exec) on success.
+Result<int> open_regular_file(const std::filesystem::path& path);
+
 }  // namespace outcheck::checker

@@ -23,6 +23,11 @@ Result<Workspace> open_workspace(const fs::path& dir) {
   if (ec) return io_error(dir.string() + ": " + ec.message());
   fs::path yaml = root / "project.yaml";
   if (!fs::is_regular_file(yaml, ec)) return not_found(yaml.string() + ": no project.yaml in the workspace");
+  // Only the workspace is read: a project.yaml that is a link out of it is not followed (its
+  // errors would quote another file's lines).
+  if (fs::path real = fs::canonical(yaml, ec); ec || !relative_inside(root, real)) {
+    return invalid_input(yaml.string() + ": a link that leads outside the workspace; it is not read");
+  }
   auto project = load_project(yaml.string());
   if (!project) return project.error();
   return Workspace{root, std::move(*project)};

@@ -1,5 +1,11 @@
 #include "checker/yaml_doc.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -215,17 +221,32 @@ Result<YamlDoc> load_yaml_text(const std::string& path, std::string text) {
 }
 
 Result<YamlDoc> load_yaml_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found(path + ": cannot be read (does it exist?)");
+  // Never blocks: opened non-blocking and read only if it is a regular file (a project.yaml swapped
+  // for a FIFO must not hold up whoever loads it).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return not_found(path + ": cannot be read (does it exist?)");
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return invalid_input(path + ": not a regular file");
+  }
   std::string text;
   char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<std::size_t>(in.gcount()));
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return io_error(path + ": read failed");
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > kMaxYamlBytes) {
+      ::close(fd);
       return invalid_input(path + ": larger than 4 MiB; this is not a project or policy file");
     }
   }
-  if (in.bad()) return io_error(path + ": read failed");
+  ::close(fd);
   return load_yaml_text(path, std::move(text));
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "checker/file_check.h"
 #include "checker/sha256.h"
 #include "db/identity.h"
 
@@ -27,8 +28,11 @@ Result<StagedFile> Store::stage(const fs::path& source) const {
   std::error_code ec;
   fs::create_directories(root_ / "staging", ec);
   if (ec) return io_error((root_ / "staging").string() + ": " + ec.message());
-  int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return io_error(source.string() + ": cannot be read: " + std::strerror(errno));
+  // Never blocks: opened non-blocking (a FIFO swapped in opens at once instead of waiting for a
+  // writer), and only a regular file is read.
+  auto opened = checker::open_regular_file(source);
+  if (!opened) return opened.error();
+  int in = *opened;
   struct stat st;
   ::fstat(in, &st);
   StagedFile staged;
