@@ -135,6 +135,13 @@ class Service {
   Home& home() { return home_; }
   std::string now() const { return iso_utc(clock_()); }
 
+  // serve --workspaces: every workspace must lie inside this folder (links resolved), checked at
+  // every operation. Empty: no such bound (local mode).
+  void set_workspaces_root(std::filesystem::path root) { workspaces_root_ = std::move(root); }
+  // The request's workspace folder, checked again now: still the very folder it was created from
+  // (not moved, removed or replaced by a link) and inside the served folder. Reads nothing in it.
+  Result<std::filesystem::path> request_workspace(const Request& r) const;
+
  private:
   // Runs `change` in one immediate transaction with the request loaded fresh inside it.
   template <class F>
@@ -147,6 +154,7 @@ class Service {
 
   Home& home_;
   Clock clock_;
+  std::filesystem::path workspaces_root_;
 };
 
 }  // namespace outcheck::db

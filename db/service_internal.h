@@ -13,6 +13,28 @@ struct SitePolicy {
   StoredPolicy stored;
   checker::PolicySet policies;
 };
+// Where a path a client sent leads, judged by names alone (nothing in the workspace is opened;
+// service_files.cpp). Folders are resolved (links followed); a last component that is a link is
+// followed to where its chain ends. Inside: a workspace file or folder, there now. Missing: a name
+// inside the workspace, reached through real folders only, with nothing there. Outside: anything
+// else, whether or not something is there, so the answer says nothing about what lies outside.
+struct ClientPath {
+  enum Place { inside, missing, outside } place = outside;
+  std::string rel;                 // workspace-relative ("" for the workspace itself); not for outside
+  std::filesystem::path location;  // `ws_root`/rel (inside only)
+  bool via_link = false;           // outside only: the name lies in the workspace but leads out of it
+};
+// `ws_root`: canonical (Service::request_workspace). `abs`: absolute and lexically normal.
+ClientPath place_of(const std::filesystem::path& ws_root, const std::filesystem::path& abs);
+// A client's path from its working directory: absolute, lexically normal, no trailing separator.
+// What a message may name of a path outside the workspace: the client's own words, nothing resolved.
+std::filesystem::path client_abs(const std::string& arg, const std::filesystem::path& cwd);
+// "SHOWN (outside_workspace: ...)", the one answer for every path outside, there or not.
+std::string outside_line(const std::string& shown, bool via_link);
+// The lines of a message, at most `cap` of them and then how many more: errors and audit rows stay
+// small whatever a client names.
+std::string capped_lines(const std::vector<std::string>& lines, std::size_t cap = 20);
+
 // The policy every request uses: the one `policy set` stored, else the opensafely preset.
 Result<SitePolicy> load_site_policy(Database& db);
 

@@ -7,6 +7,10 @@ Result<Request> Service::begin_release(const User& actor, const std::string& id)
   auto r = require_request(id);
   if (!r) return r.error();
   if (auto s = check_can_release(actor, *r); !s.ok()) return refuse(&actor, "request_release", id, s.error());
+  // The workspace is checked again (its project.yaml is read next); a released request sends nothing.
+  if (auto ws = request_workspace(*r); !ws && r->status != RequestStatus::released) {
+    return refuse(&actor, "request_release", id, ws.error());
+  }
   return r;
 }
 

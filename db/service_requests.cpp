@@ -14,11 +14,27 @@ namespace outcheck::db {
 namespace {
 
 // A PATH argument as the request's workspace-relative path: through the current directory when that
-// names a file of the request, otherwise as written.
-std::string request_relpath(const Request& r, const std::string& path, const fs::path& cwd) {
-  fs::path abs = (fs::path(path).is_absolute() ? fs::path(path) : cwd / path).lexically_normal();
-  if (auto rel = checker::relative_inside(fs::path(r.workspace_path), abs); rel && r.file(*rel)) return *rel;
+// names a file of the request (as written, or with its folders' links resolved), otherwise as
+// written. Nothing outside the workspace is named by the answer.
+std::string request_relpath(const Request& r, const fs::path& root, const std::string& path, const fs::path& cwd) {
+  const fs::path abs = client_abs(path, cwd);
+  if (auto rel = checker::relative_inside(root, abs); rel && r.file(*rel)) return *rel;
+  if (ClientPath p = place_of(root, abs); p.place != ClientPath::outside && r.file(p.rel)) return p.rel;
   return fs::path(path).lexically_normal().generic_string();
+}
+
+// Workspace names are one safe path segment, so that no name can climb out of the folder a release
+// is written under: letters, digits, '.', '_' and '-'; not "." or ".."; at most 100 characters.
+Status check_workspace_name(const std::string& name) {
+  bool safe = !name.empty() && name.size() <= 100 && name != "." && name != "..";
+  for (char c : name) {
+    safe = safe && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                    c == '-');
+  }
+  if (safe) return Status::OK();
+  return invalid_input("workspace name \"" + (name.size() > 100 ? name.substr(0, 100) + "..." : name) +
+                       "\": use letters, digits, '.', '_' and '-' only (not \".\" or \"..\"), at most 100 "
+                       "characters (--workspace-name)");
 }
 
 struct CheckedFile {
@@ -37,11 +53,15 @@ void record_check(RequestFile& f, const StagedFile& staged, const checker::FileR
   f.added_at = at;
 }
 
-// "path (rule: message; ...)" for a refusal that lists blocked files.
+// "path (rule: message; ...)" for a refusal that lists blocked files. Where a file leads outside the
+// workspace (it changed after it was placed), the gate's words would name the place: the one outside
+// answer is given instead.
 std::string blocked_line(const std::string& path, const checker::FileReport& report) {
   std::string reasons;
   for (const auto& f : report.findings.kept()) {
-    if (f.outcome == rules::Outcome::blocked) reasons += (reasons.empty() ? "" : "; ") + f.rule + ": " + f.message;
+    if (f.outcome != rules::Outcome::blocked) continue;
+    if (f.rule == "outside_workspace") return outside_line(path, true);
+    reasons += (reasons.empty() ? "" : "; ") + f.rule + ": " + f.message;
   }
   return path + " (" + reasons + ")";
 }
@@ -51,12 +71,22 @@ std::string blocked_line(const std::string& path, const checker::FileReport& rep
 Result<Service::Created> Service::create_request(const User& actor, const fs::path& workspace,
                                                  const std::optional<std::string>& name) {
   if (auto s = check_can_author(actor); !s.ok()) return refuse(&actor, "request_create", std::nullopt, s.error());
+  if (name) OUTCHECK_TRY(check_workspace_name(*name));
+  if (!workspaces_root_.empty()) {
+    // Resolved before anything in it is looked at: a path outside the served folder gets one
+    // answer, whether or not it exists.
+    std::error_code ec, root_ec;
+    fs::path real = fs::canonical(workspace, ec), root = fs::canonical(workspaces_root_, root_ec);
+    if (ec || root_ec || !checker::relative_inside(root, real)) {
+      return refuse(&actor, "request_create", std::nullopt,
+                    refused(workspace.string() + ": this server serves workspaces under " +
+                            (root_ec ? workspaces_root_ : root).string() + " only"));
+    }
+  }
   auto ws = checker::open_workspace(workspace);
   if (!ws) return ws.error();
   std::string ws_name = name.value_or(ws->root.filename().string());
-  if (ws_name.empty() || ws_name.find('/') != std::string::npos) {
-    return invalid_input("workspace name '" + ws_name + "': give a name without '/' (--workspace-name)");
-  }
+  OUTCHECK_TRY(check_workspace_name(ws_name));
   if (auto s = check_workspace_member(actor, ws_name); !s.ok()) {  // issue 15: workspace membership
     return s.error().kind == ErrorKind::refused ? refuse(&actor, "request_create", std::nullopt, s.error()) : s.error();
   }
@@ -90,14 +120,41 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
     return invalid_input("--type " + options.filetype + ": use output or supporting");
   }
   if (options.group.empty()) return invalid_input("--group needs a name");
-  auto ws = checker::open_workspace(r->workspace_path);
+  auto root = request_workspace(*r);
+  if (!root) return refuse(&actor, "file_add", id, root.error());
+  auto ws = checker::open_workspace(*root);
   if (!ws) return ws.error();
   auto site = load_site_policy(home_.db);
   if (!site) return site.error();
+  // Every path is placed by its names first: one outside the workspace gets the one outside answer
+  // whether or not anything is there, and no folder outside is ever listed.
+  std::vector<std::string> blocked, inside;
+  for (const auto& p : paths) {
+    const fs::path abs = client_abs(p, cwd);
+    ClientPath place = place_of(*root, abs);
+    if (place.place == ClientPath::outside) {
+      blocked.push_back(outside_line(place.via_link ? place.rel : abs.string(), place.via_link));
+    } else if (place.place == ClientPath::missing) {
+      return not_found(p + ": no such file or folder");
+    } else {
+      // Named as written when that lies in the workspace (a link keeps its own name); through its
+      // resolved folders otherwise (a workspace reached through a link to it).
+      inside.push_back(checker::relative_inside(*root, abs) || abs == *root ? abs.string() : place.location.string());
+    }
+  }
   checker::ScanOptions scan{{home_.dir}};
-  auto targets = checker::targets_from_args(*ws, paths, cwd, scan);
-  if (!targets) return targets.error();
-  if (targets->empty()) return invalid_input("no files to add under the paths given");
+  std::vector<checker::Target> targets;
+  if (!inside.empty()) {
+    auto found = checker::targets_from_args(*ws, inside, cwd, scan);
+    if (!found) return found.error();
+    // A link found in a folder is followed by its names too, and judged no further if it leads out.
+    for (auto& t : *found) {
+      ClientPath place = t.inside ? place_of(*root, t.location) : ClientPath{};
+      if (place.place == ClientPath::outside) blocked.push_back(outside_line(t.display, true));
+      else targets.push_back(std::move(t));
+    }
+  }
+  if (targets.empty() && blocked.empty()) return invalid_input("no files to add under the paths given");
 
   // Each file is copied into the store's staging area first, and the copy is what is checked, so
   // the bytes reviewed are the bytes that were judged; the gate also checks that the name still
@@ -105,24 +162,23 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
   checker::HardLinkIndex links(ws->root);
   checker::CheckContext ctx{*ws, site->policies, links, 100};
   std::vector<CheckedFile> checked;
-  std::vector<std::string> blocked;
   auto discard_all = [&] {
     for (const auto& c : checked) home_.store.discard(c.staged);
   };
   // First the gate alone, reading nothing: a file that may never leave is not even copied into the
   // store's staging area.
-  for (auto target : *targets) {
+  for (auto target : targets) {
     target.gate_only = true;
     checker::FileReport gate = checker::check_file(ctx, target);
     if (gate.outcome() == rules::Outcome::blocked) blocked.push_back(blocked_line(target.display, gate));
   }
   if (!blocked.empty()) {
-    std::string msg = "nothing was added: " + std::to_string(blocked.size()) + " file(s) may never leave";
-    for (const auto& b : blocked) msg += "\n  " + b;
-    return refuse(&actor, "file_add", id, refused(msg));
+    return refuse(&actor, "file_add", id,
+                  refused("nothing was added: " + std::to_string(blocked.size()) + " file(s) may never leave" +
+                          capped_lines(blocked)));
   }
   home_.store.sweep_staging();
-  for (auto target : *targets) {
+  for (auto target : targets) {
     struct stat st;
     std::optional<StagedFile> staged;
     if (::stat(target.location.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
@@ -150,9 +206,9 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
   }
   if (!blocked.empty()) {
     discard_all();
-    std::string msg = "nothing was added: " + std::to_string(blocked.size()) + " file(s) may never leave";
-    for (const auto& b : blocked) msg += "\n  " + b;
-    return refuse(&actor, "file_add", id, refused(msg));
+    return refuse(&actor, "file_add", id,
+                  refused("nothing was added: " + std::to_string(blocked.size()) + " file(s) may never leave" +
+                          capped_lines(blocked)));
   }
 
   nlohmann::json added = nlohmann::json::array(), unchanged = nlohmann::json::array();
@@ -196,8 +252,10 @@ Result<nlohmann::json> Service::remove_files(const User& actor, const std::strin
   nlohmann::json removed = nlohmann::json::array();
   Status s = in_request_transaction(actor, "file_remove", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
     OUTCHECK_TRY(check_can_edit(actor, req));
+    auto root = request_workspace(req);
+    if (!root) return root.error();
     for (const auto& p : paths) {
-      std::string rel = request_relpath(req, p, cwd);
+      std::string rel = request_relpath(req, *root, p, cwd);
       const RequestFile* f = req.file(rel);
       if (!f || f->filetype == "withdrawn") return invalid_input(p + ": not a file of request " + id);
       // Pending: the file goes; returned: it stays, withdrawn, so its review history is kept.
@@ -218,7 +276,9 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
   auto r = require_request(id);
   if (!r) return r.error();
   if (auto s = check_can_edit(actor, *r); !s.ok()) return refuse(&actor, "file_update", id, s.error());
-  auto ws = checker::open_workspace(r->workspace_path);
+  auto root = request_workspace(*r);
+  if (!root) return refuse(&actor, "file_update", id, root.error());
+  auto ws = checker::open_workspace(*root);
   if (!ws) return ws.error();
   auto site = load_site_policy(home_.db);
   if (!site) return site.error();
@@ -230,7 +290,7 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
     for (const auto& c : changed) home_.store.discard(c.staged);
   };
   for (const auto& p : paths) {
-    std::string rel = request_relpath(*r, p, cwd);
+    std::string rel = request_relpath(*r, *root, p, cwd);
     const RequestFile* existing = r->file(rel);
     if (!existing || existing->filetype == "withdrawn") {
       discard_all();
@@ -241,6 +301,10 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
     target.location = ws->root / rel;
     target.inside = true;
     target.gate_only = true;
+    if (place_of(*root, target.location).place == ClientPath::outside) {
+      blocked.push_back(outside_line(rel, true));
+      continue;
+    }
     if (checker::FileReport gate = checker::check_file(ctx, target); gate.outcome() == rules::Outcome::blocked) {
       blocked.push_back(blocked_line(rel, gate));
       continue;
@@ -271,9 +335,8 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
   }
   if (!blocked.empty()) {
     discard_all();
-    std::string msg = "nothing was updated: the new version of these files may never leave:";
-    for (const auto& b : blocked) msg += "\n  " + b;
-    return refuse(&actor, "file_update", id, refused(msg));
+    return refuse(&actor, "file_update", id,
+                  refused("nothing was updated: the new version of these files may never leave:" + capped_lines(blocked)));
   }
   nlohmann::json updated = nlohmann::json::array();
   Status s = in_request_transaction(actor, "file_update", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {

@@ -10,6 +10,7 @@ Status Service::vote(const User& actor, const std::string& id, const std::string
                      const std::optional<std::string>& comment, const std::optional<std::string>& override_reason) {
   std::optional<std::string> subject;  // the file voted on, for a refusal's audit row
   return in_request_transaction(actor, "vote", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
+    if (auto ws = request_workspace(req); !ws) return ws.error();  // checked at every operation
     fs::path abs = (fs::path(path).is_absolute() ? fs::path(path) : cwd / path).lexically_normal();
     std::string rel = fs::path(path).lexically_normal().generic_string();
     if (auto inside = checker::relative_inside(fs::path(req.workspace_path), abs); inside && req.file(*inside)) rel = *inside;

@@ -1,11 +1,12 @@
 // Views: a request, the list of requests, and the audit log, each with visibility applied.
-#include "checker/sha256.h"
+#include "checker/workspace.h"
 #include "db/service_internal.h"
 #include "db/visibility.h"
 
 #include <sys/stat.h>
 
-#include <fstream>
+#include <climits>
+#include <cstdlib>
 
 namespace fs = std::filesystem;
 
@@ -13,25 +14,27 @@ namespace outcheck::db {
 
 namespace {
 
-// Whether the workspace still holds the bytes that were added (Airlock's workspace file status).
-// As git does, a file whose size and modification time are those recorded when it was added is
-// taken as unchanged without reading it, so showing a request of large files stays quick; this is
+// Whether the workspace file still looks as it did when it was added (Airlock's workspace file
+// status), from stat data alone: a view never opens a workspace file (a FIFO or a slow mount there
+// must not hold up a reviewer's page). Same size and modification time as recorded is
+// "under_review"; anything else at that name is "updated"; nothing there, or a name that now leads
+// outside the workspace, is "missing" (one answer, so nothing outside is probed through it). This is
 // only what the page says about the workspace, never what is released (the stored copy is).
-std::string workspace_status(const Request& r, const RequestFile& f) {
-  const fs::path p = fs::path(r.workspace_path) / f.relpath;
+std::string workspace_status(const fs::path& root, const RequestFile& f) {
+  const fs::path p = root / f.relpath;
+  char real[PATH_MAX];
+  if (!::realpath(p.c_str(), real)) return "missing";
+  if (!checker::relative_inside(root, fs::path(real))) return "missing";
   struct stat st;
-  if (::stat(p.c_str(), &st) != 0) return "missing";
-  if (st.st_size != f.size) return "updated";
-  if (mtime_iso(st) == f.mtime) return "under_review";
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return "missing";
-  checker::Sha256 h;
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) h.update(std::string_view(buf, static_cast<std::size_t>(in.gcount())));
-  return h.hex_digest() == f.sha256 ? "under_review" : "updated";
+  if (::stat(real, &st) != 0) return "missing";
+  if (!S_ISREG(st.st_mode)) return "updated";
+  if (st.st_size != f.size || mtime_iso(st) != f.mtime) return "updated";
+  return "under_review";
 }
 
-nlohmann::json request_json(const User& viewer, const Request& r, bool details) {
+// `root`: the request's workspace folder as checked for this view, or empty when it no longer
+// passes (each file's workspace status is then "unavailable", and nothing there is looked at).
+nlohmann::json request_json(const User& viewer, const Request& r, bool details, const fs::path& root = {}) {
   nlohmann::json j{{"id", r.id},
                    {"workspace", r.workspace},
                    {"author", r.author},
@@ -63,7 +66,9 @@ nlohmann::json request_json(const User& viewer, const Request& r, bool details) 
     nlohmann::json report = nlohmann::json::parse(f.report, nullptr, false);
     nlohmann::json votes = nlohmann::json::array();
     for (const auto& v : f.votes) {
-      if (!see_votes && v.reviewer != viewer.name) continue;
+      // A vote is live state of the current turn (a carried-over approval counts in it).
+      static const std::string pub = "public";
+      if (!item_visible(viewer, r, {v.reviewer, pub, r.review_turn})) continue;
       nlohmann::json vj{{"reviewer", v.reviewer}, {"vote", vote_name(v.vote)}, {"review_turn", v.review_turn}};
       if (v.comment) vj["comment"] = *v.comment;
       if (v.override_reason) vj["override"] = *v.override_reason;
@@ -87,21 +92,18 @@ nlohmann::json request_json(const User& viewer, const Request& r, bool details) 
                      {"finding_counts", report.is_object() ? report.value("finding_counts", nlohmann::json::object()) : nlohmann::json::object()},
                      {"decision", decision},
                      {"votes", votes},
-                     {"workspace_status", f.filetype == "withdrawn" ? "withdrawn" : workspace_status(r, f)}});
+                     {"workspace_status", f.filetype == "withdrawn" ? "withdrawn"
+                                          : root.empty()             ? "unavailable"
+                                                                     : workspace_status(root, f)}});
   }
   j["files"] = files;
   nlohmann::json reviews = nlohmann::json::array();
   for (const auto& [name, at] : r.submitted_reviews) {
-    if (see_votes || name == viewer.name) reviews.push_back({{"reviewer", name}, {"submitted_at", at}});
+    static const std::string pub = "public";
+    if (item_visible(viewer, r, {name, pub, r.review_turn})) reviews.push_back({{"reviewer", name}, {"submitted_at", at}});
   }
   j["reviews_submitted"] = reviews;
   return j;
-}
-
-// Items that would reveal a reviewer's judgement while reviews are independent. A refusal counts
-// too: a refused approval says how its author meant to vote.
-bool blindable(const std::string& action) {
-  return action == "vote" || action == "comment" || action == "review_submit" || action == "refused";
 }
 
 }  // namespace
@@ -110,16 +112,22 @@ Result<nlohmann::json> Service::show(const User& actor, const std::string& id) {
   auto r = require_request(id);
   if (!r) return r.error();
   if (auto s = check_can_view(actor, *r); !s.ok()) return refuse(&actor, "request_show", id, s.error());
-  nlohmann::json j = request_json(actor, *r, true);
+  // The workspace is checked again for this view, as at every operation; if it no longer passes,
+  // the view says so and looks at nothing in it.
+  auto root = request_workspace(*r);
+  nlohmann::json j = request_json(actor, *r, true, root ? *root : fs::path());
+  j["workspace_problem"] = root ? nlohmann::json(nullptr) : nlohmann::json(root.error().message);
   j["release_target"] = r->release_target ? nlohmann::json(*r->release_target) : nlohmann::json(nullptr);
   j["release_problem"] = nullptr;
   if (r->status == RequestStatus::reviewed || r->status == RequestStatus::approved) {
     // Why the last release attempt stopped, so the checkers see it where they look.
     auto st = home_.db.prepare(
-        "SELECT details, at FROM audit_log WHERE request_id = ? AND action = 'release_stopped' ORDER BY seq DESC LIMIT 1");
+        "SELECT details, at, user, visibility, review_turn FROM audit_log WHERE request_id = ? AND action = 'release_stopped' "
+        "ORDER BY seq DESC LIMIT 1");
     if (!st) return st.error();
     st->bind(1, id);
-    if (st->step()) {
+    if (st->step() && audit_row_visible(actor, &*r, {st->text(2), "release_stopped", st->text(3),
+                                                     st->is_null(4) ? 0 : st->integer(4)})) {
       auto details = nlohmann::json::parse(st->text(0), nullptr, false);
       j["release_problem"] = {{"at", st->text(1)}, {"problem", details.is_object() ? details.value("problem", "") : ""}};
     }
@@ -160,7 +168,6 @@ Result<nlohmann::json> Service::audit_log(const User& actor, const AuditFilter& 
   if (filter.user) st->bind(2, *filter.user);
   if (filter.since) st->bind(3, *filter.since);
   if (filter.until) st->bind(4, *filter.until);
-  const bool sees_all = actor.is_admin() || actor.is_checker();
   std::map<std::string, std::optional<Request>> requests;
   nlohmann::json out = nlohmann::json::array();
   while (st->step()) {
@@ -175,13 +182,9 @@ Result<nlohmann::json> Service::audit_log(const User& actor, const AuditFilter& 
         it = requests.emplace(*rid, std::move(*loaded)).first;
       }
       if (!it->second) continue;
-      const Request& r = *it->second;
-      if (!actor.is_admin()) {
-        if (!check_can_view(actor, r).ok()) continue;
-        // Blinding and privacy apply to the log as to the request itself.
-        if ((blindable(action) || visibility == "private") && !item_visible(actor, r, {user, visibility, turn})) continue;
-      }
-    } else if (!sees_all && user != actor.name) {
+      // Blinding and privacy apply to the log as to the request itself, for every role.
+      if (!audit_row_visible(actor, &*it->second, {user, action, visibility, turn})) continue;
+    } else if (!audit_row_visible(actor, nullptr, {user, action, visibility, turn})) {
       continue;
     }
     out.push_back({{"seq", st->integer(0)},

@@ -112,6 +112,9 @@ std::string request_page(const PageContext& ctx, const json& r, const json& acti
     b += "<div class=\"flash error\" role=\"alert\">Release stopped at " + escape(str(r["release_problem"], "at")) + ": " +
          escape(str(r["release_problem"], "problem")) + "</div>";
   }
+  if (r.contains("workspace_problem") && r["workspace_problem"].is_string()) {
+    b += "<div class=\"flash error\" role=\"alert\">" + escape(r["workspace_problem"].get<std::string>()) + "</div>";
+  }
   std::set<std::string> votable;
   for (const auto& p : items(actions, "vote")) votable.insert(p.get<std::string>());
 
