@@ -204,7 +204,7 @@ void AuditLog::record_head(const AuditHead& h) const {
 }
 
 Result<std::vector<std::string>> AuditLog::verify(Database& db, const std::vector<AuditAnchor>& anchors,
-                                                  std::vector<AuditRow>* rows) const {
+                                                  const std::function<void(const AuditRow&)>& on_row) const {
   std::vector<std::string> problems;
   auto triggers = db.prepare(
       "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name IN "
@@ -311,9 +311,9 @@ Result<std::vector<std::string>> AuditLog::verify(Database& db, const std::vecto
     prev = stored;
     expected = seq + 1;
     last = seq;
-    if (rows && !broken) {
+    if (on_row && !broken) {
       row.hash = stored;
-      rows->push_back(std::move(row));
+      on_row(row);
     }
   }
   if (st->failed()) return st->error();

@@ -8,6 +8,7 @@
 // their exact stored bytes (hash_version 2); rows of 0.1.0 keep the hash they were written with.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,9 +62,10 @@ class AuditLog {
 
   // Empty when the chain holds; otherwise each problem, the first broken row named first. Also
   // checked: audit.head (it must exist once the home has any audit row or request), every line of
-  // audit.head.log, and `anchors`. `rows`, when given, receives every row that verified, in order.
+  // audit.head.log, and `anchors`. `on_row`, when given, is told every row that verified, in order
+  // (streamed: a million rows are never held at once).
   Result<std::vector<std::string>> verify(Database& db, const std::vector<AuditAnchor>& anchors = {},
-                                          std::vector<AuditRow>* rows = nullptr) const;
+                                          const std::function<void(const AuditRow&)>& on_row = nullptr) const;
   Result<AuditHead> head(Database& db) const;
 
  private:

@@ -19,13 +19,17 @@ void clear_turn(ChainRequest& r, std::int64_t turn) {
 
 }  // namespace
 
-ChainState replay_chain(const std::vector<AuditRow>& rows) {
-  ChainState s;
-  for (const auto& row : rows) {
+void ChainReplay::feed(const AuditRow& row) {
+  ChainState& s = state_;
+  {
     const AuditEvent& e = row.event;
     const std::string& a = e.action;
-    if (a == "refused" || a == "file_view" || a == "comment") continue;
-    auto details = nlohmann::json::parse(row.details, nullptr, false);
+    if (a == "refused" || a == "file_view" || a == "comment" || a == "file_upload" || a == "release_stopped") return;
+    if (!e.request_id && a != "user_add" && a != "user_disable") return;
+    static const std::set<std::string> kReadsDetails = {"user_add", "user_disable", "request_create", "file_add",
+                                                        "file_update", "vote", "status_change"};
+    const nlohmann::json details =
+        kReadsDetails.count(a) ? nlohmann::json::parse(row.details, nullptr, false) : nlohmann::json();
     if (a == "user_add") {
       ChainUser& u = s.users[text_of(details, "name")];
       u.roles.clear();
@@ -34,23 +38,23 @@ ChainState replay_chain(const std::vector<AuditRow>& rows) {
           if (r.is_string()) u.roles.insert(r.get<std::string>());
         }
       }
-      continue;
+      return;
     }
     if (a == "user_disable") {
       s.users[text_of(details, "name")].disabled = true;
-      continue;
+      return;
     }
-    if (!e.request_id) continue;
+    if (!e.request_id) return;
     if (a == "request_create") {
       ChainRequest& r = s.requests[*e.request_id];
       r.author = e.user;
       r.workspace = text_of(details, "workspace");
       r.status = "pending";
       r.turn = e.review_turn.value_or(1);
-      continue;
+      return;
     }
     auto it = s.requests.find(*e.request_id);
-    if (it == s.requests.end()) continue;  // a request with no creation row: compare_with_tables says so
+    if (it == s.requests.end()) return;  // a request with no creation row: compare_with_tables says so
     ChainRequest& r = it->second;
     const std::int64_t turn = e.review_turn.value_or(r.turn);
     const std::string path = e.path.value_or("");
@@ -104,7 +108,6 @@ ChainState replay_chain(const std::vector<AuditRow>& rows) {
     }
     if (a == "vote") r.vote_turns[{path, e.user}] = turn;
   }
-  return s;
 }
 
 Result<std::vector<std::string>> compare_with_tables(Database& db, const ChainState& chain) {

@@ -43,7 +43,15 @@ struct ChainState {
   std::map<std::string, ChainUser> users;
 };
 
-ChainState replay_chain(const std::vector<AuditRow>& rows);
+// Fed the verified rows in order (AuditLog::verify's on_row), row by row.
+class ChainReplay {
+ public:
+  void feed(const AuditRow& row);
+  const ChainState& state() const { return state_; }
+
+ private:
+  ChainState state_;
+};
 
 // Problems, one per table that disagrees with the chain: "requests: ...", "votes: ...".
 Result<std::vector<std::string>> compare_with_tables(Database& db, const ChainState& chain);

@@ -170,19 +170,23 @@ void Service::free_release_lock(const std::string& id, const std::string& holder
 }
 
 Status Service::prove_release(const User& actor, const Request& r, AuditHead* head) {
-  std::vector<AuditRow> rows;
-  auto problems = home_.audit.verify(home_.db, {}, &rows);
+  ChainReplay chain;
+  AuditHead last{0, kGenesisHash};
+  auto problems = home_.audit.verify(home_.db, {}, [&](const AuditRow& row) {
+    chain.feed(row);
+    last = AuditHead{row.seq, row.hash};
+  });
   if (!problems) return problems.error();
   std::string why;
   if (!problems->empty()) {
     why = "the audit log does not verify (" + problems->front() + ")";
   } else {
-    why = release_disproved(replay_chain(rows), r, actor.name);
+    why = release_disproved(chain.state(), r, actor.name);
   }
   if (!why.empty()) {
     return refuse(&actor, "request_release", r.id, refused("release refused: " + why + "; nothing was sent"));
   }
-  if (head) *head = rows.empty() ? AuditHead{0, kGenesisHash} : AuditHead{rows.back().seq, rows.back().hash};
+  if (head) *head = last;
   return Status::OK();
 }
 
@@ -207,10 +211,10 @@ Result<std::vector<std::string>> Service::verify_record(const User& actor) {
     }
     anchors.push_back({"the manifest of release " + id, j["audit_seq"].get<std::int64_t>(), j["audit_head"].get<std::string>()});
   }
-  std::vector<AuditRow> rows;
-  auto problems = home_.audit.verify(home_.db, anchors, &rows);
+  ChainReplay chain;
+  auto problems = home_.audit.verify(home_.db, anchors, [&](const AuditRow& row) { chain.feed(row); });
   if (!problems) return problems.error();
-  auto tables = compare_with_tables(home_.db, replay_chain(rows));
+  auto tables = compare_with_tables(home_.db, chain.state());
   if (!tables) return tables.error();
   problems->insert(problems->end(), tables->begin(), tables->end());
   return problems;
