@@ -51,6 +51,9 @@ Result<std::unique_ptr<Home>> open_home(const std::filesystem::path& dir) { retu
 
 HomeLease::~HomeLease() {
   if (!home_ || !pool_) return;
+  // A call that left a transaction open would hand the next one its snapshot and its writes: roll
+  // it back (a no-op when none is open).
+  home_->db.rollback();
   std::lock_guard<std::mutex> lock(pool_->mutex);
   if (pool_->idle.size() < pool_->keep_idle) pool_->idle.push_back(std::move(home_));
 }

@@ -14,8 +14,8 @@
 namespace outcheck::web {
 
 struct AuthLimitSettings {
-  int burst = 10;
-  std::chrono::milliseconds refill{6000};
+  int burst = 100;
+  std::chrono::milliseconds refill{1000};
   std::chrono::seconds interval{60};
   std::size_t max_addresses = 10000;  // beyond: new addresses share one bucket
 };

@@ -343,9 +343,10 @@ TEST_CASE("serve: 300 bad-token calls are answered 429 after a burst and add at 
   }
   INFO(n401 << " answered 401, " << n429 << " 429, " << other << " otherwise");
   CHECK(other == 0);
-  CHECK(n401 >= 10);
-  CHECK(n401 <= 15);
-  CHECK(n429 >= 285);
+  // A burst of 100, then one more a second: the 300 calls take a second or two here.
+  CHECK(n401 >= 100);
+  CHECK(n401 <= 130);
+  CHECK(n429 >= 170);
   // A valid token from the same address is never refused for its neighbours' failures.
   CHECK(timed_me(server.port(), token) < 1.0);
   CHECK(server.stop() == 0);
