@@ -602,3 +602,38 @@ TEST_CASE("redact: a rate of two counts is computed again from the rounded count
   CHECK(change_set(changes).count({3, "value", "20.65", "20.65", "unrounded"}) == 0);
   CHECK(failing_rules(*policy, t).empty());
 }
+
+TEST_CASE("redact then check: a rate that rate x person-time turns back into the count", "[redact]") {
+  auto policy = preset("opensafely");
+  // az_n 2 is suppressed; its rate (0.00040732 x 4910.149 = 2.000) goes with it; row b's count 20
+  // and rate are published (the rate's counts are already rounded).
+  HeldTable t = make_table({"arm", "az_pyears", "az_n", "az_rate"},
+                           {{"a", "4910.1492128679", "2", "0.00040731959728609716"},
+                            {"b", "3000.5", "20", "6.665555740709882e-3"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "az_n") == std::vector<std::string>{R, "20"});
+  CHECK(column(t, "az_rate") == std::vector<std::string>{R, "6.665555740709882e-3"});
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+  CHECK(failing_rules(*policy, t).empty());
+}
+
+TEST_CASE("redact then check: a flowchart under sdc-handbook", "[redact]") {
+  auto policy = preset("sdc-handbook");
+  // Step c2 excludes 0 people (small under sdc-handbook): suppressed, and the shares computed from
+  // it (pct_exclude, pct_step) with it; the base row's NA and the published steps stay.
+  HeldTable t = make_table({"criteria", "n", "n_exclude", "pct_exclude", "pct_all", "pct_step"},
+                           {{"c0", "15534641", "NA", "NA", "1", "NA"},
+                            {"c1", "15529586", "5055", "3.2540179074624253e-4", "0.9996745982092538", "0.9996745982092538"},
+                            {"c2", "15529586", "0", "0", "0.9996745982092538", "1"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(column(t, "n_exclude") == std::vector<std::string>{"NA", "5055", R});
+  CHECK(t.rows[2][3] == R);
+  CHECK(t.rows[2][5] == R);
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+}
