@@ -73,10 +73,11 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
   // Never blocks, whatever was swapped in since the gate looked: only a regular file is read.
   auto opened = open_regular_file(location);
   if (!opened) {
-    const std::string& m = opened.error().message;
-    const auto at = m.find(": not a regular file");
-    r.findings.add(file_finding("special_file", Outcome::blocked,
-                                at != std::string::npos ? m.substr(at + 2) : "cannot be read: " + m));
+    // "cannot be read: ..." or "not a regular file: a FIFO", without the path the report names.
+    std::string m = opened.error().message;
+    const std::string prefix = location.string() + ": ";
+    if (m.rfind(prefix, 0) == 0) m = m.substr(prefix.size());
+    r.findings.add(file_finding("special_file", Outcome::blocked, m));
     return;
   }
   int fd = *opened;
