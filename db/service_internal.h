@@ -35,6 +35,10 @@ std::string outside_line(const std::string& shown, bool via_link);
 // small whatever a client names.
 std::string capped_lines(const std::vector<std::string>& lines, std::size_t cap = 20);
 
+// Workspace names are one safe path segment (letters, digits, '.', '_', '-'; not "." or ".."; at
+// most 100 characters): 400 otherwise.
+Status check_workspace_name(const std::string& name);
+
 // The policy every request uses: the one `policy set` stored, else the opensafely preset.
 Result<SitePolicy> load_site_policy(Database& db);
 

@@ -23,20 +23,6 @@ std::string request_relpath(const Request& r, const fs::path& root, const std::s
   return fs::path(path).lexically_normal().generic_string();
 }
 
-// Workspace names are one safe path segment, so that no name can climb out of the folder a release
-// is written under: letters, digits, '.', '_' and '-'; not "." or ".."; at most 100 characters.
-Status check_workspace_name(const std::string& name) {
-  bool safe = !name.empty() && name.size() <= 100 && name != "." && name != "..";
-  for (char c : name) {
-    safe = safe && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                    c == '-');
-  }
-  if (safe) return Status::OK();
-  return invalid_input("workspace name \"" + (name.size() > 100 ? name.substr(0, 100) + "..." : name) +
-                       "\": use letters, digits, '.', '_' and '-' only (not \".\" or \"..\"), at most 100 "
-                       "characters (--workspace-name)");
-}
-
 struct CheckedFile {
   RequestFile file;
   StagedFile staged;
@@ -67,6 +53,20 @@ std::string blocked_line(const std::string& path, const checker::FileReport& rep
 }
 
 }  // namespace
+
+// Workspace names are one safe path segment, so that no name can climb out of the folder a release
+// is written under: letters, digits, '.', '_' and '-'; not "." or ".."; at most 100 characters.
+Status check_workspace_name(const std::string& name) {
+  bool safe = !name.empty() && name.size() <= 100 && name != "." && name != "..";
+  for (char c : name) {
+    safe = safe && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                    c == '-');
+  }
+  if (safe) return Status::OK();
+  return invalid_input("workspace name \"" + (name.size() > 100 ? name.substr(0, 100) + "..." : name) +
+                       "\": use letters, digits, '.', '_' and '-' only (not \".\" or \"..\"), at most 100 "
+                       "characters");
+}
 
 Result<Service::Created> Service::create_request(const User& actor, const fs::path& workspace,
                                                  const std::optional<std::string>& name) {

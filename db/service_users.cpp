@@ -21,6 +21,21 @@ bool valid_name(const std::string& name) {
   return true;
 }
 
+// A change to users, the policy or memberships: its audit row is appended inside the change's
+// transaction, both are committed together, and then the head is recorded.
+Status commit_audited(Home& home, Transaction& tx, const std::string& user, const char* action, nlohmann::json details,
+                      const std::string& at) {
+  AuditEvent e;
+  e.user = user;
+  e.action = action;
+  e.details = std::move(details);
+  auto head = home.audit.append(home.db, e, at);
+  if (!head) return head.error();
+  OUTCHECK_TRY(tx.commit());
+  home.audit.record_head(*head);
+  return Status::OK();
+}
+
 }  // namespace
 
 Error Service::refuse(const User* actor, const std::string& action, const std::optional<std::string>& request_id,
@@ -135,14 +150,7 @@ Status Service::disable_user(const User& actor, const std::string& name) {
   for (const auto& u : *users) found |= u.name == name;
   if (!found) return not_found("no user " + name);
   OUTCHECK_TRY(set_user_disabled(home_.db, name, true));
-  AuditEvent e;
-  e.user = actor.name;
-  e.action = "user_disable";
-  e.details = {{"name", name}};
-  auto head = home_.audit.append(home_.db, e, now());
-  if (!head) return head.error();
-  OUTCHECK_TRY(tx.commit());
-  home_.audit.record_head(*head);
+  OUTCHECK_TRY(commit_audited(home_, tx, actor.name, "user_disable", {{"name", name}}, now()));
   return Status::OK();
 }
 
@@ -174,14 +182,7 @@ Result<nlohmann::json> Service::set_policy_text(const User& actor, const std::st
   OUTCHECK_TRY(tx.begin());
   OUTCHECK_TRY(store_policy(home_.db, stored));
   OUTCHECK_TRY(set_setting(home_.db, "site_policy", stored.sha256));
-  AuditEvent e;
-  e.user = actor.name;
-  e.action = "policy_set";
-  e.details = {{"name", name}, {"sha256", stored.sha256}};
-  auto head = home_.audit.append(home_.db, e, now());
-  if (!head) return head.error();
-  OUTCHECK_TRY(tx.commit());
-  home_.audit.record_head(*head);
+  OUTCHECK_TRY(commit_audited(home_, tx, actor.name, "policy_set", {{"name", name}, {"sha256", stored.sha256}}, now()));
   return nlohmann::json{{"name", stored.name}, {"sha256", stored.sha256}};
 }
 
@@ -219,14 +220,6 @@ namespace outcheck::db {
 
 namespace {
 
-bool valid_workspace_name(const std::string& w) {
-  if (w.empty() || w.size() > 100 || w == "." || w == "..") return false;
-  for (char c : w) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
-  }
-  return true;
-}
-
 // Enforced when an admin said so (`workspace access members`), or, unless they said `open`, as soon
 // as the home holds any grant (the upgrade of a home with requests grants their authors).
 Result<bool> membership_enforced(Database& db) {
@@ -256,9 +249,7 @@ Status Service::check_workspace_member(const User& actor, const std::string& wor
 
 Status Service::grant_workspace(const User& actor, const std::string& workspace, const std::string& user) {
   if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "workspace_grant", std::nullopt, s.error());
-  if (!valid_workspace_name(workspace)) {
-    return invalid_input("workspace name '" + workspace + "': letters, digits, '.', '_' and '-', at most 100");
-  }
+  OUTCHECK_TRY(check_workspace_name(workspace));
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
   auto users = load_users(home_.db);
@@ -271,14 +262,7 @@ Status Service::grant_workspace(const User& actor, const std::string& workspace,
   if (!st) return st.error();
   st->bind(1, workspace).bind(2, user).bind(3, actor.name).bind(4, now());
   OUTCHECK_TRY(st->done());
-  AuditEvent e;
-  e.user = actor.name;
-  e.action = "workspace_grant";
-  e.details = {{"workspace", workspace}, {"user", user}};
-  auto head = home_.audit.append(home_.db, e, now());
-  if (!head) return head.error();
-  OUTCHECK_TRY(tx.commit());
-  home_.audit.record_head(*head);
+  OUTCHECK_TRY(commit_audited(home_, tx, actor.name, "workspace_grant", {{"workspace", workspace}, {"user", user}}, now()));
   return Status::OK();
 }
 
@@ -291,14 +275,7 @@ Status Service::revoke_workspace(const User& actor, const std::string& workspace
   st->bind(1, workspace).bind(2, user);
   OUTCHECK_TRY(st->done());
   if (home_.db.changes() == 0) return not_found(user + " is not a member of workspace " + workspace);
-  AuditEvent e;
-  e.user = actor.name;
-  e.action = "workspace_revoke";
-  e.details = {{"workspace", workspace}, {"user", user}};
-  auto head = home_.audit.append(home_.db, e, now());
-  if (!head) return head.error();
-  OUTCHECK_TRY(tx.commit());
-  home_.audit.record_head(*head);
+  OUTCHECK_TRY(commit_audited(home_, tx, actor.name, "workspace_revoke", {{"workspace", workspace}, {"user", user}}, now()));
   return Status::OK();
 }
 
@@ -326,14 +303,7 @@ Status Service::set_workspace_access(const User& actor, const std::string& mode)
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
   OUTCHECK_TRY(set_setting(home_.db, "workspace_access", mode));
-  AuditEvent e;
-  e.user = actor.name;
-  e.action = "workspace_access";
-  e.details = {{"mode", mode}};
-  auto head = home_.audit.append(home_.db, e, now());
-  if (!head) return head.error();
-  OUTCHECK_TRY(tx.commit());
-  home_.audit.record_head(*head);
+  OUTCHECK_TRY(commit_audited(home_, tx, actor.name, "workspace_access", {{"mode", mode}}, now()));
   return Status::OK();
 }
 

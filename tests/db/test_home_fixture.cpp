@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db/schema.h"
+#include "tests/support/sqlite_file.h"
 #include "tests/support/workspace_fixture.h"
 
 namespace fs = std::filesystem;
@@ -31,18 +32,6 @@ std::map<std::string, std::string> read_pairs(const fs::path& p) {
   return out;
 }
 
-int user_version(const fs::path& path) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
-  sqlite3_step(st);
-  int v = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
-
 }  // namespace
 
 TEST_CASE("a home made by outcheck 0.1.0 upgrades, verifies and keeps every request in its state", "[db][fixture]") {
@@ -54,7 +43,7 @@ TEST_CASE("a home made by outcheck 0.1.0 upgrades, verifies and keeps every requ
   const fs::path home = dir.path() / "home";
   fs::copy(fixtures / "home-0.1.0", home, fs::copy_options::recursive);
   fs::permissions(home / "audit.key", fs::perms::owner_read | fs::perms::owner_write);
-  const int before = user_version(home / "outcheck.db");
+  const int before = outcheck::test::sqlite_user_version((home / "outcheck.db").string());
   REQUIRE(before == 2);
 
   auto as = [&](const std::string& user, const std::vector<std::string>& args) {
@@ -63,7 +52,7 @@ TEST_CASE("a home made by outcheck 0.1.0 upgrades, verifies and keeps every requ
   RunResult list = as("c1", {"request", "list", "--json"});
   INFO(list.err);
   REQUIRE(list.exit_code == 0);
-  CHECK(user_version(home / "outcheck.db") == outcheck::db::kSchemaVersion);
+  CHECK(outcheck::test::sqlite_user_version((home / "outcheck.db").string()) == outcheck::db::kSchemaVersion);
   auto rows = nlohmann::json::parse(list.out);
   std::map<std::string, std::string> now;
   for (const auto& r : rows) now[r["id"].get<std::string>()] = r["status"].get<std::string>();

@@ -5,6 +5,7 @@
 
 #include "db/home.h"
 #include "db/schema.h"
+#include "tests/support/sqlite_file.h"
 #include "tests/support/workspace_fixture.h"
 
 namespace {
@@ -20,18 +21,6 @@ void exec(const std::string& path, const char* sql) {
   REQUIRE(rc == SQLITE_OK);
 }
 
-int user_version(const std::string& path) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
-  sqlite3_step(st);
-  int v = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
-
 }  // namespace
 
 TEST_CASE("a version-1 database is migrated to the current schema when the home is opened", "[db][schema]") {
@@ -43,10 +32,10 @@ TEST_CASE("a version-1 database is migrated to the current schema when the home 
        "ALTER TABLE request_files DROP COLUMN uploaded_at; ALTER TABLE requests DROP COLUMN release_target; "
        "ALTER TABLE audit_log DROP COLUMN hash_version; DROP TABLE release_locks; DROP TABLE workspace_members; "
        "PRAGMA user_version = 1;");
-  REQUIRE(user_version(db_path) == 1);
+  REQUIRE(outcheck::test::sqlite_user_version(db_path) == 1);
   auto home = outcheck::db::open_home(dir.path() / "home");
   REQUIRE(home);
-  CHECK(user_version(db_path) == outcheck::db::kSchemaVersion);
+  CHECK(outcheck::test::sqlite_user_version(db_path) == outcheck::db::kSchemaVersion);
   auto st = (*home)->db.prepare("SELECT uploaded_at FROM request_files UNION ALL SELECT release_target FROM requests");
   CHECK(st.ok());
 }
@@ -60,5 +49,5 @@ TEST_CASE("a database newer than this outcheck is refused and left untouched", "
   REQUIRE_FALSE(home);
   CHECK(home.error().kind == outcheck::ErrorKind::invalid_input);
   CHECK(home.error().message.find("schema version 99, newer than this outcheck understands") != std::string::npos);
-  CHECK(user_version(db_path) == 99);
+  CHECK(outcheck::test::sqlite_user_version(db_path) == 99);
 }
