@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 
 #include "rules/cell_value.h"
 #include "rules/column_roles.h"
@@ -40,20 +39,23 @@ Level first_row_level(std::span<const std::string> header) {
     if (!v || (*v != static_cast<std::int64_t>(c) - 1 && *v != static_cast<std::int64_t>(c))) positions = false;
   }
   if (positions) return Level::positions;
-  std::set<std::string_view> seen;
+  std::vector<std::string_view> names;
+  names.reserve(header.size() - 1);
   for (std::size_t c = 1; c < header.size(); ++c) {
     const std::string_view name = trim_spaces(header[c]);
-    if (unnamed(name) || !seen.insert(name).second) return Level::named;
+    if (unnamed(name)) return Level::named;
+    names.push_back(name);
   }
-  return Level::none;
+  std::sort(names.begin(), names.end());
+  return std::adjacent_find(names.begin(), names.end()) != names.end() ? Level::named : Level::none;
 }
 
 }  // namespace
 
 std::optional<std::vector<std::string>> second_header_row(const CompiledPolicy& policy, std::span<const std::string> header,
                                                           const TableSample& sample) {
-  const Level level = first_row_level(header);
-  if (level == Level::none || sample.rows() < 2) return std::nullopt;
+  if (header.size() < 3 || sample.rows() < 2) return std::nullopt;
+  // The first row's cells first: a number among them (most tables' first data row) ends it at once.
   std::vector<std::size_t> words;
   for (std::size_t c = 1; c < header.size(); ++c) {
     const Kind k = kind_of(policy, sample.cell(0, c));
@@ -61,6 +63,8 @@ std::optional<std::vector<std::string>> second_header_row(const CompiledPolicy& 
     if (k == Kind::word) words.push_back(c);
   }
   if (words.size() < 2) return std::nullopt;
+  const Level level = first_row_level(header);
+  if (level == Level::none) return std::nullopt;
   const std::size_t below = std::min<std::size_t>(sample.rows(), 200);
   int numeric = 0;
   for (std::size_t c : words) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <unordered_map>
 
 namespace outcheck::rules {
 
@@ -85,25 +86,11 @@ std::string lowered(const std::string& s) {
   return out;
 }
 
-// The header's words (runs of letters and digits) with where they start.
+// A word of a header (a run of letters and digits) and where it starts.
 struct Word {
   std::size_t at;
   std::string text;
 };
-std::vector<Word> words(const std::string& name) {
-  std::vector<Word> out;
-  for (std::size_t i = 0; i < name.size();) {
-    if (!std::isalnum(static_cast<unsigned char>(name[i]))) {
-      ++i;
-      continue;
-    }
-    std::size_t j = i;
-    while (j < name.size() && std::isalnum(static_cast<unsigned char>(name[j]))) ++j;
-    out.push_back({i, name.substr(i, j - i)});
-    i = j;
-  }
-  return out;
-}
 
 constexpr std::array<std::pair<const char*, const char*>, 9> kBoundWords = {{
     {"lci", "uci"}, {"lcl", "ucl"}, {"lower", "upper"}, {"ll", "ul"}, {"low", "high"},
@@ -130,20 +117,43 @@ std::optional<ImpliedCount> interval_implied_count(const Printed& lower, const P
 }
 
 std::vector<BoundPair> bound_pairs(std::span<const std::string> header) {
-  std::vector<std::string> names;
-  names.reserve(header.size());
-  for (const auto& h : header) names.push_back(lowered(h));
-  std::vector<BoundPair> out;
-  for (std::size_t c = 0; c < names.size(); ++c) {
-    for (const Word& w : words(names[c])) {
-      for (const auto& [low, high] : kBoundWords) {
-        if (w.text != low) continue;
-        std::string partner = names[c];
-        partner.replace(w.at, w.text.size(), high);
-        for (std::size_t d = 0; d < names.size(); ++d) {
-          if (d != c && names[d] == partner) out.push_back({static_cast<int>(c), static_cast<int>(d)});
+  // Most headers hold no bound word: they are found without copying a name (a table may have a
+  // million columns), and only then are the names looked up by their lowered text.
+  struct Candidate {
+    std::size_t column;
+    Word word;
+    const char* partner_word;
+  };
+  std::vector<Candidate> candidates;
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    const std::string& name = header[c];
+    for (std::size_t i = 0; i < name.size();) {
+      if (!std::isalnum(static_cast<unsigned char>(name[i]))) {
+        ++i;
+        continue;
+      }
+      std::size_t j = i;
+      while (j < name.size() && std::isalnum(static_cast<unsigned char>(name[j]))) ++j;
+      if (j - i <= 7) {  // the longest bound word ("lowerci")
+        const std::string w = lowered(name.substr(i, j - i));
+        for (const auto& [low, high] : kBoundWords) {
+          if (w == low) candidates.push_back({c, {i, w}, high});
         }
       }
+      i = j;
+    }
+  }
+  std::vector<BoundPair> out;
+  if (candidates.empty()) return out;
+  std::unordered_map<std::string, std::vector<int>> by_name;
+  for (std::size_t d = 0; d < header.size(); ++d) by_name[lowered(header[d])].push_back(static_cast<int>(d));
+  for (const Candidate& k : candidates) {
+    std::string partner = lowered(header[k.column]);
+    partner.replace(k.word.at, k.word.text.size(), k.partner_word);
+    const auto it = by_name.find(partner);
+    if (it == by_name.end()) continue;
+    for (int d : it->second) {
+      if (static_cast<std::size_t>(d) != k.column) out.push_back({static_cast<int>(k.column), d});
     }
   }
   return out;
