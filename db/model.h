@@ -63,6 +63,9 @@ struct RequestFile {
   std::string sha256;
   std::int64_t size = 0;
   std::string mtime;
+  // The workspace file's device and inode when it was added; absent for rows from before schema 4.
+  std::optional<std::int64_t> device;
+  std::optional<std::int64_t> inode;
   std::string privacy;
   std::string outcome;  // the checker's: pass, review, fail
   std::string report;   // JSON

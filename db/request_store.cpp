@@ -117,7 +117,7 @@ Result<std::optional<Request>> load_request(Database& db, const std::string& id)
   if (groups->failed()) return groups->error();
 
   PREPARE(files, "SELECT relpath, group_name, filetype, sha256, size, mtime, privacy, outcome, report, added_at, "
-                 "uploaded_at FROM request_files WHERE request_id = ? ORDER BY relpath");
+                 "uploaded_at, device, inode FROM request_files WHERE request_id = ? ORDER BY relpath");
   files->bind(1, id);
   while (files->step()) {
     RequestFile f;
@@ -132,6 +132,8 @@ Result<std::optional<Request>> load_request(Database& db, const std::string& id)
     f.report = files->text(8);
     f.added_at = files->text(9);
     f.uploaded_at = files->opt_text(10);
+    if (!files->is_null(11)) f.device = files->integer(11);
+    if (!files->is_null(12)) f.inode = files->integer(12);
     r.files.push_back(std::move(f));
   }
   if (files->failed()) return files->error();
@@ -213,12 +215,15 @@ Status upsert_group(Database& db, const std::string& request_id, const FileGroup
 
 Status upsert_file(Database& db, const std::string& request_id, const RequestFile& f) {
   PREPARE(st, "INSERT INTO request_files (request_id, relpath, group_name, filetype, sha256, size, mtime, privacy, "
-              "outcome, report, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(request_id, relpath) DO UPDATE SET "
+              "outcome, report, added_at, device, inode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+              "ON CONFLICT(request_id, relpath) DO UPDATE SET "
               "group_name = excluded.group_name, filetype = excluded.filetype, sha256 = excluded.sha256, "
               "size = excluded.size, mtime = excluded.mtime, privacy = excluded.privacy, outcome = excluded.outcome, "
-              "report = excluded.report, added_at = excluded.added_at");
+              "report = excluded.report, added_at = excluded.added_at, device = excluded.device, inode = excluded.inode");
   st->bind(1, request_id).bind(2, f.relpath).bind(3, f.group).bind(4, f.filetype).bind(5, f.sha256).bind(6, f.size);
   st->bind(7, f.mtime).bind(8, f.privacy).bind(9, f.outcome).bind(10, f.report).bind(11, f.added_at);
+  if (f.device) st->bind(12, *f.device); else st->bind_null(12);
+  if (f.inode) st->bind(13, *f.inode); else st->bind_null(13);
   return st->done();
 }
 

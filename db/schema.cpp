@@ -143,6 +143,16 @@ INSERT OR IGNORE INTO workspace_members (workspace, user, granted_by, granted_at
   FROM requests;
 )sql";
 
+// Version 4: a workspace file's identity. The request and file views say a workspace copy changed
+// from stat data alone (they never open workspace files); size and modification time miss a file
+// replaced by another of the same size and time (a rename over it, a restored backup), so the
+// device and inode of the file judged are kept too. Rows from before stay null and compare by size
+// and time, as they did.
+const char* const kVersion4 = R"sql(
+ALTER TABLE request_files ADD COLUMN device INTEGER;
+ALTER TABLE request_files ADD COLUMN inode INTEGER;
+)sql";
+
 }  // namespace
 
 Status migrate(Database& db) {
@@ -160,7 +170,7 @@ Status migrate(Database& db) {
                                        ", newer than this outcheck understands (" + std::to_string(kSchemaVersion) +
                                        "); use a newer outcheck"));
   }
-  const char* const steps[] = {kVersion1, kVersion2, kVersion3};
+  const char* const steps[] = {kVersion1, kVersion2, kVersion3, kVersion4};
   for (int v = version; v < kSchemaVersion; ++v) {
     if (auto s = db.exec(steps[v]); !s.ok()) return rollback_with(s.error());
     if (auto s = db.exec("PRAGMA user_version = " + std::to_string(v + 1)); !s.ok()) return rollback_with(s.error());

@@ -6,7 +6,7 @@
 
 namespace outcheck::db {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 Status migrate(Database& db);
 

@@ -33,6 +33,8 @@ void record_check(RequestFile& f, const StagedFile& staged, const checker::FileR
   f.sha256 = staged.sha256;
   f.size = staged.size;
   f.mtime = staged.mtime;
+  f.device = static_cast<std::int64_t>(staged.device);
+  f.inode = static_cast<std::int64_t>(staged.inode);
   f.privacy = checker::privacy_name(report.privacy);
   f.outcome = rules::outcome_name(report.outcome());
   f.report = checker::json_text(checker::file_report_to_json(report));

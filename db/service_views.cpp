@@ -16,8 +16,8 @@ namespace {
 
 // Whether the workspace file still looks as it did when it was added (Airlock's workspace file
 // status), from stat data alone: a view never opens a workspace file (a FIFO or a slow mount there
-// must not hold up a reviewer's page). Same size and modification time as recorded is
-// "under_review"; anything else at that name is "updated"; nothing there, or a name that now leads
+// must not hold up a reviewer's page). Same device, inode, size and modification time as recorded
+// (size and time only for files added before schema 4 kept the first two) is "under_review"; anything else at that name is "updated"; nothing there, or a name that now leads
 // outside the workspace, is "missing" (one answer, so nothing outside is probed through it). This is
 // only what the page says about the workspace, never what is released (the stored copy is).
 std::string workspace_status(const fs::path& root, const RequestFile& f) {
@@ -29,6 +29,10 @@ std::string workspace_status(const fs::path& root, const RequestFile& f) {
   if (::stat(real, &st) != 0) return "missing";
   if (!S_ISREG(st.st_mode)) return "updated";
   if (st.st_size != f.size || mtime_iso(st) != f.mtime) return "updated";
+  if (f.device && f.inode &&
+      (static_cast<std::int64_t>(st.st_dev) != *f.device || static_cast<std::int64_t>(st.st_ino) != *f.inode)) {
+    return "updated";
+  }
   return "under_review";
 }
 

@@ -4,6 +4,7 @@
 // come from interface.md ("Release requests") and airlock.md sections 1-3.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -398,6 +399,20 @@ TEST_CASE("workflow: show says which workspace files changed since they were add
     return file_of(site.show("res", id), path).at("workspace_status").get<std::string>();
   };
   CHECK(status_of(kPathA) == "under_review");
+  // Another file of the same size, given the same modification time, renamed over it: size and time
+  // agree, the inode does not. Changed.
+  {
+    const fs::path a = site.ws() / kPathA;
+    const fs::path swap = site.ws() / "output" / "swap.tmp";
+    std::string same_size = kA;
+    same_size[same_size.size() - 2] = same_size[same_size.size() - 2] == '1' ? '2' : '1';
+    { std::ofstream(swap, std::ios::binary) << same_size; }
+    fs::last_write_time(swap, fs::last_write_time(a));
+    fs::rename(swap, a);
+    REQUIRE(fs::file_size(a) == std::string(kA).size());
+    CHECK(status_of(kPathA) == "updated");
+    site.write(kPathA, kA);
+  }
   // Same size, other bytes, a later modification time: changed (a view never reads a workspace
   // file; stat data alone decide).
   site.write(kPathA, "group,num\na,15\nb,10\n");

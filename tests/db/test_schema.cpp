@@ -29,14 +29,17 @@ TEST_CASE("a version-1 database is migrated to the current schema when the home 
   { REQUIRE(outcheck::db::open_home(dir.path() / "home")); }
   // Turn it back into what version 1 wrote: no upload columns, user_version 1.
   exec(db_path,
-       "ALTER TABLE request_files DROP COLUMN uploaded_at; ALTER TABLE requests DROP COLUMN release_target; "
+       "ALTER TABLE request_files DROP COLUMN uploaded_at; ALTER TABLE request_files DROP COLUMN device; "
+       "ALTER TABLE request_files DROP COLUMN inode; ALTER TABLE requests DROP COLUMN release_target; "
        "ALTER TABLE audit_log DROP COLUMN hash_version; DROP TABLE release_locks; DROP TABLE workspace_members; "
        "PRAGMA user_version = 1;");
   REQUIRE(outcheck::test::sqlite_user_version(db_path) == 1);
   auto home = outcheck::db::open_home(dir.path() / "home");
   REQUIRE(home);
   CHECK(outcheck::test::sqlite_user_version(db_path) == outcheck::db::kSchemaVersion);
-  auto st = (*home)->db.prepare("SELECT uploaded_at FROM request_files UNION ALL SELECT release_target FROM requests");
+  auto st = (*home)->db.prepare(
+      "SELECT uploaded_at FROM request_files UNION ALL SELECT release_target FROM requests "
+      "UNION ALL SELECT device + inode FROM request_files");
   CHECK(st.ok());
 }
 
