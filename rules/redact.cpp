@@ -11,6 +11,7 @@
 #include "rules/rounding.h"
 #include "rules/secondary.h"
 #include "rules/table_check.h"
+#include "rules/unrounded_rates.h"
 
 namespace outcheck::rules {
 
@@ -39,6 +40,7 @@ class Redactor {
     }
     for (const RateSource& s : sources) recompute_rate(s);
     for (std::size_t r = 0; r < t_.rows.size(); ++r) suppress_derived(r);
+    recompute_unrounded_rates();
     protect_totals();
     return std::move(changes_);
   }
@@ -193,6 +195,38 @@ class Redactor {
     char text[64];
     std::snprintf(text, sizeof text, "%.*f", s.decimals, value);
     if (trim_spaces(row[s.column]) != text) set(s.row, s.column, text, "unrounded");
+  }
+
+  // Rates that the published counts of their row prove to be computed from the unrounded ones
+  // (rules/unrounded_rates.h: the rule derived_from_unrounded): computed again from the published
+  // counts, at the column's precision. Catches what recompute_rate cannot: a table whose counts were
+  // already rounded when it reached redact, its rates not.
+  void recompute_unrounded_rates() {
+    UnroundedRates rates(t_.rows.size());
+    std::vector<PublishedCount> counts;
+    std::vector<PrintedRate> printed;
+    for (std::size_t r = 0; r < t_.rows.size(); ++r) {
+      const auto& row = t_.rows[r];
+      counts.clear();
+      printed.clear();
+      for (std::size_t c = 0; c < roles_.size() && c < row.size(); ++c) {
+        const CountKind& kind = column_roles_[c].kind;
+        if (roles_[c] == Role::rate) {
+          printed.push_back({static_cast<int>(c), row[c]});
+        } else if (roles_[c] == Role::count && !kind.in_text && !kind.by_row && !kind.derived) {
+          const Cell v = read_cell(policy_, row[c]);
+          if (v.kind == CellKind::integer) {
+            counts.push_back({static_cast<int>(c), v.integer, rounding_slack(kind.midpoint6, kind.base, p_.rounding_base)});
+          }
+        }
+      }
+      if (counts.size() >= 2 && !printed.empty()) rates.observe(static_cast<std::int64_t>(r), printed, counts);
+    }
+    for (const auto& [column, result] : rates.finish()) {
+      for (const UnroundedRate& u : result.kept) {
+        set(static_cast<std::size_t>(u.record), static_cast<std::size_t>(column), u.recomputed, "derived_from_unrounded");
+      }
+    }
   }
 
   // A rate on a row whose count is suppressed is suppressed too: it was computed from that count.

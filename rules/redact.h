@@ -20,7 +20,8 @@ struct RedactChange {
   std::string column;
   std::string before;
   std::string after;
-  std::string rule;     // the rule the change satisfies: small_count, unrounded, derived_from_small_count, secondary_disclosure
+  std::string rule;     // the rule the change satisfies: small_count, unrounded, derived_from_small_count,
+                        // derived_from_unrounded, secondary_disclosure
 };
 
 std::vector<RedactChange> redact_table(const CompiledPolicy& policy, HeldTable& table);

@@ -20,6 +20,7 @@
 #include "rules/table_layout.h"
 #include "rules/table_roles.h"
 #include "rules/table_sample.h"
+#include "rules/unrounded_rates.h"
 
 namespace outcheck::rules {
 
@@ -175,6 +176,7 @@ struct TableCheck::Impl {
       cols[c].role = roles[c].role;
       cols[c].kind = roles[c].kind;
       any_rate |= roles[c].role == Role::rate;
+      rate_columns |= roles[c].role == Role::rate;
       any_in_text |= roles[c].kind.in_text;
     }
     for (const BoundPair& b : bound_pairs(names)) {
@@ -224,6 +226,10 @@ struct TableCheck::Impl {
   }
 
   bool any_rate = false;  // a column's header says rate, or two name an interval: the derived-value rule has work
+  bool rate_columns = false;  // a column's header says rate: derived_from_unrounded has work
+  std::unique_ptr<UnroundedRates> unrounded_rates;
+  std::vector<PublishedCount> published_counts_;  // reused per record
+  std::vector<PrintedRate> printed_rates_;
   std::vector<BoundPair> bounds_;  // the intervals' bound columns
   bool any_in_text = false;  // a column holds counts written in text
   int practice_keyed = -1;   // the practice column that keys the table, if it is keyed by practice
@@ -261,6 +267,7 @@ struct TableCheck::Impl {
       std::vector<std::string_view> previous(previous_record.begin(), previous_record.end());
       std::vector<std::string_view> current;
       const std::vector<std::string_view> first_fields(first_record.begin(), first_record.end());
+      if (rate_columns) unrounded(first, cells, rows, width);
       for (std::size_t r = 0; r < rows; ++r) {
         if (may_derive[r]) {
           if (r > 0) {
@@ -278,6 +285,52 @@ struct TableCheck::Impl {
       }
     }
     for (std::size_t r = 0; holding && r < rows; ++r) hold(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
+  }
+
+  // Every record's rates and published counts, for derived_from_unrounded (rules/unrounded_rates.h).
+  template <class Cells>
+  void unrounded(std::int64_t first, const Cells& cells, std::size_t rows, std::size_t width) {
+    if (!unrounded_rates) unrounded_rates = std::make_unique<UnroundedRates>(cap);
+    for (std::size_t r = 0; r < rows; ++r) {
+      auto row = cells.row(r, row_scratch);
+      published_counts_.clear();
+      printed_rates_.clear();
+      for (std::size_t c = 0; c < width && c < row.size(); ++c) {
+        const ColumnState& col = cols[c];
+        if (col.role == Role::rate) {
+          printed_rates_.push_back({static_cast<int>(c), row[c]});
+        } else if (col.role == Role::count && !col.kind.in_text && !col.kind.by_row && !col.kind.derived) {
+          const Cell v = read_cell(*policy, row[c]);
+          if (v.kind != CellKind::integer) continue;
+          published_counts_.push_back({static_cast<int>(c), v.integer,
+                                       rounding_slack(col.kind.midpoint6, col.kind.base, policy->policy().rounding_base)});
+        }
+      }
+      if (published_counts_.size() >= 2 && !printed_rates_.empty()) {
+        unrounded_rates->observe(first + static_cast<std::int64_t>(r), printed_rates_, published_counts_);
+      }
+    }
+  }
+
+  void unrounded_findings(FindingList& out) {
+    if (!unrounded_rates) return;
+    for (const auto& [column, result] : unrounded_rates->finish()) {
+      Held held;
+      for (const UnroundedRate& u : result.kept) {
+        held.add("derived_from_unrounded", Outcome::fail, cap, [&] {
+          const auto& n = cols[static_cast<std::size_t>(u.numerator)].name;
+          const auto& d = cols[static_cast<std::size_t>(u.denominator)].name;
+          const std::string formula = (u.scale == 1 ? "" : std::to_string(u.scale) + " x ") + "\"" + n + "\" " +
+                                      std::to_string(u.numerator_value) + " / \"" + d + "\" " +
+                                      std::to_string(u.denominator_value);
+          return cell_finding("derived_from_unrounded", Outcome::fail, u.record, column, u.text,
+                              "value " + u.text + " was computed from unrounded counts: compute it from the rounded ones (" +
+                                  u.recomputed + " = " + formula + ")");
+        });
+      }
+      held.count_more("derived_from_unrounded", result.total - static_cast<std::int64_t>(result.kept.size()));
+      release(held, out);
+    }
   }
 
   // Rows labelled with a statistic ("Age, median (IQR)" in a table 1): their text cells ("44 (33,
@@ -688,6 +741,7 @@ struct TableCheck::Impl {
     }
     release_merged(count_held, out);
     release_merged(derived_held, out);
+    unrounded_findings(out);
     organisations(out);
     header_counts(out);
     if (holding) secondary(roles, out);

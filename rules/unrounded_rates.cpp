@@ -1,0 +1,141 @@
+#include "rules/unrounded_rates.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+#include "rules/cell_value.h"
+
+namespace outcheck::rules {
+
+namespace {
+
+constexpr int kScales[] = {1, 100, 1000, 100000};
+
+struct Rate {
+  double value = 0;
+  double tolerance = 0;  // half a unit of the last printed digit (an integer: half of one)
+  int decimals = 0;
+};
+
+std::optional<Rate> read_rate(std::string_view text) {
+  const std::string_view s = trim_spaces(text);
+  if (s.find_first_of("eE") != std::string_view::npos) return std::nullopt;
+  const auto v = parse_number(s);
+  if (!v || !std::isfinite(*v)) return std::nullopt;
+  Rate r;
+  r.value = *v;
+  const auto point = s.find('.');
+  r.decimals = point == std::string_view::npos ? 0 : static_cast<int>(s.size() - point - 1);
+  r.tolerance = 0.5 * std::pow(10.0, -r.decimals) + 1e-9 * std::max(1.0, std::fabs(*v));
+  return r;
+}
+
+const PublishedCount* find_count(std::span<const PublishedCount> counts, int column) {
+  for (const auto& c : counts) {
+    if (c.column == column) return &c;
+  }
+  return nullptr;
+}
+
+// What the rate may be once each count moves by its rounding: [low, high], or nothing when the
+// denominator may be zero.
+struct Window {
+  double low, high;
+};
+std::optional<Window> window(const PublishedCount& n, const PublishedCount& d, int scale) {
+  const double d_low = static_cast<double>(d.value) - d.slack;
+  if (d_low <= 0) return std::nullopt;
+  const double n_low = std::max(0.0, static_cast<double>(n.value) - n.slack);
+  return Window{scale * n_low / (static_cast<double>(d.value) + d.slack),
+                scale * (static_cast<double>(n.value) + n.slack) / d_low};
+}
+
+}  // namespace
+
+std::string rate_text(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+double rounding_slack(bool midpoint6, std::int64_t column_base, std::int64_t policy_base) {
+  if (midpoint6) return 3.0;
+  const std::int64_t base = column_base > 1 ? column_base : policy_base;
+  return base > 1 ? static_cast<double>(base) / 2 : 0.0;
+}
+
+void UnroundedRates::observe(std::int64_t record, std::span<const PrintedRate> rates,
+                             std::span<const PublishedCount> counts) {
+  if (counts.size() > kMaxCounts) counts = counts.subspan(0, kMaxCounts);
+  for (const PrintedRate& pr : rates) {
+    const auto x = read_rate(pr.text);
+    if (!x) continue;
+    RateColumn& col = columns_[pr.column];
+    col.decimals = std::max(col.decimals, x->decimals);
+    auto fits = [&](const Window& w) { return x->value + x->tolerance >= w.low && x->value - x->tolerance <= w.high; };
+    if (!col.started) {
+      // The first record with a rate and two counts names every hypothesis it allows.
+      if (counts.size() < 2) continue;
+      col.started = true;
+      for (const auto& n : counts) {
+        for (const auto& d : counts) {
+          if (n.column == d.column) continue;
+          for (int scale : kScales) {
+            const auto w = window(n, d, scale);
+            if (w && fits(*w)) col.hypotheses.push_back({n.column, d.column, scale});
+          }
+        }
+      }
+    }
+    for (Hypothesis& h : col.hypotheses) {
+      if (!h.alive) continue;
+      const PublishedCount* n = find_count(counts, h.numerator);
+      const PublishedCount* d = find_count(counts, h.denominator);
+      if (!n || !d) continue;  // a count redacted or absent: nothing to compare on this record
+      const auto w = window(*n, *d, h.scale);
+      if (!w) continue;
+      if (!fits(*w)) {
+        h.alive = false;
+        h.kept.clear();
+        h.kept.shrink_to_fit();
+        continue;
+      }
+      if (w->high - w->low <= 0.05 * std::fabs(x->value)) ++h.informative;
+      const double published = h.scale * static_cast<double>(n->value) / static_cast<double>(d->value);
+      if (std::fabs(published - x->value) <= x->tolerance) {
+        ++h.exact;
+        continue;
+      }
+      ++h.disagree;
+      if (h.kept.size() < keep_) {
+        h.kept.push_back({record, pr.column, std::string(trim_spaces(pr.text)), {}, h.numerator, h.denominator, h.scale,
+                          n->value, d->value});
+      }
+    }
+  }
+}
+
+std::map<int, UnroundedRates::ColumnResult> UnroundedRates::finish() const {
+  std::map<int, ColumnResult> out;
+  for (const auto& [column, col] : columns_) {
+    const Hypothesis* best = nullptr;
+    for (const Hypothesis& h : col.hypotheses) {
+      if (!h.alive || h.informative < kMinInformative) continue;
+      if (!best || h.exact > best->exact) best = &h;
+    }
+    if (!best || best->disagree == 0) continue;
+    ColumnResult result;
+    result.total = best->disagree;
+    for (UnroundedRate r : best->kept) {
+      r.recomputed = rate_text(best->scale * static_cast<double>(r.numerator_value) / static_cast<double>(r.denominator_value),
+                               col.decimals);
+      result.kept.push_back(std::move(r));
+    }
+    out.emplace(column, std::move(result));
+  }
+  return out;
+}
+
+}  // namespace outcheck::rules

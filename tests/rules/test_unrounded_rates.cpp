@@ -1,0 +1,128 @@
+// derived_from_unrounded (rules/unrounded_rates.h): a rate that is the ratio of two counts of its
+// record, computed before they were rounded, disagrees with the published counts at its printed
+// precision and gives the unrounded counts back. The seed's measure file is the model: 29.2 from
+// 329 / 11,267, published beside 330 and 11,265, which give 29.29.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "rules/redact.h"
+#include "rules/unrounded_rates.h"
+#include "tests/support/finding_text.h"
+#include "tests/support/policies.h"
+#include "tests/support/table_lines.h"
+
+using namespace outcheck::rules;
+using outcheck::test::finding_places;
+using outcheck::test::run_table_lines;
+
+namespace {
+
+// practice, num, list_size, value (per 1,000), with num and list_size rounded to 5 and value
+// computed from the raw counts in records 1 and 2, from the published ones in records 3 to 5.
+const std::vector<std::string> kMeasure{
+    "practice,num,list_size,value",
+    "1,330,11265,29.2",   // raw 329 / 11267 = 29.20; published 29.29
+    "2,125,4050,30.93",   // raw 126 / 4074 = 30.93; published 30.86
+    "3,410,9875,41.52",
+    "4,95,3010,31.56",
+    "5,220,7005,31.41",
+};
+
+std::vector<std::string> messages_of(const FindingList& list, const std::string& rule) {
+  std::vector<std::string> out;
+  for (const Finding& f : list.kept()) {
+    if (f.rule == rule) out.push_back(f.message);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("derived_from_unrounded: a rate computed before its counts were rounded fails, with the rounded ones' value", "[unrounded_rates]") {
+  auto run = run_table_lines("opensafely", kMeasure);
+  INFO(outcheck::test::describe_findings(run.findings));
+  CHECK(messages_of(run.findings, "derived_from_unrounded") ==
+        std::vector<std::string>{
+            "value 29.2 was computed from unrounded counts: compute it from the rounded ones (29.29 = 1000 x \"num\" 330 / "
+            "\"list_size\" 11265)",
+            "value 30.93 was computed from unrounded counts: compute it from the rounded ones (30.86 = 1000 x \"num\" 125 / "
+            "\"list_size\" 4050)"});
+  std::vector<std::string> places;
+  for (const auto& p : finding_places(run.findings)) {
+    if (p.rfind("derived_from_unrounded", 0) == 0) places.push_back(p);
+  }
+  CHECK(places == std::vector<std::string>{"derived_from_unrounded 1 value", "derived_from_unrounded 2 value"});
+  for (const Finding& f : run.findings.kept()) {
+    if (f.rule == "derived_from_unrounded") CHECK(f.outcome == Outcome::fail);
+  }
+}
+
+TEST_CASE("derived_from_unrounded: rates that agree with the published counts pass", "[unrounded_rates]") {
+  std::vector<std::string> lines{"practice,num,list_size,value", "1,330,11265,29.29", "2,125,4050,30.86",
+                                 "3,410,9875,41.52", "4,95,3010,31.56", "5,220,7005,31.41"};
+  CHECK_FALSE(run_table_lines("opensafely", lines).findings.has("derived_from_unrounded"));
+}
+
+TEST_CASE("derived_from_unrounded: a rate the counts do not explain is not taken for their ratio", "[unrounded_rates]") {
+  // Age-standardised rates: near the crude ones, but further than rounding could move them on some
+  // record, so no record is taken as computed from unrounded counts.
+  std::vector<std::string> standardised{"region,events,population,rate", "a,330,11265,31.5", "b,125,4050,30.93",
+                                        "c,410,9875,38.02", "d,95,3010,31.56", "e,220,7005,29.87"};
+  CHECK_FALSE(run_table_lines("opensafely", standardised).findings.has("derived_from_unrounded"));
+  // Too few records pin the ratio down (small counts leave a wide window): nothing is claimed.
+  std::vector<std::string> loose{"group,num,denom,pct", "a,10,40,26.1", "b,15,45,32.9"};
+  CHECK_FALSE(run_table_lines("opensafely", loose).findings.has("derived_from_unrounded"));
+  // Under a policy without rounding, counts are as they are: a rate that disagrees is not a ratio of them.
+  CHECK_FALSE(run_table_lines("sdc-handbook", kMeasure).findings.has("derived_from_unrounded"));
+}
+
+TEST_CASE("derived_from_unrounded: redact computes the rates again from the rounded counts, and its copy passes", "[unrounded_rates][redact]") {
+  auto policy = outcheck::test::compiled_preset("opensafely");
+  HeldTable t;
+  t.header = {"practice", "num", "list_size", "value"};
+  for (std::size_t i = 1; i < kMeasure.size(); ++i) {
+    auto fields = outcheck::test::split_fields(kMeasure[i]);
+    t.rows.push_back(fields);
+    t.records.push_back(static_cast<std::int64_t>(i));
+  }
+  auto changes = redact_table(*policy, t);
+  CHECK(t.rows[0][3] == "29.29");
+  CHECK(t.rows[1][3] == "30.86");
+  CHECK(t.rows[2][3] == "41.52");
+  bool named = false;
+  for (const auto& c : changes) named |= c.rule == "derived_from_unrounded" && c.before == "29.2" && c.after == "29.29";
+  CHECK(named);
+  CHECK(failing_rules(*policy, t).count("derived_from_unrounded") == 0);
+}
+
+TEST_CASE("derived_from_unrounded: the proof itself", "[unrounded_rates]") {
+  CHECK(rounding_slack(false, 0, 5) == 2.5);
+  CHECK(rounding_slack(false, 10, 5) == 5.0);
+  CHECK(rounding_slack(true, 0, 5) == 3.0);
+  CHECK(rounding_slack(false, 0, 1) == 0.0);
+  CHECK(rate_text(1000.0 * 330 / 11265, 2) == "29.29");
+
+  // Counts unrounded (no slack): a disagreeing rate is simply not their ratio.
+  UnroundedRates exact(10);
+  const std::vector<PrintedRate> rate{{2, "29.2"}};
+  for (int i = 0; i < 5; ++i) {
+    const std::vector<PublishedCount> counts{{0, 330, 0}, {1, 11265, 0}};
+    exact.observe(i + 1, rate, counts);
+  }
+  CHECK(exact.finish().empty());
+
+  // Rounded counts: the window holds 29.2, the published ratio (29.29) does not.
+  UnroundedRates rounded(1);
+  for (int i = 0; i < 5; ++i) {
+    const std::vector<PublishedCount> counts{{0, 330, 2.5}, {1, 11265, 2.5}};
+    rounded.observe(i + 1, rate, counts);
+  }
+  auto result = rounded.finish();
+  REQUIRE(result.count(2) == 1);
+  CHECK(result[2].total == 5);
+  REQUIRE(result[2].kept.size() == 1);  // the cap
+  CHECK(result[2].kept[0].recomputed == "29.3");  // at the column's precision: one decimal here
+  CHECK(result[2].kept[0].scale == 1000);
+}
