@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages outcheck builds and tests with, plus any named as arguments (the
 # fuzzing script adds its compiler). Idempotent: when every package is already installed it runs no
-# apt command at all, so a second run takes well under a second.
+# apt command at all, so a second run takes well under a second. wrk drives the load benchmark
+# (bench/load.py).
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
   libre2-dev libsqlite3-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev catch2
   libyaml-cpp-dev libssl-dev libcpp-httplib-dev
   python3
+  wrk
   "$@"
 )
 
