@@ -1,5 +1,7 @@
 #include "checker/json_text.h"
 #include "db/audit.h"
+#include "db/crash_point.h"
+#include "db/store.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -41,15 +43,20 @@ Result<AuditLog> AuditLog::open(const fs::path& home) {
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) return io_error("cannot draw random bytes for the audit key");
     std::string fresh = hex(raw, sizeof raw);
-    // O_EXCL: when two processes start at once, one creates the key and the other reads it.
-    int w = ::open(key_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (w >= 0) {
-      bool ok = ::write(w, fresh.data(), fresh.size()) == static_cast<ssize_t>(fresh.size()) && ::fsync(w) == 0;
-      ::close(w);
-      if (!ok) return io_error(key_path.string() + ": cannot write the audit key");
-    } else if (errno != EEXIST) {
-      return io_error(key_path.string() + ": cannot create the audit key: " + std::strerror(errno));
-    }
+    // Written whole to a temporary, fsynced, then linked to its name: link(2) never replaces an
+    // existing key, so when two processes start at once one key wins and both read it, and a kill
+    // at any moment leaves no key or a whole one (never an empty or short audit.key).
+    std::string tmp = (home / "audit.key.tmp-XXXXXX").string();
+    int w = ::mkstemp(tmp.data());
+    if (w < 0) return io_failure(tmp, "cannot create the audit key", errno, home);
+    ::fchmod(w, 0600);
+    int err = write_fully(w, fresh);
+    if (err == 0 && ::fsync(w) != 0) err = errno;
+    ::close(w);
+    if (err == 0 && ::link(tmp.c_str(), key_path.c_str()) != 0 && errno != EEXIST) err = errno;
+    ::unlink(tmp.c_str());
+    if (err != 0) return io_failure(key_path.string(), "cannot write the audit key", err, home);
+    sync_folder(home);
     fd = ::open(key_path.c_str(), O_RDONLY | O_CLOEXEC);
   }
   if (fd < 0) return io_error(key_path.string() + ": cannot read the audit key: " + std::strerror(errno));
@@ -147,30 +154,44 @@ bool parse_head_line(const std::string& line, AuditHead& out) {
   return true;
 }
 
-bool write_all(int fd, const std::string& s) {
-  std::size_t done = 0;
-  while (done < s.size()) {
-    ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 void AuditLog::record_head(const AuditHead& h) const {
-  // Locks are taken on a file of their own, never on one that is renamed over.
+  // Locks are taken on a file of their own (audit.head.lock), never on one that is renamed over.
   int lock = ::open((dir_ / "audit.head.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0) return;
   ::flock(lock, LOCK_EX);
   const std::string line = std::to_string(h.seq) + " " + h.hash + "\n";
+  // Temporaries of a writer killed before its rename: under the lock, none is anyone's now.
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (it->path().filename().string().rfind("audit.head.tmp-", 0) == 0) ::unlink(it->path().c_str());
+  }
   // Every head written, appended: a second anchor that rewriting the database cannot reach.
-  int log = ::open((dir_ / "audit.head.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  int log = ::open((dir_ / "audit.head.log").c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (log >= 0) {
-    if (write_all(log, line)) ::fsync(log);
-    ::close(log);
+    // A line torn by a kill or a power cut mid-append is cut off first (under the lock), so the
+    // next line starts on a line of its own instead of being glued to the torn one.
+    struct stat st;
+    if (::fstat(log, &st) == 0 && st.st_size > 0) {
+      char last = '\n';
+      if (::pread(log, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+        off_t keep = st.st_size - 1;
+        while (keep > 0) {
+          char c = 0;
+          if (::pread(log, &c, 1, keep - 1) != 1 || c == '\n') break;
+          --keep;
+        }
+        if (::ftruncate(log, keep) != 0) {
+          ::close(log);
+          log = -1;
+        }
+      }
+    }
+    if (log >= 0) {
+      if (write_fully(log, line) == 0) ::fsync(log);
+      ::close(log);
+    }
   }
   AuditHead current;
   {
@@ -180,20 +201,17 @@ void AuditLog::record_head(const AuditHead& h) const {
     if (!parse_head_line(text, current)) current = AuditHead{0, ""};
   }
   if (h.seq > current.seq) {
-    // A temporary, fsynced, renamed over audit.head, and the folder fsynced: a kill at any moment
-    // leaves the old head or the new one, never an empty file.
+    // A temporary, fsynced, renamed over audit.head, and the folder fsynced: a kill or a power cut
+    // at any moment leaves the old head or the new one, never an empty file.
     std::string tmp = (dir_ / "audit.head.tmp-XXXXXX").string();
     int fd = ::mkstemp(tmp.data());
     if (fd >= 0) {
       ::fchmod(fd, 0600);
-      bool ok = write_all(fd, line) && ::fsync(fd) == 0;
+      bool ok = write_fully(fd, line) == 0 && ::fsync(fd) == 0;
       ::close(fd);
+      if (ok) crash_point("audit.head.before_rename");
       if (ok && ::rename(tmp.c_str(), (dir_ / "audit.head").c_str()) == 0) {
-        int d = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (d >= 0) {
-          ::fsync(d);
-          ::close(d);
-        }
+        sync_folder(dir_);
       } else {
         ::unlink(tmp.c_str());
       }
@@ -219,13 +237,21 @@ Result<std::vector<std::string>> AuditLog::verify(Database& db, const std::vecto
   // release manifests. Checked as the rows stream past (seq -> what must be there).
   std::multimap<std::int64_t, AuditAnchor> expected_at;
   bool head_present = false;
+  std::string head_unreadable;  // why audit.head could not be read, when it is there
   AuditHead head_line;
   {
-    std::ifstream in(dir_ / "audit.head");
-    std::string text;
-    if (in) {
+    int fd = ::open((dir_ / "audit.head").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno != ENOENT) {
       head_present = true;
-      std::getline(in, text);
+      head_unreadable = std::strerror(errno);
+    } else if (fd >= 0) {
+      head_present = true;
+      char buf[256];
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0) head_unreadable = std::strerror(errno);
+      ::close(fd);
+      std::string text = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+      text = text.substr(0, text.find('\n'));
       if (parse_head_line(text, head_line)) {
         expected_at.emplace(head_line.seq, AuditAnchor{"audit.head", head_line.seq, head_line.hash});
       } else {
@@ -331,8 +357,12 @@ Result<std::vector<std::string>> AuditLog::verify(Database& db, const std::vecto
     if (!head_present) {
       problems.push_back("audit.head is missing from the home, which holds " + std::to_string(last) + " audit rows and " +
                          std::to_string(requests) + " requests: it was deleted, so rows cut from the end would not show");
+    } else if (!head_unreadable.empty()) {
+      problems.push_back("audit.head is unreadable (" + head_unreadable +
+                         "): it should name the newest row (SEQ HASH), so rows cut from the end would not show");
     } else if (head_line.seq == 0) {
-      problems.push_back("audit.head is empty or unreadable: it should name the newest row (SEQ HASH)");
+      problems.push_back("audit.head is empty or unreadable: it should name the newest row (SEQ HASH), so rows cut "
+                         "from the end would not show");
     }
     if (!log_present && first_current_version != 0 && head_line.seq >= first_current_version) {
       problems.push_back("audit.head.log is missing: it was deleted (every head written since the upgrade is appended to it)");

@@ -20,7 +20,16 @@ Result<std::unique_ptr<Home>> open_home_as(const std::filesystem::path& dir, boo
   ::chmod(dir.c_str(), 0700);
   auto db = Database::open((dir / "outcheck.db").string());
   if (!db) return db.error();
-  if (run_migration) OUTCHECK_TRY(migrate(*db));
+  if (run_migration) {
+    // The migration check is a BEGIN IMMEDIATE: taken only when the schema is not current, so a
+    // read (request list, show, audit verify) never queues on the write lock, and needs no space
+    // on a full disk.
+    auto version = db->prepare("PRAGMA user_version");
+    if (!version) return version.error();
+    bool current = version->step() && version->integer(0) == kSchemaVersion;
+    if (version->failed()) return version->error();
+    if (!current) OUTCHECK_TRY(migrate(*db));
+  }
   auto audit = AuditLog::open(dir);
   if (!audit) return audit.error();
   return std::make_unique<Home>(Home{dir, std::move(*db), std::move(*audit), Store(dir / "store")});

@@ -5,6 +5,7 @@
 #include "checker/file_check.h"
 #include "checker/report.h"
 #include "checker/targets.h"
+#include "db/crash_point.h"
 #include "db/service_internal.h"
 
 namespace fs = std::filesystem;
@@ -179,7 +180,7 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
                   refused("nothing was added: " + std::to_string(blocked.size()) + " file(s) may never leave" +
                           capped_lines(blocked)));
   }
-  home_.store.sweep_staging();
+  home_.store.sweep_staging();  // copies left by processes that ended mid-add
   for (auto target : targets) {
     struct stat st;
     std::optional<StagedFile> staged;
@@ -213,6 +214,7 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
                           capped_lines(blocked)));
   }
 
+  crash_point("add.after_stage");
   nlohmann::json added = nlohmann::json::array(), unchanged = nlohmann::json::array();
   Status s = in_request_transaction(actor, "file_add", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
     OUTCHECK_TRY(check_can_edit(actor, req));
@@ -241,6 +243,7 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
                                   c.file.relpath));
       added.push_back({{"path", c.file.relpath}, {"outcome", c.file.outcome}, {"sha256", c.file.sha256}});
     }
+    crash_point("add.after_store");  // the copies are in the store, the transaction not committed
     req.updated_at = now();
     return update_request_status(home_.db, req);
   });
@@ -288,6 +291,7 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
   checker::CheckContext ctx{*ws, site->policies, links, 100};
   std::vector<CheckedFile> changed;
   std::vector<std::string> blocked, unchanged;
+  home_.store.sweep_staging();  // copies left by processes that ended mid-add
   auto discard_all = [&] {
     for (const auto& c : changed) home_.store.discard(c.staged);
   };

@@ -1,5 +1,6 @@
 // Reviewing a request: votes, comments, submitting a review, return and reject.
 #include "checker/workspace.h"
+#include "db/crash_point.h"
 #include "db/service_internal.h"
 
 namespace fs = std::filesystem;
@@ -9,7 +10,7 @@ namespace outcheck::db {
 Status Service::vote(const User& actor, const std::string& id, const std::string& path, const fs::path& cwd, Vote vote,
                      const std::optional<std::string>& comment, const std::optional<std::string>& override_reason) {
   std::optional<std::string> subject;  // the file voted on, for a refusal's audit row
-  return in_request_transaction(actor, "vote", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
+  Status s = in_request_transaction(actor, "vote", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
     if (auto ws = request_workspace(req); !ws) return ws.error();  // checked at every operation
     fs::path abs = (fs::path(path).is_absolute() ? fs::path(path) : cwd / path).lexically_normal();
     std::string rel = fs::path(path).lexically_normal().generic_string();
@@ -30,8 +31,11 @@ Status Service::vote(const User& actor, const std::string& id, const std::string
     if (comment) details["comment"] = *comment;
     if (v.override_reason) details["override"] = *v.override_reason;
     events.push_back(make_event(actor, "vote", req, details, rel));
+    crash_point("vote.before_commit");
     return Status::OK();
   }, &subject);
+  if (s.ok()) crash_point("vote.after_commit");
+  return s;
 }
 
 Status Service::comment(const User& actor, const std::string& id, const std::string& group, const std::string& text,
@@ -65,9 +69,11 @@ Result<RequestStatus> Service::submit_review(const User& actor, const std::strin
       events.push_back(make_event(actor, "status_change", req, {{"from", status_name(before)}, {"to", status_name(req.status)}}));
     }
     result = req.status;
+    crash_point("review_submit.before_commit");
     return Status::OK();
   });
   if (!s.ok()) return s.error();
+  crash_point("review_submit.after_commit");
   return result;
 }
 

@@ -2,11 +2,31 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <thread>
 
 namespace outcheck::db {
+
+namespace {
+
+// SQLite's error as an Error: a full disk (SQLITE_FULL, or an I/O error whose system errno is
+// ENOSPC or EDQUOT) is `unavailable` and says what to do; the rest are io errors as before.
+Error sqlite_error(sqlite3* db, const std::string& prefix, const std::string& message) {
+  int code = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
+  int sys = db ? sqlite3_system_errno(db) : 0;
+  if ((code & 0xff) == SQLITE_FULL || ((code & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT))) {
+    const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+    std::string folder = file && *file ? std::filesystem::path(file).parent_path().string() : std::string("the home");
+    return Error{ErrorKind::unavailable, prefix + message + ": the home's disk is full: free space on " + folder +
+                                             " and run it again (nothing was changed)"};
+  }
+  return io_error(prefix + message);
+}
+
+}  // namespace
 
 Stmt::~Stmt() {
   if (stmt_) sqlite3_finalize(stmt_);
@@ -33,6 +53,7 @@ bool Stmt::step() {
   if (rc != SQLITE_DONE) {
     failed_ = true;
     message_ = sqlite3_errmsg(db_);
+    error_ = sqlite_error(db_, "database: ", message_);
   }
   return false;
 }
@@ -44,7 +65,7 @@ Status Stmt::done() {
   return Status::OK();
 }
 
-Error Stmt::error() const { return io_error("database: " + message_); }
+Error Stmt::error() const { return error_.message.empty() ? io_error("database: " + message_) : error_; }
 
 std::string Stmt::text(int col) const {
   const unsigned char* t = sqlite3_column_text(stmt_, col);
@@ -72,7 +93,13 @@ Result<Database> Database::open(const std::string& path) {
   }
   Database db(raw, path);
   sqlite3_busy_timeout(raw, 10000);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+  // The WAL file is kept when the last connection closes (and reused from its start after a
+  // checkpoint), so on a full disk reads still open, and small writes still fit in its pages.
+  int persist = 1;
+  sqlite3_file_control(raw, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  // synchronous=FULL: every commit is on disk before it returns, so audit.head (written after the
+  // commit) is never ahead of what a power cut keeps.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     if (auto s = db.exec(pragma); !s.ok()) return s.error();
   }
   return db;
@@ -85,7 +112,7 @@ Database::~Database() {
 Result<Stmt> Database::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return io_error("database: " + std::string(sqlite3_errmsg(db_)));
+  if (rc != SQLITE_OK) return sqlite_error(db_, "database: ", sqlite3_errmsg(db_));
   return Stmt(db_, stmt);
 }
 
@@ -96,7 +123,7 @@ Status Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    return io_error("database: " + msg);
+    return sqlite_error(db_, "database: ", msg);
   }
   return Status::OK();
 }
@@ -112,7 +139,7 @@ Status Database::begin_immediate() {
     int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     if (rc == SQLITE_OK) return Status::OK();
     if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt >= 200) {
-      return io_error("database: cannot start a transaction: " + std::string(sqlite3_errmsg(db_)));
+      return sqlite_error(db_, "database: cannot start a transaction: ", sqlite3_errmsg(db_));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 20));
   }

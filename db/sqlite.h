@@ -45,6 +45,7 @@ class Stmt {
   sqlite3_stmt* stmt_;
   bool failed_ = false;
   std::string message_;
+  Error error_;
 };
 
 class Database {
