@@ -89,6 +89,9 @@ struct ColumnState {
   std::int64_t identifier_values = 0;
   Held count_findings;     // small_count / unrounded, valid if the column is a count
   Held identifier_cells;   // isolated identifier values
+  // A count column that reads as rounded on the first rows (midpoint-6, its own base, or every value a
+  // multiple of the policy's): how far its unrounded values may lie. 0 for any other column.
+  double rounding_slack = 0;
   bool practice_column = false;  // named for practices: ODS codes in it are real practices
   std::map<int, Held> derived_by;  // derived findings on other columns, valid if this one is a count
 };
@@ -179,6 +182,7 @@ struct TableCheck::Impl {
       rate_columns |= roles[c].role == Role::rate;
       any_in_text |= roles[c].kind.in_text;
     }
+    rate_columns = rate_columns && rounded_counts();
     for (const BoundPair& b : bound_pairs(names)) {
       auto numeric = [&](int c) { return roles[c].role == Role::measure || roles[c].role == Role::rate; };
       if (numeric(b.lower) && numeric(b.upper)) bounds_.push_back(b);
@@ -287,6 +291,34 @@ struct TableCheck::Impl {
     for (std::size_t r = 0; holding && r < rows; ++r) hold(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
   }
 
+  // Whether derived_from_unrounded has work: some plain count column reads as rounded on the
+  // sample (with counts unrounded a rate either is their exact ratio or is not theirs at all). Sets
+  // each such column's slack.
+  bool rounded_counts() {
+    const std::int64_t policy_base = policy->policy().rounding_base;
+    bool any = false;
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      ColumnState& col = cols[c];
+      if (col.role != Role::count || col.kind.in_text || col.kind.by_row || col.kind.derived) continue;
+      bool rounded = col.kind.midpoint6 || col.kind.base > 1;
+      if (!rounded && policy_base > 1) {
+        bool nonzero = false, multiples = true;
+        for (std::size_t r = 0; r < sample.rows() && multiples; ++r) {
+          if (c >= sample.width(r)) continue;
+          const Cell v = read_cell(*policy, sample.cell(r, c));
+          if (v.kind != CellKind::integer) continue;
+          nonzero |= v.integer != 0;
+          multiples = v.integer % policy_base == 0;
+        }
+        rounded = nonzero && multiples;
+      }
+      if (!rounded) continue;
+      col.rounding_slack = rounding_slack(col.kind.midpoint6, col.kind.base, policy_base);
+      any = true;
+    }
+    return any;
+  }
+
   // Every record's rates and published counts, for derived_from_unrounded (rules/unrounded_rates.h).
   template <class Cells>
   void unrounded(std::int64_t first, const Cells& cells, std::size_t rows, std::size_t width) {
@@ -302,8 +334,7 @@ struct TableCheck::Impl {
         } else if (col.role == Role::count && !col.kind.in_text && !col.kind.by_row && !col.kind.derived) {
           const Cell v = read_cell(*policy, row[c]);
           if (v.kind != CellKind::integer) continue;
-          published_counts_.push_back({static_cast<int>(c), v.integer,
-                                       rounding_slack(col.kind.midpoint6, col.kind.base, policy->policy().rounding_base)});
+          published_counts_.push_back({static_cast<int>(c), v.integer, col.rounding_slack});
         }
       }
       if (published_counts_.size() >= 2 && !printed_rates_.empty()) {

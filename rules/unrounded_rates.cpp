@@ -28,7 +28,9 @@ std::optional<Rate> read_rate(std::string_view text) {
   r.value = *v;
   const auto point = s.find('.');
   r.decimals = point == std::string_view::npos ? 0 : static_cast<int>(s.size() - point - 1);
-  r.tolerance = 0.5 * std::pow(10.0, -r.decimals) + 1e-9 * std::max(1.0, std::fabs(*v));
+  static constexpr double kHalfUnit[] = {0.5, 0.05, 0.005, 5e-4, 5e-5, 5e-6, 5e-7, 5e-8, 5e-9, 5e-10};
+  r.tolerance = (r.decimals < 10 ? kHalfUnit[r.decimals] : 0.5 * std::pow(10.0, -r.decimals)) +
+                1e-9 * std::max(1.0, std::fabs(*v));
   return r;
 }
 
