@@ -9,6 +9,7 @@
 namespace outcheck::cli {
 
 Runner attach_workspace(CLI::App& sub);  // cmd_user.cpp
+Runner attach_home(CLI::App& sub);       // cmd_home.cpp
 
 void OutputOptions::add_to(CLI::App& app) {
   app.add_option("--format", format, "output format")->check(CLI::IsMember({"text", "json"}));
@@ -47,6 +48,7 @@ const Command kCommands[] = {
     {"request", "release requests: create, add files, submit, show, list", attach_request},
     {"review", "review a request: vote, comment, submit your review", attach_review},
     {"audit", "the tamper-evident audit log", attach_audit},
+    {"home", "the home folder: check it for damage and leftovers of interrupted work, and repair them", attach_home},
     {"serve", "the review server: web pages for reviewers and the JSON API for --server", attach_serve},
 };
 

@@ -78,6 +78,8 @@ Status Service::mark_released(const User& actor, const std::string& id) {
 #include <openssl/rand.h>
 
 #include "db/chain.h"
+#include "db/release_state.h"
+#include "db/request_store.h"
 
 namespace outcheck::db {
 
@@ -93,18 +95,7 @@ std::string lock_holder() {
   return std::string(host) + ":" + std::to_string(::getpid()) + ":" + nonce;
 }
 
-// A holder on this machine whose process is gone holds nothing (a killed release resumes at once).
-bool holder_gone(const std::string& holder) {
-  char host[256] = {0};
-  ::gethostname(host, sizeof host - 1);
-  auto first = holder.find(':'), second = holder.find(':', first == std::string::npos ? 0 : first + 1);
-  if (first == std::string::npos || second == std::string::npos) return true;
-  if (holder.substr(0, first) != host) return false;
-  pid_t pid = static_cast<pid_t>(std::atoll(holder.substr(first + 1, second - first - 1).c_str()));
-  if (pid <= 0) return true;
-  if (pid == ::getpid()) return false;
-  return ::kill(pid, 0) != 0 && errno == ESRCH;
-}
+bool holder_gone(const std::string& holder) { return release_holder_gone(holder); }
 
 std::string later(const Clock& clock, int seconds) {
   return iso_utc(clock() + std::chrono::seconds(seconds));
@@ -130,6 +121,25 @@ Result<std::string> Service::take_release_lock(const User& actor, const std::str
     } else if (st->failed()) {
       return st->error();
     }
+    AuditHead found_head;
+    bool found = false;
+    if (busy.message.empty()) {
+      // A release that stopped part-way (killed, or its process gone) is found and recorded once
+      // per run that resumes it.
+      auto req = load_request(home_.db, id);
+      if (!req) return req.error();
+      if (*req) {
+        auto interrupted = release_interruption(home_.db, **req, now());
+        if (!interrupted) return interrupted.error();
+        if (*interrupted) {
+          auto h = home_.audit.append(
+              home_.db, make_event(actor, "release_interrupted", **req, (*interrupted)->to_json()), now());
+          if (!h) return h.error();
+          found_head = *h;
+          found = true;
+        }
+      }
+    }
     if (busy.message.empty()) {
       auto put = home_.db.prepare(
           "INSERT INTO release_locks (request_id, holder, taken_at, expires_at) VALUES (?,?,?,?) "
@@ -139,6 +149,7 @@ Result<std::string> Service::take_release_lock(const User& actor, const std::str
       put->bind(1, id).bind(2, holder).bind(3, now()).bind(4, later(clock_, kReleaseLockSeconds));
       OUTCHECK_TRY(put->done());
       OUTCHECK_TRY(tx.commit());
+      if (found) home_.audit.record_head(found_head);
       return holder;
     }
   }

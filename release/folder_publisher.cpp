@@ -1,4 +1,7 @@
 // The embedded default: DIR/<workspace>/<request id>/files/<path> and manifest.json beside them.
+// A release is built in DIR/<workspace>/.<request id>.partial/ (files, manifest and, where written,
+// the release record) and renamed to its final name once complete: the final folder appears whole
+// or not at all, and a run that was killed resumes in the partial folder it left.
 #include "checker/json_text.h"
 #include <filesystem>
 
@@ -7,6 +10,11 @@
 #include "release/publisher.h"
 
 #include <fstream>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include "db/crash_point.h"
+#include "db/store.h"
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -22,27 +30,39 @@ class FolderPublisher : public Publisher {
   std::string target() const override { return fs::absolute(dir_).lexically_normal().string(); }
 
   Status create_release(const ReleasePlan& plan) override {
+    if (complete(plan)) return Status::OK();  // renamed into place by a run that ended before recording it
     std::error_code ec;
-    fs::create_directories(root(plan) / "files", ec);
-    if (ec) return io_error((root(plan) / "files").string() + ": " + ec.message());
+    fs::create_directories(partial(plan) / "files", ec);
+    if (ec) return failure(partial(plan) / "files", "cannot create the release folder", ec.value());
     return Status::OK();
   }
 
   Status upload(const ReleasePlan& plan, const ReleaseFile& file, const std::string& bytes) override {
-    fs::path dest = root(plan) / "files" / file.name;
+    if (complete(plan)) {
+      // Already published whole: it must hold the reviewed bytes, and is never written again.
+      fs::path dest = final_root(plan) / "files" / file.name;
+      if (file_sha256(dest) == file.sha256) return Status::OK();
+      return io_error(final_root(plan).string() + " already exists and its " + file.name +
+                      " does not hold the reviewed bytes; nothing was written: move that folder aside and run it again");
+    }
+    fs::path dest = partial(plan) / "files" / file.name;
     // Harmless to repeat: an existing copy with the reviewed bytes is left as it is.
     if (fs::exists(dest) && file_sha256(dest) == file.sha256) return Status::OK();
     std::error_code ec;
     fs::create_directories(dest.parent_path(), ec);
-    if (ec) return io_error(dest.parent_path().string() + ": " + ec.message());
-    return checker::write_file_atomically(dest.string(), bytes);
+    if (ec) return failure(dest.parent_path(), "cannot create the release folder", ec.value());
+    auto written = checker::write_file_atomically(dest.string(), bytes);
+    if (!written.ok()) return full_disk(written.error(), dest);
+    return Status::OK();
   }
 
   Status finish(const ReleasePlan& plan) override {
+    if (complete(plan)) return Status::OK();
+    const fs::path root = partial(plan);
     // A run killed while writing leaves its temporary (".NAME.tmp-XXXXXX") beside the final name;
     // every file is in place now, so none of them is wanted in what is published.
-    remove_stale_temporaries(root(plan) / "manifest.json");
-    for (const auto& f : plan.files) remove_stale_temporaries(root(plan) / "files" / f.name);
+    remove_stale_temporaries(root / "manifest.json");
+    for (const auto& f : plan.files) remove_stale_temporaries(root / "files" / f.name);
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : plan.files) {
       files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}, {"date", f.date},
@@ -55,11 +75,45 @@ class FolderPublisher : public Publisher {
                             {"audit_head", plan.audit_head},
                             {"audit_seq", plan.audit_seq},
                             {"files", files}};
-    return checker::write_file_atomically((root(plan) / "manifest.json").string(), checker::json_text(manifest, 2) + "\n");
+    auto written = checker::write_file_atomically((root / "manifest.json").string(), checker::json_text(manifest, 2) + "\n");
+    if (!written.ok()) return full_disk(written.error(), root / "manifest.json");
+    db::crash_point("release.before_rename");
+    std::error_code ec;
+    if (fs::exists(final_root(plan), ec)) {
+      // A final folder with no manifest is an older outcheck's interrupted release: never complete.
+      fs::remove_all(final_root(plan), ec);
+    }
+    // Complete: renamed to its final name in one step, and the folder holding it synced.
+    if (::rename(root.c_str(), final_root(plan).c_str()) != 0) {
+      return failure(final_root(plan), "cannot move the finished release into place", errno);
+    }
+    db::sync_folder(final_root(plan).parent_path());
+    return Status::OK();
   }
 
  private:
-  fs::path root(const ReleasePlan& plan) const { return fs::path(dir_) / plan.workspace / plan.request_id; }
+  fs::path final_root(const ReleasePlan& plan) const { return fs::path(dir_) / plan.workspace / plan.request_id; }
+  fs::path partial(const ReleasePlan& plan) const {
+    return fs::path(dir_) / plan.workspace / ("." + plan.request_id + ".partial");
+  }
+  bool complete(const ReleasePlan& plan) const {
+    std::error_code ec;
+    return fs::exists(final_root(plan) / "manifest.json", ec);
+  }
+
+  // A failed write of `path` with the errno of the call that failed; a full destination says so.
+  Error failure(const fs::path& path, const std::string& what, int err) const {
+    if (err == ENOSPC || err == EDQUOT) {
+      return Error{ErrorKind::unavailable, path.string() + ": " + what + ": the release folder's disk is full: free space on " +
+                                               dir_ + " and run the release again (it resumes)"};
+    }
+    return io_error(path.string() + ": " + what + ": " + std::strerror(err));
+  }
+  Error full_disk(const Error& e, const fs::path& path) const {
+    if (e.message.find(std::strerror(ENOSPC)) == std::string::npos) return e;
+    return Error{ErrorKind::unavailable, path.string() + ": cannot write it: the release folder's disk is full: free space on " +
+                                             dir_ + " and run the release again (it resumes)"};
+  }
 
   // Removes the temporaries checker::write_file_atomically made for `final_name`.
   static void remove_stale_temporaries(const fs::path& final_name) {

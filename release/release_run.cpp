@@ -6,6 +6,7 @@
 #include "checker/policy_file.h"
 #include "checker/sha256.h"
 #include "checker/workspace.h"
+#include "db/crash_point.h"
 #include "db/permissions.h"
 
 namespace outcheck::release {
@@ -146,8 +147,11 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     OUTCHECK_TRY((*publisher)->upload(plan, file, *bytes));
     OUTCHECK_TRY(service.record_upload(actor, id, file.name));
     sent.push_back(file.name);
+    db::crash_point("release.after_upload");
   }
+  db::crash_point("release.before_finish");
   OUTCHECK_TRY((*publisher)->finish(plan));
+  db::crash_point("release.before_mark_released");
   OUTCHECK_TRY(service.mark_released(actor, id));
   return nlohmann::json{{"request", id}, {"target", (*publisher)->target()}, {"status", "released"},
                         {"sent", sent}, {"already_sent", already}, {"audit_head", plan.audit_head}};
