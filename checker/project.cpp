@@ -1,5 +1,6 @@
 #include "checker/project.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -108,8 +109,10 @@ class Validator {
   }
 
  private:
+  // The pipeline's words, with its lead ("Invalid project: FILE" then the message; our prefix names
+  // the file and the place).
   Error fail(const YAML::Node& at, const std::string& message) {
-    return invalid_input(located(doc_, at.Mark(), message));
+    return invalid_input(located(doc_, at.Mark(), "Invalid project: " + message));
   }
   void warn(const YAML::Node& at, const std::string& message) {
     project_.warnings.push_back(located(doc_, at.Mark(), message));
@@ -354,24 +357,61 @@ class Validator {
       return fail(run, "`" + a.name + "` action does not provide an `--output` argument specifying where the "
                        "results of `generate-dataset` should be stored");
     }
-    // `--output out:arrow` names a folder of .arrow files; anything else names one file. Each
-    // highly_sensitive pattern must fit: for a folder, the pattern read as a name must match
-    // `out/*.arrow` (as the pipeline's fnmatch does); for a file, the file must match the pattern.
-    const std::size_t slash = output.rfind('/');
-    const std::string last = slash == std::string::npos ? output : output.substr(slash + 1);
-    const std::size_t colon = last.find(':');
-    const bool folder = colon != std::string::npos && last.substr(0, colon).find('.') == std::string::npos;
-    const std::string expected =
-        folder ? output.substr(0, output.size() - last.size() + colon) + "/*." + last.substr(colon + 1) : output;
-    for (const auto& kv : outputs["highly_sensitive"]) {
-      std::string pattern = kv.second.Scalar();
-      bool ok = folder ? glob_match(expected, pattern) : glob_match(pattern, output);
-      if (!ok) {
-        return fail(kv.second, "`" + a.name + "` action: output specification must match the --output argument "
-                               "in the run command\n  got: " + pattern + "\n  but was expecting: " + expected);
-      }
+    // As the pipeline reads the spec (ehrQL's split_directory_and_extension over the path as
+    // pathlib prints it): `DIR:ext`, or `DIR/:ext`, names a folder of .ext files, and every
+    // highly_sensitive pattern, read as a name, must fnmatch `DIR/*.ext`; anything else names one
+    // file, which must be one of the patterns exactly.
+    const std::string spec = pathlib_str(output);
+    const std::size_t slash = spec.rfind('/');
+    const std::string dir_part = slash == std::string::npos ? "" : spec.substr(0, slash);
+    const std::string last = slash == std::string::npos ? spec : spec.substr(slash + 1);
+    const std::size_t colon = last.rfind(':');
+    std::vector<std::string> patterns;
+    for (const auto& kv : outputs["highly_sensitive"]) patterns.push_back(kv.second.Scalar());
+    bool ok = false;
+    std::string expected = output;
+    if (colon != std::string::npos) {
+      const std::string ext = last.substr(colon + 1);
+      std::string directory = last.substr(0, colon).empty()
+                                  ? (dir_part.empty() ? (spec.front() == '/' ? "/" : ".") : dir_part)
+                                  : (dir_part.empty() ? "" : dir_part + "/") + last.substr(0, colon);
+      if (directory.empty()) directory = ".";
+      const std::string glob = directory + "/*." + ext;
+      ok = std::all_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return fnmatch(p, glob); });
+      expected = directory + "/:" + ext;
+    } else {
+      ok = std::find(patterns.begin(), patterns.end(), output) != patterns.end();
+    }
+    if (!ok) {
+      std::string got;
+      for (std::size_t i = 0; i < patterns.size(); ++i) got += (i ? "                   \n" : "") + patterns[i];
+      YAML::Node at = outputs["highly_sensitive"] ? outputs["highly_sensitive"] : outputs;
+      return fail(at, "output specification must match the `--output` argument in the `run` command\n"
+                      "              got: " + got + "\nbut was expecting: " + expected);
     }
     return Status::OK();
+  }
+
+  // Python's fnmatch.fnmatch on POSIX for the patterns a project may hold: `*` matches any run of
+  // characters, `/` included; every other character itself (`?` and `[` are refused earlier).
+  static bool fnmatch(std::string_view name, std::string_view glob) {
+    std::size_t n = 0, g = 0, star = std::string_view::npos, mark = 0;
+    while (n < name.size()) {
+      if (g < glob.size() && glob[g] == '*') {
+        star = g++;
+        mark = n;
+      } else if (g < glob.size() && glob[g] == name[n]) {
+        ++g;
+        ++n;
+      } else if (star != std::string_view::npos) {
+        g = star + 1;
+        n = ++mark;
+      } else {
+        return false;
+      }
+    }
+    while (g < glob.size() && glob[g] == '*') ++g;
+    return g == glob.size();
   }
 
   Status check_project_rules() {
@@ -431,11 +471,11 @@ class Validator {
       }
       return Status::OK();
     }
-    if (!e) {
-      if (version_at_least(3)) return fail(root, "Project must include `expectations` section");
-      return Status::OK();  // versions 1 and 2 default to population_size 1000
-    }
-    if (!e.IsMap() || !e["population_size"]) {
+    // Versions 1 and 2: whatever the section holds is replaced by the default (population_size 1000).
+    if (!version_at_least(3)) return Status::OK();
+    if (!e) return fail(root, "Project must include `expectations` section");
+    if (!e.IsMap()) return fail(e, "Project `expectations` section must be a dictionary of key/value pairs");
+    if (!e["population_size"]) {
       return fail(e, "Project `expectations` section must include `population_size` section");
     }
     std::vector<std::string> unknown;
@@ -444,13 +484,33 @@ class Validator {
     }
     if (!unknown.empty()) return fail(e, "Unexpected parameters (" + join(unknown) + ") in project `expectations` section");
     YAML::Node size = e["population_size"];
-    std::string s = size.IsScalar() ? trim(size.Scalar()) : "";
-    long long n = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
-      return fail(size, "Project expectations population size must be a number");
-    }
+    if (!python_int_accepts(size)) return fail(size, "Project expectations population size must be a number");
     return Status::OK();
+  }
+
+  // Whether Python's int() takes the value YAML gives: an integer, a float (truncated), a boolean, or
+  // a string of decimal digits (spaces around allowed); not null, a list or a mapping.
+  static bool python_int_accepts(const YAML::Node& node) {
+    if (!node.IsScalar()) return false;
+    const std::string s = trim(node.Scalar());
+    const bool plain = node.Tag() != "!";
+    if (plain) {
+      if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return false;
+      if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE") return true;
+      if (parse_float(node)) return true;  // ints and floats alike
+    }
+    std::string digits = s;
+    if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.erase(0, 1);
+    if (digits.empty()) return false;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      const bool digit = std::isdigit(static_cast<unsigned char>(digits[i])) != 0;
+      // Python allows single underscores between digits ("1_000").
+      const bool underscore = digits[i] == '_' && i > 0 && i + 1 < digits.size() &&
+                              std::isdigit(static_cast<unsigned char>(digits[i - 1])) &&
+                              std::isdigit(static_cast<unsigned char>(digits[i + 1]));
+      if (!digit && !underscore) return false;
+    }
+    return true;
   }
 
   YamlDoc doc_;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include <algorithm>
 #include <fstream>
@@ -23,15 +24,72 @@ namespace {
 
 constexpr std::size_t kMaxYamlBytes = 4 << 20;  // project and policy files are tiny; refuse giants
 
+// Python's str() and repr() of a plain or quoted YAML scalar as the pipeline's loader (ruyaml,
+// YAML 1.2) builds it: null, booleans, integers and floats as Python prints them, strings as they
+// are (repr: quoted). Enough to name a duplicate key's values as the pipeline does.
+struct PyValue {
+  std::string str;
+  std::string repr;
+};
+
+PyValue python_scalar(const std::string& text, bool plain) {
+  auto quoted = [&] {
+    std::string r = "'";
+    for (char c : text) {
+      if (c == '\\' || c == '\'') r += '\\';
+      r += c;
+    }
+    return r + "'";
+  };
+  if (plain) {
+    if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") return {"None", "None"};
+    if (text == "true" || text == "True" || text == "TRUE") return {"True", "True"};
+    if (text == "false" || text == "False" || text == "FALSE") return {"False", "False"};
+    std::size_t i = (text[0] == '+' || text[0] == '-') ? 1 : 0;
+    if (i < text.size() && std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(),
+                                       [](char c) { return c >= '0' && c <= '9'; })) {
+      std::string digits = text.substr(i);
+      digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
+      std::string v = (text[0] == '-' && digits != "0" ? "-" : "") + digits;
+      return {v, v};
+    }
+    char* end = nullptr;
+    const double d = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() + text.size() && text.find_first_of("0123456789") != std::string::npos &&
+        text.find_first_of("xXpP") == std::string::npos) {
+      std::ostringstream out;
+      out.precision(17);
+      out << d;
+      std::string v = out.str();
+      // Python's repr: the shortest text that reads back the same.
+      for (int p = 1; p <= 17; ++p) {
+        std::ostringstream shorter;
+        shorter.precision(p);
+        shorter << d;
+        if (std::strtod(shorter.str().c_str(), nullptr) == d) {
+          v = shorter.str();
+          break;
+        }
+      }
+      if (v.find_first_of(".en") == std::string::npos) v += ".0";
+      return {v, v};
+    }
+  }
+  return {text, quoted()};
+}
+
 // Walks the parse events and remembers every mapping's keys, so a repeated key is an error as in
-// the OpenSAFELY pipeline (ruyaml), not a silent overwrite. Linear in the text: aliases are not
-// expanded, so a "billion laughs" document costs nothing here.
+// the OpenSAFELY pipeline (ruyaml), not a silent overwrite, named as ruyaml names it: the key, its
+// value and the original value. Linear in the text: aliases are not expanded, so a "billion laughs"
+// document costs nothing here, and a collection's rendering stops at kMaxRepr characters.
 class DuplicateKeyFinder : public YAML::EventHandler {
  public:
   struct Duplicate {
     std::string key;
     YAML::Mark mark;
     YAML::Mark first;
+    std::string value;
+    std::string original;
   };
 
   std::vector<Duplicate> duplicates;
@@ -52,40 +110,83 @@ class DuplicateKeyFinder : public YAML::EventHandler {
     if (++documents == 2) second_document = m;
   }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m, "~", true); }
-  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m, "", false); }
-  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
-                const std::string& value) override {
-    node(m, value, true);
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { complete(m, "~", true, {"None", "None"}); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { complete(m, "", false, {"*alias", "*alias"}); }
+  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t, const std::string& value) override {
+    complete(m, value, true, python_scalar(value, tag != "!"));
   }
   void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {
-    node(m, "", false);
-    frames_.push_back(Frame{false, true, {}});
+    frames_.push_back(Frame{false, m});
+    frames_.back().repr = "[";
   }
-  void OnSequenceEnd() override { frames_.pop_back(); }
-  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    node(m, "", false);
-    frames_.push_back(Frame{true, true, {}});
+  void OnSequenceEnd() override { end_collection("]"); }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    frames_.push_back(Frame{true, m});
+    frames_.back().repr = "{";
   }
-  void OnMapEnd() override { frames_.pop_back(); }
+  void OnMapEnd() override { end_collection("}"); }
 
  private:
+  static constexpr std::size_t kMaxRepr = 200;
+  struct Entry {
+    YAML::Mark mark;
+    std::string value;
+  };
   struct Frame {
     bool is_map;
+    YAML::Mark start;
     bool expect_key = true;
-    std::map<std::string, YAML::Mark> keys;
+    std::map<std::string, Entry> keys;
+    std::string repr;
+    int items = 0;
+    // The key whose value comes next.
+    std::string key;
+    YAML::Mark key_mark;
+    bool key_comparable = false;
+    std::string key_repr;
   };
 
-  void node(const YAML::Mark& m, const std::string& text, bool comparable) {
-    if (frames_.empty() || !frames_.back().is_map) return;
+  void end_collection(const char* close) {
+    Frame done = std::move(frames_.back());
+    frames_.pop_back();
+    done.repr += done.repr.size() >= kMaxRepr ? "...": close;
+    complete(done.start, "", false, {done.repr, done.repr});
+  }
+
+  void append(Frame& f, const std::string& item) {
+    if (f.repr.size() >= kMaxRepr) return;
+    if (f.items++) f.repr += ", ";
+    f.repr += item;
+    if (f.repr.size() > kMaxRepr) f.repr.resize(kMaxRepr);
+  }
+
+  // A node is complete: a scalar at once, a collection at its end.
+  void complete(const YAML::Mark& m, const std::string& text, bool comparable, const PyValue& value) {
+    if (frames_.empty()) return;
     Frame& f = frames_.back();
-    if (f.expect_key && comparable) {
-      auto [it, inserted] = f.keys.emplace(text, m);
-      if (!inserted) duplicates.push_back({text, m, it->second});
+    if (!f.is_map) {
+      append(f, value.repr);
+      return;
     }
-    f.expect_key = !f.expect_key;
+    if (f.expect_key) {
+      f.key = text;
+      f.key_mark = m;
+      f.key_comparable = comparable;
+      f.key_repr = value.repr;
+      f.expect_key = false;
+      return;
+    }
+    if (f.key_comparable) {
+      auto it = f.keys.find(f.key);
+      if (it == f.keys.end()) {
+        f.keys.emplace(f.key, Entry{f.key_mark, value.str});
+      } else {
+        duplicates.push_back({f.key, f.key_mark, it->second.mark, value.str, it->second.value});
+      }
+    }
+    append(f, f.key_repr + ": " + value.repr);
+    f.expect_key = true;
   }
 
   std::vector<Frame> frames_;
@@ -208,8 +309,8 @@ Result<YamlDoc> load_yaml_text(const std::string& path, std::string text) {
   }
   if (!finder.duplicates.empty()) {
     const auto& d = finder.duplicates.front();
-    return invalid_input(located(doc, d.mark, "found duplicate key \"" + d.key +
-                                                  "\" (first defined at line " +
+    return invalid_input(located(doc, d.mark, "found duplicate key \"" + d.key + "\" with value \"" + d.value +
+                                                  "\" (original value: \"" + d.original + "\"; first defined at line " +
                                                   std::to_string(d.first.line + 1) + ")"));
   }
   try {

@@ -122,13 +122,13 @@ TEST_CASE("project: a minimal valid version-5 project has no warnings", "[projec
 
 TEST_CASE("project: unknown top-level key", "[project]") {
   CHECK(error_of("version: 5\nactions: {}\nfoo: 1\n") ==
-        "p.yaml:3:1: Unexpected parameters (foo) in project\n"
+        "p.yaml:3:1: Invalid project: Unexpected parameters (foo) in project\n"
         "    foo: 1\n"
         "    ^");
   CHECK(first_error_line("version: 5\nfoo: 1\nactions: {}\nbar: 2\n") ==
-        "p.yaml:2:1: Unexpected parameters (foo, bar) in project");
+        "p.yaml:2:1: Invalid project: Unexpected parameters (foo, bar) in project");
   // It is the first check: it wins over a missing version.
-  CHECK(first_error_line("actions: {}\nfoo: 1\n") == "p.yaml:2:1: Unexpected parameters (foo) in project");
+  CHECK(first_error_line("actions: {}\nfoo: 1\n") == "p.yaml:2:1: Invalid project: Unexpected parameters (foo) in project");
 }
 
 TEST_CASE("project: version", "[project]") {
@@ -136,21 +136,21 @@ TEST_CASE("project: version", "[project]") {
       "Project file must have a `version` attribute specifying which version of the project configuration "
       "format it uses (current latest version is 5)";
   SECTION("missing") {
-    CHECK(first_error_line("actions: {}\n") == "p.yaml:1:1: " + missing);
+    CHECK(first_error_line("actions: {}\n") == "p.yaml:1:1: Invalid project: " + missing);
   }
   SECTION("null is missing, as Python's None") {
-    CHECK(first_error_line("version:\nactions: {}\n") == "p.yaml:1:1: " + missing);
+    CHECK(first_error_line("version:\nactions: {}\n") == "p.yaml:1:1: Invalid project: " + missing);
   }
   SECTION("not a number") {
-    CHECK(first_error_line("version: five\nactions: {}\n") == "p.yaml:1:10: `version` must be a number between 1 and 5");
-    CHECK(first_error_line("version: [5]\nactions: {}\n") == "p.yaml:1:10: `version` must be a number between 1 and 5");
+    CHECK(first_error_line("version: five\nactions: {}\n") == "p.yaml:1:10: Invalid project: `version` must be a number between 1 and 5");
+    CHECK(first_error_line("version: [5]\nactions: {}\n") == "p.yaml:1:10: Invalid project: `version` must be a number between 1 and 5");
   }
   SECTION("newer than the latest") {
-    CHECK(first_error_line("version: 6\nactions: {}\n") == "p.yaml:1:10: The latest version is v5, but got v6.0");
-    CHECK(first_error_line("version: '6'\nactions: {}\n") == "p.yaml:1:10: The latest version is v5, but got v6.0");
-    CHECK(first_error_line("version: 5.5\nactions: {}\n") == "p.yaml:1:10: The latest version is v5, but got v5.5");
+    CHECK(first_error_line("version: 6\nactions: {}\n") == "p.yaml:1:10: Invalid project: The latest version is v5, but got v6.0");
+    CHECK(first_error_line("version: '6'\nactions: {}\n") == "p.yaml:1:10: Invalid project: The latest version is v5, but got v6.0");
+    CHECK(first_error_line("version: 5.5\nactions: {}\n") == "p.yaml:1:10: Invalid project: The latest version is v5, but got v5.5");
     // Checked before the actions.
-    CHECK(first_error_line("version: 6\nactions: []\n") == "p.yaml:1:10: The latest version is v5, but got v6.0");
+    CHECK(first_error_line("version: 6\nactions: []\n") == "p.yaml:1:10: Invalid project: The latest version is v5, but got v6.0");
   }
   SECTION("coerced with float(), and older versions warn") {
     for (std::string v : {"3", "'3'", "\"3.0\"", "3.0"}) {
@@ -167,9 +167,9 @@ TEST_CASE("project: version", "[project]") {
 
 TEST_CASE("project: actions must be a mapping", "[project]") {
   CHECK(first_error_line("version: 5\nactions: [a, b]\n") ==
-        "p.yaml:2:10: Project `actions` section must be a dictionary of key/value pairs");
+        "p.yaml:2:10: Invalid project: Project `actions` section must be a dictionary of key/value pairs");
   CHECK(first_error_line("version: 5\n") ==
-        "p.yaml:1:1: Project `actions` section must be a dictionary of key/value pairs");
+        "p.yaml:1:1: Invalid project: Project `actions` section must be a dictionary of key/value pairs");
   Project p = ok("version: 5\nactions: {}\n");
   CHECK(p.outputs.empty());
 }
@@ -179,15 +179,15 @@ TEST_CASE("project: actions must be a mapping", "[project]") {
 
 TEST_CASE("project: an action must be a mapping", "[project]") {
   CHECK(first_error_line("version: 5\nactions:\n  a: python:v2 x\n") ==
-        "p.yaml:3:3: Configuration for action a must be a dictionary of key/value pairs");
+        "p.yaml:3:3: Invalid project: Configuration for action a must be a dictionary of key/value pairs");
 }
 
 TEST_CASE("project: run and outputs are required", "[project]") {
   CHECK(first_error_line(v5_action("    outputs:\n      moderately_sensitive:\n        t: output/a.csv\n")) ==
-        "p.yaml:3:3: Action a must contain a configuration for 'run'");
+        "p.yaml:3:3: Invalid project: Action a must contain a configuration for 'run'");
   CHECK(first_error_line(v5_action("    run: python:v2 python a.py\n")) ==
-        "p.yaml:3:3: Action a must contain a configuration for 'outputs'");
-  CHECK(first_error_line(v5_action("    needs: []\n")) == "p.yaml:3:3: Action a must contain a configuration for 'run'");
+        "p.yaml:3:3: Invalid project: Action a must contain a configuration for 'outputs'");
+  CHECK(first_error_line(v5_action("    needs: []\n")) == "p.yaml:3:3: Invalid project: Action a must contain a configuration for 'run'");
 }
 
 TEST_CASE("project: unknown action key", "[project]") {
@@ -196,7 +196,7 @@ TEST_CASE("project: unknown action key", "[project]") {
                            "    outputs:\n"
                            "      moderately_sensitive:\n"
                            "        t: output/a.csv\n")) ==
-        "p.yaml:5:5: Unexpected parameters (foo) in action a\n"
+        "p.yaml:5:5: Invalid project: Unexpected parameters (foo) in action a\n"
         "        foo: 1\n"
         "        ^");
 }
@@ -205,11 +205,11 @@ TEST_CASE("project: field types", "[project]") {
   const std::string outputs = "    outputs:\n      moderately_sensitive:\n        t: output/a.csv\n";
   SECTION("run not a string") {
     CHECK(first_error_line(v5_action("    run: [python, a.py]\n" + outputs)) ==
-          "p.yaml:4:10: `run` section for action a must be a string");
+          "p.yaml:4:10: Invalid project: `run` section for action a must be a string");
   }
   SECTION("needs not a list") {
     CHECK(first_error_line(v5_action("    run: python:v2 python a.py\n    needs: b\n" + outputs)) ==
-          "p.yaml:5:12: `needs` section for action a must be a list");
+          "p.yaml:5:12: Invalid project: `needs` section for action a must be a list");
   }
   SECTION("config and dummy_data_file are allowed") {
     Project p = ok(v5_action("    run: python:v2 python a.py\n"
@@ -227,11 +227,11 @@ TEST_CASE("project: output levels", "[project]") {
   const std::string none =
       "must specify at least one output of: highly_sensitive, moderately_sensitive, minimally_sensitive";
   SECTION("no level") {
-    CHECK(first_error_line(v5_action(run + "    outputs: {}\n")) == "p.yaml:5:14: " + none);
+    CHECK(first_error_line(v5_action(run + "    outputs: {}\n")) == "p.yaml:5:14: Invalid project: " + none);
   }
   SECTION("an unknown level on its own") {
     CHECK(first_error_line(v5_action(run + "    outputs:\n      foo:\n        t: output/a.csv\n")) ==
-          "p.yaml:6:7: " + none);
+          "p.yaml:6:7: Invalid project: " + none);
   }
   SECTION("an unknown level beside a known one") {
     CHECK(first_error_line(v5_action(run +
@@ -240,14 +240,14 @@ TEST_CASE("project: output levels", "[project]") {
                                      "        t: output/a.csv\n"
                                      "      foo:\n"
                                      "        u: output/b.csv\n")) ==
-          "p.yaml:8:7: Unexpected parameters (foo) in `outputs` section for action a");
+          "p.yaml:8:7: Invalid project: Unexpected parameters (foo) in `outputs` section for action a");
   }
   SECTION("a level that is not a mapping") {
     CHECK(first_error_line(v5_action(run + "    outputs:\n      moderately_sensitive: output/a.csv\n")) ==
-          "p.yaml:6:29: `moderately_sensitive` section for action a must be a dictionary of key/value pairs");
+          "p.yaml:6:29: Invalid project: `moderately_sensitive` section for action a must be a dictionary of key/value pairs");
   }
   SECTION("an output that is not a string") {
-    CHECK(first_error_line(with_output("[output/a.csv]")) == "p.yaml:7:12: `t` output for action a must be a string");
+    CHECK(first_error_line(with_output("[output/a.csv]")) == "p.yaml:7:12: Invalid project: `t` output for action a must be a string");
   }
   SECTION("all three levels") {
     Project p = ok(v5_action(run +
@@ -267,7 +267,7 @@ TEST_CASE("project: output levels", "[project]") {
 
 TEST_CASE("project: output glob rules", "[project]") {
   auto invalid = [](const std::string& pattern, const std::string& reason) {
-    return "p.yaml:7:12: Output path " + pattern + " is invalid: " + reason;
+    return "p.yaml:7:12: Invalid project: Output path " + pattern + " is invalid: " + reason;
   };
   const std::string only_star = "(only the * wildcard character is supported)";
   const std::string no_ext = "output paths must have a file type extension at the end";
@@ -349,13 +349,13 @@ TEST_CASE("project: run command", "[project]") {
   const std::string outputs = "    outputs:\n      moderately_sensitive:\n        t: output/a.csv\n";
   SECTION("empty") {
     CHECK(first_error_line(v5_action("    run: ''\n" + outputs)) ==
-          "p.yaml:4:10: run must have a value, a has an empty run key");
+          "p.yaml:4:10: Invalid project: run must have a value, a has an empty run key");
   }
   SECTION("image without a tag") {
     CHECK(first_error_line(v5_action("    run: python a.py\n" + outputs)) ==
-          "p.yaml:4:10: Action command python must have a version specified in the form :vN (e.g. python:v2)");
+          "p.yaml:4:10: Invalid project: Action command python must have a version specified in the form :vN (e.g. python:v2)");
     CHECK(first_error_line(v5_action("    run: r:4.1 analysis/a.R\n" + outputs)) ==
-          "p.yaml:4:10: Action command r must have a version specified in the form :vN (e.g. r:v2)");
+          "p.yaml:4:10: Invalid project: Action command r must have a version specified in the form :vN (e.g. r:v2)");
   }
   SECTION("accepted tags") {
     for (std::string tag : {"v2", "v1.2.3", "v2-pre", "dev"}) {
@@ -382,9 +382,9 @@ TEST_CASE("project: needs", "[project]") {
            "        t: output/a.csv\n";
   };
   CHECK(first_error_line(project("[b c]")) ==
-        "p.yaml:10:13: `needs` actions should be separated with commas, but a needs `b c`");
+        "p.yaml:10:13: Invalid project: `needs` actions should be separated with commas, but a needs `b c`");
   CHECK(first_error_line(project("[b, zz]")) ==
-        "p.yaml:10:16: Action `a` references an unknown action in its `needs` list: zz");
+        "p.yaml:10:16: Invalid project: Action `a` references an unknown action in its `needs` list: zz");
   Project p = ok(project("[b]"));
   CHECK(p.outputs.size() == 2);
 }
@@ -405,7 +405,7 @@ TEST_CASE("project: two actions with the same run command", "[project]") {
                          "    outputs:\n"
                          "      moderately_sensitive:\n"
                          "        t: output/b.csv\n") ==
-        "p.yaml:8:3: Action b has the same 'run' command as other actions: a");
+        "p.yaml:8:3: Invalid project: Action b has the same 'run' command as other actions: a");
   // The raw strings are compared: different spacing is a different command.
   ok("version: 5\n"
      "actions:\n"
@@ -437,10 +437,10 @@ TEST_CASE("project: duplicate output patterns from version 2", "[project]") {
                        "        u: output/a.csv\n";
     return text;
   };
-  CHECK(first_error_line(project("5", "")) == "p.yaml:12:12: Output path output/a.csv is not unique");
-  CHECK(first_error_line(project("2", "")) == "p.yaml:12:12: Output path output/a.csv is not unique");
+  CHECK(first_error_line(project("5", "")) == "p.yaml:12:12: Invalid project: Output path output/a.csv is not unique");
+  CHECK(first_error_line(project("2", "")) == "p.yaml:12:12: Invalid project: Output path output/a.csv is not unique");
   // Reported before an unknown `needs` entry.
-  CHECK(first_error_line(project("5", "    needs: [zz]\n")) == "p.yaml:13:12: Output path output/a.csv is not unique");
+  CHECK(first_error_line(project("5", "    needs: [zz]\n")) == "p.yaml:13:12: Invalid project: Output path output/a.csv is not unique");
 
   Project p = ok(project("1", ""));  // version 1 allows it
   CHECK(p.outputs.size() == 2);
@@ -453,7 +453,7 @@ TEST_CASE("project: duplicate output patterns from version 2", "[project]") {
                                    "      moderately_sensitive:\n"
                                    "        t: output/a.csv\n"
                                    "        u: output/a.csv\n")) ==
-        "p.yaml:8:12: Output path output/a.csv is not unique");
+        "p.yaml:8:12: Invalid project: Output path output/a.csv is not unique");
 }
 
 TEST_CASE("project: cohortextractor is not supported from version 4", "[project]") {
@@ -464,19 +464,19 @@ TEST_CASE("project: cohortextractor is not supported from version 4", "[project]
       "      highly_sensitive:\n"
       "        cohort: output/input.csv\n";
   CHECK(first_error_line("version: 4\nactions:\n" + cohort) ==
-        "p.yaml:3:3: Action a uses cohortextractor actions, which are not supported in this version.");
+        "p.yaml:3:3: Invalid project: Action a uses cohortextractor actions, which are not supported in this version.");
   // In version 5 the cohortextractor ban comes before the `:latest` ban.
   CHECK(first_error_line("version: 5\nactions:\n" + cohort) ==
-        "p.yaml:3:3: Action a uses cohortextractor actions, which are not supported in this version.");
+        "p.yaml:3:3: Invalid project: Action a uses cohortextractor actions, which are not supported in this version.");
   // The per-action checks of every action come first.
   CHECK(first_error_line("version: 4\nactions:\n" + cohort + "  b:\n    run: python:v2 python b.py\n") ==
-        "p.yaml:8:3: Action b must contain a configuration for 'outputs'");
+        "p.yaml:8:3: Invalid project: Action b must contain a configuration for 'outputs'");
 }
 
 TEST_CASE("project: :latest is not supported in version 5", "[project]") {
   const std::string outputs = "    outputs:\n      moderately_sensitive:\n        t: output/a.csv\n";
   CHECK(first_error_line(v5_action("    run: python:latest python a.py\n" + outputs)) ==
-        "p.yaml:3:3: Action a uses `python:latest`, which is not supported. Provide a version e.g. `:v2` instead");
+        "p.yaml:3:3: Invalid project: Action a uses `python:latest`, which is not supported. Provide a version e.g. `:v2` instead");
   Project p = ok("version: 4\nactions:\n  a:\n    run: python:latest python a.py\n" + outputs);
   REQUIRE(p.warnings.size() == 1);
   CHECK(first_line(p.warnings[0]) == "p.yaml:1:10: Your project file is using an old version (4.0)" + kOldVersion5);
@@ -490,7 +490,7 @@ TEST_CASE("project: run_all is reserved in version 5 and a warning before", "[pr
       "      moderately_sensitive:\n"
       "        t: output/a.csv\n";
   const std::string msg = "`run_all` is a reserved action name and is not allowed for user-defined actions.";
-  CHECK(first_error_line("version: 5\nactions:\n" + action) == "p.yaml:3:3: " + msg);
+  CHECK(first_error_line("version: 5\nactions:\n" + action) == "p.yaml:3:3: Invalid project: " + msg);
   Project p = ok("version: 4\nactions:\n" + action);
   REQUIRE(p.warnings.size() == 2);
   CHECK(first_line(p.warnings[0]) == "p.yaml:1:10: Your project file is using an old version (4.0)" + kOldVersion5);
@@ -507,7 +507,7 @@ TEST_CASE("project: generate_cohort outputs", "[project]") {
                            "        cohort: output/input.csv\n"
                            "      moderately_sensitive:\n"
                            "        log: output/log.txt\n") ==
-          "p.yaml:8:7: A `generate_cohort` action must have exactly one output; c had 2");
+          "p.yaml:8:7: Invalid project: A `generate_cohort` action must have exactly one output; c had 2");
   }
   SECTION("one directory unless --output-dir") {
     const std::string outputs =
@@ -516,7 +516,7 @@ TEST_CASE("project: generate_cohort outputs", "[project]") {
         "        a: output/a/input.csv\n"
         "        b: output/b/input.csv\n";
     std::string m = error_of(head + "    run: cohortextractor:latest generate_cohort\n" + outputs);
-    CHECK(first_line(m) == "p.yaml:8:7: generate_cohort command should produce output in only one directory, found 2:");
+    CHECK(first_line(m) == "p.yaml:8:7: Invalid project: generate_cohort command should produce output in only one directory, found 2:");
     CHECK(m.find("\n - output/a/") != std::string::npos);
     CHECK(m.find("\n - output/b/") != std::string::npos);
     ok(head + "    run: cohortextractor:latest generate_cohort --output-dir output\n" + outputs);
@@ -539,7 +539,7 @@ TEST_CASE("project: ehrql generate-dataset outputs", "[project]") {
                            "    outputs:\n"
                            "      moderately_sensitive:\n"
                            "        dataset: output/dataset.csv\n") ==
-          "p.yaml:6:7: `d` action uses `generate-dataset` and so all outputs must be labelled `highly_sensitive`");
+          "p.yaml:6:7: Invalid project: `d` action uses `generate-dataset` and so all outputs must be labelled `highly_sensitive`");
   }
   SECTION("--output is required") {
     CHECK(first_error_line(head +
@@ -547,7 +547,7 @@ TEST_CASE("project: ehrql generate-dataset outputs", "[project]") {
                            "    outputs:\n"
                            "      highly_sensitive:\n"
                            "        dataset: output/dataset.csv.gz\n") ==
-          "p.yaml:4:10: `d` action does not provide an `--output` argument specifying where the results of "
+          "p.yaml:4:10: Invalid project: `d` action does not provide an `--output` argument specifying where the results of "
           "`generate-dataset` should be stored");
   }
   SECTION("valid") {
@@ -573,20 +573,20 @@ TEST_CASE("project: expectations", "[project]") {
       "      moderately_sensitive:\n"
       "        t: output/a.csv\n";
   SECTION("required in version 3") {
-    CHECK(first_error_line("version: 3\n" + actions) == "p.yaml:1:1: Project must include `expectations` section");
+    CHECK(first_error_line("version: 3\n" + actions) == "p.yaml:1:1: Invalid project: Project must include `expectations` section");
     CHECK(first_error_line("version: 3\nexpectations: {}\n" + actions) ==
-          "p.yaml:2:15: Project `expectations` section must include `population_size` section");
+          "p.yaml:2:15: Invalid project: Project `expectations` section must include `population_size` section");
     CHECK(first_error_line("version: 3\nexpectations:\n  population_size: lots\n" + actions) ==
-          "p.yaml:3:20: Project expectations population size must be a number");
+          "p.yaml:3:20: Invalid project: Project expectations population size must be a number");
     ok("version: 3\nexpectations:\n  population_size: 1000\n" + actions);
     ok("version: 3\nexpectations:\n  population_size: '1000'\n" + actions);
   }
   SECTION("forbidden from version 4") {
     CHECK(first_error_line("version: 4\nexpectations: {population_size: 1000}\n" + actions) ==
-          "p.yaml:2:15: Project includes `expectations` section, which is not supported in this version. This "
+          "p.yaml:2:15: Invalid project: Project includes `expectations` section, which is not supported in this version. This "
           "section is only applicable to deprecated cohortextractor actions; you can safely remove it.");
     CHECK(first_error_line("version: 5\nexpectations: {population_size: 1000}\n" + actions) ==
-          "p.yaml:2:15: Project includes `expectations` section, which is not supported in this version. This "
+          "p.yaml:2:15: Invalid project: Project includes `expectations` section, which is not supported in this version. This "
           "section is only applicable to deprecated cohortextractor actions; you can safely remove it.");
   }
   SECTION("optional in versions 1 and 2") {
@@ -596,11 +596,31 @@ TEST_CASE("project: expectations", "[project]") {
       CHECK(first_line(p.warnings[0]) ==
             "p.yaml:1:10: Your project file is using an old version (" + v + ".0)" + kOldVersion5);
       ok("version: " + v + "\nexpectations:\n  population_size: 10\n" + actions);
+      // Whatever the section holds is replaced by the default (the pipeline's
+      // test_expectations_before_v3_has_a_default_set): never an error.
+      ok("version: " + v + "\nexpectations: {}\n" + actions);
+      ok("version: " + v + "\nexpectations: [1]\n" + actions);
+      ok("version: " + v + "\nexpectations:\n  population_size: lots\n  other: 1\n" + actions);
+    }
+  }
+  SECTION("version 3: a dictionary, and population size as Python's int() takes it") {
+    CHECK(first_error_line("version: 3\nexpectations: [1]\n" + actions) ==
+          "p.yaml:2:15: Invalid project: Project `expectations` section must be a dictionary of key/value pairs");
+    CHECK(first_error_line("version: 3\nexpectations:\n  population_size: 10\n  other: 1\n" + actions) ==
+          "p.yaml:3:3: Invalid project: Unexpected parameters (other) in project `expectations` section");
+    for (std::string size : {"1000.5", "true", "' 1000 '", "1_000", "-5"}) {
+      INFO(size);
+      ok("version: 3\nexpectations:\n  population_size: " + size + "\n" + actions);
+    }
+    for (std::string size : {"~", "'10.5'", "[1]", "{a: 1}", "''"}) {
+      INFO(size);
+      CHECK(first_error_line("version: 3\nexpectations:\n  population_size: " + size + "\n" + actions)
+                .find("Project expectations population size must be a number") != std::string::npos);
     }
   }
   SECTION("checked after the actions") {
     CHECK(first_error_line("version: 3\n" + actions + "    needs: [zz]\n") ==
-          "p.yaml:8:13: Action `a` references an unknown action in its `needs` list: zz");
+          "p.yaml:8:13: Invalid project: Action `a` references an unknown action in its `needs` list: zz");
   }
 }
 
@@ -647,7 +667,7 @@ TEST_CASE("project: a NUL byte", "[project]") {
 
 TEST_CASE("project: a duplicate key names the key and where it was first", "[project]") {
   CHECK(error_of("version: 5\nactions: {}\nversion: 4\n") ==
-        "p.yaml:3:1: found duplicate key \"version\" (first defined at line 1)\n"
+        "p.yaml:3:1: found duplicate key \"version\" with value \"4\" (original value: \"5\"; first defined at line 1)\n"
         "    version: 4\n"
         "    ^");
   CHECK(error_of(v5_action("    run: python:v2 python a.py\n"
@@ -655,9 +675,19 @@ TEST_CASE("project: a duplicate key names the key and where it was first", "[pro
                            "      moderately_sensitive:\n"
                            "        t: output/a.csv\n"
                            "    run: python:v2 python b.py\n")) ==
-        "p.yaml:8:5: found duplicate key \"run\" (first defined at line 4)\n"
+        "p.yaml:8:5: found duplicate key \"run\" with value \"python:v2 python b.py\" (original value: \"python:v2 "
+        "python a.py\"; first defined at line 4)\n"
         "        run: python:v2 python b.py\n"
         "        ^");
+  // The pipeline's own fixture (tests/fixtures/invalid_yaml/duplicate_keys.yaml): values as Python
+  // prints them.
+  CHECK(first_line(error_of("test:\ntest:\n")) ==
+        "p.yaml:2:1: found duplicate key \"test\" with value \"None\" (original value: \"None\"; first defined at line 1)");
+  CHECK(first_line(error_of("version: '5'\nactions: {}\nversion: 5.50\n")) ==
+        "p.yaml:3:1: found duplicate key \"version\" with value \"5.5\" (original value: \"5\"; first defined at line 1)");
+  CHECK(first_line(error_of("a: {x: 1, y: [true, ~, 'q']}\na: 007\n")) ==
+        "p.yaml:2:1: found duplicate key \"a\" with value \"7\" (original value: \"{'x': 1, 'y': [True, None, 'q']}\"; "
+        "first defined at line 1)");
   // The same key in different mappings is fine.
   ok(v5_action("    run: python:v2 python a.py\n"
                "    outputs:\n"
@@ -702,14 +732,14 @@ TEST_CASE("project: a billion-laughs document returns quickly", "[project]") {
     // An alias may be located at its anchor: only the message is fixed here.
     std::string m = first_error_line(text);
     CHECK(m.size() > std::string("`t` output for action a must be a string").size());
-    CHECK(m.substr(m.find(": ") + 2) == "`t` output for action a must be a string");
+    CHECK(m.substr(m.find(": ") + 2) == "Invalid project: `t` output for action a must be a string");
   }
   SECTION("as the version") {
     std::string text = "x:\n" + laughs + "version: *l9\nactions: {}\n";
-    CHECK(first_error_line(text) == "p.yaml:1:1: Unexpected parameters (x) in project");
+    CHECK(first_error_line(text) == "p.yaml:1:1: Invalid project: Unexpected parameters (x) in project");
     std::string v = "actions:\n  a:\n    run: python:v2 python a.py\n    config:\n" + laughs + "version: *l9\n";
     std::string m = first_error_line(v);
-    CHECK(m.substr(m.find(": ") + 2) == "`version` must be a number between 1 and 5");
+    CHECK(m.substr(m.find(": ") + 2) == "Invalid project: `version` must be a number between 1 and 5");
   }
   auto elapsed = std::chrono::steady_clock::now() - started;
   CHECK(elapsed < std::chrono::seconds(2));
@@ -725,9 +755,25 @@ TEST_CASE("ehrql --output DIR:ext: each highly_sensitive pattern must fit DIR/*.
   CHECK(project("out/dataset.arrow").ok());  // fnmatch("out/dataset.arrow", "out/*.arrow")
   auto wrong = project("out/*.csv");
   REQUIRE(!wrong.ok());
-  CHECK(wrong.error().message.find("but was expecting: out/*.arrow") != std::string::npos);
-  auto file = outcheck::checker::parse_project(
-      "p.yaml", "version: '5'\nactions:\n  d:\n    run: ehrql:v1 generate-dataset a.py --output out/d.arrow\n"
-                "    outputs:\n      highly_sensitive:\n        ds: out/*.arrow\n");
-  CHECK(file.ok());
+  CHECK(wrong.error().message.find("output specification must match the `--output` argument in the `run` command\n"
+                                   "              got: out/*.csv\nbut was expecting: out/:arrow") != std::string::npos);
+  // A file named by --output must be one of the patterns exactly (the pipeline's `spec in patterns`).
+  auto file = [](const std::string& spec, const std::string& pattern) {
+    return outcheck::checker::parse_project(
+        "p.yaml", "version: '5'\nactions:\n  d:\n    run: ehrql:v1 generate-dataset a.py --output " + spec +
+                      "\n    outputs:\n      highly_sensitive:\n        ds: " + pattern + "\n");
+  };
+  CHECK(file("out/d.arrow", "out/d.arrow").ok());
+  CHECK_FALSE(file("out/d.arrow", "out/*.arrow").ok());
+  CHECK_FALSE(file("output/dataset1.csv", "output/dataset.csv").ok());
+  // The pipeline's own cases (tests/test_validation.py, test_output_patterns_match_spec).
+  CHECK(file("foo/bar.csv", "foo/bar.csv").ok());
+  CHECK_FALSE(file("foo/bar.csv", "foo/baz.csv").ok());
+  CHECK(file("foo/bar:csv", "foo/bar/*.csv").ok());
+  CHECK(file("foo/bar/:csv", "foo/bar/*.csv").ok());  // the directory form: foo/bar/*.csv
+  CHECK_FALSE(file("foo/bar:arrow", "foo/bar/*.csv").ok());
+  CHECK(file("outputs:arrow", "outputs/*.arrow").ok());
+  auto mismatch = file("outputs:arrow", "outputs.arrow");
+  REQUIRE_FALSE(mismatch.ok());
+  CHECK(mismatch.error().message.find("got: outputs.arrow\nbut was expecting: outputs/:arrow") != std::string::npos);
 }
