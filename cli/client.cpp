@@ -1,6 +1,7 @@
 #include "cli/client.h"
 
 #include <curl/curl.h>
+#include <strings.h>
 
 namespace outcheck::cli {
 
@@ -13,12 +14,26 @@ class LocalClient : public Client {
 
   Result<nlohmann::json> call(const std::string& method, const std::vector<std::string>& segments,
                               const std::map<std::string, std::string>& query, const nlohmann::json& body) override {
+    auto page = perform(method, segments, query, body);
+    if (!page) return page.error();
+    return std::move(page->rows);
+  }
+
+  Result<Page> get_page(const std::vector<std::string>& segments, const std::map<std::string, std::string>& query) override {
+    return perform("GET", segments, query, nlohmann::json::object());
+  }
+
+ private:
+  Result<Page> perform(const std::string& method, const std::vector<std::string>& segments,
+                       const std::map<std::string, std::string>& query, const nlohmann::json& body) {
     web::ApiRequest request{method, "/api", query, body, token_};
     for (const auto& s : segments) request.path += "/" + s;
     web::ApiResponse response = api_.handle(request);
     if (response.status >= 300) return web::error_from_response(response);
-    return std::move(response.body);
+    return Page{std::move(response.body), response.next_cursor};
   }
+
+ public:
 
  private:
   web::Api api_;
@@ -30,6 +45,16 @@ std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
   return size * n;
 }
 
+// Keeps the Link header of a response.
+std::size_t link_header(char* data, std::size_t size, std::size_t n, void* out) {
+  std::string line(data, size * n);
+  if (line.size() > 5 && strncasecmp(line.c_str(), "link:", 5) == 0) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+    *static_cast<std::string*>(out) = line.substr(5);
+  }
+  return size * n;
+}
+
 class RemoteClient : public Client {
  public:
   RemoteClient(CURL* curl, std::string server, std::optional<std::string> token)
@@ -38,6 +63,18 @@ class RemoteClient : public Client {
 
   Result<nlohmann::json> call(const std::string& method, const std::vector<std::string>& segments,
                               const std::map<std::string, std::string>& query, const nlohmann::json& body) override {
+    auto page = perform(method, segments, query, body);
+    if (!page) return page.error();
+    return std::move(page->rows);
+  }
+
+  Result<Page> get_page(const std::vector<std::string>& segments, const std::map<std::string, std::string>& query) override {
+    return perform("GET", segments, query, nlohmann::json::object());
+  }
+
+ private:
+  Result<Page> perform(const std::string& method, const std::vector<std::string>& segments,
+                       const std::map<std::string, std::string>& query, const nlohmann::json& body) {
     std::string url = server_ + "/api";
     for (const auto& s : segments) url += "/" + escape(s);
     char sep = '?';
@@ -62,6 +99,9 @@ class RemoteClient : public Client {
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &answer);
+    std::string link;
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, link_header);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &link);
     curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
     // Adding a thousand files or publishing a release may take minutes; nothing bounds the call
@@ -81,10 +121,9 @@ class RemoteClient : public Client {
                                                " without JSON; is it an outcheck server (outcheck serve)?"};
     }
     if (status >= 300) return web::error_from_response({static_cast<int>(status), std::move(parsed)});
-    return parsed;
+    return Page{std::move(parsed), web::cursor_from_link(link)};
   }
 
- private:
   std::string escape(const std::string& s) {
     char* e = curl_easy_escape(curl_, s.data(), static_cast<int>(s.size()));
     std::string out = e ? e : "";
@@ -98,6 +137,22 @@ class RemoteClient : public Client {
 };
 
 }  // namespace
+
+Result<nlohmann::json> Client::get_list(const std::vector<std::string>& segments, std::map<std::string, std::string> query,
+                                        std::size_t limit) {
+  nlohmann::json all = nlohmann::json::array();
+  for (;;) {
+    const std::size_t want = limit ? std::min<std::size_t>(limit - all.size(), db::kMaxPageLimit) : db::kMaxPageLimit;
+    query["limit"] = std::to_string(want);
+    auto page = get_page(segments, query);
+    if (!page) return page.error();
+    if (!page->rows.is_array()) return Error{ErrorKind::unavailable, "the server answered a list with something else"};
+    for (auto& row : page->rows) all.push_back(std::move(row));
+    if (!page->next || (limit && all.size() >= limit)) return all;
+    if (query["cursor"] == *page->next) return Error{ErrorKind::unavailable, "the server gave the same cursor twice"};
+    query["cursor"] = *page->next;
+  }
+}
 
 std::unique_ptr<Client> make_local_client(web::ApiSettings settings, std::optional<std::string> token) {
   settings.caller_names_target = true;  // local mode: the home's owner names the release target

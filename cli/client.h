@@ -23,6 +23,18 @@ class Client {
   virtual Result<nlohmann::json> call(const std::string& method, const std::vector<std::string>& segments,
                                       const std::map<std::string, std::string>& query = {},
                                       const nlohmann::json& body = nlohmann::json::object()) = 0;
+
+  // One page of a list (GET): its rows, and the next page's cursor while more remain (from the
+  // Link: rel="next" header through a server).
+  struct Page {
+    nlohmann::json rows;
+    std::optional<std::string> next;
+  };
+  virtual Result<Page> get_page(const std::vector<std::string>& segments,
+                                const std::map<std::string, std::string>& query) = 0;
+  // A whole list: follows the cursors to the end, or until `limit` rows (0: no cap).
+  Result<nlohmann::json> get_list(const std::vector<std::string>& segments, std::map<std::string, std::string> query,
+                                  std::size_t limit = 0);
 };
 
 std::unique_ptr<Client> make_local_client(web::ApiSettings settings, std::optional<std::string> token);

@@ -10,14 +10,18 @@ Runner attach_audit(CLI::App& sub) {
   auto o = std::make_shared<WorkflowOptions>();
   std::vector<std::pair<CLI::App*, WorkflowRun>> runs;
   auto request = std::make_shared<std::string>(), user = std::make_shared<std::string>(),
-       since = std::make_shared<std::string>(), until = std::make_shared<std::string>();
+       since = std::make_shared<std::string>(), until = std::make_shared<std::string>(),
+       event = std::make_shared<std::string>();
+  auto limit = std::make_shared<std::size_t>(0);
   CLI::App* log = add_workflow_command(sub, "log", "the audit log, filtered", o, runs, [=](Session& s) {
     std::map<std::string, std::string> query;
     if (!request->empty()) query["request"] = *request;
     if (!user->empty()) query["user"] = *user;
     if (!since->empty()) query["since"] = *since;
     if (!until->empty()) query["until"] = *until;
-    return finish(*o, s.client->call("GET", {"audit"}, query), [](const nlohmann::json& rows) {
+    if (!event->empty()) query["event"] = *event;
+    // Every page, following the cursors, unless --limit caps it.
+    return finish(*o, s.client->get_list({"audit"}, query, *limit), [](const nlohmann::json& rows) {
       std::string t;
       for (const auto& r : rows) {
         t += std::to_string(r["seq"].get<std::int64_t>()) + "  " + r["at"].get<std::string>() + "  " +
@@ -34,6 +38,8 @@ Runner attach_audit(CLI::App& sub) {
   log->add_option("--user", *user, "only this user's actions");
   log->add_option("--since", *since, "from this time on (ISO 8601, UTC)");
   log->add_option("--until", *until, "before this time (ISO 8601, UTC)");
+  log->add_option("--event", *event, "only this action (vote, file_view, ...), or \"changes\": everything but views");
+  log->add_option("--limit", *limit, "at most N rows (default: all)")->check(CLI::PositiveNumber);
 
   add_workflow_command(sub, "verify", "verify the audit log's keyed hash chain (exit 1 if broken)", o, runs,
                        [=](Session& s) {

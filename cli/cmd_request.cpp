@@ -169,13 +169,19 @@ Runner attach_request(CLI::App& sub) {
   });
   show->add_option("id", *id, "the request")->required();
 
-  auto status = std::make_shared<std::string>();
+  auto status = std::make_shared<std::string>(), list_workspace = std::make_shared<std::string>(),
+       author = std::make_shared<std::string>(), needs = std::make_shared<std::string>();
   auto mine = std::make_shared<bool>(false);
+  auto limit = std::make_shared<std::size_t>(0);
   CLI::App* list = add_workflow_command(sub, "list", "list the requests you may see", o, runs, [=](Session& s) {
     std::map<std::string, std::string> query;
-    if (!status->empty()) query["status"] = *status;
+    if (!status->empty()) query["state"] = *status;
+    if (!list_workspace->empty()) query["workspace"] = *list_workspace;
+    if (!author->empty()) query["author"] = *author;
+    if (!needs->empty()) query["needs"] = *needs;
     if (*mine) query["mine"] = "1";
-    return finish(*o, s.client->call("GET", {"requests"}, query), [](const nlohmann::json& rows) {
+    // Every page, following the cursors, unless --limit caps it.
+    return finish(*o, s.client->get_list({"requests"}, query, *limit), [](const nlohmann::json& rows) {
       std::string t;
       for (const auto& r : rows) {
         t += r["id"].get<std::string>() + "  " + r["status"].get<std::string>() + "  " + r["workspace"].get<std::string>() +
@@ -184,8 +190,13 @@ Runner attach_request(CLI::App& sub) {
       return t;
     });
   });
-  list->add_option("--status", *status, "only requests in this state");
+  list->add_option("--state,--status", *status, "only requests in this state");
+  list->add_option("--workspace", *list_workspace, "only requests of this workspace");
+  list->add_option("--author", *author, "only requests by this user");
+  list->add_option("--needs", *needs, "my-vote: only submitted or partly reviewed requests still waiting for your review")
+      ->check(CLI::IsMember({"my-vote"}));
   list->add_flag("--mine", *mine, "only requests you wrote");
+  list->add_option("--limit", *limit, "at most N requests (default: all)")->check(CLI::PositiveNumber);
   return group_runner(o, runs);
 }
 

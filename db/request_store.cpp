@@ -91,7 +91,7 @@ Result<std::optional<StoredPolicy>> load_policy_by_hash(Database& db, const std:
   return std::optional<StoredPolicy>();
 }
 
-Result<std::optional<Request>> load_request(Database& db, const std::string& id) {
+Result<std::optional<Request>> load_request_head(Database& db, const std::string& id) {
   PREPARE(st, "SELECT id, workspace, workspace_path, author, status, review_turn, created_at, updated_at, submitted_at, "
               "release_target FROM requests WHERE id = ?");
   st->bind(1, id);
@@ -110,6 +110,14 @@ Result<std::optional<Request>> load_request(Database& db, const std::string& id)
   r.updated_at = st->text(7);
   r.submitted_at = st->opt_text(8);
   r.release_target = st->opt_text(9);
+  return std::optional<Request>(std::move(r));
+}
+
+Result<std::optional<Request>> load_request(Database& db, const std::string& id) {
+  auto head = load_request_head(db, id);
+  if (!head) return head.error();
+  if (!*head) return std::optional<Request>();
+  Request r = std::move(**head);
 
   PREPARE(groups, "SELECT name, context, controls FROM file_groups WHERE request_id = ? ORDER BY name");
   groups->bind(1, id);

@@ -29,6 +29,9 @@ Result<std::optional<StoredPolicy>> load_policy_by_hash(Database& db, const std:
 
 Result<std::optional<Request>> load_request(Database& db, const std::string& id);
 Result<std::vector<std::string>> request_ids(Database& db);
+// The requests row alone (no files, votes, reviews or comments): enough for who may see it and
+// the audit log's blinding (author, status, review turn).
+Result<std::optional<Request>> load_request_head(Database& db, const std::string& id);
 Result<std::optional<std::string>> active_request_for(Database& db, const std::string& author, const std::string& workspace);
 
 Status insert_request(Database& db, const Request& r);

@@ -6,7 +6,7 @@
 
 namespace outcheck::db {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 Status migrate(Database& db);
 

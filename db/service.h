@@ -25,9 +25,40 @@ struct AddOptions {
 struct AuditFilter {
   std::optional<std::string> request_id;
   std::optional<std::string> user;
+  std::optional<std::string> event;  // an action name, or "changes": every action but views (file_view)
   std::optional<std::string> since;  // ISO 8601, inclusive
   std::optional<std::string> until;  // ISO 8601, exclusive
 };
+
+struct RequestFilter {
+  std::optional<std::string> state;      // a status name
+  std::optional<std::string> workspace;  // a workspace name
+  std::optional<std::string> author;
+  bool needs_my_vote = false;  // submitted or partially reviewed, the caller a checker not the author, no review
+                               // of theirs submitted this turn
+};
+
+// Lists (interface.md "Lists"): `limit` rows the caller may see, after an opaque cursor.
+inline constexpr int kDefaultPageLimit = 50;
+inline constexpr int kMaxPageLimit = 500;
+struct PageRequest {
+  int limit = kDefaultPageLimit;
+  std::optional<std::string> cursor;  // from the previous page's `next`
+};
+struct Page {
+  nlohmann::json rows = nlohmann::json::array();
+  std::optional<std::string> next;  // the cursor of the next page, while more remain
+};
+
+// The list queries, as Service runs them (keyset pagination, the filters, and for the request list
+// the visibility rule's own condition); tests read their EXPLAIN QUERY PLAN. `sees_all`: the viewer
+// may see every request (an output checker), or, for the audit log, rows of any request (an output
+// checker or an admin); otherwise only rows that can concern them are read.
+std::string request_list_sql(const RequestFilter& filter, bool sees_all);
+std::string audit_list_sql(const AuditFilter& filter, bool sees_all);
+// Cursors: base64url of the last key returned; anything else is refused as invalid input.
+std::string encode_cursor(const std::string& key);
+Result<std::string> decode_cursor(const std::string& cursor);
 
 class Service {
  public:
@@ -107,8 +138,13 @@ class Service {
 
   // Views, with Airlock's visibility applied for `actor`.
   Result<nlohmann::json> show(const User& actor, const std::string& id);
-  Result<nlohmann::json> list(const User& actor, const std::optional<std::string>& status, bool mine);
-  Result<nlohmann::json> audit_log(const User& actor, const AuditFilter& filter);
+  // Requests in the order of their ids (ULIDs: creation order, oldest first), so a request never
+  // moves between pages. Only requests `actor` may see (check_can_view) count toward the limit.
+  Result<Page> list(const User& actor, const RequestFilter& filter, const PageRequest& page);
+  // Audit rows in seq order; only rows audit_row_visible lets `actor` see count toward the limit.
+  // The scan is not bounded: it reads on until `limit` visible rows and one more are found, or the
+  // end, so a page is short only when it is the last (and then has no next cursor).
+  Result<Page> audit_log(const User& actor, const AuditFilter& filter, const PageRequest& page);
   Result<std::vector<std::string>> audit_verify(const User& actor);
   // audit_verify and more: the release manifests in folders anchor the head too, and every table
   // the chain speaks for (requests, files, votes, reviews, users) must agree with it.

@@ -7,6 +7,7 @@
 
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 
 namespace fs = std::filesystem;
 
@@ -139,41 +140,165 @@ Result<nlohmann::json> Service::show(const User& actor, const std::string& id) {
   return j;
 }
 
-Result<nlohmann::json> Service::list(const User& actor, const std::optional<std::string>& status, bool mine) {
-  if (status && !status_from_name(*status)) {
-    return invalid_input("--status " + *status + ": use pending, submitted, partially_reviewed, reviewed, returned, "
-                         "approved, released, rejected or withdrawn");
+namespace {
+
+const char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+Result<std::int64_t> limit_ok(const PageRequest& page) {
+  if (page.limit < 1 || page.limit > kMaxPageLimit) {
+    return invalid_input("limit " + std::to_string(page.limit) + ": give 1 to " + std::to_string(kMaxPageLimit));
   }
-  auto ids = request_ids(home_.db);
-  if (!ids) return ids.error();
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& id : *ids) {
-    auto r = require_request(id);
-    if (!r) return r.error();
-    if (!check_can_view(actor, *r).ok()) continue;
-    if (mine && r->author != actor.name) continue;
-    if (status && status_name(r->status) != *status) continue;
-    out.push_back(request_json(actor, *r, false));
+  return static_cast<std::int64_t>(page.limit);
+}
+
+// The views: actions that only read (a stored file looked at). `event=changes` leaves them out.
+constexpr const char* kViewActions = "('file_view')";
+
+}  // namespace
+
+std::string encode_cursor(const std::string& key) {
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : key) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kBase64Url[(acc >> bits) & 63];
+    }
+  }
+  if (bits > 0) out += kBase64Url[(acc << (6 - bits)) & 63];
+  return out;
+}
+
+Result<std::string> decode_cursor(const std::string& cursor) {
+  auto bad = [&] { return invalid_input("cursor \"" + cursor.substr(0, 64) + "\": not a cursor this server gave"); };
+  if (cursor.empty() || cursor.size() > 256) return bad();
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : cursor) {
+    const char* at = std::strchr(kBase64Url, c);
+    if (c == '\0' || !at) return bad();
+    acc = (acc << 6) | static_cast<std::uint32_t>(at - kBase64Url);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
   }
   return out;
 }
 
-Result<nlohmann::json> Service::audit_log(const User& actor, const AuditFilter& filter) {
+// Keyset pagination on the requests' primary key (id > ?1); each filter is an equality on an
+// indexed column (schema version 5); `needs` reads submitted_reviews by its primary key. A viewer
+// who is not an output checker sees only their own requests (check_can_view), said here as
+// `author = ?6`; each row is still checked against check_can_view itself before it counts.
+std::string request_list_sql(const RequestFilter& f, bool sees_all) {
+  std::string sql = "SELECT id FROM requests WHERE id > ?1";
+  if (f.state) sql += " AND status = ?2";
+  if (f.workspace) sql += " AND workspace = ?3";
+  if (f.author) sql += " AND author = ?4";
+  if (f.needs_my_vote) {
+    sql += " AND status IN ('submitted', 'partially_reviewed') AND author <> ?5 AND NOT EXISTS (SELECT 1 FROM "
+           "submitted_reviews s WHERE s.request_id = requests.id AND s.reviewer = ?5 AND s.review_turn = "
+           "requests.review_turn)";
+  }
+  if (!sees_all) sql += " AND author = ?6";
+  return sql + " ORDER BY id";
+}
+
+// Keyset pagination on seq (the rowid: seq > ?1). A viewer who is neither an output checker nor
+// an admin can see only rows of requests they wrote and their own rows that name no request
+// (audit_row_visible's first tests); only those rows are read for them. Every row read is then
+// judged by audit_row_visible, which alone decides.
+std::string audit_list_sql(const AuditFilter& f, bool sees_all) {
   std::string sql =
-      "SELECT seq, at, user, action, request_id, path, details, review_turn, visibility FROM audit_log WHERE 1=1";
-  if (filter.request_id) sql += " AND request_id = ?1";
-  if (filter.user) sql += " AND user = ?2";
-  if (filter.since) sql += " AND at >= ?3";
-  if (filter.until) sql += " AND at < ?4";
-  sql += " ORDER BY seq";
-  auto st = home_.db.prepare(sql);
+      "SELECT seq, at, user, action, request_id, path, details, review_turn, visibility FROM audit_log WHERE seq > ?1";
+  if (f.request_id) sql += " AND request_id = ?2";
+  if (f.user) sql += " AND user = ?3";
+  if (f.event) sql += *f.event == "changes" ? std::string(" AND action NOT IN ") + kViewActions : " AND action = ?4";
+  if (f.since) sql += " AND at >= ?5";
+  if (f.until) sql += " AND at < ?6";
+  if (!sees_all) {
+    sql += " AND ((request_id IS NULL AND user = ?7) OR request_id IN (SELECT id FROM requests WHERE author = ?7))";
+  }
+  return sql + " ORDER BY seq";
+}
+
+Result<Page> Service::list(const User& actor, const RequestFilter& filter, const PageRequest& page) {
+  auto limit = limit_ok(page);
+  if (!limit) return limit.error();
+  if (filter.state && !status_from_name(*filter.state)) {
+    return invalid_input("state " + *filter.state + ": use pending, submitted, partially_reviewed, reviewed, returned, "
+                         "approved, released, rejected or withdrawn");
+  }
+  std::string after;
+  if (page.cursor) {
+    auto key = decode_cursor(*page.cursor);
+    if (!key) return key.error();
+    if (key->rfind("r:", 0) != 0) return invalid_input("cursor: not a cursor of the request list");
+    after = key->substr(2);
+  }
+  Page out;
+  // Needs my vote: only an output checker ever needs to vote.
+  if (filter.needs_my_vote && !actor.is_checker()) return out;
+  const bool sees_all = actor.is_checker();
+  auto st = home_.db.prepare(request_list_sql(filter, sees_all));
   if (!st) return st.error();
-  if (filter.request_id) st->bind(1, *filter.request_id);
-  if (filter.user) st->bind(2, *filter.user);
-  if (filter.since) st->bind(3, *filter.since);
-  if (filter.until) st->bind(4, *filter.until);
+  st->bind(1, after);
+  if (filter.state) st->bind(2, *filter.state);
+  if (filter.workspace) st->bind(3, *filter.workspace);
+  if (filter.author) st->bind(4, *filter.author);
+  if (filter.needs_my_vote) st->bind(5, actor.name);
+  if (!sees_all) st->bind(6, actor.name);
+  // One more visible row than the limit says whether a next page exists.
+  std::string last;
+  while (st->step()) {
+    auto r = load_request(home_.db, st->text(0));
+    if (!r) return r.error();
+    if (!*r || !check_can_view(actor, **r).ok()) continue;
+    if (static_cast<std::int64_t>(out.rows.size()) == *limit) {
+      out.next = encode_cursor("r:" + last);
+      break;
+    }
+    last = (*r)->id;
+    out.rows.push_back(request_json(actor, **r, false));
+  }
+  if (st->failed()) return st->error();
+  return out;
+}
+
+Result<Page> Service::audit_log(const User& actor, const AuditFilter& filter, const PageRequest& page) {
+  auto limit = limit_ok(page);
+  if (!limit) return limit.error();
+  std::int64_t after = 0;
+  if (page.cursor) {
+    auto key = decode_cursor(*page.cursor);
+    if (!key) return key.error();
+    char* end = nullptr;
+    const long long v = key->rfind("a:", 0) == 0 ? std::strtoll(key->c_str() + 2, &end, 10) : -1;
+    if (v < 0 || !end || *end != '\0' || key->size() < 3) return invalid_input("cursor: not a cursor of the audit log");
+    after = v;
+  }
+  if (filter.event && (filter.event->empty() || filter.event->size() > 64)) {
+    return invalid_input("event: give an action name (vote, file_view, ...) or \"changes\"");
+  }
+  const bool sees_all = actor.is_checker() || actor.is_admin();
+  auto st = home_.db.prepare(audit_list_sql(filter, sees_all));
+  if (!st) return st.error();
+  st->bind(1, after);
+  if (filter.request_id) st->bind(2, *filter.request_id);
+  if (filter.user) st->bind(3, *filter.user);
+  if (filter.event && *filter.event != "changes") st->bind(4, *filter.event);
+  if (filter.since) st->bind(5, *filter.since);
+  if (filter.until) st->bind(6, *filter.until);
+  if (!sees_all) st->bind(7, actor.name);
+  // Requests as the blinding needs them (the row alone), each read once per page.
   std::map<std::string, std::optional<Request>> requests;
-  nlohmann::json out = nlohmann::json::array();
+  Page out;
+  std::int64_t last = 0;
   while (st->step()) {
     std::string user = st->text(2), action = st->text(3), visibility = st->text(8);
     std::optional<std::string> rid = st->opt_text(4);
@@ -181,7 +306,7 @@ Result<nlohmann::json> Service::audit_log(const User& actor, const AuditFilter& 
     if (rid) {
       auto it = requests.find(*rid);
       if (it == requests.end()) {
-        auto loaded = load_request(home_.db, *rid);
+        auto loaded = load_request_head(home_.db, *rid);
         if (!loaded) return loaded.error();
         it = requests.emplace(*rid, std::move(*loaded)).first;
       }
@@ -191,13 +316,18 @@ Result<nlohmann::json> Service::audit_log(const User& actor, const AuditFilter& 
     } else if (!audit_row_visible(actor, nullptr, {user, action, visibility, turn})) {
       continue;
     }
-    out.push_back({{"seq", st->integer(0)},
-                   {"at", st->text(1)},
-                   {"user", user},
-                   {"action", action},
-                   {"request", rid ? nlohmann::json(*rid) : nlohmann::json(nullptr)},
-                   {"path", st->is_null(5) ? nlohmann::json(nullptr) : nlohmann::json(st->text(5))},
-                   {"details", nlohmann::json::parse(st->text(6), nullptr, false)}});
+    if (static_cast<std::int64_t>(out.rows.size()) == *limit) {
+      out.next = encode_cursor("a:" + std::to_string(last));
+      break;
+    }
+    last = st->integer(0);
+    out.rows.push_back({{"seq", last},
+                        {"at", st->text(1)},
+                        {"user", user},
+                        {"action", action},
+                        {"request", rid ? nlohmann::json(*rid) : nlohmann::json(nullptr)},
+                        {"path", st->is_null(5) ? nlohmann::json(nullptr) : nlohmann::json(st->text(5))},
+                        {"details", nlohmann::json::parse(st->text(6), nullptr, false)}});
   }
   if (st->failed()) return st->error();
   return out;

@@ -1,5 +1,6 @@
 #include "web/api.h"
 
+#include <cctype>
 #include <functional>
 #include <vector>
 
@@ -20,7 +21,19 @@ struct Call {
   std::optional<db::User> user;     // set for every route that needs one
   std::vector<std::string> params;  // the path's variable segments, in order
   const ApiSettings& settings;
+  std::optional<std::string> next_cursor;  // set by a list with more rows
 };
+
+std::optional<std::string> query_value(const std::map<std::string, std::string>& query, const char* key) {
+  auto it = query.find(key);
+  if (it == query.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+bool query_flag(const std::map<std::string, std::string>& query, const char* key) {
+  auto v = query_value(query, key);
+  return v && (*v == "1" || *v == "true");
+}
 
 // Body fields, with the type checked: a client's mistake is a 400 naming the field.
 Result<std::string> text_field(const json& body, const char* key, bool required, std::string fallback = "") {
@@ -141,12 +154,26 @@ Result<json> create_request(Call& c) {
 }
 
 Result<json> list_requests(Call& c) {
-  auto status = c.request.query.find("status");
-  auto mine = c.request.query.find("mine");
-  return c.service.list(*c.user,
-                        status == c.request.query.end() || status->second.empty() ? std::nullopt
-                                                                                  : std::optional(status->second),
-                        mine != c.request.query.end() && (mine->second == "1" || mine->second == "true"));
+  const auto& q = c.request.query;
+  auto page = page_from_query(q);
+  if (!page) return page.error();
+  db::RequestFilter f;
+  f.state = query_value(q, "state");
+  if (!f.state) f.state = query_value(q, "status");  // the name before lists had filters
+  f.workspace = query_value(q, "workspace");
+  f.author = query_value(q, "author");
+  if (query_flag(q, "mine")) {
+    if (f.author && *f.author != c.user->name) return json::array();  // nobody is both
+    f.author = c.user->name;
+  }
+  if (auto needs = query_value(q, "needs")) {
+    if (*needs != "my-vote") return invalid_input("needs=" + *needs + ": the one value is my-vote");
+    f.needs_my_vote = true;
+  }
+  auto listed = c.service.list(*c.user, f, *page);
+  if (!listed) return listed.error();
+  c.next_cursor = listed->next;
+  return std::move(listed->rows);
 }
 
 Result<json> show_request(Call& c) { return c.service.show(*c.user, c.params[0]); }
@@ -303,16 +330,27 @@ Result<json> submit_review(Call& c) {
 // ---- the audit log
 
 Result<json> audit_log(Call& c) {
-  db::AuditFilter f;
-  auto take = [&](const char* key, std::optional<std::string>& into) {
-    auto it = c.request.query.find(key);
-    if (it != c.request.query.end() && !it->second.empty()) into = it->second;
-  };
-  take("request", f.request_id);
-  take("user", f.user);
-  take("since", f.since);
-  take("until", f.until);
-  return c.service.audit_log(*c.user, f);
+  auto f = audit_filter_from_query(c.request.query);
+  if (!f) return f.error();
+  auto page = page_from_query(c.request.query);
+  if (!page) return page.error();
+  if (query_flag(c.request.query, "all")) {
+    // Every row at once. The server streams this itself (web/server.cpp, in bounded memory); here
+    // (the CLI on a local home) the pages are joined.
+    page->limit = db::kMaxPageLimit;
+    json all = json::array();
+    for (;;) {
+      auto rows = c.service.audit_log(*c.user, *f, *page);
+      if (!rows) return rows.error();
+      for (auto& r : rows->rows) all.push_back(std::move(r));
+      if (!rows->next) return all;
+      page->cursor = rows->next;
+    }
+  }
+  auto rows = c.service.audit_log(*c.user, *f, *page);
+  if (!rows) return rows.error();
+  c.next_cursor = rows->next;
+  return std::move(rows->rows);
 }
 
 Result<json> audit_verify(Call& c) {
@@ -452,6 +490,79 @@ int http_status(ErrorKind kind) {
 
 }  // namespace
 
+std::string query_escape(const std::string& value) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+        c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+Result<db::PageRequest> page_from_query(const std::map<std::string, std::string>& query) {
+  db::PageRequest page;
+  if (auto it = query.find("limit"); it != query.end()) {
+    const std::string& v = it->second;
+    bool digits = !v.empty() && v.size() <= 4;
+    for (char ch : v) digits = digits && ch >= '0' && ch <= '9';
+    if (!digits || std::stoi(v) < 1 || std::stoi(v) > db::kMaxPageLimit) {
+      return invalid_input("limit=" + v.substr(0, 32) + ": give a number from 1 to " + std::to_string(db::kMaxPageLimit));
+    }
+    page.limit = std::stoi(v);
+  }
+  if (auto it = query.find("cursor"); it != query.end()) {
+    if (it->second.empty()) return invalid_input("cursor: empty; give the cursor of a Link: rel=\"next\" address");
+    page.cursor = it->second;
+  }
+  return page;
+}
+
+Result<db::AuditFilter> audit_filter_from_query(const std::map<std::string, std::string>& query) {
+  db::AuditFilter f;
+  f.request_id = query_value(query, "request");
+  f.user = query_value(query, "user");
+  f.event = query_value(query, "event");
+  f.since = query_value(query, "since");
+  f.until = query_value(query, "until");
+  return f;
+}
+
+std::optional<std::string> cursor_from_link(const std::string& link) {
+  // <URL>; rel="next": the cursor parameter of URL, percent-decoded.
+  const auto open = link.find('<'), close = link.find('>');
+  if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
+  if (link.find("rel=\"next\"", close) == std::string::npos) return std::nullopt;
+  const std::string url = link.substr(open + 1, close - open - 1);
+  auto q = url.find('?');
+  while (q != std::string::npos) {
+    const auto start = q + 1;
+    auto end = url.find('&', start);
+    const std::string part = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (part.rfind("cursor=", 0) == 0) {
+      std::string v = part.substr(7), out;
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
+          out += static_cast<char>(std::stoi(v.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          out += v[i];
+        }
+      }
+      return out;
+    }
+    q = end;
+  }
+  return std::nullopt;
+}
+
 const char* error_kind_name(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::invalid_input: return "invalid_input";
@@ -499,7 +610,7 @@ ApiResponse Api::handle(const ApiRequest& request) const {
   if (!home) return error_response(home.error());
   db::Service service(**home);
   service.set_workspaces_root(settings_.workspaces_root);
-  Call call{request, service, std::nullopt, std::move(params), settings_};
+  Call call{request, service, std::nullopt, std::move(params), settings_, std::nullopt};
   if (route->needs_user) {
     auto user = service.authenticate(request.token);
     if (!user) return error_response(user.error(), /*unauthenticated=*/true);
@@ -507,7 +618,20 @@ ApiResponse Api::handle(const ApiRequest& request) const {
   }
   auto result = route->run(call);
   if (!result) return error_response(result.error());
-  return {route->success, std::move(*result)};
+  ApiResponse response{route->success, std::move(*result)};
+  if (call.next_cursor) {
+    // The next page: this path and query, with the next cursor.
+    response.next_cursor = call.next_cursor;
+    std::string link = request.path;
+    char sep = '?';
+    for (const auto& [k, v] : request.query) {
+      if (k == "cursor") continue;
+      link += sep + query_escape(k) + "=" + query_escape(v);
+      sep = '&';
+    }
+    response.next_link = link + sep + "cursor=" + query_escape(*call.next_cursor);
+  }
+  return response;
 }
 
 Result<db::Service::FileContents> Api::read_file(const std::optional<std::string>& token, const std::string& id,

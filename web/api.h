@@ -30,9 +30,24 @@ struct ApiRequest {
 };
 
 struct ApiResponse {
+  ApiResponse() = default;
+  ApiResponse(int s, nlohmann::json b) : status(s), body(std::move(b)) {}
   int status = 200;
   nlohmann::json body;  // the result, or {"error": {"kind", "message"}}
+  // A list with more rows: the next page's cursor, and its address (the same path and query with
+  // that cursor) for the `Link: <...>; rel="next"` header.
+  std::optional<std::string> next_cursor;
+  std::string next_link;
 };
+
+// The list parameters of a query (interface.md "Lists"): `limit` (1 to 500, default 50) and
+// `cursor`; and the audit log's filters. Bad values are invalid input (400).
+Result<db::PageRequest> page_from_query(const std::map<std::string, std::string>& query);
+Result<db::AuditFilter> audit_filter_from_query(const std::map<std::string, std::string>& query);
+// The cursor in a Link header's next address, if any.
+std::optional<std::string> cursor_from_link(const std::string& link_header);
+// `value` encoded for a query string.
+std::string query_escape(const std::string& value);
 
 struct ApiSettings {
   std::filesystem::path home;
