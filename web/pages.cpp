@@ -35,7 +35,7 @@ std::string layout(const PageContext& ctx, const std::string& title, const std::
     std::string roles;
     for (const auto& r : ctx.me["roles"]) roles += (roles.empty() ? "" : ", ") + r.get<std::string>();
     h += "<span class=\"who\">signed in as <strong id=\"me\">" + escape(str(ctx.me, "name")) + "</strong> (" + escape(roles) +
-         ")</span><form class=\"inline\" method=\"post\" action=\"/logout\">" + csrf_field(ctx) +
+         ")</span><a class=\"nav-link\" href=\"/audit\">audit log</a><form class=\"inline\" method=\"post\" action=\"/logout\">" + csrf_field(ctx) +
          "<button type=\"submit\">Sign out</button></form>";
   }
   h += "</header><main>";
@@ -73,14 +73,72 @@ std::string login_page(const std::string& login_csrf, const std::string& error) 
                 "<p class=\"muted\">Your token was shown once when your account was made (outcheck user add).</p>");
 }
 
-std::string requests_page(const PageContext& ctx, const json& requests, const std::string& status) {
-  std::string b = "<h1>Release requests</h1><p class=\"nav\">Status: <a href=\"/requests\"" +
+namespace {
+
+// The list's address with these parameters (empty values left out).
+std::string list_url(const std::string& path, const ListQuery& q) {
+  std::string url = path;
+  char sep = '?';
+  for (const auto& [k, v] : q) {
+    if (v.empty()) continue;
+    url += sep + url_encode(k) + "=" + url_encode(v);
+    sep = '&';
+  }
+  return url;
+}
+
+std::string value_of(const ListQuery& q, const char* key) {
+  auto it = q.find(key);
+  return it == q.end() ? "" : it->second;
+}
+
+std::string text_input(const ListQuery& q, const char* name, const char* label) {
+  return "<label>" + std::string(label) + " <input name=\"" + name + "\" size=\"14\" value=\"" +
+         escape(value_of(q, name)) + "\"></label> ";
+}
+
+// "Next page" while more remain, and a way back to the first.
+std::string pager(const std::string& path, const ListQuery& q, const std::optional<std::string>& next, bool on_later_page) {
+  std::string b = "<p class=\"nav pager\">";
+  if (on_later_page) {
+    ListQuery first = q;
+    first.erase("cursor");
+    b += "<a id=\"first-page\" href=\"" + escape(list_url(path, first)) + "\">first page</a>";
+  }
+  if (next) {
+    ListQuery after = q;
+    after["cursor"] = *next;
+    b += "<a id=\"next-page\" rel=\"next\" href=\"" + escape(list_url(path, after)) + "\">next page &rarr;</a>";
+  }
+  return b + "</p>";
+}
+
+}  // namespace
+
+std::string requests_page(const PageContext& ctx, const json& requests, const ListQuery& filters,
+                          const std::optional<std::string>& next) {
+  const std::string status = value_of(filters, "state");
+  ListQuery nav = filters;
+  nav.erase("cursor");
+  nav.erase("state");
+  std::string b = "<h1>Release requests</h1><p class=\"nav\">Status: <a href=\"" + escape(list_url("/requests", nav)) + "\"" +
                   std::string(status.empty() ? " class=\"current\"" : "") + ">all</a>";
   for (const char* s : kStatuses) {
-    b += "<a href=\"/requests?status=" + std::string(s) + "\"" + (status == s ? " class=\"current\"" : "") + ">" + s + "</a>";
+    ListQuery with = nav;
+    with["state"] = s;
+    b += "<a href=\"" + escape(list_url("/requests", with)) + "\"" + (status == s ? " class=\"current\"" : "") + ">" + s + "</a>";
   }
-  b += "</p>";
-  if (requests.empty()) return layout(ctx, "Requests", b + "<p>No requests" + (status.empty() ? "" : " in this state") + ".</p>");
+  b += "</p><form class=\"filters\" method=\"get\" action=\"/requests\">";
+  if (!status.empty()) b += "<input type=\"hidden\" name=\"state\" value=\"" + escape(status) + "\">";
+  b += text_input(filters, "workspace", "workspace") + text_input(filters, "author", "author") +
+       "<label><input type=\"checkbox\" name=\"needs\" value=\"my-vote\"" +
+       (value_of(filters, "needs") == "my-vote" ? " checked" : "") + "> needs my vote</label> "
+       "<button type=\"submit\">Filter</button></form>";
+  const bool later = filters.count("cursor") > 0;
+  if (requests.empty()) {
+    return layout(ctx, "Requests", b + "<p>No requests" + (later ? " after these" : filters.size() > 0 ? " match" : "") + ".</p>" +
+                                       pager("/requests", filters, next, later));
+  }
   // Grouped by status, in the order a reviewer works through them.
   for (const char* s : kStatuses) {
     std::string rows;
@@ -94,11 +152,32 @@ std::string requests_page(const PageContext& ctx, const json& requests, const st
     b += "<h2 id=\"status-" + std::string(s) + "\">" + s + "</h2><table class=\"list\"><thead><tr><th>request</th>"
          "<th>workspace</th><th>author</th><th>output files</th><th>updated</th></tr></thead><tbody>" + rows + "</tbody></table>";
   }
-  return layout(ctx, "Requests", b);
+  return layout(ctx, "Requests", b + pager("/requests", filters, next, later));
+}
+
+std::string audit_page(const PageContext& ctx, const json& rows, const ListQuery& filters,
+                       const std::optional<std::string>& next) {
+  std::string b = "<h1>Audit log</h1><form class=\"filters\" method=\"get\" action=\"/audit\">" +
+                  text_input(filters, "request", "request") + text_input(filters, "user", "user") +
+                  text_input(filters, "event", "event (or changes)") + text_input(filters, "since", "since") +
+                  text_input(filters, "until", "until") + "<button type=\"submit\">Filter</button></form>";
+  const bool later = filters.count("cursor") > 0;
+  b += "<table class=\"list audit\" id=\"audit-rows\"><thead><tr><th>#</th><th>when</th><th>who</th><th>what</th>"
+       "<th>request</th><th>file</th></tr></thead><tbody>";
+  for (const auto& a : rows) {
+    const std::string rid = a["request"].is_string() ? a["request"].get<std::string>() : "";
+    b += "<tr><td>" + std::to_string(a.value("seq", 0)) + "</td><td>" + escape(str(a, "at")) + "</td><td>" +
+         escape(str(a, "user")) + "</td><td>" + escape(str(a, "action")) + "</td><td>" +
+         (rid.empty() ? "" : "<a href=\"/requests/" + url_encode(rid) + "\">" + escape(rid) + "</a>") + "</td><td>" +
+         (a["path"].is_string() ? escape(a["path"].get<std::string>()) : "") + "</td></tr>";
+  }
+  b += "</tbody></table>";
+  if (rows.empty()) b += "<p>No audit rows" + std::string(later ? " after these" : "") + ".</p>";
+  return layout(ctx, "Audit log", b + pager("/audit", filters, next, later));
 }
 
 std::string request_page(const PageContext& ctx, const json& r, const json& actions, const json& audit,
-                         const std::string& release_to) {
+                         const std::string& release_to, const std::string& audit_more) {
   const std::string id = str(r, "id");
   const std::string base = "/requests/" + url_encode(id) + "/";
   auto form = [&](const std::string& action, const std::string& inner) {
@@ -203,6 +282,7 @@ std::string request_page(const PageContext& ctx, const json& r, const json& acti
          (a["path"].is_string() ? escape(a["path"].get<std::string>()) : "") + "</td></tr>";
   }
   b += "</tbody></table>";
+  if (!audit_more.empty()) b += "<p><a id=\"audit-more\" href=\"" + escape(audit_more) + "\">more of this trail in the audit log</a></p>";
   return layout(ctx, "Request " + id, b);
 }
 

@@ -12,6 +12,7 @@
 #include "db/home.h"
 #include "db/identity.h"
 #include "db/request_store.h"
+#include "db/service.h"
 #include "web/auth_limiter.h"
 #include "web/assets.h"
 #include "web/csv_table.h"
@@ -117,6 +118,62 @@ std::string json_shape_problem(const std::string& text) {
 std::string error_json(const char* kind, const std::string& message) {
   return checker::json_text(json{{"error", {{"kind", kind}, {"message", message}}}});
 }
+
+// A full audit export (GET /api/audit?all=1): one JSON array written in pages of at most
+// kMaxPageLimit rows as the client takes them, so the server holds one page at a time whatever the
+// log's size. It runs after the handler returns, so it keeps its own pooled connection (the lease)
+// and reads in one read transaction: every page comes from the same snapshot of the log.
+struct AuditExport {
+  AuditExport(db::HomeLease l, db::AuditFilter f) : lease(std::move(l)), service(*lease), filter(std::move(f)) {}
+  ~AuditExport() { finish(); }
+
+  db::HomeLease lease;
+  db::Service service;
+  db::AuditFilter filter;
+  std::optional<db::User> user;
+  db::PageRequest page{db::kMaxPageLimit, std::nullopt};
+  bool in_transaction = false, started = false, done = false;
+  std::string pending;  // text read and not yet written
+
+  Status begin() {
+    OUTCHECK_TRY(lease->db.exec("BEGIN"));  // deferred: the snapshot is taken by the first read
+    in_transaction = true;
+    return Status::OK();
+  }
+  // The next page's text: "[" before the first row, "]" after the last.
+  Result<std::string> next_text() {
+    auto rows = service.audit_log(*user, filter, page);
+    if (!rows) return rows.error();
+    std::string out = started ? "" : "[";
+    for (const auto& r : rows->rows) {
+      if (started) out += ",\n";
+      started = true;
+      out += checker::json_text(r);
+    }
+    started = true;
+    page.cursor = rows->next;
+    if (!rows->next) {
+      out += "]\n";
+      done = true;
+    }
+    return out;
+  }
+  void finish() {
+    if (in_transaction) lease->db.rollback();  // it only read
+    in_transaction = false;
+  }
+};
+
+// httplib (0.11.4) writes a content provider's response only while the server's own listening
+// socket (svr_sock_) is set: it stops as soon as it reads INVALID_SOCKET there ("shutting down").
+// GuardedHttpServer listens on a socket of its own and never sets it, so every streamed response
+// (the audit export) would end empty. This marks the server as listening while it serves, and as
+// shutting down when it stops, so an export in progress ends then. The member is protected; a
+// pointer to it is taken through a derived class. (Belongs in web/connection_guard.cpp's
+// bind_socket and stop_serving.)
+struct ServingMark : httplib::Server {
+  static void set(httplib::Server& server, socket_t sock) { server.*(&ServingMark::svr_sock_) = sock; }
+};
 
 }  // namespace
 
@@ -260,10 +317,62 @@ struct ReviewServer::Impl {
         return;
       }
     }
+    std::string path = r.path;
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    const auto all = r.query.find("all");
+    if (r.method == "GET" && path == "/api/audit" && all != r.query.end() && (all->second == "1" || all->second == "true")) {
+      return export_audit(r, res);
+    }
     answer = api.handle(r);
     res.status = answer.status;
     if (answer.status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"outcheck\"");
+    if (!answer.next_link.empty()) res.set_header("Link", "<" + answer.next_link + ">; rel=\"next\"");
     res.set_content(checker::json_text(answer.body), "application/json");
+  }
+
+  void export_audit(const ApiRequest& r, httplib::Response& res) {
+    auto fail = [&](const ApiResponse& answer) {
+      res.status = answer.status;
+      if (answer.status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"outcheck\"");
+      res.set_content(checker::json_text(answer.body), "application/json");
+    };
+    auto filter = audit_filter_from_query(r.query);
+    if (!filter) return fail(error_response(filter.error()));
+    auto lease = db::lease_home(home);
+    if (!lease) return fail(error_response(lease.error()));
+    auto ex = std::make_shared<AuditExport>(std::move(*lease), std::move(*filter));
+    auto user = ex->service.authenticate(r.token);
+    if (!user) return fail(error_response(user.error(), /*unauthenticated=*/true));
+    ex->user = *user;
+    if (auto s = ex->begin(); !s.ok()) return fail(error_response(s.error()));
+    // The first page is read here, so a bad filter is still a plain error answer.
+    auto first = ex->next_text();
+    if (!first) return fail(error_response(first.error()));
+    ex->pending = std::move(*first);
+    res.status = 200;
+    res.set_chunked_content_provider(
+        "application/json",
+        [ex](std::size_t, httplib::DataSink& sink) {
+          std::string text;
+          if (!ex->pending.empty()) {
+            text.swap(ex->pending);
+          } else if (!ex->done) {
+            auto more = ex->next_text();
+            if (!more) {
+              // Cut short: the array is left unclosed, so no reader takes it for the whole log.
+              std::cerr << "outcheck serve: audit export stopped: " << more.error().message << "\n";
+              return false;
+            }
+            text = std::move(*more);
+          }
+          if (!text.empty() && !sink.write(text.data(), text.size())) return false;
+          if (ex->done && ex->pending.empty()) {
+            ex->finish();
+            sink.done();
+          }
+          return true;
+        },
+        [ex](bool) { ex->finish(); });
   }
 
   // ---- pages: the session, or a redirect to sign in
@@ -346,12 +455,29 @@ struct ReviewServer::Impl {
   void requests(const httplib::Request& req, httplib::Response& res) {
     auto s = signed_in(req, res);
     if (!s) return;
-    std::string status = req.get_param_value("status");
-    std::map<std::string, std::string> q;
-    if (!status.empty()) q["status"] = status;
+    // One page at a time; the filters and the cursor are the page's own query parameters.
+    ListQuery q = list_query(req, {"state", "workspace", "author", "needs", "limit", "cursor"});
+    if (q.count("state") == 0 && !req.get_param_value("status").empty()) q["state"] = req.get_param_value("status");
     auto list = call(s->token, "GET", "/api/requests", q);
     if (list.status != 200) return page_error(*s, list, res);
-    send_html(res, 200, requests_page(context(*s), list.body, status));
+    send_html(res, 200, requests_page(context(*s), list.body, q, list.next_cursor));
+  }
+
+  void audit(const httplib::Request& req, httplib::Response& res) {
+    auto s = signed_in(req, res);
+    if (!s) return;
+    ListQuery q = list_query(req, {"request", "user", "event", "since", "until", "limit", "cursor"});
+    auto rows = call(s->token, "GET", "/api/audit", q);
+    if (rows.status != 200) return page_error(*s, rows, res);
+    send_html(res, 200, audit_page(context(*s), rows.body, q, rows.next_cursor));
+  }
+
+  static ListQuery list_query(const httplib::Request& req, std::initializer_list<const char*> keys) {
+    ListQuery q;
+    for (const char* k : keys) {
+      if (!req.get_param_value(k).empty()) q[k] = req.get_param_value(k);
+    }
+    return q;
   }
 
   void request(const httplib::Request& req, httplib::Response& res) {
@@ -362,9 +488,14 @@ struct ReviewServer::Impl {
     if (shown.status != 200) return page_error(*s, shown, res);
     auto actions = call(s->token, "GET", "/api/requests/" + id + "/actions");
     if (actions.status != 200) return page_error(*s, actions, res);
-    auto audit = call(s->token, "GET", "/api/audit", {{"request", id}});
+    // The trail's first page, at the most rows a page holds; the audit page has the rest.
+    auto audit = call(s->token, "GET", "/api/audit", {{"request", id}, {"limit", std::to_string(db::kMaxPageLimit)}});
     json trail = audit.status == 200 ? audit.body : json::array();
-    send_html(res, 200, request_page(context(*s), shown.body, actions.body, trail, options.release_to));
+    std::string more;
+    if (audit.status == 200 && audit.next_cursor) {
+      more = "/audit?request=" + url_encode(id) + "&cursor=" + url_encode(*audit.next_cursor);
+    }
+    send_html(res, 200, request_page(context(*s), shown.body, actions.body, trail, options.release_to, more));
   }
 
   void file(const httplib::Request& req, httplib::Response& res) {
@@ -497,6 +628,7 @@ struct ReviewServer::Impl {
     http.Post("/login", [this](const httplib::Request& req, httplib::Response& res) { login(req, res); });
     http.Post("/logout", [this](const httplib::Request& req, httplib::Response& res) { logout(req, res); });
     http.Get("/requests", [this](const httplib::Request& req, httplib::Response& res) { requests(req, res); });
+    http.Get("/audit", [this](const httplib::Request& req, httplib::Response& res) { audit(req, res); });
     http.Get(R"(/requests/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) { request(req, res); });
     http.Get(R"(/requests/([^/]+)/file)", [this](const httplib::Request& req, httplib::Response& res) { file(req, res); });
     http.Get(R"(/requests/([^/]+)/raw)", [this](const httplib::Request& req, httplib::Response& res) { raw(req, res); });
@@ -522,6 +654,7 @@ Result<int> ReviewServer::bind() {
   }
   auto port = impl_->http.bind_socket(o.bind, o.port);
   if (!port) return port.error();
+  ServingMark::set(impl_->http, 0);  // any socket but INVALID_SOCKET: "serving" (see ServingMark)
   impl_->port = *port;
   return *port;
 }
@@ -550,6 +683,9 @@ Status ReviewServer::run() {
   return served;
 }
 
-void ReviewServer::stop() { impl_->http.stop_serving(); }
+void ReviewServer::stop() {
+  ServingMark::set(impl_->http, INVALID_SOCKET);
+  impl_->http.stop_serving();
+}
 
 }  // namespace outcheck::web
