@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -390,4 +392,321 @@ TEST_CASE("crash: request release to a folder killed at random points and run ag
     site.expect_consistent({id});
   }
   CHECK(killed > 0);
+}
+
+// ---- issue 21 item 5: named crash points, a time-bounded random kill loop, and a killed server.
+
+namespace {
+
+// `outcheck home check --json` on the site's home (with --repair when asked): its report.
+json home_check(const Site& site, bool repair = false, int* exit_code = nullptr) {
+  std::vector<std::string> args{"home", "check", "--home", site.home().string(), "--json"};
+  if (repair) args.push_back("--repair");
+  RunResult r = run_outcheck(args, site.root());
+  INFO("home check: " << r.out << r.err);
+  REQUIRE((r.exit_code == 0 || r.exit_code == 1));
+  if (exit_code) *exit_code = r.exit_code;
+  return json::parse(r.out);
+}
+
+// After any stop: the database's integrity, the audit record, every stored copy the requests
+// record; and, once the next writer has run (or after home check --repair), nothing left over.
+void expect_after_stop(const Site& site, const std::vector<std::string>& ids) {
+  json report = home_check(site);
+  CHECK(report.at("integrity") == "ok");
+  CHECK(report.at("store").at("problems").empty());
+  CHECK(report.at("audit").at("intact") == true);
+  site.expect_consistent(ids);
+}
+
+void expect_clean(const Site& site) {
+  int rc = -1;
+  json report = home_check(site, false, &rc);
+  INFO(report.dump(2));
+  CHECK(rc == 0);
+  CHECK(report.at("orphans").empty());
+  CHECK(report.at("leftovers").empty());
+  CHECK(report.at("interrupted_releases").empty());
+}
+
+std::size_t count_rows(const json& rows, const std::string& action, const std::string& path = "") {
+  std::size_t n = 0;
+  for (const auto& r : rows) {
+    if (r.at("action") == action && (path.empty() || (r.at("path").is_string() && r.at("path") == path))) ++n;
+  }
+  return n;
+}
+
+// The request's audit rows as `user` sees them (a reviewer always sees their own rows; others
+// see judgements once the lifecycle allows it).
+json audit_of(const Site& site, const std::string& id, const std::string& user = "admin") {
+  return json::parse(site.ok(user, {"audit", "log", "--request", id, "--json"}).out);
+}
+
+std::vector<std::string> staging_entries(const Site& site) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(site.home() / "store" / "staging", ec)) out.push_back(e.path().string());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("crash: request add stopped at each named point; the next writer cleans up and the re-run adds once",
+          "[cli][crash][crash_points]") {
+  Site site;
+  int round = 0;
+  for (const char* point : {"add.after_stage", "add.after_store", "audit.head.before_rename"}) {
+    INFO("crash point " << point);
+    // Files of their own each round: an orphan is a copy no request references yet.
+    const std::vector<std::string> files{Site::many(3 * round), Site::many(3 * round + 1), Site::many(3 * round + 2)};
+    ++round;
+    const std::string id = site.create(std::string("cp-") + point);
+    std::vector<std::string> add{"request", "add", id};
+    add.insert(add.end(), files.begin(), files.end());
+    RunResult stopped = site.as("res", add, {std::string("OUTCHECK_CRASH_AT=") + point});
+    REQUIRE(stopped.exit_code == 86);
+    expect_after_stop(site, {id});
+    const std::size_t after_stop = site.show(id).at("files").size();
+    if (std::string(point) == "audit.head.before_rename") {
+      CHECK(after_stop == files.size());  // committed; only the head was not moved on
+    } else {
+      CHECK(after_stop == 0);
+      CHECK(!staging_entries(site).empty());  // the stopped process's copies
+    }
+    if (std::string(point) == "add.after_store") {
+      CHECK(home_check(site).at("orphans").size() == files.size());  // stored, never committed
+    }
+    RunResult again = site.as("res", add);
+    INFO(again.out << again.err);
+    REQUIRE(again.exit_code == 0);
+    CHECK(staging_entries(site).empty());  // the next writer swept what no process holds
+    if (std::string(point) == "audit.head.before_rename") {
+      // The re-run found every file there (no write, so no head moved): the stopped process's
+      // temporary of audit.head is a leftover until the next head is written, or a repair.
+      CHECK(home_check(site).at("leftovers").size() == 1);
+      CHECK(home_check(site, true).at("clean") == true);
+    }
+    CHECK(site.show(id).at("files").size() == files.size());
+    const json rows = audit_of(site, id);
+    for (const auto& f : files) CHECK(count_rows(rows, "file_add", f) == 1);
+    expect_after_stop(site, {id});
+    expect_clean(site);
+  }
+}
+
+TEST_CASE("crash: review vote and review submit stopped before and after commit; re-runs land once",
+          "[cli][crash][crash_points]") {
+  Site site;
+  const std::string id = site.submitted("cp-vote", {Site::many(0), Site::many(1)});
+  for (const char* point : {"vote.before_commit", "vote.after_commit"}) {
+    INFO("crash point " << point);
+    const std::string file = std::string(point) == "vote.before_commit" ? Site::many(0) : Site::many(1);
+    const std::vector<std::string> vote{"review", "vote", id, file, "approve"};
+    REQUIRE(site.as("c1", vote, {std::string("OUTCHECK_CRASH_AT=") + point}).exit_code == 86);
+    expect_after_stop(site, {id});
+    site.ok("c1", vote);
+    // Stopped before its commit, the vote left nothing and the re-run records it once; stopped
+    // after, it is in, and the re-run (a second vote, the same) is one more row. Either way c1
+    // holds exactly one vote on the file.
+    const json rows = audit_of(site, id, "c1");
+    CHECK(count_rows(rows, "vote", file) == (std::string(point) == "vote.before_commit" ? 1u : 2u));
+    const json mine = json::parse(site.ok("c1", {"request", "show", id, "--json"}).out);
+    for (const auto& f : mine.at("files")) {
+      if (f.at("path") != file) continue;
+      std::vector<std::string> votes;
+      for (const auto& v : f.at("votes")) {
+        if (v.at("reviewer") == "c1") votes.push_back(v.at("vote"));
+      }
+      CHECK(votes == std::vector<std::string>{"approved"});
+    }
+    expect_clean(site);
+  }
+  for (const char* point : {"review_submit.before_commit", "review_submit.after_commit"}) {
+    INFO("crash point " << point);
+    const std::string reviewer = std::string(point) == "review_submit.before_commit" ? "c1" : "c2";
+    if (reviewer == "c2") {
+      site.ok("c2", {"review", "vote", id, Site::many(0), "approve"});
+      site.ok("c2", {"review", "vote", id, Site::many(1), "approve"});
+    }
+    const std::vector<std::string> submit{"review", "submit", id};
+    REQUIRE(site.as(reviewer, submit, {std::string("OUTCHECK_CRASH_AT=") + point}).exit_code == 86);
+    expect_after_stop(site, {id});
+    RunResult again = site.as(reviewer, submit);
+    // Before the commit nothing happened, so the re-run submits; after it, the review is in once
+    // and a second submit is refused.
+    CHECK(again.exit_code == (reviewer == "c1" ? 0 : 1));
+    expect_clean(site);
+  }
+  CHECK(site.show(id).at("status") == "reviewed");
+  std::map<std::string, int> submits;
+  for (const auto& r : audit_of(site, id, "c1")) {
+    if (r.at("action") == "review_submit") ++submits[r.at("user").get<std::string>()];
+  }
+  CHECK(submits == std::map<std::string, int>{{"c1", 1}, {"c2", 1}});
+}
+
+TEST_CASE("crash: request release stopped at each named point is shown as interrupted and finished exactly once",
+          "[cli][crash][crash_points]") {
+  Site site;
+  const std::vector<std::string> files{Site::many(0), Site::many(1), Site::many(2)};
+  const fs::path out = site.root() / "published";
+  int n = 0;
+  for (const char* point : {"release.after_upload", "release.before_finish", "release.before_rename",
+                            "release.before_mark_released"}) {
+    INFO("crash point " << point);
+    const std::string name = "cp-rel-" + std::to_string(n++);
+    const std::string id = site.reviewed(name, files);
+    const std::vector<std::string> release{"request", "release", id, "--to", out.string()};
+    REQUIRE(site.as("c3", release, {std::string("OUTCHECK_CRASH_AT=") + point}).exit_code == 86);
+    expect_after_stop(site, {id});
+    const fs::path final_root = out / name / id, partial = out / name / ("." + id + ".partial");
+    const std::string p(point);
+    // The final folder appears whole (with its manifest) or not at all.
+    if (p == "release.before_mark_released") {
+      CHECK(fs::exists(final_root / "manifest.json"));
+      CHECK(!fs::exists(partial));
+    } else {
+      CHECK(!fs::exists(final_root));
+      CHECK(fs::exists(partial));
+    }
+    CHECK(site.show(id).at("status") == "approved");
+    const json report = home_check(site);
+    if (p == "release.after_upload") {
+      REQUIRE(report.at("interrupted_releases").size() == 1);
+      CHECK(contains(report.at("interrupted_releases")[0].get<std::string>(), "release interrupted at file 2 of 3"));
+    } else {
+      CHECK(report.at("interrupted_releases").empty());  // every file is up: only the last steps remain
+    }
+    RunResult again = site.as("c3", release);
+    INFO(again.out << again.err);
+    REQUIRE(again.exit_code == 0);
+    CHECK(site.show(id).at("status") == "released");
+    CHECK(!fs::exists(partial));
+    REQUIRE(fs::exists(final_root / "manifest.json"));
+    for (const auto& f : files) CHECK(sha256_hex(slurp(final_root / "files" / f)) == sha256_hex(slurp(site.ws() / f)));
+    const json rows = audit_of(site, id);
+    for (const auto& f : files) CHECK(count_rows(rows, "file_upload", f) == 1);
+    CHECK(count_rows(rows, "request_released") == 1);
+    CHECK(count_rows(rows, "release_interrupted") == (p == "release.after_upload" ? 1u : 0u));
+    expect_after_stop(site, {id});
+    expect_clean(site);
+  }
+}
+
+TEST_CASE("crash: a time-bounded loop of CLI processes SIGKILLed at random times through a whole request",
+          "[cli][crash][kill_loop]") {
+  // About 25 s by default; OUTCHECK_KILL_LOOP_SECONDS sets it (at most 60).
+  int seconds = 25;
+  if (const char* s = std::getenv("OUTCHECK_KILL_LOOP_SECONDS")) seconds = std::clamp(std::atoi(s), 1, 60);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  Site site;
+  const fs::path out = site.root() / "published";
+  std::mt19937 rng(kSeed + 3);
+  int killed = 0, rounds = 0;
+  std::vector<std::string> ids;
+  // Each step first runs under a SIGKILL at a random time, then runs again to completion.
+  auto step = [&](const std::string& user, const std::vector<std::string>& args, std::set<int> accepted = {0}) {
+    const auto delay = std::chrono::microseconds(std::uniform_int_distribution<int>(0, 150000)(rng));
+    Killed k = run_and_kill(args, site.ws(), site.env(user), delay);
+    killed += k.killed;
+    INFO(join(args) << ": " << (k.killed ? "killed" : "exited " + std::to_string(k.exit_code)));
+    RunResult again = site.as(user, args);
+    INFO("again: " << again.out << again.err);
+    CHECK(accepted.count(again.exit_code) == 1);
+  };
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string name = "loop-" + std::to_string(rounds);
+    const std::vector<std::string> files{Site::many(3 * rounds % kManyFiles), Site::big(rounds % 4)};
+    const std::string id = site.create(name);
+    ids.push_back(id);
+    std::vector<std::string> add{"request", "add", id};
+    add.insert(add.end(), files.begin(), files.end());
+    step("res", add);
+    site.ok("res", {"request", "group", id, "default", "--context", "c", "--controls", "r"});
+    site.ok("res", {"request", "submit", id});
+    for (const char* c : {"c1", "c2"}) {
+      for (const auto& f : files) step(c, {"review", "vote", id, f, "approve"});
+      step(c, {"review", "submit", id}, {0, 1});  // 1: the killed run had submitted it
+    }
+    step("c3", {"request", "release", id, "--to", out.string()});
+    CHECK(site.show(id).at("status") == "released");
+    const json rows = audit_of(site, id);
+    for (const auto& f : files) {
+      CHECK(count_rows(rows, "file_add", f) == 1);
+      CHECK(count_rows(rows, "file_upload", f) == 1);
+    }
+    CHECK(count_rows(rows, "review_submit") == 2);
+    CHECK(count_rows(rows, "request_released") == 1);
+    ++rounds;
+  }
+  INFO(rounds << " rounds, " << killed << " kills");
+  CHECK(rounds > 0);
+  CHECK(killed > 0);
+  expect_after_stop(site, ids);
+  json repaired = home_check(site, true);
+  CHECK(repaired.at("clean") == true);
+  expect_clean(site);
+}
+
+TEST_CASE("crash: outcheck serve SIGKILLed while clients vote; restarted, every vote lands exactly once",
+          "[cli][crash][serve_kill]") {
+  Site site;
+  std::vector<std::string> files;
+  for (int i = 0; i < 40; ++i) files.push_back(Site::many(i));
+  const std::string id = site.submitted("served", files);
+  auto server = std::make_unique<outcheck::test::ServeProcess>(site.home());
+  std::string url = server->url();
+  std::mutex mutex;
+  std::set<std::string> failed;  // "reviewer path" whose vote did not get an answer
+  std::atomic<int> answered{0};
+  auto voter = [&](const std::string& reviewer) {
+    for (const auto& f : files) {
+      RunResult r = run_outcheck({"review", "vote", id, f, "approve"}, site.ws(),
+                                 {"OUTCHECK_SERVER=" + url, "OUTCHECK_TOKEN=" + site.token(reviewer)});
+      if (r.exit_code != 0) {
+        std::lock_guard<std::mutex> lock(mutex);
+        failed.insert(reviewer + " " + f);
+      } else {
+        ++answered;
+      }
+    }
+  };
+  std::thread a(voter, "c1"), b(voter, "c2");
+  // Killed once some votes have landed, while the rest are still to come (bounded wait).
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (answered < 6 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const pid_t pid = server->pid();
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  a.join();
+  b.join();
+  server.reset();  // reaps it
+  INFO(failed.size() << " votes got no answer");
+  CHECK(!failed.empty());  // the kill landed while they voted
+  expect_after_stop(site, {id});
+  server = std::make_unique<outcheck::test::ServeProcess>(site.home());
+  for (const std::string reviewer : {"c1", "c2"}) {
+    for (const auto& f : files) {
+      RunResult r = run_outcheck({"review", "vote", id, f, "approve"}, site.ws(),
+                                 {"OUTCHECK_SERVER=" + server->url(), "OUTCHECK_TOKEN=" + site.token(reviewer)});
+      INFO(reviewer << " " << f << ": " << r.out << r.err);
+      CHECK(r.exit_code == 0);
+    }
+  }
+  server->stop();
+  const json rows = audit_of(site, id);
+  for (const std::string reviewer : {"c1", "c2"}) {
+    json mine = json::parse(site.ok(reviewer, {"request", "show", id, "--json"}).out);
+    for (const auto& f : mine.at("files")) {
+      std::vector<std::string> votes;
+      for (const auto& v : f.at("votes")) {
+        if (v.at("reviewer") == reviewer) votes.push_back(v.at("vote"));
+      }
+      CHECK(votes == std::vector<std::string>{"approved"});
+    }
+  }
+  expect_after_stop(site, {id});
+  expect_clean(site);
 }
