@@ -5,8 +5,10 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "checker/file_check.h"
+#include "checker/job_manifest.h"
 #include "checker/targets.h"
 
 namespace outcheck::checker {
@@ -25,10 +27,37 @@ Result<Report> run_check(const Workspace& ws, const PolicySet& policies, const C
   Report report;
   report.workspace = ws.root.string();
   report.policy = policy_to_json(policies.base->policy());
+  report.no_project = ws.no_project;
   report.files.resize(targets.size());
+
+  // job-runner's manifest, read once, keeping only the entries of the files checked.
+  const auto provenance = policies.base->policy().provenance;
+  std::optional<JobManifest> manifest;
+  if (ws.no_project) {
+    report.provenance = "none (no workspace, so no job-runner manifest)";
+  } else if (provenance == rules::Policy::Provenance::off) {
+    report.provenance = std::string("off (the policy ignores ") + kJobManifestPath + ")";
+  } else {
+    std::unordered_set<std::string> wanted;
+    for (const auto& t : targets) {
+      if (t.inside) wanted.insert(t.display);
+    }
+    auto loaded = load_job_manifest(ws.root, [&](std::string_view p) { return wanted.count(std::string(p)) > 0; });
+    if (!loaded) return loaded.error();
+    manifest = std::move(*loaded);
+    if (manifest) {
+      report.provenance = std::string(kJobManifestPath) + " (" + std::to_string(manifest->outputs) + " outputs recorded)";
+    } else if (provenance == rules::Policy::Provenance::required) {
+      report.provenance = std::string("no ") + kJobManifestPath + ", and the policy requires one (provenance: required)";
+    } else {
+      report.provenance = std::string("no ") + kJobManifestPath + "; files are judged on their contents alone";
+    }
+  }
 
   HardLinkIndex links(ws.root);
   CheckContext ctx{ws, policies, links, options.max_findings};
+  ctx.manifest = manifest ? &*manifest : nullptr;
+  ctx.manifest_required = provenance == rules::Policy::Provenance::required;
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(1, targets.size())));
   std::atomic<std::size_t> next{0};

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -45,14 +46,25 @@ std::string mib(std::int64_t bytes) {
 
 // Why a workspace file may never leave on its own account, or "" when it may.
 std::string protected_reason(const CheckContext& ctx, const std::string& relpath) {
-  Classification c = classify(ctx.workspace.project, relpath);
-  if (c.privacy == Privacy::undeclared) return "not declared as an output in project.yaml";
-  if (c.privacy != Privacy::moderately_sensitive) return std::string("declared ") + privacy_name(c.privacy);
+  if (!ctx.workspace.no_project) {
+    Classification c = classify(ctx.workspace.project, relpath);
+    if (c.privacy == Privacy::undeclared) return "not declared as an output in project.yaml";
+    if (c.privacy != Privacy::moderately_sensitive) return std::string("declared ") + privacy_name(c.privacy);
+  }
   std::string suffix = path_suffix(relpath);
   if (!allowed_type(ctx.policies.for_path(relpath).policy(), suffix)) {
     return "of a file type that may not be released (" + (suffix.empty() ? std::string("none") : suffix) + ")";
   }
   return "";
+}
+
+// Hex digests compared without regard to case.
+bool same_hash(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
 }
 
 std::string realpath_of(const fs::path& p) {
@@ -174,7 +186,9 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
   const rules::Policy& policy = compiled->policy();
   if (override) r.policy_override = override->keys;
 
-  if (t.inside) {
+  if (ctx.workspace.no_project) {
+    r.privacy = Privacy::unclassified;  // no project declares anything, inside or out
+  } else if (t.inside) {
     Classification c = classify(ctx.workspace.project, t.display);
     r.privacy = c.privacy;
     if (c.pattern) {
@@ -206,13 +220,14 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
   } else {
     resolved_rel = relative_inside(ctx.workspace.root, fs::path(resolved));
     if (!resolved_rel) {
-      block("outside_workspace", is_link ? "is a symbolic link to " + resolved + ", outside the workspace"
-                                         : (t.inside ? "resolves to " + resolved + ", outside the workspace"
-                                                     : std::string("lies outside the workspace")));
+      const std::string place = workspace_word(ctx.workspace);
+      block("outside_workspace", is_link ? "is a symbolic link to " + resolved + ", outside " + place
+                                         : (t.inside ? "resolves to " + resolved + ", outside " + place
+                                                     : "lies outside " + place));
     }
   }
 
-  if (t.inside) {
+  if (t.inside && !ctx.workspace.no_project) {
     if (r.privacy == Privacy::undeclared) {
       block("undeclared", "matches no output pattern in project.yaml");
     } else if (r.privacy != Privacy::moderately_sensitive) {
@@ -264,6 +279,47 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
     }
   }
 
+  // Provenance (interface.md "Provenance: job-runner's manifest"): which job wrote this name, and
+  // what job-runner recorded about it. A file outside the workspace is already blocked.
+  const JobProvenance* job = nullptr;
+  if (t.inside && !ctx.workspace.no_project) {
+    if (ctx.manifest) {
+      job = ctx.manifest->find(t.display);
+      if (!job) {
+        r.findings.add(file_finding("not_from_job", Outcome::blocked,
+                                    std::string("no job wrote it: ") + kJobManifestPath + " has no entry for this file"));
+      }
+    } else if (ctx.manifest_required) {
+      r.findings.add(file_finding("not_from_job", Outcome::blocked,
+                                  std::string("no job wrote it that can be shown: the workspace has no ") +
+                                      kJobManifestPath + ", and the policy requires one (provenance: required)"));
+    }
+  }
+  if (job) {
+    r.job = *job;
+    const std::string who = "job " + job->job_id + " of action " + job->action;
+    if (job->level == "highly_sensitive" && r.privacy != Privacy::highly_sensitive) {
+      // Never read: whatever project.yaml says now, its job wrote it as patient-level data.
+      block("privacy_level", who + " wrote it as highly_sensitive (" + kJobManifestPath +
+                                 "); only moderately_sensitive outputs may be released");
+    }
+    if (job->excluded) {
+      r.findings.add(file_finding("excluded_by_job", Outcome::blocked,
+                                  who + " excluded it from release: " +
+                                      (job->message ? "\"" + *job->message + "\"" : std::string("(no message recorded)"))));
+    }
+    if (job->out_of_date_action) {
+      r.findings.add(file_finding("out_of_date", Outcome::review,
+                                  "its action " + job->action +
+                                      " is no longer in project.yaml (out_of_date_action): it may be stale"));
+    }
+    if (job->out_of_date_output) {
+      r.findings.add(file_finding("out_of_date", Outcome::review,
+                                  "action " + job->action +
+                                      " no longer writes this file (out_of_date_output): it is left from an earlier run"));
+    }
+  }
+
   const std::string suffix = path_suffix(t.display);
   if (!allowed_type(policy, suffix)) {
     r.findings.add(file_finding("file_type", Outcome::blocked,
@@ -286,6 +342,12 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
 
   const bool is_csv = suffix == ".csv";
   read_contents(t.content_from.empty() ? fs::path(resolved) : t.content_from, is_csv, compiled, r);
+  // The hash just computed, compared with the one job-runner recorded: the file is read once.
+  if (job && r.sha256 && !same_hash(*r.sha256, job->content_hash)) {
+    r.findings.add(file_finding("changed_since_job", Outcome::blocked,
+                                "changed since job " + job->job_id + " wrote it: its sha256 is " + *r.sha256 + ", " +
+                                    kJobManifestPath + " records " + job->content_hash));
+  }
   if (!is_csv && allowed_type(policy, suffix)) {
     r.findings.add(file_finding("needs_review", Outcome::review,
                                 "a " + suffix + " file cannot be checked automatically: a person must look at it"));

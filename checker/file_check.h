@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "checker/hardlinks.h"
+#include "checker/job_manifest.h"
 #include "checker/policy_set.h"
 #include "checker/report.h"
 #include "checker/targets.h"
@@ -16,6 +17,11 @@ struct CheckContext {
   const PolicySet& policies;
   HardLinkIndex& hard_links;
   std::size_t max_findings = 100;
+  // job-runner's manifest, holding (at least) the entries of the files checked; null when there is
+  // none or the policy says `provenance: off`. `manifest_required`: `provenance: required`, so with
+  // no manifest every workspace file is `not_from_job`.
+  const JobManifest* manifest = nullptr;
+  bool manifest_required = false;
 };
 
 // Never fails: a file that cannot be read is itself a finding.

@@ -11,6 +11,7 @@ const char* privacy_name(Privacy p) {
     case Privacy::moderately_sensitive: return "moderately_sensitive";
     case Privacy::minimally_sensitive: return "minimally_sensitive";
     case Privacy::undeclared: return "undeclared";
+    case Privacy::unclassified: return "unclassified";
   }
   return "undeclared";
 }
@@ -28,6 +29,7 @@ int protection_rank(Privacy p) {
     case Privacy::minimally_sensitive: return 2;
     case Privacy::moderately_sensitive: return 1;
     case Privacy::undeclared: return 0;
+    case Privacy::unclassified: return 1;  // as moderately_sensitive
   }
   return 0;
 }

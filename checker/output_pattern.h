@@ -7,7 +7,9 @@
 
 namespace outcheck::checker {
 
-enum class Privacy { highly_sensitive, moderately_sensitive, minimally_sensitive, undeclared };
+// `unclassified`: `check --no-project`, where no project declares anything; each file is judged as a
+// moderately sensitive output would be (never a pattern's level: privacy_from_name does not return it).
+enum class Privacy { highly_sensitive, moderately_sensitive, minimally_sensitive, undeclared, unclassified };
 
 const char* privacy_name(Privacy p);
 std::optional<Privacy> privacy_from_name(std::string_view name);

@@ -117,6 +117,15 @@ class Applier {
            set["organisation_identifier"] = n.Scalar();
            return Status::OK();
          }},
+        {"provenance", [&](const YAML::Node& n, const std::string& k) -> Status {
+           // Whether the workspace's manifest is read is decided once per run, not per file.
+           if (!top_level) return bad(n, k, "applies to the whole workspace; set it at the top level, not in `files`");
+           auto setting = n.IsScalar() ? rules::provenance_from_name(n.Scalar()) : std::nullopt;
+           if (!setting) return bad(n, k, "must be if_present, required or off");
+           p.provenance = *setting;
+           set["provenance"] = n.Scalar();
+           return Status::OK();
+         }},
     };
     if (!map.IsMap()) return bad(map, top_level ? "policy" : "files entry", "must be a mapping of policy keys");
     for (const auto& kv : map) {

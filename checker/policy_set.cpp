@@ -38,6 +38,7 @@ nlohmann::json policy_to_json(const rules::Policy& p) {
       {"identifier_values", {{"nhs_number", p.nhs_number_values}, {"patterns", p.identifier_value_patterns}}},
       {"outcomes", {{"unsafe_statistic", rules::outcome_name(p.unsafe_statistic_outcome)}}},
       {"organisation_identifier", rules::organisation_identifier_name(p.organisation_identifier)},
+      {"provenance", rules::provenance_name(p.provenance)},
   };
 }
 

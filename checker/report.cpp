@@ -20,6 +20,13 @@ json opt(const std::optional<T>& v) {
 
 }  // namespace
 
+std::string job_sentence(const JobProvenance& j) {
+  std::string s = "written by job " + j.job_id + " of action " + j.action;
+  s += " at commit " + (j.commit ? *j.commit : std::string("(unknown)"));
+  if (auto at = j.created_at()) s += " on " + *at;
+  return s;
+}
+
 json file_report_to_json(const FileReport& f) {
   json findings = json::array();
   for (const auto& x : f.findings.kept()) {
@@ -42,7 +49,8 @@ json file_report_to_json(const FileReport& f) {
          {"columns", opt(f.columns)},
          {"outcome", rules::outcome_name(f.outcome())},
          {"findings", std::move(findings)},
-         {"finding_counts", std::move(counts)}};
+         {"finding_counts", std::move(counts)},
+         {"job", f.job ? job_to_json(*f.job) : json(nullptr)}};
   if (f.columns) {
     json roles = json::array();
     for (const auto& c : f.column_roles) roles.push_back(json{{"name", c.name}, {"role", c.role}, {"why", c.why}});
@@ -102,7 +110,16 @@ std::string report_to_text(const Report& r, std::size_t findings_per_file) {
   for (const auto& f : r.files) width = std::max(width, f.path.size());
   width = std::min<std::size_t>(width, 70);
   int counts[4] = {0, 0, 0, 0};
-  out << "workspace: " << r.workspace << "\npolicy: " << r.policy.value("name", "") << "\n\n";
+  if (r.no_project) {
+    out << "project: none (--no-project: no project.yaml was used; every file is judged as an unclassified,"
+           " moderately sensitive output)\nfolder: "
+        << r.workspace;
+  } else {
+    out << "workspace: " << r.workspace;
+  }
+  out << "\npolicy: " << r.policy.value("name", "") << "\n";
+  if (!r.provenance.empty()) out << "provenance: " << r.provenance << "\n";
+  out << "\n";
   for (const auto& f : r.files) {
     ++counts[static_cast<int>(f.outcome())];
     std::string outcome = rules::outcome_name(f.outcome());
@@ -132,6 +149,14 @@ std::string report_to_text(const Report& r, std::size_t findings_per_file) {
     out << "  " << f.path << ": " << (counts.empty() ? "(no column)" : counts);
     if (f.roles_read_on_rows > 0) out << " (roles read on the first " << f.roles_read_on_rows << " rows)";
     out << "\n";
+  }
+  // Where each file came from, per job-runner's manifest.
+  bool any_job = false;
+  for (const auto& f : r.files) {
+    if (!f.job) continue;
+    if (!any_job) out << "\nfrom job-runner's manifest:\n";
+    any_job = true;
+    out << "  " << f.path << ": " << job_sentence(*f.job) << "\n";
   }
   for (const auto& f : r.files) {
     if (f.outcome() == rules::Outcome::pass) continue;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checker/job_manifest.h"
 #include "checker/output_pattern.h"
 #include "rules/finding.h"
 
@@ -33,6 +34,10 @@ struct FileReport {
   std::int64_t roles_read_on_rows = 0;  // when a longer table's roles were decided on its first rows
   rules::FindingList findings;
   nlohmann::json policy_override;      // the overriding keys, or null
+  // The job that wrote it, from job-runner's metadata/manifest.json; nullopt when the manifest is
+  // absent, ignored (`provenance: off`) or has no entry for it. In JSON: `"job"`, job_to_json(*job)
+  // or null.
+  std::optional<JobProvenance> job;
 
   rules::Outcome outcome() const { return findings.worst(); }
 };
@@ -40,10 +45,15 @@ struct FileReport {
 struct Report {
   std::string workspace;
   nlohmann::json policy;
+  bool no_project = false;  // `check --no-project`: no project.yaml was used
+  // Where provenance came from, for the text report: "metadata/manifest.json (N outputs)", ...
+  std::string provenance;
   std::vector<FileReport> files;
 };
 
 nlohmann::json report_to_json(const Report& report);
+// "written by job X of action Y at commit Z on 2024-03-01T12:34:56Z", as the text report says it.
+std::string job_sentence(const JobProvenance& job);
 // json_text(report_to_json(report), 2), byte for byte, built a file at a time: a report of 10,000
 // files never holds the whole JSON tree in memory, only its text.
 std::string report_to_json_text(const Report& report);

@@ -41,7 +41,8 @@ void walk(const Workspace& ws, const fs::path& dir, const ScanOptions& options, 
     std::string name = p.filename().string();
     if (excluded_name(name)) continue;
     auto rel = relative_inside(ws.root, p.lexically_normal());
-    if (rel && *rel == "metadata") continue;  // job-runner's logs and manifest, never outputs
+    // job-runner's logs and manifest, never outputs (without a project, a folder like any other)
+    if (rel && *rel == "metadata" && !ws.no_project) continue;
     std::error_code sec;
     if (it->is_directory(sec) && !it->is_symlink(sec)) {
       if (never_enter(p, options)) continue;

@@ -33,6 +33,20 @@ Result<Workspace> open_workspace(const fs::path& dir) {
   return Workspace{root, std::move(*project)};
 }
 
+Result<Workspace> folder_without_project(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return not_found(dir.string() + ": not a folder");
+  fs::path root = fs::canonical(dir, ec);
+  if (ec) return io_error(dir.string() + ": " + ec.message());
+  Workspace ws;
+  ws.root = std::move(root);
+  ws.project.path = "(none)";
+  ws.no_project = true;
+  return ws;
+}
+
+const char* workspace_word(const Workspace& ws) { return ws.no_project ? "the folder checked" : "the workspace"; }
+
 Classification classify(const Project& project, std::string_view relpath) {
   Classification c;
   for (const auto& out : project.outputs) {

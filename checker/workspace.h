@@ -14,6 +14,9 @@ namespace outcheck::checker {
 struct Workspace {
   std::filesystem::path root;  // canonical (symbolic links resolved)
   Project project;
+  // `check --no-project`: `root` is the folder checked from and `project` is empty; every file in it
+  // is an unclassified output, judged as a moderately sensitive one, and no manifest is read.
+  bool no_project = false;
 };
 
 // The nearest ancestor of `start` (itself included) that holds a project.yaml.
@@ -21,6 +24,13 @@ Result<std::filesystem::path> find_workspace_root(const std::filesystem::path& s
 
 // Loads `dir`/project.yaml. `dir` must exist.
 Result<Workspace> open_workspace(const std::filesystem::path& dir);
+
+// `check --no-project`: `dir` (canonical) as the folder files must lie in; no project.yaml is read or
+// looked for.
+Result<Workspace> folder_without_project(const std::filesystem::path& dir);
+
+// "the workspace", or "the folder checked" without a project: for messages.
+const char* workspace_word(const Workspace& ws);
 
 struct Classification {
   Privacy privacy = Privacy::undeclared;

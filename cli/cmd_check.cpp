@@ -22,14 +22,26 @@ struct CheckArgs {
   std::string workspace;
   std::string policy = "opensafely";
   std::size_t max_findings = 100;
+  bool no_project = false;
   OutputOptions out;
 };
 
 int run_check_command(const CheckArgs& a) {
   fs::path cwd = fs::current_path();
-  auto root = a.workspace.empty() ? checker::find_workspace_root(cwd) : Result<fs::path>(fs::path(a.workspace));
-  if (!root) return report_error(root.error());
-  auto ws = checker::open_workspace(*root);
+  if (a.no_project && a.paths.empty()) {
+    return report_error(invalid_input(
+        "check --no-project needs the files or folders to check: outcheck check --no-project PATH... "
+        "(without a project there are no declared outputs to find)"));
+  }
+  Result<checker::Workspace> ws = Error{};
+  if (a.no_project) {
+    // No project.yaml is read or looked for: the current folder is what files must lie in.
+    ws = checker::folder_without_project(cwd);
+  } else {
+    auto root = a.workspace.empty() ? checker::find_workspace_root(cwd) : Result<fs::path>(fs::path(a.workspace));
+    if (!root) return report_error(root.error());
+    ws = checker::open_workspace(*root);
+  }
   if (!ws) return report_error(ws.error());
   // The first line of each warning is enough here; `project validate` shows the source lines.
   for (const auto& w : ws->project.warnings) std::cerr << "outcheck: warning: " << w.substr(0, w.find('\n')) << "\n";
@@ -59,7 +71,12 @@ int run_check_command(const CheckArgs& a) {
 Runner attach_check(CLI::App& sub) {
   auto a = std::make_shared<CheckArgs>();
   sub.add_option("paths", a->paths, "files or folders to check (default: the workspace's outputs)");
-  sub.add_option("--workspace", a->workspace, "the workspace root, the folder holding project.yaml");
+  auto* workspace =
+      sub.add_option("--workspace", a->workspace, "the workspace root, the folder holding project.yaml");
+  sub.add_flag("--no-project", a->no_project,
+               "check the named files without a project.yaml: each is an unclassified output, judged as a "
+               "moderately sensitive one; they must lie under the current folder")
+      ->excludes(workspace);
   sub.add_option("--policy", a->policy, "a preset (opensafely, sdc-handbook) or a YAML policy file");
   sub.add_option("--max-findings", a->max_findings, "findings listed per rule per file, 0 for all (all are counted)")
       ->check(CLI::NonNegativeNumber);

@@ -111,4 +111,20 @@ const char* organisation_identifier_name(std::optional<Outcome> setting) {
   return setting ? outcome_name(*setting) : "off";
 }
 
+const char* provenance_name(Policy::Provenance setting) {
+  switch (setting) {
+    case Policy::Provenance::if_present: return "if_present";
+    case Policy::Provenance::required: return "required";
+    case Policy::Provenance::off: return "off";
+  }
+  return "if_present";
+}
+
+std::optional<Policy::Provenance> provenance_from_name(const std::string& name) {
+  if (name == "if_present") return Policy::Provenance::if_present;
+  if (name == "required") return Policy::Provenance::required;
+  if (name == "off") return Policy::Provenance::off;
+  return std::nullopt;
+}
+
 }  // namespace outcheck::rules

@@ -44,7 +44,17 @@ struct Policy {
   // Real organisation codes (policy.md `organisation_identifier: fail|review|off`); nullopt is off.
   // A table keyed by pseudonymous practice ids is at most review (rules/organisation_codes.h).
   std::optional<Outcome> organisation_identifier = Outcome::fail;
+
+  // job-runner's metadata/manifest.json (policy.md `provenance`, interface.md "Provenance"):
+  // if_present checks files against it when the workspace has one; required also makes a missing
+  // manifest `not_from_job` for every file; off never reads it.
+  enum class Provenance { if_present, required, off };
+  Provenance provenance = Provenance::if_present;
 };
+
+// The policy key's value as written: "if_present", "required" or "off".
+const char* provenance_name(Policy::Provenance setting);
+std::optional<Policy::Provenance> provenance_from_name(const std::string& name);
 
 // The policy key's value as written: "fail", "review" or "off".
 const char* organisation_identifier_name(std::optional<Outcome> setting);
