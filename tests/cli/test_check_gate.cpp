@@ -816,7 +816,7 @@ TEST_CASE("check: the JSON report has the documented shape", "[cli][gate]") {
   REQUIRE(r["files"].size() == 4);
 
   const std::set<std::string> file_keys = {"path", "action", "output_name", "privacy", "size", "sha256", "rows",
-                                           "columns", "outcome", "findings", "finding_counts"};
+                                           "columns", "outcome", "findings", "finding_counts", "job"};
   std::vector<std::string> order;
   for (const auto& f : r["files"]) {
     std::set<std::string> keys;
