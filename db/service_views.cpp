@@ -231,7 +231,7 @@ Result<Page> Service::list(const User& actor, const RequestFilter& filter, const
   auto limit = limit_ok(page);
   if (!limit) return limit.error();
   if (filter.state && !status_from_name(*filter.state)) {
-    return invalid_input("state " + *filter.state + ": use pending, submitted, partially_reviewed, reviewed, returned, "
+    return invalid_input("--status " + *filter.state + " (state): use pending, submitted, partially_reviewed, reviewed, returned, "
                          "approved, released, rejected or withdrawn");
   }
   std::string after;

@@ -88,7 +88,7 @@ TEST_CASE("list queries: every filter combination reads through an index", "[db]
   CHECK(!bad_line(plan_of(db, "SELECT seq FROM audit_log WHERE details = 'x'")).empty());
 }
 
-TEST_CASE("list cursors: opaque, and what was encoded comes back; anything else is refused", "[db][lists]") {
+TEST_CASE("list cursors: opaque, what was encoded comes back, anything else is refused", "[db][lists]") {
   for (const std::string& key : std::vector<std::string>{"r:01J000000000000000000000000", "a:0", "a:123456789012", std::string("x\0y", 3)}) {
     const std::string c = outcheck::db::encode_cursor(key);
     CHECK(c.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
