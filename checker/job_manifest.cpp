@@ -53,10 +53,18 @@ class Source {
   }
   char current() const { return data_[pos_]; }
   void advance() {
-    if (data_[pos_] == '\n') ++lines_;
+    if (data_[pos_] == '\n') {
+      ++lines_;
+      prev_line_chars_ = col_;
+      col_ = 0;
+    } else {
+      ++col_;
+    }
     ++pos_;
   }
   std::size_t line() const { return lines_ + 1; }
+  // Characters before the last newline read, on its line: where a newline that ended a token sits.
+  std::size_t previous_line_chars() const { return prev_line_chars_; }
   int read_errno() const { return errno_; }
 
  private:
@@ -81,7 +89,7 @@ class Source {
   int fd_ = -1;
   std::unique_ptr<char[]> owned_;
   const char* data_ = nullptr;
-  std::size_t pos_ = 0, len_ = 0, lines_ = 0;
+  std::size_t pos_ = 0, len_ = 0, lines_ = 0, col_ = 0, prev_line_chars_ = 0;
   bool done_ = false;
   int errno_ = 0;
 };
@@ -211,7 +219,14 @@ class Handler {
     static const std::regex located(R"(^\[json\.exception\.[a-z_]+\.\d+\] parse error at line (\d+), column (\d+): ([\s\S]*)$)");
     std::smatch m;
     if (std::regex_match(what, m, located)) {
-      error = name_ + ":" + m[1].str() + ":" + m[2].str() + ": not valid JSON: " + m[3].str();
+      std::string line = m[1].str(), column = m[2].str();
+      if (column == "0" && line != "1") {
+        // The parser stopped on a newline ("tru\n"): name that newline's place, at the end of the
+        // line before, rather than column 0 of the next.
+        line = std::to_string(std::stoul(line) - 1);
+        column = std::to_string(source_.previous_line_chars() + 1);
+      }
+      error = name_ + ":" + line + ":" + column + ": not valid JSON: " + m[3].str();
     } else {
       error = name_ + ": not valid JSON: " + what;
     }
