@@ -452,7 +452,7 @@ std::vector<std::string> staging_entries(const Site& site) {
 
 }  // namespace
 
-TEST_CASE("crash: request add stopped at each named point; the next writer cleans up and the re-run adds once",
+TEST_CASE("crash: request add stopped at each named point, cleaned up by the next writer, re-run adds once",
           "[cli][crash][crash_points]") {
   Site site;
   int round = 0;
@@ -495,7 +495,7 @@ TEST_CASE("crash: request add stopped at each named point; the next writer clean
   }
 }
 
-TEST_CASE("crash: review vote and review submit stopped before and after commit; re-runs land once",
+TEST_CASE("crash: review vote and review submit stopped before and after commit, re-runs land once",
           "[cli][crash][crash_points]") {
   Site site;
   const std::string id = site.submitted("cp-vote", {Site::many(0), Site::many(1)});
@@ -649,7 +649,7 @@ TEST_CASE("crash: a time-bounded loop of CLI processes SIGKILLed at random times
   expect_clean(site);
 }
 
-TEST_CASE("crash: outcheck serve SIGKILLed while clients vote; restarted, every vote lands exactly once",
+TEST_CASE("crash: outcheck serve SIGKILLed while clients vote, restarted, every vote lands exactly once",
           "[cli][crash][serve_kill]") {
   Site site;
   std::vector<std::string> files;

@@ -152,7 +152,7 @@ TEST_CASE("audit.head.log: a torn last line is ignored, and cut before the next 
   CHECK(again.exit_code == 0);
 }
 
-TEST_CASE("audit.key: written whole and linked; processes opening a new home at once all read one key",
+TEST_CASE("audit.key: written whole and linked, processes opening a new home at once all read one key",
           "[db][audit][crash]") {
   for (int round = 0; round < 20; ++round) {
     TempDir dir;
