@@ -46,7 +46,8 @@ Status Service::record_upload(const User& actor, const std::string& id, const st
 Status Service::record_release_problem(const User& actor, const std::string& id, const std::string& relpath,
                                        const std::string& problem) {
   return in_request_transaction(actor, "release_stopped", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
-    events.push_back(make_event(actor, "release_stopped", req, {{"problem", problem}}, relpath));
+    events.push_back(make_event(actor, "release_stopped", req, {{"problem", problem}},
+                                relpath.empty() ? std::nullopt : std::optional<std::string>(relpath)));
     return Status::OK();
   });
 }

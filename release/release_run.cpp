@@ -144,13 +144,21 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     }
     OUTCHECK_TRY(service.renew_release_lock(id, *holder));
     if (progress) progress(i, plan.files.size(), file);
-    OUTCHECK_TRY((*publisher)->upload(plan, file, *bytes));
+    if (auto up = (*publisher)->upload(plan, file, *bytes); !up.ok()) {
+      // Recorded (a full destination included), so `request show` and the audit log say why the
+      // release stopped; the request stays approved and a later run resumes.
+      (void)service.record_release_problem(actor, id, file.name, up.error().message);
+      return up.error();
+    }
     OUTCHECK_TRY(service.record_upload(actor, id, file.name));
     sent.push_back(file.name);
     db::crash_point("release.after_upload");
   }
   db::crash_point("release.before_finish");
-  OUTCHECK_TRY((*publisher)->finish(plan));
+  if (auto done = (*publisher)->finish(plan); !done.ok()) {
+    (void)service.record_release_problem(actor, id, "", done.error().message);
+    return done.error();
+  }
   db::crash_point("release.before_mark_released");
   OUTCHECK_TRY(service.mark_released(actor, id));
   return nlohmann::json{{"request", id}, {"target", (*publisher)->target()}, {"status", "released"},

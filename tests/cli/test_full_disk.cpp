@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -131,4 +132,68 @@ TEST_CASE("full disk: a full home refuses writes clearly, still serves reads, an
   CHECK(json::parse(shown.out).at("files").size() == 2);
   CHECK(run_outcheck({"home", "check", "--home", home.string()}, ws).exit_code == 0);
   CHECK(run(admin_token, {"audit", "verify"}).exit_code == 0);
+}
+
+TEST_CASE("full disk: a release into a full folder stops clearly, is recorded, and resumes once there is space",
+          "[.][full_disk]") {
+  const char* mount = std::getenv("OUTCHECK_FULL_DISK_DIR");
+  if (!mount || !*mount) {
+    WARN("OUTCHECK_FULL_DISK_DIR is not set: run through its ctest entry (a tmpfs inside unshare -m)");
+    return;
+  }
+  TempDir dir;  // the workspace and the home, on the ordinary disk; the release folder on the tmpfs
+  const fs::path ws = dir.path() / "relws", home = dir.path() / "home", out = fs::path(mount) / "released";
+  put(ws / "project.yaml",
+      "version: '5'\nactions:\n  a:\n    run: python:v2 python a.py\n    outputs:\n      moderately_sensitive:\n"
+      "        t: output/*.csv\n");
+  std::string big = "group,num\n";
+  for (int i = 0; i < 3000; ++i) big += "g" + std::to_string(i) + "_" + std::string(40, 'x') + ",10\n";
+  put(ws / "output/big.csv", big);
+  const std::vector<std::string> env{"OUTCHECK_HOME=" + home.string()};
+  auto run = [&](const std::string& token, const std::vector<std::string>& args) {
+    std::vector<std::string> e = env;
+    e.push_back("OUTCHECK_TOKEN=" + token);
+    return run_outcheck(args, ws, e);
+  };
+  RunResult admin = run("", {"user", "add", "admin", "--role", "admin"});
+  REQUIRE(admin.exit_code == 0);
+  std::map<std::string, std::string> tokens{{"admin", last_line(admin.out)}};
+  for (const std::string name : {"res", "c1", "c2", "c3"}) {
+    RunResult u = run(tokens["admin"], {"user", "add", name, "--role", name == "res" ? "researcher" : "output-checker"});
+    REQUIRE(u.exit_code == 0);
+    tokens[name] = last_line(u.out);
+  }
+  REQUIRE(run(tokens["admin"], {"workspace", "grant", "relws", "res"}).exit_code == 0);
+  RunResult created = run(tokens["res"], {"request", "create", "--workspace", ws.string()});
+  REQUIRE(created.exit_code == 0);
+  const std::string id = last_line(created.out);
+  REQUIRE(run(tokens["res"], {"request", "add", id, "output/big.csv"}).exit_code == 0);
+  REQUIRE(run(tokens["res"], {"request", "group", id, "default", "--context", "c", "--controls", "r"}).exit_code == 0);
+  REQUIRE(run(tokens["res"], {"request", "submit", id}).exit_code == 0);
+  for (const std::string c : {"c1", "c2"}) {
+    REQUIRE(run(tokens[c], {"review", "vote", id, "output/big.csv", "approve"}).exit_code == 0);
+    REQUIRE(run(tokens[c], {"review", "submit", id}).exit_code == 0);
+  }
+  const fs::path filler = fs::path(mount) / "filler-release";
+  REQUIRE(fill(filler));
+  RunResult stopped = run(tokens["c3"], {"request", "release", id, "--to", out.string()});
+  INFO("release into a full folder: " << stopped.out << stopped.err);
+  CHECK(stopped.exit_code == 1);
+  CHECK(contains(stopped.err, "disk is full: free space on " + out.string()));
+  RunResult shown = run(tokens["c3"], {"request", "show", id, "--json"});
+  REQUIRE(shown.exit_code == 0);
+  CHECK(json::parse(shown.out).at("status") == "approved");
+  RunResult log = run(tokens["admin"], {"audit", "log", "--request", id, "--json"});
+  REQUIRE(log.exit_code == 0);
+  CHECK(contains(log.out, "release_stopped"));
+  CHECK(contains(log.out, "disk is full"));
+  CHECK(!fs::exists(out / "relws" / id));  // the final folder appears whole or not at all
+
+  fs::remove(filler);
+  RunResult again = run(tokens["c3"], {"request", "release", id, "--to", out.string()});
+  INFO("again: " << again.out << again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(fs::exists(out / "relws" / id / "manifest.json"));
+  CHECK(!fs::exists(out / "relws" / ("." + id + ".partial")));
+  CHECK(outcheck::test::slurp(out / "relws" / id / "files" / "output/big.csv") == big);
 }
