@@ -13,6 +13,36 @@
 
 namespace outcheck::checker {
 
+Result<ProvenanceSource> read_provenance(const Workspace& ws, const rules::Policy& policy,
+                                         const std::vector<std::string>& relpaths) {
+  ProvenanceSource p;
+  if (ws.no_project) {
+    p.summary = "none (no workspace, so no job-runner manifest)";
+    return p;
+  }
+  if (policy.provenance == rules::Policy::Provenance::off) {
+    p.summary = std::string("off (the policy ignores ") + kJobManifestPath + ")";
+    return p;
+  }
+  p.required = policy.provenance == rules::Policy::Provenance::required;
+  const std::unordered_set<std::string> wanted(relpaths.begin(), relpaths.end());
+  std::string key;
+  auto loaded = load_job_manifest(ws.root, [&](std::string_view path) {
+    key.assign(path);
+    return wanted.count(key) > 0;
+  });
+  if (!loaded) return loaded.error();
+  p.manifest = std::move(*loaded);
+  if (p.manifest) {
+    p.summary = std::string(kJobManifestPath) + " (" + std::to_string(p.manifest->outputs) + " outputs recorded)";
+  } else if (p.required) {
+    p.summary = std::string("no ") + kJobManifestPath + ", and the policy requires one (provenance: required)";
+  } else {
+    p.summary = std::string("no ") + kJobManifestPath + "; files are judged on their contents alone";
+  }
+  return p;
+}
+
 Result<Report> run_check(const Workspace& ws, const PolicySet& policies, const CheckOptions& options) {
   ScanOptions scan{options.never_enter};
   std::vector<Target> targets;
@@ -31,33 +61,18 @@ Result<Report> run_check(const Workspace& ws, const PolicySet& policies, const C
   report.files.resize(targets.size());
 
   // job-runner's manifest, read once, keeping only the entries of the files checked.
-  const auto provenance = policies.base->policy().provenance;
-  std::optional<JobManifest> manifest;
-  if (ws.no_project) {
-    report.provenance = "none (no workspace, so no job-runner manifest)";
-  } else if (provenance == rules::Policy::Provenance::off) {
-    report.provenance = std::string("off (the policy ignores ") + kJobManifestPath + ")";
-  } else {
-    std::unordered_set<std::string> wanted;
-    for (const auto& t : targets) {
-      if (t.inside) wanted.insert(t.display);
-    }
-    auto loaded = load_job_manifest(ws.root, [&](std::string_view p) { return wanted.count(std::string(p)) > 0; });
-    if (!loaded) return loaded.error();
-    manifest = std::move(*loaded);
-    if (manifest) {
-      report.provenance = std::string(kJobManifestPath) + " (" + std::to_string(manifest->outputs) + " outputs recorded)";
-    } else if (provenance == rules::Policy::Provenance::required) {
-      report.provenance = std::string("no ") + kJobManifestPath + ", and the policy requires one (provenance: required)";
-    } else {
-      report.provenance = std::string("no ") + kJobManifestPath + "; files are judged on their contents alone";
-    }
+  std::vector<std::string> inside;
+  for (const auto& t : targets) {
+    if (t.inside) inside.push_back(t.display);
   }
+  auto provenance = read_provenance(ws, policies.base->policy(), inside);
+  if (!provenance) return provenance.error();
+  report.provenance = provenance->summary;
 
   HardLinkIndex links(ws.root);
   CheckContext ctx{ws, policies, links, options.max_findings};
-  ctx.manifest = manifest ? &*manifest : nullptr;
-  ctx.manifest_required = provenance == rules::Policy::Provenance::required;
+  ctx.manifest = provenance->manifest ? &*provenance->manifest : nullptr;
+  ctx.manifest_required = provenance->required;
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(1, targets.size())));
   std::atomic<std::size_t> next{0};

@@ -1,10 +1,12 @@
 #pragma once
 // A whole `check`: resolve what to check, check each file (across all cores), collect the report.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "checker/job_manifest.h"
 #include "checker/policy_set.h"
 #include "checker/report.h"
 #include "checker/workspace.h"
@@ -20,5 +22,17 @@ struct CheckOptions {
 };
 
 Result<Report> run_check(const Workspace& ws, const PolicySet& policies, const CheckOptions& options);
+
+// job-runner's manifest as the policy's `provenance` asks, keeping the entries of `relpaths`
+// (workspace-relative): what run_check uses, and what any other caller of check_file (request add)
+// passes on with `ctx.manifest = p.manifest ? &*p.manifest : nullptr; ctx.manifest_required =
+// p.required;`. `summary` is the text report's "provenance:" line. Errors: a malformed manifest.
+struct ProvenanceSource {
+  std::optional<JobManifest> manifest;
+  bool required = false;
+  std::string summary;
+};
+Result<ProvenanceSource> read_provenance(const Workspace& ws, const rules::Policy& policy,
+                                         const std::vector<std::string>& relpaths);
 
 }  // namespace outcheck::checker

@@ -2,11 +2,10 @@
 // manifest"; policy.md `provenance`), through the real binary. Manifests are written as job-runner's
 // persist_outputs and update_manifest_outputs_and_actions write them: json.dumps(indent=2) of
 // {"workspace", "repo": null, "outputs": {path: get_output_metadata(...) + out-of-date flags}}.
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -299,7 +298,7 @@ TEST_CASE("provenance: a manifest that is a link outside the workspace is refuse
   CHECK(contains(r.err, "metadata/manifest.json: not a regular file: a FIFO"));
 }
 
-TEST_CASE("provenance: required makes a missing manifest not_from_job; off ignores it", "[cli][provenance][policy]") {
+TEST_CASE("provenance: required makes a missing manifest not_from_job and off ignores it", "[cli][provenance][policy]") {
   Workspace ws(kProject);
   ws.write("output/tables/a.csv", kClean);
   ws.write("required.yaml", "provenance: required\n");
@@ -341,24 +340,33 @@ TEST_CASE("provenance: required makes a missing manifest not_from_job; off ignor
 }
 
 // The bound: with a 100,000-entry manifest (about 50 MB, every field, as job-runner writes it),
-// checking one file peaks at no more than 8 MiB above the same check with a one-entry manifest:
-// the manifest is streamed, and only the entry of the file checked is kept.
+// checking one file peaks at no more than 8 MiB above the same check with a one-entry manifest, and
+// under 64 MiB in all: the manifest is streamed, and only the entry of the file checked is kept.
+// Peak memory is the child's ru_maxrss as python3 (setup.sh installs it) reads it: a child forked
+// from this test process would count this process's own memory, which Linux carries across exec.
 TEST_CASE("provenance: a 100,000-entry manifest is checked within the memory bound", "[cli][provenance][memory]") {
   Workspace ws(kProject);
   ws.write("output/tables/a.csv", kClean);
   auto peak_kb = [&]() {
-    TempDir capture;
-    pid_t pid = outcheck::test::spawn_outcheck({"check", "--format", "json", "output/tables/a.csv"}, ws.path(), {},
-                                               capture.path() / "out", capture.path() / "err");
-    int status = 0;
-    struct rusage usage {};
-    REQUIRE(::wait4(pid, &status, 0, &usage) == pid);
-    INFO(outcheck::test::slurp(capture.path() / "err"));
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-    json report = json::parse(outcheck::test::slurp(capture.path() / "out"));
-    CHECK(report["files"][0]["job"]["id"] == "kx3xlnn4wwkzbkas");
-    return static_cast<long>(usage.ru_maxrss);  // KiB on Linux
+    RunResult r = run_outcheck({"check", "--format", "json", "output/tables/a.csv"}, ws.path());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(json::parse(r.out)["files"][0]["job"]["id"] == "kx3xlnn4wwkzbkas");
+    const std::string command =
+        "cd '" + ws.path().string() +
+        "' && python3 -c 'import resource, subprocess, sys; "
+        "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+        "print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' " OUTCHECK_BINARY
+        " check --format json output/tables/a.csv";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe);
+    int code = -1;
+    long kib = 0;
+    const int fields = std::fscanf(pipe, "%d %ld", &code, &kib);
+    ::pclose(pipe);
+    REQUIRE(fields == 2);
+    CHECK(code == 0);
+    return kib;  // KiB on Linux
   };
 
   write_manifest(ws, manifest({{"output/tables/a.csv", entry(kClean)}}));
@@ -384,6 +392,11 @@ TEST_CASE("provenance: a 100,000-entry manifest is checked within the memory bou
   }
   const long big = peak_kb();
   INFO("peak RSS: " << small << " KiB with one entry, " << big << " KiB with 100,001 entries");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // A sanitizer's quarantine and shadow memory hold every freed block: memory is not measured here.
+  CHECK(big > 0);
+#else
   CHECK(big <= small + 8 * 1024);
   CHECK(big < 64 * 1024);
+#endif
 }
