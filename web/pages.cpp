@@ -25,6 +25,15 @@ std::string csrf_field(const PageContext& ctx) {
   return "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(ctx.csrf) + "\">";
 }
 
+// Links only admins can use: membership is theirs to manage.
+std::string admin_links(const PageContext& ctx) {
+  if (!ctx.me.is_object() || !ctx.me.contains("roles")) return "";
+  for (const auto& r : ctx.me["roles"]) {
+    if (r == "admin") return "<a class=\"nav-link\" href=\"/workspaces\">workspaces</a>";
+  }
+  return "";
+}
+
 std::string layout(const PageContext& ctx, const std::string& title, const std::string& body) {
   std::string h =
       "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -35,7 +44,7 @@ std::string layout(const PageContext& ctx, const std::string& title, const std::
     std::string roles;
     for (const auto& r : ctx.me["roles"]) roles += (roles.empty() ? "" : ", ") + r.get<std::string>();
     h += "<span class=\"who\">signed in as <strong id=\"me\">" + escape(str(ctx.me, "name")) + "</strong> (" + escape(roles) +
-         ")</span><a class=\"nav-link\" href=\"/audit\">audit log</a><form class=\"inline\" method=\"post\" action=\"/logout\">" + csrf_field(ctx) +
+         ")</span><a class=\"nav-link\" href=\"/audit\">audit log</a>" + admin_links(ctx) + "<form class=\"inline\" method=\"post\" action=\"/logout\">" + csrf_field(ctx) +
          "<button type=\"submit\">Sign out</button></form>";
   }
   h += "</header><main>";
@@ -176,6 +185,36 @@ std::string audit_page(const PageContext& ctx, const json& rows, const ListQuery
   return layout(ctx, "Audit log", b + pager("/audit", filters, next, later));
 }
 
+std::string workspaces_page(const PageContext& ctx, const json& members) {
+  const bool enforced = members.value("enforced", false);
+  std::string b = "<h1>Workspace membership</h1><p id=\"workspace-access\">" +
+                  std::string(enforced ? "Researchers create requests only for workspaces they are members of."
+                                       : "Not enforced yet: any researcher may create a request for any workspace "
+                                         "(granting a membership, or the button below, turns it on).") +
+                  "</p>";
+  b += "<form class=\"action\" method=\"post\" action=\"/workspaces/access\">" + csrf_field(ctx) +
+       "<input type=\"hidden\" name=\"mode\" value=\"" + std::string(enforced ? "open" : "members") +
+       "\"><button type=\"submit\">" + (enforced ? "Open every workspace to every researcher" : "Enforce membership") +
+       "</button></form>";
+  b += "<h2>Grant</h2><form class=\"action\" id=\"grant\" method=\"post\" action=\"/workspaces/grant\">" +
+       csrf_field(ctx) +
+       "<label>workspace <input name=\"workspace\" required></label> <label>user <input name=\"user\" required></label> "
+       "<button type=\"submit\">Grant</button></form>";
+  b += "<h2>Members</h2><table class=\"list\" id=\"members\"><thead><tr><th>workspace</th><th>user</th><th>granted by</th>"
+       "<th>when</th><th></th></tr></thead><tbody>";
+  for (const auto& m : members.value("members", json::array())) {
+    b += "<tr><td>" + escape(str(m, "workspace")) + "</td><td>" + escape(str(m, "user")) + "</td><td>" +
+         escape(str(m, "granted_by")) + "</td><td>" + escape(str(m, "granted_at")) + "</td><td>" +
+         "<form class=\"inline\" method=\"post\" action=\"/workspaces/revoke\">" + csrf_field(ctx) +
+         "<input type=\"hidden\" name=\"workspace\" value=\"" + escape(str(m, "workspace")) +
+         "\"><input type=\"hidden\" name=\"user\" value=\"" + escape(str(m, "user")) +
+         "\"><button type=\"submit\">Revoke</button></form></td></tr>";
+  }
+  b += "</tbody></table>";
+  if (members.value("members", json::array()).empty()) b += "<p>No memberships granted.</p>";
+  return layout(ctx, "Workspace membership", b);
+}
+
 std::string request_page(const PageContext& ctx, const json& r, const json& actions, const json& audit,
                          const std::string& release_to, const std::string& audit_more) {
   const std::string id = str(r, "id");
@@ -187,6 +226,9 @@ std::string request_page(const PageContext& ctx, const json& r, const json& acti
                   escape(str(r, "workspace")) + "</strong>, by <strong>" + escape(str(r, "author")) +
                   "</strong>. Status: <span class=\"status\" id=\"request-status\">" + escape(str(r, "status")) +
                   "</span>, review turn " + std::to_string(r.value("review_turn", 0)) + ".</p>";
+  if (r.contains("release_interrupted") && r["release_interrupted"].is_object()) {
+    b += "<div class=\"flash error\" role=\"alert\">" + escape(str(r["release_interrupted"], "message")) + "</div>";
+  }
   if (r.contains("release_problem") && r["release_problem"].is_object()) {
     b += "<div class=\"flash error\" role=\"alert\">Release stopped at " + escape(str(r["release_problem"], "at")) + ": " +
          escape(str(r["release_problem"], "problem")) + "</div>";

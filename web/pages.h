@@ -32,6 +32,9 @@ std::string request_page(const PageContext& ctx, const nlohmann::json& request, 
 // One file: `body` is the rendered contents (a table, text or an image) made by the caller.
 std::string file_page(const PageContext& ctx, const nlohmann::json& request, const nlohmann::json& file,
                       const std::string& body, const std::string& toolbar);
+// Workspace membership (admins): `members` is GET /api/workspaces/members's answer
+// ({"enforced", "members": [{workspace, user, granted_by, granted_at}]}).
+std::string workspaces_page(const PageContext& ctx, const nlohmann::json& members);
 std::string error_page(const PageContext& ctx, int status, const std::string& message);
 
 }  // namespace outcheck::web

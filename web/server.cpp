@@ -472,6 +472,36 @@ struct ReviewServer::Impl {
     send_html(res, 200, audit_page(context(*s), rows.body, q, rows.next_cursor));
   }
 
+  // Workspace membership, for admins (the API refuses anyone else, and the page shows that).
+  void workspaces(const httplib::Request& req, httplib::Response& res) {
+    auto s = signed_in(req, res);
+    if (!s) return;
+    auto members = call(s->token, "GET", "/api/workspaces/members");
+    if (members.status != 200) return page_error(*s, members, res);
+    send_html(res, 200, workspaces_page(context(*s), members.body));
+  }
+
+  void workspace_change(const httplib::Request& req, httplib::Response& res) {
+    auto s = signed_in(req, res);
+    if (!s) return;
+    if (!csrf_ok(*s, req, res)) return;
+    const std::string change = req.matches[1];
+    ApiResponse answer;
+    if (change == "access") {
+      answer = call(s->token, "PUT", "/api/workspaces/access", {}, {{"mode", req.get_param_value("mode")}});
+    } else {
+      // The workspace name goes into the API's path as one segment: the API checks it is one safe
+      // segment, so a name holding '/' is refused there, not routed elsewhere.
+      const std::string path = "/api/workspaces/" + url_encode(req.get_param_value("workspace")) + "/members" +
+                               (change == "revoke" ? "/remove" : "");
+      answer = call(s->token, "POST", path, {}, {{"user", req.get_param_value("user")}});
+    }
+    if (answer.status == 401) return page_error(*s, answer, res);
+    if (answer.status >= 300) sessions.set_flash(s->id, error_from_response(answer).message, true);
+    else sessions.set_flash(s->id, answer.body.value("message", "done"), false);
+    redirect(res, "/workspaces");
+  }
+
   static ListQuery list_query(const httplib::Request& req, std::initializer_list<const char*> keys) {
     ListQuery q;
     for (const char* k : keys) {
@@ -629,6 +659,9 @@ struct ReviewServer::Impl {
     http.Post("/logout", [this](const httplib::Request& req, httplib::Response& res) { logout(req, res); });
     http.Get("/requests", [this](const httplib::Request& req, httplib::Response& res) { requests(req, res); });
     http.Get("/audit", [this](const httplib::Request& req, httplib::Response& res) { audit(req, res); });
+    http.Get("/workspaces", [this](const httplib::Request& req, httplib::Response& res) { workspaces(req, res); });
+    http.Post(R"(/workspaces/(grant|revoke|access))",
+              [this](const httplib::Request& req, httplib::Response& res) { workspace_change(req, res); });
     http.Get(R"(/requests/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) { request(req, res); });
     http.Get(R"(/requests/([^/]+)/file)", [this](const httplib::Request& req, httplib::Response& res) { file(req, res); });
     http.Get(R"(/requests/([^/]+)/raw)", [this](const httplib::Request& req, httplib::Response& res) { raw(req, res); });
@@ -648,7 +681,10 @@ Result<int> ReviewServer::bind() {
   if (o.port < 0 || o.port > 65535) return invalid_input("--port " + std::to_string(o.port) + ": give 0 to 65535");
   // The database: migrated once here, then a connection per worker, reused (db/home.h).
   if (!impl_->homes) {
-    auto pool = db::HomePool::open(impl_->home, 16);
+    // Idle connections kept: half the connection cap (each worker takes a lease per call; opening
+    // one costs more than the call), at least 16.
+    const auto keep = static_cast<std::size_t>(std::max(16, o.connections.max_connections / 2));
+    auto pool = db::HomePool::open(impl_->home, keep);
     if (!pool) return pool.error();
     impl_->homes = std::move(*pool);
   }
