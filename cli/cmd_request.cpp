@@ -11,6 +11,9 @@ std::string show_text(const nlohmann::json& r) {
   std::string t = "request " + r["id"].get<std::string>() + " (workspace " + r["workspace"].get<std::string>() +
                   ", by " + r["author"].get<std::string>() + "): " + r["status"].get<std::string>() + ", turn " +
                   std::to_string(r["review_turn"].get<std::int64_t>()) + "\n";
+  if (r.contains("release_interrupted") && r["release_interrupted"].is_object()) {
+    t += r["release_interrupted"].value("message", "release interrupted") + "\n";
+  }
   if (r.contains("release_problem") && !r["release_problem"].is_null()) {
     t += "release stopped at " + r["release_problem"]["at"].get<std::string>() + ": " +
          r["release_problem"]["problem"].get<std::string>() + "\n";

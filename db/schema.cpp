@@ -165,6 +165,7 @@ CREATE INDEX IF NOT EXISTS requests_by_author_id ON requests(author, id);
 CREATE INDEX IF NOT EXISTS audit_by_user ON audit_log(user);
 CREATE INDEX IF NOT EXISTS audit_by_action ON audit_log(action);
 CREATE INDEX IF NOT EXISTS audit_by_at ON audit_log(at);
+CREATE INDEX IF NOT EXISTS comments_by_request ON comments(request_id, id);
 )sql";
 
 }  // namespace

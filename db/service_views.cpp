@@ -1,6 +1,7 @@
 // Views: a request, the list of requests, and the audit log, each with visibility applied.
 #include "checker/workspace.h"
 #include "db/service_internal.h"
+#include "db/release_state.h"
 #include "db/visibility.h"
 
 #include <sys/stat.h>
@@ -136,6 +137,13 @@ Result<nlohmann::json> Service::show(const User& actor, const std::string& id) {
       auto details = nlohmann::json::parse(st->text(0), nullptr, false);
       j["release_problem"] = {{"at", st->text(1)}, {"problem", details.is_object() ? details.value("problem", "") : ""}};
     }
+  }
+  // Approved with files still to upload and nobody releasing it: a release was cut short (issue 21).
+  j["release_interrupted"] = nullptr;
+  if (r->status == RequestStatus::approved) {
+    auto cut = release_interruption(home_.db, *r, now());
+    if (!cut) return cut.error();
+    if (*cut) j["release_interrupted"] = (*cut)->to_json();
   }
   return j;
 }

@@ -231,6 +231,9 @@ GuardedHttpServer::GuardedHttpServer(ConnectionLimits limits) : limits_(limits) 
   if (limits_.max_connections < 1) limits_.max_connections = 1;
   if (limits_.max_per_address < 1) limits_.max_per_address = 1;
   if (limits_.keep_alive_requests < 1) limits_.keep_alive_requests = 1;
+  // httplib writes these into every response's Keep-Alive header: say what serve_connection does.
+  set_keep_alive_max_count(limits_.keep_alive_requests);
+  set_keep_alive_timeout(std::max<time_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits_.keep_alive_idle).count()));
   auto answer = [](httplib::Response& res) {
     const GateDecision& d = tl_gate->decision;
     res.status = d.status;
