@@ -378,11 +378,14 @@ std::vector<YamlCase> yaml_corpus() {
                    laughs("      ", 12) + "    needs: *l\n    outputs:\n      moderately_sensitive:\n        table: output/tables/*.csv\n",
                kAnyLine, "`needs` section for action summarise must be a list of action names"});
   c.push_back({"a duplicate action", "version: '5'\n" + kValidTail + "  summarise:\n    run: python:v2 python x.py\n", 8,
-               "found duplicate key \"summarise\" (first defined at line 3)"});
+               "found duplicate key \"summarise\" with value \"{'run': 'python:v2 python x.py'}\" (original value: "
+               "\"{'run': 'python:v2 python analysis/summarise.py', 'outputs': {'moderately_sensitive': {'table': "
+               "'output/tables/*.csv'}}}\"; first defined at line 3)"});
   c.push_back({"a duplicate top-level key", "version: '5'\n" + kValidTail + "version: '4'\n", 8,
-               "found duplicate key \"version\" (first defined at line 1)"});
+               "found duplicate key \"version\" with value \"4\" (original value: \"5\"; first defined at line 1)"});
   c.push_back({"a duplicate output name", "version: '5'\n" + kValidTail + "        table: output/other/*.csv\n", 8,
-               "found duplicate key \"table\" (first defined at line 7)"});
+               "found duplicate key \"table\" with value \"output/other/*.csv\" (original value: \"output/tables/*.csv\"; "
+               "first defined at line 7)"});
   c.push_back({"a NUL byte", "version: '5'\n" + std::string("actions:\0\n", 10), 2, "NUL byte"});
   c.push_back({"invalid UTF-8", "version: '5'\n" + kValidTail.substr(0, kValidTail.size() - 1) + "\xFF\n", 7,
                "not valid UTF-8"});
