@@ -2,6 +2,7 @@
 #include "checker/json_text.h"
 #include <sys/stat.h>
 
+#include "checker/check_run.h"
 #include "checker/file_check.h"
 #include "checker/report.h"
 #include "checker/targets.h"
@@ -164,6 +165,15 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
   // leads to the file that was copied.
   checker::HardLinkIndex links(ws->root);
   checker::CheckContext ctx{*ws, site->policies, links, 100};
+  // job-runner's manifest, as the site policy's `provenance` asks: the same rules as `check`.
+  std::vector<std::string> relpaths;
+  for (const auto& t : targets) {
+    if (t.inside) relpaths.push_back(t.display);
+  }
+  auto provenance = checker::read_provenance(*ws, site->policies.base->policy(), relpaths);
+  if (!provenance) return provenance.error();
+  ctx.manifest = provenance->manifest ? &*provenance->manifest : nullptr;
+  ctx.manifest_required = provenance->required;
   std::vector<CheckedFile> checked;
   auto discard_all = [&] {
     for (const auto& c : checked) home_.store.discard(c.staged);
@@ -289,6 +299,12 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
   if (!site) return site.error();
   checker::HardLinkIndex links(ws->root);
   checker::CheckContext ctx{*ws, site->policies, links, 100};
+  std::vector<std::string> relpaths;
+  for (const auto& p : paths) relpaths.push_back(request_relpath(*r, *root, p, cwd));
+  auto provenance = checker::read_provenance(*ws, site->policies.base->policy(), relpaths);
+  if (!provenance) return provenance.error();
+  ctx.manifest = provenance->manifest ? &*provenance->manifest : nullptr;
+  ctx.manifest_required = provenance->required;
   std::vector<CheckedFile> changed;
   std::vector<std::string> blocked, unchanged;
   home_.store.sweep_staging();  // copies left by processes that ended mid-add

@@ -96,6 +96,8 @@ nlohmann::json request_json(const User& viewer, const Request& r, bool details, 
                      {"outcome", f.outcome},
                      {"findings", report.is_object() ? report.value("findings", nlohmann::json::array()) : nlohmann::json::array()},
                      {"finding_counts", report.is_object() ? report.value("finding_counts", nlohmann::json::object()) : nlohmann::json::object()},
+                     // The job that wrote it, from job-runner's manifest when the workspace had one.
+                     {"job", report.is_object() ? report.value("job", nlohmann::json(nullptr)) : nlohmann::json(nullptr)},
                      {"decision", decision},
                      {"votes", votes},
                      {"workspace_status", f.filetype == "withdrawn" ? "withdrawn"

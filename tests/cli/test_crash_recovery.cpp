@@ -575,8 +575,15 @@ TEST_CASE("crash: request release stopped at each named point is shown as interr
     if (p == "release.after_upload") {
       REQUIRE(report.at("interrupted_releases").size() == 1);
       CHECK(contains(report.at("interrupted_releases")[0].get<std::string>(), "release interrupted at file 2 of 3"));
+      // request show says it too (the page renders the same message).
+      const json shown = site.show(id);
+      REQUIRE(shown.at("release_interrupted").is_object());
+      CHECK(shown.at("release_interrupted").at("at") == 2);
+      CHECK(shown.at("release_interrupted").at("of") == 3);
+      CHECK(contains(shown.at("release_interrupted").at("message").get<std::string>(), "release interrupted at file 2 of 3"));
     } else {
       CHECK(report.at("interrupted_releases").empty());  // every file is up: only the last steps remain
+      CHECK(site.show(id).at("release_interrupted").is_null());
     }
     RunResult again = site.as("c3", release);
     INFO(again.out << again.err);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/sha256.h"
+#include "tests/support/user_site.h"
 #include "tests/support/workspace_fixture.h"
 
 namespace fs = std::filesystem;
@@ -399,4 +400,39 @@ TEST_CASE("provenance: a 100,000-entry manifest is checked within the memory bou
   CHECK(big <= small + 8 * 1024);
   CHECK(big < 64 * 1024);
 #endif
+}
+
+TEST_CASE("provenance: request add applies job-runner's manifest, and the stored report names the job", "[cli][provenance]") {
+  outcheck::test::UserSite site;
+  site.write("project.yaml", kProject);
+  site.write("output/tables/a.csv", kClean);
+  site.write("output/tables/edited.csv", kClean + "c,20\n");
+  site.write("output/tables/stray.csv", kClean);
+  site.write("metadata/manifest.json",
+             manifest({{"output/tables/a.csv", entry(kClean)}, {"output/tables/edited.csv", entry(kClean)}}).dump(2));
+  site.add_admin();
+  site.add_user("res", {"researcher"});
+  const std::string id = site.create_by("res");
+
+  // Written by no job: refused at the gate, before anything is copied.
+  RunResult stray = site.as("res", {"request", "add", id, "output/tables/stray.csv", "output/tables/a.csv"});
+  INFO(stray.err);
+  CHECK(stray.exit_code == 1);
+  CHECK(contains(stray.err, "not_from_job"));
+  // Edited after its job wrote it: refused once its copy is hashed.
+  RunResult edited = site.as("res", {"request", "add", id, "output/tables/edited.csv"});
+  INFO(edited.err);
+  CHECK(edited.exit_code == 1);
+  CHECK(contains(edited.err, "changed_since_job"));
+  CHECK(site.show_as("res", id).at("files").empty());
+
+  site.ok("res", {"request", "add", id, "output/tables/a.csv"});
+  const json shown = site.show_as("res", id);
+  REQUIRE(shown.at("files").size() == 1);
+  const json& file = shown.at("files")[0];
+  INFO(file.dump(2));
+  // The stored JSON report carries the job that wrote the file.
+  const std::string text = file.dump();
+  CHECK(contains(text, "kx3xlnn4wwkzbkas"));
+  CHECK(contains(text, kCommit));
 }
