@@ -12,20 +12,9 @@ class LocalClient : public Client {
   LocalClient(web::ApiSettings settings, std::optional<std::string> token)
       : api_(std::move(settings)), token_(std::move(token)) {}
 
-  Result<nlohmann::json> call(const std::string& method, const std::vector<std::string>& segments,
-                              const std::map<std::string, std::string>& query, const nlohmann::json& body) override {
-    auto page = perform(method, segments, query, body);
-    if (!page) return page.error();
-    return std::move(page->rows);
-  }
-
-  Result<Page> get_page(const std::vector<std::string>& segments, const std::map<std::string, std::string>& query) override {
-    return perform("GET", segments, query, nlohmann::json::object());
-  }
-
  private:
   Result<Page> perform(const std::string& method, const std::vector<std::string>& segments,
-                       const std::map<std::string, std::string>& query, const nlohmann::json& body) {
+                       const std::map<std::string, std::string>& query, const nlohmann::json& body) override {
     web::ApiRequest request{method, "/api", query, body, token_};
     for (const auto& s : segments) request.path += "/" + s;
     web::ApiResponse response = api_.handle(request);
@@ -33,9 +22,6 @@ class LocalClient : public Client {
     return Page{std::move(response.body), response.next_cursor};
   }
 
- public:
-
- private:
   web::Api api_;
   std::optional<std::string> token_;
 };
@@ -61,20 +47,9 @@ class RemoteClient : public Client {
       : curl_(curl), server_(std::move(server)), token_(std::move(token)) {}
   ~RemoteClient() override { curl_easy_cleanup(curl_); }
 
-  Result<nlohmann::json> call(const std::string& method, const std::vector<std::string>& segments,
-                              const std::map<std::string, std::string>& query, const nlohmann::json& body) override {
-    auto page = perform(method, segments, query, body);
-    if (!page) return page.error();
-    return std::move(page->rows);
-  }
-
-  Result<Page> get_page(const std::vector<std::string>& segments, const std::map<std::string, std::string>& query) override {
-    return perform("GET", segments, query, nlohmann::json::object());
-  }
-
  private:
   Result<Page> perform(const std::string& method, const std::vector<std::string>& segments,
-                       const std::map<std::string, std::string>& query, const nlohmann::json& body) {
+                       const std::map<std::string, std::string>& query, const nlohmann::json& body) override {
     std::string url = server_ + "/api";
     for (const auto& s : segments) url += "/" + escape(s);
     char sep = '?';
@@ -137,6 +112,18 @@ class RemoteClient : public Client {
 };
 
 }  // namespace
+
+Result<nlohmann::json> Client::call(const std::string& method, const std::vector<std::string>& segments,
+                                    const std::map<std::string, std::string>& query, const nlohmann::json& body) {
+  auto page = perform(method, segments, query, body);
+  if (!page) return page.error();
+  return std::move(page->rows);
+}
+
+Result<Client::Page> Client::get_page(const std::vector<std::string>& segments,
+                                      const std::map<std::string, std::string>& query) {
+  return perform("GET", segments, query, nlohmann::json::object());
+}
 
 Result<nlohmann::json> Client::get_list(const std::vector<std::string>& segments, std::map<std::string, std::string> query,
                                         std::size_t limit) {

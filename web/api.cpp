@@ -7,6 +7,7 @@
 #include "db/home.h"
 #include "db/permissions.h"
 #include "db/service.h"
+#include "web/html.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -490,21 +491,7 @@ int http_status(ErrorKind kind) {
 
 }  // namespace
 
-std::string query_escape(const std::string& value) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-        c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string query_escape(const std::string& value) { return url_encode(value, /*keep_slash=*/false); }
 
 Result<db::PageRequest> page_from_query(const std::map<std::string, std::string>& query) {
   db::PageRequest page;

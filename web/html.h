@@ -22,13 +22,13 @@ inline std::string escape(std::string_view s) {
   return out;
 }
 
-// A query-string value (file paths in links).
-inline std::string url_encode(std::string_view s) {
+// A query-string value (file paths in links: `/` kept readable unless `keep_slash` is false).
+inline std::string url_encode(std::string_view s, bool keep_slash = true) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~' || c == '/') {
+        c == '.' || c == '~' || (c == '/' && keep_slash)) {
       out += static_cast<char>(c);
     } else {
       out += '%';
