@@ -15,6 +15,7 @@
 #include <cstring>
 #include "db/crash_point.h"
 #include "db/store.h"
+#include <set>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -56,9 +57,28 @@ class FolderPublisher : public Publisher {
     return Status::OK();
   }
 
+  bool resend_on_resume() const override { return true; }
+
   Status finish(const ReleasePlan& plan) override {
     if (complete(plan)) return Status::OK();
     const fs::path root = partial(plan);
+    // Only the reviewed bytes may appear under the final name: every file is checked in the partial
+    // folder before it is renamed, and the folders holding them are synced, so a power cut after
+    // the rename cannot take a file out of a published release.
+    for (const auto& f : plan.files) {
+      const fs::path copy = root / "files" / f.name;
+      if (file_sha256(copy) != f.sha256) {
+        return io_error(copy.string() + ": missing or not the reviewed bytes; nothing was published: run the release "
+                                        "again (it writes the file again from the store)");
+      }
+    }
+    {
+      std::set<fs::path> folders;
+      for (const auto& f : plan.files) {
+        for (fs::path d = (root / "files" / f.name).parent_path(); d != root && folders.insert(d).second;) d = d.parent_path();
+      }
+      for (const auto& d : folders) db::sync_folder(d);
+    }
     // A run killed while writing leaves its temporary (".NAME.tmp-XXXXXX") beside the final name;
     // every file is in place now, so none of them is wanted in what is published.
     remove_stale_temporaries(root / "manifest.json");
@@ -77,6 +97,7 @@ class FolderPublisher : public Publisher {
                             {"files", files}};
     auto written = checker::write_file_atomically((root / "manifest.json").string(), checker::json_text(manifest, 2) + "\n");
     if (!written.ok()) return full_disk(written.error(), root / "manifest.json");
+    db::sync_folder(root);
     db::crash_point("release.before_rename");
     std::error_code ec;
     if (fs::exists(final_root(plan), ec)) {

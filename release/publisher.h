@@ -49,6 +49,11 @@ class Publisher {
   virtual Status upload(const ReleasePlan& plan, const ReleaseFile& file, const std::string& bytes) = 0;
   // After every file is up (the folder publisher writes its manifest here).
   virtual Status finish(const ReleasePlan& plan) = 0;
+  // Whether a resumed release sends the files already recorded as uploaded again. A folder's copies
+  // in its partial release may be lost or altered between runs (a power cut before the folder was
+  // synced; anyone who can write there), and taking one again costs a hash when it is in place; a
+  // remote API keeps what it received.
+  virtual bool resend_on_resume() const { return false; }
 };
 
 // The options of the process that publishes: OUTCHECK_RELEASE_TOKEN, and the retries for tests and

@@ -140,6 +140,11 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     }
     if (stored && stored->uploaded_at) {
       already.push_back(file.name);
+      if (!(*publisher)->resend_on_resume()) continue;
+      if (auto up = (*publisher)->upload(plan, file, *bytes); !up.ok()) {
+        (void)service.record_release_problem(actor, id, file.name, up.error().message);
+        return up.error();
+      }
       continue;
     }
     OUTCHECK_TRY(service.renew_release_lock(id, *holder));
