@@ -322,7 +322,16 @@ struct TableCheck::Impl {
   // Every record's rates and published counts, for derived_from_unrounded (rules/unrounded_rates.h).
   template <class Cells>
   void unrounded(std::int64_t first, const Cells& cells, std::size_t rows, std::size_t width) {
-    if (!unrounded_rates) unrounded_rates = std::make_unique<UnroundedRates>(cap);
+    if (!unrounded_rates) {
+      std::vector<int> count_columns;
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        const ColumnState& col = cols[c];
+        if (col.role == Role::count && !col.kind.in_text && !col.kind.by_row && !col.kind.derived) {
+          count_columns.push_back(static_cast<int>(c));
+        }
+      }
+      unrounded_rates = std::make_unique<UnroundedRates>(cap, std::move(count_columns));
+    }
     for (std::size_t r = 0; r < rows; ++r) {
       auto row = cells.row(r, row_scratch);
       published_counts_.clear();

@@ -68,40 +68,37 @@ double rounding_slack(bool midpoint6, std::int64_t column_base, std::int64_t pol
   return base > 1 ? static_cast<double>(base) / 2 : 0.0;
 }
 
+UnroundedRates::UnroundedRates(std::size_t keep_per_column, std::vector<int> count_columns)
+    : keep_(keep_per_column), count_columns_(std::move(count_columns)) {
+  if (count_columns_.size() > kMaxCounts) count_columns_.resize(kMaxCounts);
+}
+
 void UnroundedRates::observe(std::int64_t record, std::span<const PrintedRate> rates,
                              std::span<const PublishedCount> counts) {
-  if (counts.size() > kMaxCounts) counts = counts.subspan(0, kMaxCounts);
   for (const PrintedRate& pr : rates) {
     const auto x = read_rate(pr.text);
     if (!x) continue;
     RateColumn& col = columns_[pr.column];
     col.decimals = std::max(col.decimals, x->decimals);
-    auto fits = [&](const Window& w) { return x->value + x->tolerance >= w.low && x->value - x->tolerance <= w.high; };
     if (!col.started) {
-      // The first record with a rate and two counts names every hypothesis it allows.
-      if (counts.size() < 2) continue;
       col.started = true;
-      for (const auto& n : counts) {
-        for (const auto& d : counts) {
-          if (n.column == d.column) continue;
-          for (int scale : kScales) {
-            const auto w = window(n, d, scale);
-            if (w && fits(*w)) col.hypotheses.push_back({n.column, d.column, scale});
-          }
+      for (int n : count_columns_) {
+        for (int d : count_columns_) {
+          if (n == d) continue;
+          for (int scale : kScales) col.hypotheses.push_back({n, d, scale});
         }
       }
     }
+    bool any_dead = false;
     for (Hypothesis& h : col.hypotheses) {
-      if (!h.alive) continue;
       const PublishedCount* n = find_count(counts, h.numerator);
       const PublishedCount* d = find_count(counts, h.denominator);
       if (!n || !d) continue;  // a count redacted or absent: nothing to compare on this record
       const auto w = window(*n, *d, h.scale);
-      if (!w) continue;
-      if (!fits(*w)) {
+      if (!w) continue;        // a denominator that rounding may put at zero bounds nothing
+      if (x->value + x->tolerance < w->low || x->value - x->tolerance > w->high) {
         h.alive = false;
-        h.kept.clear();
-        h.kept.shrink_to_fit();
+        any_dead = true;
         continue;
       }
       if (w->high - w->low <= 0.05 * std::fabs(x->value)) ++h.informative;
@@ -111,10 +108,12 @@ void UnroundedRates::observe(std::int64_t record, std::span<const PrintedRate> r
         continue;
       }
       ++h.disagree;
-      if (h.kept.size() < keep_) {
-        h.kept.push_back({record, pr.column, std::string(trim_spaces(pr.text)), {}, h.numerator, h.denominator, h.scale,
-                          n->value, d->value});
-      }
+      if (h.kept.size() < keep_) h.kept.push_back({record, n->value, d->value, std::string(trim_spaces(pr.text))});
+    }
+    if (any_dead) {
+      col.hypotheses.erase(std::remove_if(col.hypotheses.begin(), col.hypotheses.end(),
+                                          [](const Hypothesis& h) { return !h.alive; }),
+                           col.hypotheses.end());
     }
   }
 }
@@ -124,20 +123,32 @@ std::map<int, UnroundedRates::ColumnResult> UnroundedRates::finish() const {
   for (const auto& [column, col] : columns_) {
     const Hypothesis* best = nullptr;
     for (const Hypothesis& h : col.hypotheses) {
-      if (!h.alive || h.informative < kMinInformative) continue;
+      if (h.informative < kMinInformative) continue;
       if (!best || h.exact > best->exact) best = &h;
     }
     if (!best || best->disagree == 0) continue;
     ColumnResult result;
+    result.source = {best->numerator, best->denominator, best->scale, col.decimals};
     result.total = best->disagree;
-    for (UnroundedRate r : best->kept) {
-      r.recomputed = rate_text(best->scale * static_cast<double>(r.numerator_value) / static_cast<double>(r.denominator_value),
-                               col.decimals);
-      result.kept.push_back(std::move(r));
+    for (const Kept& k : best->kept) {
+      result.kept.push_back({k.record, column, k.text,
+                             rate_text(best->scale * static_cast<double>(k.n) / static_cast<double>(k.d), col.decimals),
+                             best->numerator, best->denominator, best->scale, k.n, k.d});
     }
     out.emplace(column, std::move(result));
   }
   return out;
+}
+
+std::optional<std::string> UnroundedRates::recomputed(const Source& source, std::string_view text,
+                                                      const PublishedCount& n, const PublishedCount& d) {
+  const auto x = read_rate(text);
+  if (!x || d.value <= 0) return std::nullopt;
+  const auto w = window(n, d, source.scale);
+  if (!w || x->value + x->tolerance < w->low || x->value - x->tolerance > w->high) return std::nullopt;
+  const double published = source.scale * static_cast<double>(n.value) / static_cast<double>(d.value);
+  if (std::fabs(published - x->value) <= x->tolerance) return std::nullopt;
+  return rate_text(published, source.decimals);
 }
 
 }  // namespace outcheck::rules

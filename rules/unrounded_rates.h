@@ -13,6 +13,7 @@
 // Memory: the hypotheses of each rate column, and the disagreeing records up to a cap each.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,26 +48,46 @@ class UnroundedRates {
   // At most this many count columns are paired per record (a table with more keeps the first).
   static constexpr std::size_t kMaxCounts = 24;
 
-  explicit UnroundedRates(std::size_t keep_per_column) : keep_(keep_per_column) {}
+  // `count_columns`: the table's plain count columns (at most kMaxCounts are paired). Every ordered
+  // pair of them, at every scale, is a hypothesis from the start, so a record whose counts are
+  // suppressed or too small to bound anything rules nothing out.
+  UnroundedRates(std::size_t keep_per_column, std::vector<int> count_columns);
 
   void observe(std::int64_t record, std::span<const PrintedRate> rates, std::span<const PublishedCount> counts);
 
+  // The source proved for a rate column.
+  struct Source {
+    int numerator = -1, denominator = -1;
+    int scale = 1;
+    int decimals = 0;  // the most the column prints
+  };
   // Per rate column with a proved source: its disagreeing records (the first `keep_per_column`) and
   // how many there were in all.
   struct ColumnResult {
+    Source source;
     std::vector<UnroundedRate> kept;
     std::int64_t total = 0;
   };
   std::map<int, ColumnResult> finish() const;
 
+  // For a record of a column whose source is proved: the value from its published counts when the
+  // printed rate disagrees with them (the rule's finding), else nothing. What redact writes.
+  static std::optional<std::string> recomputed(const Source& source, std::string_view rate_text,
+                                               const PublishedCount& numerator, const PublishedCount& denominator);
+
  private:
+  struct Kept {
+    std::int64_t record;
+    std::int64_t n, d;
+    std::string text;
+  };
   struct Hypothesis {
     int numerator, denominator, scale;
     bool alive = true;
     std::int64_t informative = 0;
     std::int64_t exact = 0;
     std::int64_t disagree = 0;
-    std::vector<UnroundedRate> kept;
+    std::vector<Kept> kept;
   };
   struct RateColumn {
     bool started = false;
@@ -74,6 +95,7 @@ class UnroundedRates {
     std::vector<Hypothesis> hypotheses;
   };
   std::size_t keep_;
+  std::vector<int> count_columns_;
   std::map<int, RateColumn> columns_;
 };
 

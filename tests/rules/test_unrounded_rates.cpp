@@ -4,6 +4,7 @@
 // 329 / 11,267, published beside 330 and 11,265, which give 29.29.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -105,7 +106,7 @@ TEST_CASE("derived_from_unrounded: the proof itself", "[unrounded_rates]") {
   CHECK(rate_text(1000.0 * 330 / 11265, 2) == "29.29");
 
   // Counts unrounded (no slack): a disagreeing rate is simply not their ratio.
-  UnroundedRates exact(10);
+  UnroundedRates exact(10, {0, 1});
   const std::vector<PrintedRate> rate{{2, "29.2"}};
   for (int i = 0; i < 5; ++i) {
     const std::vector<PublishedCount> counts{{0, 330, 0}, {1, 11265, 0}};
@@ -114,7 +115,7 @@ TEST_CASE("derived_from_unrounded: the proof itself", "[unrounded_rates]") {
   CHECK(exact.finish().empty());
 
   // Rounded counts: the window holds 29.2, the published ratio (29.29) does not.
-  UnroundedRates rounded(1);
+  UnroundedRates rounded(1, {0, 1});
   for (int i = 0; i < 5; ++i) {
     const std::vector<PublishedCount> counts{{0, 330, 2.5}, {1, 11265, 2.5}};
     rounded.observe(i + 1, rate, counts);
@@ -125,4 +126,25 @@ TEST_CASE("derived_from_unrounded: the proof itself", "[unrounded_rates]") {
   REQUIRE(result[2].kept.size() == 1);  // the cap
   CHECK(result[2].kept[0].recomputed == "29.3");  // at the column's precision: one decimal here
   CHECK(result[2].kept[0].scale == 1000);
+  CHECK(result[2].source.numerator == 0);
+  CHECK(result[2].source.denominator == 1);
+
+  // A first record that bounds nothing (its counts suppressed, or a denominator rounding may put at
+  // zero) rules no source out: the source is still found on the records after it.
+  UnroundedRates late(10, {0, 1});
+  late.observe(1, std::vector<PrintedRate>{{2, "50.0"}}, std::vector<PublishedCount>{{0, 5, 2.5}, {1, 0, 2.5}});
+  late.observe(2, std::vector<PrintedRate>{{2, "12.5"}}, std::vector<PublishedCount>{{1, 40, 2.5}});
+  for (int i = 3; i < 8; ++i) {
+    late.observe(i, rate, std::vector<PublishedCount>{{0, 330, 2.5}, {1, 11265, 2.5}});
+  }
+  auto found = late.finish();
+  REQUIRE(found.count(2) == 1);
+  CHECK(found[2].total == 5);
+  CHECK(found[2].source.scale == 1000);
+
+  // What redact writes for one record, given the proved source.
+  const UnroundedRates::Source source{0, 1, 1000, 2};
+  CHECK(UnroundedRates::recomputed(source, "29.2", {0, 330, 2.5}, {1, 11265, 2.5}) == std::optional<std::string>("29.29"));
+  CHECK_FALSE(UnroundedRates::recomputed(source, "29.29", {0, 330, 2.5}, {1, 11265, 2.5}));  // agrees
+  CHECK_FALSE(UnroundedRates::recomputed(source, "45.0", {0, 330, 2.5}, {1, 11265, 2.5}));   // not this ratio at all
 }
