@@ -76,6 +76,7 @@ UnroundedRates::UnroundedRates(std::size_t keep_per_column, std::vector<int> cou
 void UnroundedRates::observe(std::int64_t record, std::span<const PrintedRate> rates,
                              std::span<const PublishedCount> counts) {
   for (const PrintedRate& pr : rates) {
+    if (columns_.size() >= kMaxRates && columns_.find(pr.column) == columns_.end()) continue;
     const auto x = read_rate(pr.text);
     if (!x) continue;
     RateColumn& col = columns_[pr.column];

@@ -47,6 +47,9 @@ class UnroundedRates {
   static constexpr int kMinInformative = 3;
   // At most this many count columns are paired per record (a table with more keeps the first).
   static constexpr std::size_t kMaxCounts = 24;
+  // And at most this many rate columns are followed (the first ones): each holds every pair's
+  // hypotheses until a record rules them out, and a header of a million names is no table of rates.
+  static constexpr std::size_t kMaxRates = 64;
 
   // `count_columns`: the table's plain count columns (at most kMaxCounts are paired). Every ordered
   // pair of them, at every scale, is a hypothesis from the start, so a record whose counts are
