@@ -94,9 +94,6 @@ std::optional<std::string> glob_pattern_problem(std::string_view p, bool skip_ty
   return std::nullopt;
 }
 
-namespace {
-
-// Matches one path component against a pattern component where `*` matches any run of characters.
 bool match_component(std::string_view pat, std::string_view s) {
   std::size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
   while (si < s.size()) {
@@ -116,8 +113,6 @@ bool match_component(std::string_view pat, std::string_view s) {
   while (pi < pat.size() && pat[pi] == '*') ++pi;
   return pi == pat.size();
 }
-
-}  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view path) {
   while (true) {

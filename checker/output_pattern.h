@@ -27,6 +27,10 @@ std::string path_suffix(std::string_view path);
 
 // True when `path` (workspace-relative, forward slashes) matches `pattern`.
 bool glob_match(std::string_view pattern, std::string_view path);
+// `s` against `pat` where `*` matches any run of characters, `/` included, and every other
+// character itself: one path component, or (as Python's fnmatch on the pipeline's patterns) a whole
+// path.
+bool match_component(std::string_view pat, std::string_view s);
 
 // The folder a pattern's matches live under: its components before the first one holding `*`
 // ("output/x/counts_*.csv" -> "output/x", "*.csv" -> "").

@@ -392,27 +392,9 @@ class Validator {
     return Status::OK();
   }
 
-  // Python's fnmatch.fnmatch on POSIX for the patterns a project may hold: `*` matches any run of
-  // characters, `/` included; every other character itself (`?` and `[` are refused earlier).
-  static bool fnmatch(std::string_view name, std::string_view glob) {
-    std::size_t n = 0, g = 0, star = std::string_view::npos, mark = 0;
-    while (n < name.size()) {
-      if (g < glob.size() && glob[g] == '*') {
-        star = g++;
-        mark = n;
-      } else if (g < glob.size() && glob[g] == name[n]) {
-        ++g;
-        ++n;
-      } else if (star != std::string_view::npos) {
-        g = star + 1;
-        n = ++mark;
-      } else {
-        return false;
-      }
-    }
-    while (g < glob.size() && glob[g] == '*') ++g;
-    return g == glob.size();
-  }
+  // Python's fnmatch.fnmatch on POSIX for the patterns a project may hold (`?` and `[` are refused
+  // earlier): `*` matches any run of characters, `/` included.
+  static bool fnmatch(std::string_view name, std::string_view glob) { return match_component(glob, name); }
 
   Status check_project_rules() {
     if (version_at_least(4)) {
