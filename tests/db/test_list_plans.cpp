@@ -27,7 +27,7 @@ std::string bad_line(const std::string& plan, bool no_sort = false) {
     std::size_t end = plan.find('\n', start);
     std::string line = plan.substr(start, end - start);
     start = end + 1;
-    for (const char* table : {"requests", "audit_log", "s"}) {
+    for (const char* table : {"requests", "audit_log", "s", "f"}) {
       const std::string scan = std::string("SCAN ") + table;
       if (line.rfind(scan, 0) == 0 && (line.size() == scan.size() || line[scan.size()] == ' ') &&
           line.find("USING") == std::string::npos) {
