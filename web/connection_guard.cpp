@@ -12,8 +12,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <iostream>
 #include <optional>
+
+#include "web/log_line.h"
 
 namespace outcheck::web {
 
@@ -387,8 +388,8 @@ Status GuardedHttpServer::serve() {
         auto now = Clock::now();
         if (now - last_refusal_log_ > std::chrono::seconds(1)) {
           last_refusal_log_ = now;
-          std::cerr << "outcheck serve: refused a connection from " << c.ip << " (" << status << "): " << message
-                    << " (logged at most once a second)\n";
+          log_line("refused a connection from " + c.ip + " (" + std::to_string(status) + "): " + message +
+                   " (logged at most once a second)");
         }
       }
     }

@@ -3,7 +3,6 @@
 #include <httplib.h>
 
 #include <condition_variable>
-#include <iostream>
 #include <mutex>
 #include <thread>
 
@@ -17,6 +16,7 @@
 #include "web/assets.h"
 #include "web/csv_table.h"
 #include "web/html.h"
+#include "web/log_line.h"
 #include "web/pages.h"
 
 using nlohmann::json;
@@ -262,14 +262,14 @@ struct ReviewServer::Impl {
     if (due.empty()) return;
     auto lease = db::lease_home(home);
     if (!lease) {
-      std::cerr << "outcheck serve: cannot record failed authentications: " << lease.error().message << "\n";
+      log_line("cannot record failed authentications: " + lease.error().message);
       return;
     }
     db::Home& h = **lease;
     for (const auto& s : due) {
       const std::string first = db::iso_utc(s.first), last = db::iso_utc(s.last);
-      std::cerr << "outcheck serve: " << s.failures << " failed authentications from " << s.address << " between "
-                << first << " and " << last << " (" << s.rate_limited << " answered 429)\n";
+      log_line(std::to_string(s.failures) + " failed authentications from " + s.address + " between " + first + " and " +
+               last + " (" + std::to_string(s.rate_limited) + " answered 429)");
       db::AuditEvent e;
       e.user = "(unauthenticated)";
       e.action = "refused";
@@ -360,7 +360,7 @@ struct ReviewServer::Impl {
             auto more = ex->next_text();
             if (!more) {
               // Cut short: the array is left unclosed, so no reader takes it for the whole log.
-              std::cerr << "outcheck serve: audit export stopped: " << more.error().message << "\n";
+              log_line("audit export stopped: " + more.error().message);
               return false;
             }
             text = std::move(*more);
@@ -632,12 +632,12 @@ struct ReviewServer::Impl {
         what = std::string("internal error: ") + e.what();
       } catch (...) {
       }
-      std::cerr << "outcheck serve: " << what << "\n";
+      log_line(what);
       res.status = 500;
       res.set_content(checker::json_text(json{{"error", {{"kind", "io"}, {"message", what}}}}), "application/json");
     });
     http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-      std::cerr << "outcheck serve: " << req.method << " " << req.path << " " << res.status << "\n";
+      log_line(req.method + " " + req.path + " " + std::to_string(res.status));
     });
     auto api_handler = [this](const httplib::Request& req, httplib::Response& res) { serve_api(req, res); };
     http.Get("/api/.*", api_handler);
