@@ -354,6 +354,25 @@ struct TableCheck::Impl {
 
   void unrounded_findings(FindingList& out) {
     if (!unrounded_rates) return;
+    // Bounded work on wide tables: the first kMaxRates rate columns, each against pairs of the
+    // first kMaxCounts count columns. What lies beyond is not judged, and the report says so.
+    std::size_t rates = 0, counts = 0;
+    for (const ColumnState& col : cols) {
+      if (col.role == Role::rate) ++rates;
+      if (col.role == Role::count && !col.kind.in_text && !col.kind.by_row && !col.kind.derived) ++counts;
+    }
+    if (rates > UnroundedRates::kMaxRates || counts > UnroundedRates::kMaxCounts) {
+      Finding f;
+      f.rule = "derived_from_unrounded";
+      f.outcome = Outcome::review;
+      f.message = "not checked in full: this table has " + std::to_string(rates) + " rate columns and " +
+                  std::to_string(counts) + " count columns; only the first " +
+                  std::to_string(std::min(rates, UnroundedRates::kMaxRates)) +
+                  " rate columns were compared with the first " +
+                  std::to_string(std::min(counts, UnroundedRates::kMaxCounts)) +
+                  " count columns: check that the others' rates were computed from the rounded counts";
+      out.add(std::move(f));
+    }
     for (const auto& [column, result] : unrounded_rates->finish()) {
       Held held;
       for (const UnroundedRate& u : result.kept) {

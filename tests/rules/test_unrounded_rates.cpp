@@ -148,3 +148,30 @@ TEST_CASE("derived_from_unrounded: the proof itself", "[unrounded_rates]") {
   CHECK_FALSE(UnroundedRates::recomputed(source, "29.29", {0, 330, 2.5}, {1, 11265, 2.5}));  // agrees
   CHECK_FALSE(UnroundedRates::recomputed(source, "45.0", {0, 330, 2.5}, {1, 11265, 2.5}));   // not this ratio at all
 }
+
+TEST_CASE("derived_from_unrounded: a table wider than the rule's bounds says what was not compared", "[unrounded_rates]") {
+  // 30 rounded count columns, the rate from the first two: the rate is still judged, and the report
+  // says that only the first 24 count columns were paired (no silent pass on the rest).
+  std::vector<std::string> lines;
+  std::string header = "practice,num,list_size";
+  for (int c = 3; c <= 30; ++c) header += ",group_" + std::to_string(c);
+  lines.push_back(header + ",value");
+  const char* kRows[] = {"1,330,11265", "2,125,4050", "3,410,9875", "4,95,3010", "5,220,7005"};
+  const char* kValues[] = {"29.2", "30.93", "41.52", "31.56", "31.41"};
+  for (int r = 0; r < 5; ++r) {
+    std::string line = kRows[r];
+    for (int c = 3; c <= 30; ++c) line += "," + std::to_string(100 + 5 * ((r * 7 + c) % 40));
+    lines.push_back(line + "," + kValues[r]);
+  }
+  auto run = run_table_lines("opensafely", lines);
+  INFO(outcheck::test::describe_findings(run.findings));
+  const auto messages = messages_of(run.findings, "derived_from_unrounded");
+  REQUIRE(messages.size() == 3);
+  CHECK(messages[0] ==
+        "not checked in full: this table has 1 rate columns and 30 count columns; only the first 1 rate columns were "
+        "compared with the first 24 count columns: check that the others' rates were computed from the rounded counts");
+  CHECK(messages[1].rfind("value 29.2 was computed from unrounded counts", 0) == 0);
+  for (const Finding& f : run.findings.kept()) {
+    if (f.rule == "derived_from_unrounded" && !f.row) CHECK(f.outcome == Outcome::review);
+  }
+}
