@@ -150,6 +150,8 @@ struct TableCheck::Impl {
   HeldTable table;
   bool holding = true;
   std::size_t held_cells = 0;
+  bool held_cells_capped = false;   // holding stopped at kMaxHeldCells, within the row limit
+  bool any_redacted_count = false;  // a count column holds a redaction marker: secondary disclosure has work
   std::vector<int> rates_;  // reused across records
 
   // The first rows, held until the roles are decided on them; then replayed through the rules.
@@ -516,7 +518,10 @@ struct TableCheck::Impl {
           }
           continue;
         }
-        if (value.kind == CellKind::marker && may_derive_row) may_derive_row[r] = 1;
+        if (value.kind == CellKind::marker) {
+          any_redacted_count = true;
+          if (may_derive_row) may_derive_row[r] = 1;
+        }
         // A count written in text ("2 (<0.1%)"): its leading count is judged as any count.
         if (kind.in_text && value.kind == CellKind::text && !statistic_row[r]) [[unlikely]] {
           if (const auto n = leading_count(text)) {
@@ -732,7 +737,11 @@ struct TableCheck::Impl {
     if (!holding) return;
     const Policy& p = policy->policy();
     if (static_cast<std::int64_t>(table.rows.size()) >= p.max_csv_rows || held_cells + fields.size() > kMaxHeldCells) {
-      holding = false;  // past the release limits the table is refused anyway; stop holding it
+      // Past the row limit the table is refused anyway (csv_rows). Past the cells bound within it
+      // (a policy that raises max_csv_rows), secondary disclosure is not analysed, and finish()
+      // says so with a finding.
+      held_cells_capped = static_cast<std::int64_t>(table.rows.size()) < p.max_csv_rows;
+      holding = false;
       table.rows.clear();
       table.rows.shrink_to_fit();
       table.records.clear();
@@ -803,7 +812,18 @@ struct TableCheck::Impl {
     unrounded_findings(out);
     organisations(out);
     header_counts(out);
-    if (holding) secondary(roles, out);
+    if (holding) {
+      secondary(roles, out);
+    } else if (held_cells_capped && any_redacted_count) {
+      // Never a silent pass: the redacted cells were not checked against the totals.
+      Finding f;
+      f.rule = "secondary_disclosure";
+      f.outcome = Outcome::review;
+      f.message = "not checked: the table has more than " + std::to_string(kMaxHeldCells) +
+                  " cells, past what secondary disclosure analyses; check by hand that no total and the other "
+                  "cells give a redacted cell back";
+      out.add(std::move(f));
+    }
   }
 
   // A count written in a header ("**TRUE**, N = 525,734", as gtsummary heads its columns) is

@@ -3,13 +3,17 @@
 // Every expected value is worked by hand in the comments, from the true values the totals hold.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "rules/policy.h"
 #include "rules/secondary.h"
+#include "rules/table_check.h"
+#include "tests/support/policies.h"
 
 using namespace outcheck::rules;
 
@@ -132,4 +136,40 @@ TEST_CASE("secondary: a side with a line without a total is solved from the othe
   // (r0,c1): the row side {r0, c0, r1} lacks r1; the column side {c1}: 15.
   Grid g = grid({{R, R, 30}, {R, 20, 25}, {35, 40, 45}}, {55, none, 120}, {50, 75, 100});
   CHECK(exposures(g) == Strings{"0,0=10 via row", "0,1=15 via col", "1,0=5 via col"});
+}
+
+// Through TableCheck, as check runs it: a table past the cells secondary disclosure holds (a policy
+// raising max_csv_rows allows one) gets a review finding, never a silent pass.
+TEST_CASE("secondary: a table past the cells it analyses is reviewed, not passed", "[rules][secondary_cap]") {
+  outcheck::rules::Policy policy = outcheck::rules::preset_policy("opensafely").value();
+  policy.max_csv_rows = 1'000'000;
+  auto compiled = outcheck::test::compiled_policy(policy);
+  auto run = [&](int rows) {
+    outcheck::rules::TableCheck check(compiled, 100);
+    const std::vector<std::string> header{"group", "a", "b", "c", "d", "e", "f", "g", "h", "total"};
+    const std::vector<std::string_view> header_views(header.begin(), header.end());
+    check.header(header_views);
+    std::vector<std::string> fields{"", "100", "105", "110", "115", "120", "125", "130", "135", "940"};
+    for (int r = 1; r <= rows; ++r) {
+      fields[0] = "g" + std::to_string(r);
+      fields[1] = r == 7 ? "[REDACTED]" : "100";  // 940 - 840: the total gives it back
+      const std::vector<std::string_view> views(fields.begin(), fields.end());
+      check.record(r, views);
+    }
+    FindingList out;
+    check.finish(out);
+    return out;
+  };
+  FindingList small = run(1000);
+  CHECK(small.counts().count("secondary_disclosure") == 1);
+  CHECK(small.worst() == Outcome::fail);
+
+  FindingList big = run(210'000);  // 2.1 million cells
+  REQUIRE(big.counts().count("secondary_disclosure") == 1);
+  const Finding& f = *std::find_if(big.kept().begin(), big.kept().end(),
+                                   [](const Finding& x) { return x.rule == "secondary_disclosure"; });
+  CHECK(f.outcome == Outcome::review);
+  CHECK(f.message ==
+        "not checked: the table has more than 2000000 cells, past what secondary disclosure analyses; check by hand "
+        "that no total and the other cells give a redacted cell back");
 }
