@@ -48,6 +48,8 @@ const Command kCommands[] = {
     {"request", "release requests: create, add files, submit, show, list", attach_request},
     {"review", "review a request: vote, comment, submit your review", attach_review},
     {"audit", "the tamper-evident audit log", attach_audit},
+    {"release", "published releases: verify a release folder against its manifest, release record and audit log",
+     attach_release},
     {"home", "the home folder: check it for damage and leftovers of interrupted work, and repair them", attach_home},
     {"serve", "the review server: web pages for reviewers and the JSON API for --server", attach_serve},
 };

@@ -60,6 +60,22 @@ std::string audit_list_sql(const AuditFilter& filter, bool sees_all);
 std::string encode_cursor(const std::string& key);
 Result<std::string> decode_cursor(const std::string& cursor);
 
+// A release record (release/release_record.h) as the service keeps it.
+struct ReleaseRecordText {
+  std::string text;    // canonical JSON, as written to release-record.json
+  std::string sha256;  // of `text`
+  AuditHead head;      // the audit head the record names
+};
+struct StoredReleaseRecord {
+  std::string text;
+  std::string sha256;
+  bool private_items_visible = false;  // the viewer reviews the request: private comments are theirs to see
+};
+struct PastVote {
+  std::string path;
+  VoteRecord vote;  // review_turn: the turn it was cast in; updated_at: when
+};
+
 class Service {
  public:
   Service(Home& home, Clock clock = system_clock()) : home_(home), clock_(std::move(clock)) {}
@@ -115,7 +131,15 @@ class Service {
   Status record_upload(const User& actor, const std::string& id, const std::string& relpath);
   Status record_release_problem(const User& actor, const std::string& id, const std::string& relpath,
                                 const std::string& problem);
-  Status mark_released(const User& actor, const std::string& id);
+  // `record`, when given (issue 16): the release record as published. Its sha256 and the audit
+  // head it names go into the request_released row; its text into a private release_record row
+  // (output checkers only: it holds private comments), from which release_record() serves it.
+  Status mark_released(const User& actor, const std::string& id, const ReleaseRecordText* record = nullptr);
+  // Every vote cast on the request, from the audit log, in order (a reviewer's later vote in a
+  // turn after their earlier one): the release record's votes per review turn.
+  Result<std::vector<PastVote>> vote_history(const std::string& id);
+  // The record of a released request, as released, for whoever may view the request.
+  Result<StoredReleaseRecord> release_record(const User& actor, const std::string& id);
   // One release at a time per request (issue 15): a lock row taken in an immediate transaction,
   // renewed before each file, freed at the end, and expired after kReleaseLockSeconds (or at once
   // when the process holding it on this machine is gone), so a crashed release resumes. A second

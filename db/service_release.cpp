@@ -1,5 +1,7 @@
 // Publishing, as seen by the database: preconditions and the state changes of a release.
+#include "checker/sha256.h"
 #include "db/service_internal.h"
+#include "db/visibility.h"
 
 namespace outcheck::db {
 
@@ -52,7 +54,7 @@ Status Service::record_release_problem(const User& actor, const std::string& id,
   });
 }
 
-Status Service::mark_released(const User& actor, const std::string& id) {
+Status Service::mark_released(const User& actor, const std::string& id, const ReleaseRecordText* record) {
   return in_request_transaction(actor, "request_released", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
     if (req.status == RequestStatus::released) return Status::OK();
     if (req.status != RequestStatus::approved) return refused("request " + id + " is " + status_name(req.status));
@@ -62,9 +64,73 @@ Status Service::mark_released(const User& actor, const std::string& id) {
     req.status = RequestStatus::released;
     req.updated_at = now();
     OUTCHECK_TRY(update_request_status(home_.db, req));
-    events.push_back(make_event(actor, "request_released", req));
+    if (!record) {
+      events.push_back(make_event(actor, "request_released", req));
+      return Status::OK();
+    }
+    events.push_back(make_event(actor, "request_released", req,
+                                {{"release_record_sha256", record->sha256},
+                                 {"audit_head", record->head.hash},
+                                 {"audit_seq", record->head.seq}}));
+    // The text itself holds private comments: output checkers only.
+    events.push_back(make_event(actor, "release_record", req, {{"sha256", record->sha256}, {"text", record->text}},
+                                std::nullopt, "private"));
     return Status::OK();
   });
+}
+
+Result<std::vector<PastVote>> Service::vote_history(const std::string& id) {
+  auto st = home_.db.prepare(
+      "SELECT user, path, details, review_turn, at FROM audit_log WHERE request_id = ? AND action = 'vote' ORDER BY seq");
+  if (!st) return st.error();
+  st->bind(1, id);
+  std::vector<PastVote> out;
+  while (st->step()) {
+    auto details = nlohmann::json::parse(st->text(2), nullptr, false);
+    if (!details.is_object() || st->is_null(1)) continue;
+    PastVote p;
+    p.path = st->text(1);
+    p.vote.reviewer = st->text(0);
+    auto v = vote_from_name(details.value("vote", ""));
+    if (!v) continue;
+    p.vote.vote = *v;
+    if (details.contains("comment") && details["comment"].is_string()) p.vote.comment = details["comment"].get<std::string>();
+    if (details.contains("override") && details["override"].is_string()) {
+      p.vote.override_reason = details["override"].get<std::string>();
+    }
+    p.vote.review_turn = st->is_null(3) ? 0 : st->integer(3);
+    p.vote.updated_at = st->text(4);
+    out.push_back(std::move(p));
+  }
+  if (st->failed()) return st->error();
+  return out;
+}
+
+Result<StoredReleaseRecord> Service::release_record(const User& actor, const std::string& id) {
+  auto r = require_request(id);
+  if (!r) return r.error();
+  if (auto s = check_can_view(actor, *r); !s.ok()) return refuse(&actor, "release_record_show", id, s.error());
+  if (r->status != RequestStatus::released) {
+    return not_found("request " + id + " is " + status_name(r->status) + ": it has no release record until it is released");
+  }
+  auto st = home_.db.prepare(
+      "SELECT details FROM audit_log WHERE request_id = ? AND action = 'release_record' ORDER BY seq DESC LIMIT 1");
+  if (!st) return st.error();
+  st->bind(1, id);
+  if (!st->step()) {
+    if (st->failed()) return st->error();
+    return not_found("request " + id + " was released without a release record (by an older outcheck)");
+  }
+  auto details = nlohmann::json::parse(st->text(0), nullptr, false);
+  if (!details.is_object() || !details.contains("text") || !details["text"].is_string() || !details.contains("sha256") ||
+      !details["sha256"].is_string()) {
+    return io_error("the release record of request " + id + " in the audit log is damaged");
+  }
+  StoredReleaseRecord out{details["text"].get<std::string>(), details["sha256"].get<std::string>(), can_review(actor, *r)};
+  if (checker::sha256_hex(out.text) != out.sha256) {
+    return io_error("the release record of request " + id + " in the audit log does not match its sha256");
+  }
+  return out;
 }
 
 }  // namespace outcheck::db

@@ -8,6 +8,7 @@
 #include "checker/atomic_file.h"
 #include "checker/sha256.h"
 #include "release/publisher.h"
+#include "release/release_record.h"
 
 #include <fstream>
 #include <cerrno>
@@ -59,6 +60,18 @@ class FolderPublisher : public Publisher {
 
   bool resend_on_resume() const override { return true; }
 
+  std::string published_record(const ReleasePlan& plan) const override {
+    if (complete(plan)) {
+      std::ifstream in(final_root(plan) / kReleaseRecordJson, std::ios::binary);
+      if (in) {
+        std::ostringstream s;
+        s << in.rdbuf();
+        return s.str();
+      }
+    }
+    return Publisher::published_record(plan);
+  }
+
   Status finish(const ReleasePlan& plan) override {
     if (complete(plan)) return Status::OK();
     const fs::path root = partial(plan);
@@ -82,7 +95,16 @@ class FolderPublisher : public Publisher {
     // A run killed while writing leaves its temporary (".NAME.tmp-XXXXXX") beside the final name;
     // every file is in place now, so none of them is wanted in what is published.
     remove_stale_temporaries(root / "manifest.json");
+    remove_stale_temporaries(root / kReleaseRecordJson);
+    remove_stale_temporaries(root / kReleaseRecordHtml);
     for (const auto& f : plan.files) remove_stale_temporaries(root / "files" / f.name);
+    // The release record, so that a complete release always has it; the manifest names its hash.
+    const std::string record_text = release_record_text(plan.record);
+    for (const auto& [name, text] : {std::pair<const char*, std::string>{kReleaseRecordJson, record_text},
+                                     {kReleaseRecordHtml, release_record_html(plan.record)}}) {
+      auto put = checker::write_file_atomically((root / name).string(), text);
+      if (!put.ok()) return full_disk(put.error(), root / name);
+    }
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : plan.files) {
       files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}, {"date", f.date},
@@ -94,6 +116,7 @@ class FolderPublisher : public Publisher {
                             {"released_by", plan.releasing_user},
                             {"audit_head", plan.audit_head},
                             {"audit_seq", plan.audit_seq},
+                            {"release_record_sha256", checker::sha256_hex(record_text)},
                             {"files", files}};
     auto written = checker::write_file_atomically((root / "manifest.json").string(), checker::json_text(manifest, 2) + "\n");
     if (!written.ok()) return full_disk(written.error(), root / "manifest.json");

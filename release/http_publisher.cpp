@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "release/publisher.h"
+#include "release/release_record.h"
 
 namespace outcheck::release {
 
@@ -80,7 +81,9 @@ class HttpPublisher : public Publisher {
                        {"metadata", {{"tool", "outcheck"}, {"airlock_id", plan.request_id}}}});
     }
     nlohmann::json body{{"files", files},
-                        {"metadata", {{"tool", "outcheck"}, {"airlock_id", plan.request_id}, {"audit_head", plan.audit_head}}},
+                        {"metadata", {{"tool", "outcheck"}, {"airlock_id", plan.request_id}, {"audit_head", plan.audit_head},
+                                      // job-server shows release metadata to the project's members
+                                      {"release_record", public_release_record(plan.record)}}},
                         {"review", nullptr}};
     std::string url = url_ + "/releases/workspace/" + url_path_segment(plan.workspace);
     auto r = call(url, plan.releasing_user, "Content-Type: application/json", {}, checker::json_text(body));

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "release/release_record.h"
+
 namespace outcheck::release {
 
 namespace {
@@ -29,6 +31,8 @@ void env_int(const char* name, int lo, int hi, int& out) {
 }
 
 }  // namespace
+
+std::string Publisher::published_record(const ReleasePlan& plan) const { return release_record_text(plan.record); }
 
 PublisherOptions options_from_environment() {
   PublisherOptions options;

@@ -29,6 +29,9 @@ struct ReleasePlan {
   std::string audit_head;
   std::int64_t audit_seq = 0;  // the row audit_head is the hash of; `audit verify` checks the pair
   std::vector<ReleaseFile> files;  // output files only
+  // The release record (release_record.h): the folder publisher writes it beside the manifest; a
+  // job-server release carries its public copy in the release's metadata.
+  nlohmann::json record;
 };
 
 struct PublisherOptions {
@@ -54,6 +57,9 @@ class Publisher {
   // synced; anyone who can write there), and taking one again costs a hash when it is in place; a
   // remote API keeps what it received.
   virtual bool resend_on_resume() const { return false; }
+  // The canonical text of the record this release published: the plan's, unless the target already
+  // holds the release whole from an earlier run (a folder keeps the record it was published with).
+  virtual std::string published_record(const ReleasePlan& plan) const;
 };
 
 // The options of the process that publishes: OUTCHECK_RELEASE_TOKEN, and the retries for tests and

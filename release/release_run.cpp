@@ -8,6 +8,7 @@
 #include "checker/workspace.h"
 #include "db/crash_point.h"
 #include "db/permissions.h"
+#include "release/release_record.h"
 
 namespace outcheck::release {
 
@@ -117,6 +118,14 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     }
     plan.files.push_back(std::move(rf));
   }
+  {
+    auto policy = service.show_policy();
+    if (!policy) return policy.error();
+    auto votes = service.vote_history(id);
+    if (!votes) return votes.error();
+    RecordInputs inputs{&*request, std::move(*policy), std::move(*votes), actor.name, service.now(), head};
+    plan.record = build_release_record(inputs);
+  }
 
   OUTCHECK_TRY((*publisher)->create_release(plan));
   OUTCHECK_TRY(service.mark_approved(actor, id, (*publisher)->target()));
@@ -165,7 +174,18 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     return done.error();
   }
   db::crash_point("release.before_mark_released");
-  OUTCHECK_TRY(service.mark_released(actor, id));
+  db::ReleaseRecordText record;
+  record.text = (*publisher)->published_record(plan);
+  record.sha256 = checker::sha256_hex(record.text);
+  record.head = head;
+  if (auto published = nlohmann::json::parse(record.text, nullptr, false); published.is_object()) {
+    // A folder published by an earlier run keeps the head it was proved at.
+    const auto& h = published.value("audit_head", nlohmann::json::object());
+    if (h.is_object() && h.value("hash", nlohmann::json()).is_string() && h.value("seq", nlohmann::json()).is_number_integer()) {
+      record.head = db::AuditHead{h["seq"].get<std::int64_t>(), h["hash"].get<std::string>()};
+    }
+  }
+  OUTCHECK_TRY(service.mark_released(actor, id, &record));
   return nlohmann::json{{"request", id}, {"target", (*publisher)->target()}, {"status", "released"},
                         {"sent", sent}, {"already_sent", already}, {"audit_head", plan.audit_head}};
 }

@@ -7,6 +7,7 @@
 #include "db/home.h"
 #include "db/permissions.h"
 #include "db/service.h"
+#include "release/release_record.h"
 #include "web/html.h"
 
 namespace fs = std::filesystem;
@@ -396,6 +397,18 @@ Result<json> workspace_access(Call& c) {
   return from_status(c.service.set_workspace_access(*c.user, *mode), "workspace access: " + *mode);
 }
 
+// The record of a released request (issue 16), as released: the stored text, for the request's
+// reviewers; for anyone else who may see the request (its author), the public copy, as job-server
+// shows it.
+Result<json> release_record(Call& c) {
+  auto stored = c.service.release_record(*c.user, c.params[0]);
+  if (!stored) return stored.error();
+  json record = json::parse(stored->text, nullptr, false);
+  if (!record.is_object()) return io_error("the release record of request " + c.params[0] + " is not JSON");
+  if (!stored->private_items_visible) record = release::public_release_record(record);
+  return record;
+}
+
 struct Route {
   const char* method;
   const char* pattern;  // segments after /api/; ":x" matches any one segment
@@ -416,6 +429,7 @@ const std::vector<Route>& routes() {
       {"GET", "requests", true, 200, list_requests},
       {"GET", "requests/:id", true, 200, show_request},
       {"GET", "requests/:id/actions", true, 200, request_actions},
+      {"GET", "requests/:id/release-record", true, 200, release_record},
       {"POST", "requests/:id/files", true, 200, add_files},
       {"POST", "requests/:id/files/remove", true, 200, remove_files},
       {"POST", "requests/:id/files/update", true, 200, update_files},

@@ -333,7 +333,7 @@ TEST_CASE("crash: request release to a folder killed at random points and run ag
     // names beginning with a dot, and the manifest only once every file is there.
     auto expect_no_partial_file = [&] {
       bool manifest = false;
-      std::set<std::string> complete;
+      std::set<std::string> complete, records;
       if (!fs::exists(root)) return;
       for (const auto& e : fs::recursive_directory_iterator(root)) {
         if (e.is_directory()) continue;
@@ -347,6 +347,10 @@ TEST_CASE("crash: request release to a folder killed at random points and run ag
           manifest = true;
           continue;
         }
+        if (rel == "release-record.json" || rel == "release-record.html") {
+          records.insert(rel);
+          continue;
+        }
         INFO("published file " << rel);
         REQUIRE(rel.rfind("files/", 0) == 0);
         const std::string path = rel.substr(6);
@@ -354,6 +358,8 @@ TEST_CASE("crash: request release to a folder killed at random points and run ag
         CHECK(sha256_hex(slurp(e.path())) == hashes.at(path));
         complete.insert(path);
       }
+      // The final folder appears whole: its release record with its manifest.
+      CHECK(records.size() == (manifest ? 2u : 0u));
       if (manifest) {
         CHECK(complete.size() == hashes.size());
         json m = json::parse(slurp(root / "manifest.json"));
@@ -381,12 +387,12 @@ TEST_CASE("crash: request release to a folder killed at random points and run ag
     expect_no_partial_file();
     REQUIRE(fs::exists(root / "manifest.json"));
     for (const auto& [path, sha] : hashes) CHECK(sha256_hex(slurp(root / "files" / path)) == sha);
-    // Nothing but the files and the manifest is left once it is done: no temporary from a killed run.
+    // Nothing but the files, the manifest and the release record is left once it is done: no temporary from a killed run.
     std::set<std::string> names;
     for (const auto& e : fs::recursive_directory_iterator(root)) {
       if (!e.is_directory()) names.insert(fs::relative(e.path(), root).generic_string());
     }
-    std::set<std::string> want{"manifest.json"};
+    std::set<std::string> want{"manifest.json", "release-record.json", "release-record.html"};
     for (const auto& [path, sha] : hashes) want.insert("files/" + path);
     CHECK(names == want);
     site.expect_consistent({id});

@@ -453,8 +453,10 @@ TEST_CASE("release cli: to a folder", "[cli][release]") {
   CHECK(site.audit_head() != head_before);  // the release itself was audited
 
   fs::path root = out / "ws" / id;
-  // Exactly the output files and the manifest: no supporting file, no temporary names.
-  CHECK(files_under(out) == std::set<std::string>{"ws/" + id + "/manifest.json", "ws/" + id + "/files/" + kPathA,
+  // Exactly the output files, the manifest and the release record: no supporting file, no
+  // temporary names.
+  CHECK(files_under(out) == std::set<std::string>{"ws/" + id + "/manifest.json", "ws/" + id + "/release-record.json",
+                                                  "ws/" + id + "/release-record.html", "ws/" + id + "/files/" + kPathA,
                                                   "ws/" + id + "/files/" + kPathB});
   CHECK(slurp(root / "files" / kPathA) == kA);
   CHECK(slurp(root / "files" / kPathB) == kB);
@@ -480,7 +482,7 @@ TEST_CASE("release cli: to a folder", "[cli][release]") {
   // Running it again changes no published file.
   RunResult again = site.release(id, out.string());
   CHECK(again.exit_code == 0);
-  CHECK(files_under(out).size() == 3);
+  CHECK(files_under(out).size() == 5);
   CHECK(slurp(root / "files" / kPathA) == kA);
 }
 
