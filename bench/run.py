@@ -37,6 +37,8 @@ actions:
 CASES = {
     "measure": "one practice-level measure file per --sizes",
     "unlabelled": "5,000-row table, unlabelled integer columns",
+    "raised": "a 2,000,000-row table with a total column and a total row, and the first measure size, "
+              "under a policy raising max_csv_rows",
     "workspace": "workspace of --files small tables",
     "workflow": "request add/show/list on --request-files files, audit verify on --audit-events events",
 }
@@ -103,6 +105,30 @@ def write_unlabelled_table(path, seed=5000):
                 f.write("%s,%d,%d,%d,%d,%d,%d,%.3f,%.4f\n" % (grp, k1, k2, k3, k4, k5, k6, v1, v2))
 
 
+RAISED_POLICY = """extends: opensafely
+limits: {max_file_bytes: 4000000000, max_csv_rows: 50000000}
+"""
+
+
+def write_total_table(path, rows=2000000, seed=11):
+    """A table with a total column and a total row (last), counts rounded to 5, and two redacted
+    cells that the row totals give back (records 8 and 1,500,001): secondary disclosure must find
+    exactly those, streaming, whatever the row count."""
+    rng = random.Random(seed)
+    sums = [0] * 5
+    with open(path, "w") as f:
+        f.write("group,a,b,c,d,e,total\n")
+        for r in range(rows):
+            vals = [rng.randint(2, 200) * 5 for _ in range(5)]
+            for i, v in enumerate(vals):
+                sums[i] += v
+            cells = [str(v) for v in vals]
+            if r in (7, 1500000):
+                cells[0] = "[REDACTED]"
+            f.write("g%d,%s,%d\n" % (r, ",".join(cells), sum(vals)))
+        f.write("Total,%s,%d\n" % (",".join(str(v) for v in sums), sum(sums)))
+
+
 def mbs(nbytes, seconds):
     return "%.0f MB/s" % (nbytes / 1e6 / seconds) if seconds > 0 else "-"
 
@@ -120,14 +146,14 @@ def machine():
     return "%s, %d cores, %.0f GiB, %s" % (model, os.cpu_count(), mem, platform.platform())
 
 
-def single_file(case, ws, path, tmp, repeat, have_openssl, pandas_python):
+def single_file(case, ws, path, tmp, repeat, have_openssl, pandas_python, extra=()):
     """One file checked alone, against wc -l, SHA-256, Python's csv and pandas on the same bytes: its
     table row. outcheck's last report is left in tmp/report.json."""
     nbytes = os.path.getsize(path)
     warm([path])
     report = os.path.join(tmp, "report.json")
-    t_oc, m_oc, rc, _, cpu = median_run([OUTCHECK, "check", "--workspace", ws, path, "--json", "--output", report],
-                                        repeat)
+    t_oc, m_oc, rc, _, cpu = median_run([OUTCHECK, "check", "--workspace", ws, path, "--json", "--output", report]
+                                        + list(extra), repeat)
     assert rc in (0, 1, 3), "outcheck failed"
     t_wc = median_run(["wc", "-l", path], repeat)[0]
     # SHA-256 of the same bytes, which every report carries: the part of outcheck's work that
@@ -163,7 +189,7 @@ def main():
                                                  ", ".join(CASES)))
 
     if not args.no_build:
-        targets = ["outcheck"] + (["outcheck_gen_measures"] if "measure" in only else []) + (
+        targets = ["outcheck"] + (["outcheck_gen_measures"] if only & {"measure", "raised"} else []) + (
             ["outcheck_gen_audit"] if "workflow" in only else [])
         subprocess.run(["cmake", "--build", BUILD, "--target"] + targets + ["-j", str(os.cpu_count())], check=True,
                        stdout=subprocess.DEVNULL)
@@ -206,6 +232,31 @@ def main():
             with open(os.path.join(tmp, "report.json")) as f:
                 outcome = json.load(f)["files"][0]["outcome"]
             assert outcome in ("pass", "fail", "review"), "the 5,000-row table was not checked: " + outcome
+
+        # 1c. Under raised limits (a TRE's policy allowing long tables): the table is not refused
+        # for its length, so every rule runs over all of it, secondary disclosure included.
+        if "raised" in only:
+            ws_r = os.path.join(tmp, "ws_raised")
+            os.makedirs(os.path.join(ws_r, "output"))
+            with open(os.path.join(ws_r, "project.yaml"), "w") as f:
+                f.write(PROJECT)
+            policy = os.path.join(tmp, "raised.yaml")
+            with open(policy, "w") as f:
+                f.write(RAISED_POLICY)
+            path = os.path.join(ws_r, "output", "totals_2m_rows.csv")
+            write_total_table(path)
+            rows.append(single_file("table with totals, 2,000,000 rows, raised limits", ws_r, path, tmp, args.repeat,
+                                    have_openssl, pandas_python, ["--policy", policy]))
+            with open(os.path.join(tmp, "report.json")) as f:
+                found = [(x["rule"], x.get("row")) for x in json.load(f)["files"][0]["findings"]]
+            assert found == [("secondary_disclosure", 8), ("secondary_disclosure", 1500001)], found
+            os.remove(path)
+            size = ([int(s) for s in args.sizes.split(",") if s] or [28])[0]
+            path = os.path.join(ws_r, "output", "measure_%dmb.csv" % size)
+            subprocess.run([os.path.join(BUILD, "bench", "outcheck_gen_measures"), path, str(size)], check=True)
+            rows.append(single_file("measure file, %d MB, raised limits" % (os.path.getsize(path) // 2**20), ws_r, path,
+                                    tmp, args.repeat, have_openssl, pandas_python, ["--policy", policy]))
+            os.remove(path)
 
         # 2. A workspace of many small output files, checked across all cores.
         files = []

@@ -16,8 +16,7 @@
 #include "rules/header_rows.h"
 #include "rules/interval_proof.h"
 #include "rules/organisation_codes.h"
-#include "rules/secondary.h"
-#include "rules/table_layout.h"
+#include "rules/secondary_stream.h"
 #include "rules/table_roles.h"
 #include "rules/table_sample.h"
 #include "rules/unrounded_rates.h"
@@ -96,8 +95,6 @@ struct ColumnState {
   std::map<int, Held> derived_by;  // derived findings on other columns, valid if this one is a count
 };
 
-constexpr std::size_t kMaxHeldCells = 2'000'000;
-
 // The two ways records reach the rules, behind one interface for the column loop: views laid out
 // row after row, and packed records (cell (r, c) from two 4-byte offsets).
 struct ViewCells {
@@ -147,11 +144,10 @@ struct TableCheck::Impl {
   std::shared_ptr<const CompiledPolicy> policy;
   std::size_t cap;
   std::vector<ColumnState> cols;
-  HeldTable table;
-  bool holding = true;
-  std::size_t held_cells = 0;
-  bool held_cells_capped = false;   // holding stopped at kMaxHeldCells, within the row limit
-  bool any_redacted_count = false;  // a count column holds a redaction marker: secondary disclosure has work
+  // Secondary disclosure, fed every record once the roles are decided (rules/secondary_stream.h);
+  // fed no more past the policy's row limit, where the table is refused anyway (csv_rows).
+  std::unique_ptr<SecondaryStream> secondary_stream;
+  std::int64_t secondary_rows = 0;
   std::vector<int> rates_;  // reused across records
 
   // The first rows, held until the roles are decided on them; then replayed through the rules.
@@ -197,6 +193,9 @@ struct TableCheck::Impl {
         measure_labels = roles[c].measure_rows;
       }
     }
+    std::vector<StreamColumn> layout;
+    for (const ColumnState& c : cols) layout.push_back({c.name, c.role, c.kind.midpoint6 ? 6 : c.kind.base});
+    secondary_stream = std::make_unique<SecondaryStream>(*policy, std::move(layout));
     const std::size_t width = cols.size();
     std::vector<std::string_view> fields;
     for (std::size_t r = 0; r < sample.rows();) {
@@ -290,7 +289,9 @@ struct TableCheck::Impl {
         previous_record.assign(last.begin(), last.end());
       }
     }
-    for (std::size_t r = 0; holding && r < rows; ++r) hold(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
+    for (std::size_t r = 0; secondary_stream && r < rows; ++r) {
+      secondary_row(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
+    }
   }
 
   // Whether derived_from_unrounded has work: some plain count column reads as rounded on the
@@ -518,10 +519,7 @@ struct TableCheck::Impl {
           }
           continue;
         }
-        if (value.kind == CellKind::marker) {
-          any_redacted_count = true;
-          if (may_derive_row) may_derive_row[r] = 1;
-        }
+        if (value.kind == CellKind::marker && may_derive_row) may_derive_row[r] = 1;
         // A count written in text ("2 (<0.1%)"): its leading count is judged as any count.
         if (kind.in_text && value.kind == CellKind::text && !statistic_row[r]) [[unlikely]] {
           if (const auto n = leading_count(text)) {
@@ -733,23 +731,12 @@ struct TableCheck::Impl {
     }
   }
 
-  void hold(std::int64_t index, std::span<const std::string_view> fields) {
-    if (!holding) return;
-    const Policy& p = policy->policy();
-    if (static_cast<std::int64_t>(table.rows.size()) >= p.max_csv_rows || held_cells + fields.size() > kMaxHeldCells) {
-      // Past the row limit the table is refused anyway (csv_rows). Past the cells bound within it
-      // (a policy that raises max_csv_rows), secondary disclosure is not analysed, and finish()
-      // says so with a finding.
-      held_cells_capped = static_cast<std::int64_t>(table.rows.size()) < p.max_csv_rows;
-      holding = false;
-      table.rows.clear();
-      table.rows.shrink_to_fit();
-      table.records.clear();
+  void secondary_row(std::int64_t index, std::span<const std::string_view> fields) {
+    if (++secondary_rows > policy->policy().max_csv_rows) {
+      secondary_stream.reset();  // past the release limit the table is refused anyway
       return;
     }
-    table.rows.emplace_back(fields.begin(), fields.end());
-    table.records.push_back(index);
-    held_cells += fields.size();
+    secondary_stream->row(index, fields);
   }
 
   void finish(FindingList& out) {
@@ -812,18 +799,7 @@ struct TableCheck::Impl {
     unrounded_findings(out);
     organisations(out);
     header_counts(out);
-    if (holding) {
-      secondary(roles, out);
-    } else if (held_cells_capped && any_redacted_count) {
-      // Never a silent pass: the redacted cells were not checked against the totals.
-      Finding f;
-      f.rule = "secondary_disclosure";
-      f.outcome = Outcome::review;
-      f.message = "not checked: the table has more than " + std::to_string(kMaxHeldCells) +
-                  " cells, past what secondary disclosure analyses; check by hand that no total and the other "
-                  "cells give a redacted cell back";
-      out.add(std::move(f));
-    }
+    if (secondary_stream) secondary(roles, out);
   }
 
   // A count written in a header ("**TRUE**, N = 525,734", as gtsummary heads its columns) is
@@ -906,18 +882,24 @@ struct TableCheck::Impl {
   }
 
   void secondary(const std::vector<Role>& roles, FindingList& out) {
-    for (const auto& c : cols) table.header.push_back(c.name);
-    TableLayout layout = make_layout(*policy, table, roles);
-    for (const auto& c : cols) layout.bases.push_back(c.kind.midpoint6 ? 6 : c.kind.base);
-    Grid grid = make_grid(*policy, table, layout);
-    for (const Exposure& e : find_exposures(grid)) {
-      int row = layout.body_rows[static_cast<std::size_t>(e.row)];
-      int col = layout.body_cols[static_cast<std::size_t>(e.col)];
-      // A short (ragged) row has no cell here: make_grid read it as empty, which is a marker.
-      const auto& cells = table.rows[static_cast<std::size_t>(row)];
-      const std::string_view text =
-          static_cast<std::size_t>(col) < cells.size() ? std::string_view(cells[static_cast<std::size_t>(col)]) : std::string_view();
-      out.add(cell_finding("secondary_disclosure", Outcome::fail, table.records[static_cast<std::size_t>(row)], col, text,
+    // The layout was read from the roles as decided; a count column found at the end to hold
+    // people's identifiers blocks the file (identifier_value), and secondary disclosure is moot.
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (roles[c] != cols[c].role) return;
+    }
+    if (secondary_stream->capped()) {
+      // Never a silent pass: the redacted cells were not checked against the totals.
+      Finding f;
+      f.rule = "secondary_disclosure";
+      f.outcome = Outcome::review;
+      f.message = "not checked: the table has more than " + std::to_string(SecondaryStream::kMaxRedactedCells) +
+                  " redacted cells, past what secondary disclosure analyses; check by hand that no total and the "
+                  "other cells give a redacted cell back";
+      out.add(std::move(f));
+      return;
+    }
+    for (const StreamExposure& e : secondary_stream->finish()) {
+      out.add(cell_finding("secondary_disclosure", Outcome::fail, e.record, e.column, e.text,
                            std::string("the published ") + (e.via_row ? "row" : "column") +
                                " totals and cells give this redacted cell back as " + std::to_string(e.value) +
                                ": suppress a complementary cell too (outcheck redact does)"));

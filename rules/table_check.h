@@ -5,9 +5,9 @@
 // Every column's role is decided first, on the table's first rows (rules/table_roles.h), which are
 // held until then; the rules then run over them and over the rest of the table as it streams, with
 // the roles fixed. Memory stays bounded whatever the table's size: the first rows are bounded
-// (TableSample), per-cell findings are held per column (at most `cap` per rule), and the table itself
-// is held only up to the policy's release row limit, for the rules that need all of it (secondary
-// disclosure).
+// (TableSample), per-cell findings are held per column (at most `cap` per rule), and no row is held
+// after them: secondary disclosure keeps each column's running sum and only the rows holding
+// redacted cells (rules/secondary_stream.h).
 #include <cstdint>
 #include <memory>
 #include <span>

@@ -12,6 +12,7 @@
 
 #include "rules/policy.h"
 #include "rules/secondary.h"
+#include "rules/secondary_stream.h"
 #include "rules/table_check.h"
 #include "tests/support/policies.h"
 
@@ -138,9 +139,9 @@ TEST_CASE("secondary: a side with a line without a total is solved from the othe
   CHECK(exposures(g) == Strings{"0,0=10 via row", "0,1=15 via col", "1,0=5 via col"});
 }
 
-// Through TableCheck, as check runs it: a table past the cells secondary disclosure holds (a policy
-// raising max_csv_rows allows one) gets a review finding, never a silent pass.
-TEST_CASE("secondary: a table past the cells it analyses is reviewed, not passed", "[rules][secondary_cap]") {
+// Through TableCheck, as check runs it, under a policy raising max_csv_rows: secondary disclosure
+// streams (rules/secondary_stream.h), so a table of millions of cells is analysed in full.
+TEST_CASE("secondary: a table of 2.1 million cells is analysed in full as it streams", "[rules][secondary_stream]") {
   outcheck::rules::Policy policy = outcheck::rules::preset_policy("opensafely").value();
   policy.max_csv_rows = 1'000'000;
   auto compiled = outcheck::test::compiled_policy(policy);
@@ -152,7 +153,9 @@ TEST_CASE("secondary: a table past the cells it analyses is reviewed, not passed
     std::vector<std::string> fields{"", "100", "105", "110", "115", "120", "125", "130", "135", "940"};
     for (int r = 1; r <= rows; ++r) {
       fields[0] = "g" + std::to_string(r);
-      fields[1] = r == 7 ? "[REDACTED]" : "100";  // 940 - 840: the total gives it back
+      fields[1] = r == 7 ? "[REDACTED]" : "100";  // 940 - 840: the row's total gives it back
+      fields[2] = r == 9 || r == rows - 1 ? "[REDACTED]" : "105";  // two in a column without a total row, and
+      fields[3] = r == 9 || r == rows - 1 ? "[REDACTED]" : "110";  // in rows with two each: a cycle, not solved
       const std::vector<std::string_view> views(fields.begin(), fields.end());
       check.record(r, views);
     }
@@ -160,16 +163,38 @@ TEST_CASE("secondary: a table past the cells it analyses is reviewed, not passed
     check.finish(out);
     return out;
   };
-  FindingList small = run(1000);
-  CHECK(small.counts().count("secondary_disclosure") == 1);
-  CHECK(small.worst() == Outcome::fail);
+  for (int rows : {1000, 210'000}) {  // the second: 2.1 million cells
+    FindingList found = run(rows);
+    INFO(rows << " rows");
+    REQUIRE(found.counts().count("secondary_disclosure") == 1);
+    CHECK(found.counts().at("secondary_disclosure") == 1);
+    const Finding& f = *std::find_if(found.kept().begin(), found.kept().end(),
+                                     [](const Finding& x) { return x.rule == "secondary_disclosure"; });
+    CHECK(f.outcome == Outcome::fail);
+    CHECK(f.row == 7);
+    CHECK(f.column == "a");
+    CHECK(f.message ==
+          "the published row totals and cells give this redacted cell back as 100: suppress a complementary cell too "
+          "(outcheck redact does)");
+  }
+}
 
-  FindingList big = run(210'000);  // 2.1 million cells
-  REQUIRE(big.counts().count("secondary_disclosure") == 1);
-  const Finding& f = *std::find_if(big.kept().begin(), big.kept().end(),
-                                   [](const Finding& x) { return x.rule == "secondary_disclosure"; });
-  CHECK(f.outcome == Outcome::review);
-  CHECK(f.message ==
-        "not checked: the table has more than 2000000 cells, past what secondary disclosure analyses; check by hand "
-        "that no total and the other cells give a redacted cell back");
+TEST_CASE("secondary: past the redacted cells it keeps the stream says so and finds nothing", "[rules][secondary_stream]") {
+  auto compiled = outcheck::test::compiled_preset("opensafely");
+  const std::vector<StreamColumn> columns{{"group", Role::category, 0}, {"a", Role::count, 0}, {"b", Role::count, 0},
+                                          {"total", Role::count, 0}};
+  auto feed = [&](std::size_t max_redacted) {
+    SecondaryStream s(*compiled, columns, max_redacted);
+    for (int r = 1; r <= 5; ++r) {
+      const std::vector<std::string_view> row{"g", r <= 3 ? "[REDACTED]" : "100", "105", r <= 3 ? "205" : "205"};
+      s.row(r, row);
+    }
+    return s;
+  };
+  SecondaryStream within = feed(3);
+  CHECK_FALSE(within.capped());
+  CHECK(within.finish().size() == 3);  // each of records 1 to 3: 205 - 105 = 100
+  SecondaryStream past = feed(2);
+  CHECK(past.capped());
+  CHECK(past.finish().empty());
 }
