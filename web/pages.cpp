@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "checker/sha256.h"
 #include "release/release_record.h"
 #include "web/csv_table.h"
 #include "web/html.h"
@@ -218,37 +219,35 @@ std::string workspaces_page(const PageContext& ctx, const json& members) {
 
 namespace {
 
-// Once released, the record as released (issue 16), from the request's audit trail: its text is in
-// the private release_record row, which only the request's reviewers see (it holds private
-// comments); the request_released row, seen by everyone who sees the request, names its sha256.
-// Both files are links to download; the JSON can be opened in place.
-std::string release_record_section(const std::string& id, const json& audit) {
-  std::string sha, text;
+// Once released, the record (issue 16): its sha256 from the request_released row, and the copy the
+// viewer may see (`record`, GET /api/requests/ID/release-record: as released for the request's
+// reviewers, without private comments for its author) to download as JSON or HTML from the
+// server's own pages, or to open in place.
+std::string release_record_section(const std::string& id, const json& record, const json& audit) {
+  std::string sha;
   for (const auto& a : audit) {
     if (!a.is_object() || !a.contains("details") || !a["details"].is_object()) continue;
     const json& d = a["details"];
     if (str(a, "action") == "request_released" && d.contains("release_record_sha256")) sha = str(d, "release_record_sha256");
-    if (str(a, "action") == "release_record" && d.contains("text") && d["text"].is_string()) text = d["text"].get<std::string>();
   }
-  if (sha.empty()) return "";
-  std::string b = "<h2>Release record</h2><p id=\"release-record\">sha256 <code>" + escape(sha) + "</code>. ";
-  const json record = json::parse(text, nullptr, false);
-  if (text.empty() || !record.is_object()) {
-    return b + "Its text is for the request's output checkers; <code>GET /api/requests/" + escape(id) +
-           "/release-record</code> gives the copy you may see.</p>";
-  }
-  b += "<a id=\"release-record-json\" download=\"release-record.json\" href=\"data:application/json;charset=utf-8," +
-       url_encode(text, false) + "\">Download release-record.json</a> &middot; "
-       "<a id=\"release-record-html\" download=\"release-record.html\" href=\"data:text/html;charset=utf-8," +
-       url_encode(release::release_record_html(record), false) + "\">Download release-record.html</a></p>"
-       "<details><summary>Open the record</summary><pre class=\"release-record\">" + escape(text) + "</pre></details>";
+  if (!record.is_object() && sha.empty()) return "";
+  std::string b = "<h2>Release record</h2><p id=\"release-record\">";
+  if (!sha.empty()) b += "sha256 of the record as released: <code>" + escape(sha) + "</code>. ";
+  if (!record.is_object()) return b + "</p>";
+  const bool whole = !sha.empty() && checker::sha256_hex(release::release_record_text(record)) == sha;
+  const std::string base = "/requests/" + url_encode(id) + "/release-record";
+  b += "<a id=\"release-record-json\" href=\"" + escape(base) + ".json\">Download release-record.json</a> &middot; "
+       "<a id=\"release-record-html\" href=\"" + escape(base) + ".html\">Download release-record.html</a>";
+  if (!whole) b += " (the copy you may see: private comments are left out)";
+  b += "</p><details><summary>Open the record</summary><pre class=\"release-record\">" +
+       escape(release::release_record_text(record)) + "</pre></details>";
   return b;
 }
 
 }  // namespace
 
 std::string request_page(const PageContext& ctx, const json& r, const json& actions, const json& audit,
-                         const std::string& release_to, const std::string& audit_more) {
+                         const std::string& release_to, const std::string& audit_more, const json& release_record) {
   const std::string id = str(r, "id");
   const std::string base = "/requests/" + url_encode(id) + "/";
   auto form = [&](const std::string& action, const std::string& inner) {
@@ -348,7 +347,7 @@ std::string request_page(const PageContext& ctx, const json& r, const json& acti
   button("withdraw", "withdraw", "Withdraw");
   if (!buttons.empty()) b += "<h2>Actions</h2>" + buttons;
 
-  b += release_record_section(id, audit);
+  b += release_record_section(id, release_record, audit);
 
   b += "<h2>Audit trail</h2><table class=\"list audit\"><thead><tr><th>#</th><th>when</th><th>who</th><th>what</th>"
        "<th>file</th></tr></thead><tbody>";

@@ -27,8 +27,11 @@ std::string audit_page(const PageContext& ctx, const nlohmann::json& rows, const
                        const std::optional<std::string>& next);
 // `release_to`: where the server publishes (serve --release-to), empty when it does not.
 // `audit_more`: the audit page's address for the rest of the trail, when it did not all fit.
+// `release_record`: once released, the record's copy the viewer may see (GET
+// /api/requests/ID/release-record), else null.
 std::string request_page(const PageContext& ctx, const nlohmann::json& request, const nlohmann::json& actions,
-                         const nlohmann::json& audit, const std::string& release_to, const std::string& audit_more = "");
+                         const nlohmann::json& audit, const std::string& release_to, const std::string& audit_more = "",
+                         const nlohmann::json& release_record = nullptr);
 // One file: `body` is the rendered contents (a table, text or an image) made by the caller.
 std::string file_page(const PageContext& ctx, const nlohmann::json& request, const nlohmann::json& file,
                       const std::string& body, const std::string& toolbar);

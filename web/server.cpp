@@ -12,6 +12,7 @@
 #include "db/identity.h"
 #include "db/request_store.h"
 #include "db/service.h"
+#include "release/release_record.h"
 #include "web/auth_limiter.h"
 #include "web/assets.h"
 #include "web/csv_table.h"
@@ -525,7 +526,31 @@ struct ReviewServer::Impl {
     if (audit.status == 200 && audit.next_cursor) {
       more = "/audit?request=" + url_encode(id) + "&cursor=" + url_encode(*audit.next_cursor);
     }
-    send_html(res, 200, request_page(context(*s), shown.body, actions.body, trail, options.release_to, more));
+    // Once released, the record's copy this viewer may see.
+    json record = nullptr;
+    if (shown.body.is_object() && shown.body.value("status", "") == "released") {
+      auto got = call(s->token, "GET", "/api/requests/" + id + "/release-record");
+      if (got.status == 200) record = got.body;
+    }
+    send_html(res, 200, request_page(context(*s), shown.body, actions.body, trail, options.release_to, more, record));
+  }
+
+  // The release record to download (issue 16): the copy GET /api/requests/ID/release-record gives
+  // this viewer, as release-record.json (canonical text) or release-record.html.
+  void release_record(const httplib::Request& req, httplib::Response& res) {
+    auto s = signed_in(req, res);
+    if (!s) return;
+    const std::string id = req.matches[1], kind = req.matches[2];
+    auto got = call(s->token, "GET", "/api/requests/" + id + "/release-record");
+    if (got.status != 200) return page_error(*s, got, res);
+    res.set_header("Content-Disposition", "attachment; filename=\"release-record-" + id + "." + kind + "\"");
+    if (kind == "json") {
+      res.set_content(release::release_record_text(got.body), "application/json; charset=utf-8");
+    } else {
+      // A document of our own making, every text escaped; still, nothing in it runs.
+      res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+      res.set_content(release::release_record_html(got.body), "text/html; charset=utf-8");
+    }
   }
 
   void file(const httplib::Request& req, httplib::Response& res) {
@@ -665,6 +690,8 @@ struct ReviewServer::Impl {
     http.Get(R"(/requests/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) { request(req, res); });
     http.Get(R"(/requests/([^/]+)/file)", [this](const httplib::Request& req, httplib::Response& res) { file(req, res); });
     http.Get(R"(/requests/([^/]+)/raw)", [this](const httplib::Request& req, httplib::Response& res) { raw(req, res); });
+    http.Get(R"(/requests/([^/]+)/release-record\.(json|html))",
+             [this](const httplib::Request& req, httplib::Response& res) { release_record(req, res); });
     http.Post(R"(/requests/([^/]+)/(vote|comment|review|return|reject|release|submit|withdraw))",
               [this](const httplib::Request& req, httplib::Response& res) { act(req, res); });
   }

@@ -403,18 +403,24 @@ TEST_CASE("release record: the API gives it to reviewers as released and refuses
     const httplib::Headers auth{{"Authorization", "Bearer " + site.token(user)}};
     auto shown = http.Get(("/api/requests/" + id).c_str(), auth);
     auto trail = http.Get(("/api/audit?request=" + id + "&limit=500").c_str(), auth);
+    auto record = http.Get(("/api/requests/" + id + "/release-record").c_str(), auth);
     REQUIRE(shown);
     REQUIRE(trail);
+    REQUIRE(record);
     outcheck::web::PageContext ctx{json{{"name", user}, {"roles", json::array()}}, "csrf", "", false};
-    return outcheck::web::request_page(ctx, json::parse(shown->body), json::object(), json::parse(trail->body), "");
+    return outcheck::web::request_page(ctx, json::parse(shown->body), json::object(), json::parse(trail->body), "", "",
+                                       json::parse(record->body));
   };
   const std::string sha = sha256_hex(released);
   const std::string reviewer_page = page_for("c1");
-  CHECK(contains(reviewer_page, "id=\"release-record-json\""));
-  CHECK(contains(reviewer_page, "download=\"release-record.json\""));
+  CHECK(contains(reviewer_page, "href=\"/requests/" + id + "/release-record.json\""));
+  CHECK(contains(reviewer_page, "href=\"/requests/" + id + "/release-record.html\""));
   CHECK(contains(reviewer_page, sha));
+  CHECK(contains(reviewer_page, kPrivate));
+  CHECK(!contains(reviewer_page, "private comments are left out"));
   const std::string author_page = page_for("res");
   CHECK(contains(author_page, sha));
-  CHECK(!contains(author_page, "id=\"release-record-json\""));
+  CHECK(contains(author_page, "href=\"/requests/" + id + "/release-record.json\""));
+  CHECK(contains(author_page, "private comments are left out"));
   CHECK(!contains(author_page, kPrivate));
 }
