@@ -91,26 +91,29 @@ Result<std::optional<StoredPolicy>> load_policy_by_hash(Database& db, const std:
   return std::optional<StoredPolicy>();
 }
 
+Request request_head(const Stmt& st, int first) {
+  Request r;
+  r.id = st.text(first);
+  r.workspace = st.text(first + 1);
+  r.workspace_path = st.text(first + 2);
+  r.author = st.text(first + 3);
+  r.status = status_from_name(st.text(first + 4)).value_or(RequestStatus::pending);
+  r.review_turn = st.integer(first + 5);
+  r.created_at = st.text(first + 6);
+  r.updated_at = st.text(first + 7);
+  r.submitted_at = st.opt_text(first + 8);
+  r.release_target = st.opt_text(first + 9);
+  return r;
+}
+
 Result<std::optional<Request>> load_request_head(Database& db, const std::string& id) {
-  PREPARE(st, "SELECT id, workspace, workspace_path, author, status, review_turn, created_at, updated_at, submitted_at, "
-              "release_target FROM requests WHERE id = ?");
+  PREPARE(st, std::string("SELECT ") + kRequestHeadColumns + " FROM requests WHERE id = ?");
   st->bind(1, id);
   if (!st->step()) {
     if (st->failed()) return st->error();
     return std::optional<Request>();
   }
-  Request r;
-  r.id = st->text(0);
-  r.workspace = st->text(1);
-  r.workspace_path = st->text(2);
-  r.author = st->text(3);
-  r.status = status_from_name(st->text(4)).value_or(RequestStatus::pending);
-  r.review_turn = st->integer(5);
-  r.created_at = st->text(6);
-  r.updated_at = st->text(7);
-  r.submitted_at = st->opt_text(8);
-  r.release_target = st->opt_text(9);
-  return std::optional<Request>(std::move(r));
+  return std::optional<Request>(request_head(*st, 0));
 }
 
 Result<std::optional<Request>> load_request(Database& db, const std::string& id) {

@@ -29,6 +29,10 @@ Result<std::optional<StoredPolicy>> load_policy_by_hash(Database& db, const std:
 
 Result<std::optional<Request>> load_request(Database& db, const std::string& id);
 Result<std::vector<std::string>> request_ids(Database& db);
+// A request's own columns, in the order request_head() reads them from a row (at `first` on).
+inline constexpr const char* kRequestHeadColumns =
+    "id, workspace, workspace_path, author, status, review_turn, created_at, updated_at, submitted_at, release_target";
+Request request_head(const Stmt& st, int first);
 // The requests row alone (no files, votes, reviews or comments): enough for who may see it and
 // the audit log's blinding (author, status, review turn).
 Result<std::optional<Request>> load_request_head(Database& db, const std::string& id);

@@ -212,10 +212,9 @@ Result<std::string> decode_cursor(const std::string& cursor) {
 std::string request_list_sql(const RequestFilter& f, bool sees_all) {
   // A list row needs the request's own columns and its count of output files, nothing more: one
   // query, not a whole request read per row.
-  std::string sql =
-      "SELECT id, workspace, author, status, review_turn, created_at, updated_at, submitted_at, "
-      "(SELECT count(*) FROM request_files f WHERE f.request_id = requests.id AND f.filetype = 'output') "
-      "FROM requests WHERE id > ?1";
+  std::string sql = std::string("SELECT ") + kRequestHeadColumns +
+                    ", (SELECT count(*) FROM request_files f WHERE f.request_id = requests.id AND f.filetype = 'output') "
+                    "FROM requests WHERE id > ?1";
   if (f.state) sql += " AND status = ?2";
   if (f.workspace) sql += " AND workspace = ?3";
   if (f.author) sql += " AND author = ?4";
@@ -275,15 +274,7 @@ Result<Page> Service::list(const User& actor, const RequestFilter& filter, const
   // One more visible row than the limit says whether a next page exists.
   std::string last;
   while (st->step()) {
-    Request r;
-    r.id = st->text(0);
-    r.workspace = st->text(1);
-    r.author = st->text(2);
-    r.status = status_from_name(st->text(3)).value_or(RequestStatus::pending);
-    r.review_turn = st->integer(4);
-    r.created_at = st->text(5);
-    r.updated_at = st->text(6);
-    r.submitted_at = st->opt_text(7);
+    const Request r = request_head(*st, 0);
     // The query already keeps to what the caller may see; the permission still decides.
     if (!check_can_view(actor, r).ok()) continue;
     if (static_cast<std::int64_t>(out.rows.size()) == *limit) {
@@ -291,7 +282,7 @@ Result<Page> Service::list(const User& actor, const RequestFilter& filter, const
       break;
     }
     last = r.id;
-    out.rows.push_back(summary_json(r, st->integer(8)));
+    out.rows.push_back(summary_json(r, st->integer(10)));
   }
   if (st->failed()) return st->error();
   return out;

@@ -3,6 +3,7 @@
 #include <map>
 #include <tuple>
 
+#include "checker/html_text.h"
 #include "checker/json_text.h"
 
 namespace outcheck::release {
@@ -36,21 +37,7 @@ json votes_of(const RecordInputs& in, const db::RequestFile& f) {
   return out;
 }
 
-std::string esc(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string esc(const std::string& s) { return checker::html_escape(s); }
 
 // A value as text for the page: strings as they are, anything else as compact JSON.
 std::string text_of(const json& j) {

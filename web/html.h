@@ -4,23 +4,11 @@
 #include <string>
 #include <string_view>
 
+#include "checker/html_text.h"
+
 namespace outcheck::web {
 
-inline std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+inline std::string escape(std::string_view s) { return checker::html_escape(s); }
 
 // A query-string value (file paths in links: `/` kept readable unless `keep_slash` is false).
 inline std::string url_encode(std::string_view s, bool keep_slash = true) {
