@@ -27,6 +27,17 @@ std::string job_sentence(const JobProvenance& j) {
   return s;
 }
 
+std::string job_sentence(const json& job) {
+  if (!job.is_object() || !job.contains("id") || !job["id"].is_string()) return "";
+  auto text = [&](const char* k) -> std::optional<std::string> {
+    return job.contains(k) && job[k].is_string() ? std::optional<std::string>(job[k].get<std::string>()) : std::nullopt;
+  };
+  std::string s = "written by job " + *text("id") + " of action " + text("action").value_or("");
+  s += " at commit " + text("commit").value_or("(unknown)");
+  if (auto at = text("created_at")) s += " on " + *at;
+  return s;
+}
+
 json file_report_to_json(const FileReport& f) {
   json findings = json::array();
   for (const auto& x : f.findings.kept()) {

@@ -54,6 +54,8 @@ struct Report {
 nlohmann::json report_to_json(const Report& report);
 // "written by job X of action Y at commit Z on 2024-03-01T12:34:56Z", as the text report says it.
 std::string job_sentence(const JobProvenance& job);
+// The same sentence from a report's (or a request file's) "job" object; empty when it is not one.
+std::string job_sentence(const nlohmann::json& job);
 // json_text(report_to_json(report), 2), byte for byte, built a file at a time: a report of 10,000
 // files never holds the whole JSON tree in memory, only its text.
 std::string report_to_json_text(const Report& report);

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "checker/report.h"
 #include "checker/sha256.h"
 #include "release/release_record.h"
 #include "web/csv_table.h"
@@ -302,6 +303,7 @@ std::string request_page(const PageContext& ctx, const json& r, const json& acti
       }
       b += "<tr data-path=\"" + escape(path) + "\"><td><a class=\"file-link\" href=\"" + file_link(id, path) + "\">" + escape(path) + "</a>" +
            (str(f, "workspace_status") == "updated" ? " <em class=\"muted\">(changed in the workspace)</em>" : "") +
+           (f.contains("job") && f["job"].is_object() ? "<div class=\"muted job\">" + escape(checker::job_sentence(f["job"])) + "</div>" : "") +
            "</td><td>" + escape(str(f, "type")) + "</td><td>" + outcome_badge(str(f, "outcome")) + "</td><td>" +
            (findings.empty() ? "" : "<ul class=\"findings\">" + findings + "</ul>") + "</td><td>" +
            (f["decision"].is_string() ? escape(f["decision"].get<std::string>()) : "") + "</td><td>" + votes + "</td></tr>";
@@ -368,6 +370,10 @@ std::string file_page(const PageContext& ctx, const json& r, const json& f, cons
                   escape(str(f, "path")) + "</h1><p>" + escape(str(f, "type")) + " file, " +
                   std::to_string(f.value("size", 0)) + " bytes, sha256 <code>" + escape(str(f, "sha256")) +
                   "</code>. Check: " + outcome_badge(str(f, "outcome")) + "</p>";
+  // Provenance: the job that wrote it, from job-runner's manifest when the workspace had one.
+  if (f.contains("job") && f["job"].is_object()) {
+    b += "<p class=\"job\" id=\"job\">" + escape(checker::job_sentence(f["job"])) + "</p>";
+  }
   std::string file_level;
   for (const auto& x : items(f, "findings")) {
     if (!x.contains("row") && !x.contains("column")) file_level += "<li>" + escape(finding_title(x)) + "</li>";

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/sha256.h"
+#include "web/pages.h"
 #include "tests/support/user_site.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -435,4 +436,12 @@ TEST_CASE("provenance: request add applies job-runner's manifest, and the stored
   const std::string text = file.dump();
   CHECK(contains(text, "kx3xlnn4wwkzbkas"));
   CHECK(contains(text, kCommit));
+  // The review pages say it too: on the request page's file row, and on the file's own page.
+  const std::string sentence = "written by job kx3xlnn4wwkzbkas of action ";
+  outcheck::web::PageContext ctx{json{{"name", "c1"}, {"roles", json::array({"output-checker"})}}, "csrf", "", false};
+  const std::string request_page = outcheck::web::request_page(ctx, shown, json::object(), json::array(), "");
+  CHECK(contains(request_page, sentence));
+  CHECK(contains(request_page, "at commit " + kCommit));
+  const std::string file_page = outcheck::web::file_page(ctx, shown, file, "", "");
+  CHECK(contains(file_page, "<p class=\"job\" id=\"job\">" + sentence));
 }
