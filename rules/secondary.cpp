@@ -59,7 +59,7 @@ std::vector<Exposure> find_exposures(const Grid& g) {
     bool ok = true;
     for (int c = 0; c < g.cols; ++c) {
       auto s = g.state[g.at(r, c)];
-      if (s == Grid::State::published) res -= g.value[g.at(r, c)];
+      if (s == Grid::State::published) ok = ok && !__builtin_sub_overflow(res, g.value[g.at(r, c)], &res);
       else if (s == Grid::State::unknown) ok = false;
     }
     if (ok) row_res[r] = res;
@@ -70,7 +70,7 @@ std::vector<Exposure> find_exposures(const Grid& g) {
     bool ok = true;
     for (int r = 0; r < g.rows; ++r) {
       auto s = g.state[g.at(r, c)];
-      if (s == Grid::State::published) res -= g.value[g.at(r, c)];
+      if (s == Grid::State::published) ok = ok && !__builtin_sub_overflow(res, g.value[g.at(r, c)], &res);
       else if (s == Grid::State::unknown) ok = false;
     }
     if (ok) col_res[c] = res;
@@ -113,7 +113,10 @@ std::vector<Exposure> find_exposures(const Grid& g) {
       for (int n : nodes_of_side) {
         const auto& res = n < g.rows ? row_res[n] : col_res[n - g.rows];
         if (!res) return std::nullopt;
-        v += (n < g.rows ? sign : -sign) * *res;
+        // Residuals of hostile 18-digit cells may not sum in 64 bits: then nothing is solved.
+        const bool overflow = (n < g.rows ? sign : -sign) > 0 ? __builtin_add_overflow(v, *res, &v)
+                                                               : __builtin_sub_overflow(v, *res, &v);
+        if (overflow) return std::nullopt;
       }
       return v;
     };

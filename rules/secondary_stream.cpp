@@ -15,7 +15,20 @@ std::string_view field(std::span<const std::string_view> fields, int c) {
   return static_cast<std::size_t>(c) < fields.size() ? fields[static_cast<std::size_t>(c)] : std::string_view();
 }
 
-std::int64_t distance(std::int64_t a, std::int64_t b) { return a > b ? a - b : b - a; }
+// |a - b|, or nullopt when it does not fit (hostile cells of 18 digits).
+std::optional<std::int64_t> distance(std::int64_t a, std::int64_t b) {
+  std::int64_t d = 0;
+  if (__builtin_sub_overflow(a > b ? a : b, a > b ? b : a, &d)) return std::nullopt;
+  return d;
+}
+
+// a += b, false (a unchanged) when the sum does not fit.
+bool add_to(std::int64_t& a, std::int64_t b) {
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) return false;
+  a = sum;
+  return true;
+}
 
 }  // namespace
 
@@ -63,8 +76,9 @@ void SecondaryStream::row(std::int64_t record, std::span<const std::string_view>
     const std::string_view text = field(fields, b.column);
     const Cell cell = read_cell(policy_, text);
     if (cell.kind == CellKind::integer) {
-      b.sum += cell.integer;
-      sum += cell.integer;
+      // A sum past 64 bits is a line nothing can be solved over, as one holding text is.
+      if (!add_to(b.sum, cell.integer)) b.unknown = true;
+      if (!add_to(sum, cell.integer)) unknown = true;
       continue;
     }
     b.all_published = false;
@@ -85,7 +99,8 @@ void SecondaryStream::row(std::int64_t record, std::span<const std::string_view>
   if (total && scratch_.empty() && !unknown && !body_.empty() && !rows_disproved_) {
     std::int64_t slack = total_noise_;
     for (const BodyColumn& b : body_) slack += b.noise;
-    if (distance(*total, sum) > slack) rows_disproved_ = true;
+    const auto off = distance(*total, sum);
+    if (!off || *off > slack) rows_disproved_ = true;
   }
   if (scratch_.empty()) return;
   redacted_ += scratch_.size();
@@ -97,7 +112,8 @@ void SecondaryStream::row(std::int64_t record, std::span<const std::string_view>
   }
   KeptRow k;
   k.record = record;
-  if (total && !unknown) k.residual = *total - sum;
+  std::int64_t residual = 0;
+  if (total && !unknown && !__builtin_sub_overflow(*total, sum, &residual)) k.residual = residual;
   k.redacted = scratch_;
   kept_.push_back(std::move(k));
 }
@@ -108,10 +124,10 @@ std::vector<StreamExposure> SecondaryStream::finish() const {
   // Column totals, unless a fully published column disproves them as rows_disproved_ does rows.
   bool cols_disproved = false;
   for (const BodyColumn& b : body_) {
-    if (b.total && b.all_published && body_rows_ > 0 &&
-        distance(*b.total, b.sum) > b.noise * (body_rows_ + 1)) {
-      cols_disproved = true;
-    }
+    if (!b.total || !b.all_published || b.unknown || body_rows_ == 0) continue;
+    const auto off = distance(*b.total, b.sum);
+    std::int64_t slack = 0;
+    if (!off || (!__builtin_mul_overflow(b.noise, body_rows_ + 1, &slack) && *off > slack)) cols_disproved = true;
   }
   // The grid of the rows holding redacted cells: their published cells enter only through the
   // residuals, so they stand as published zeros; a column's residual is its total minus every
@@ -124,7 +140,10 @@ std::vector<StreamExposure> SecondaryStream::finish() const {
   }
   for (int j = 0; j < g.cols; ++j) {
     const BodyColumn& b = body_[static_cast<std::size_t>(j)];
-    if (!cols_disproved && b.total && !b.unknown) g.col_total[static_cast<std::size_t>(j)] = *b.total - b.sum;
+    std::int64_t residual = 0;
+    if (!cols_disproved && b.total && !b.unknown && !__builtin_sub_overflow(*b.total, b.sum, &residual)) {
+      g.col_total[static_cast<std::size_t>(j)] = residual;
+    }
   }
   for (const Exposure& e : find_exposures(g)) {
     const KeptRow& k = kept_[static_cast<std::size_t>(e.row)];

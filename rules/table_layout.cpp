@@ -78,11 +78,14 @@ void drop_disproved_totals(const CompiledPolicy& policy, const TableLayout& l, G
     std::int64_t sum = 0, slack = noise(policy, l, l.total_col);
     bool whole = true;
     for (int j = 0; j < g.cols && whole; ++j) {
-      whole = g.state[g.at(i, j)] == Grid::State::published;
-      sum += g.value[g.at(i, j)];
+      // A sum past 64 bits (hostile 18-digit cells) judges nothing.
+      whole = g.state[g.at(i, j)] == Grid::State::published && !__builtin_add_overflow(sum, g.value[g.at(i, j)], &sum);
       slack += noise(policy, l, l.body_cols[static_cast<std::size_t>(j)]);
     }
-    if (whole && g.cols > 0 && (*g.row_total[i] - sum > slack || sum - *g.row_total[i] > slack)) rows_disproved = true;
+    std::int64_t off = 0;
+    if (whole && g.cols > 0 && (__builtin_sub_overflow(*g.row_total[i], sum, &off) || off > slack || off < -slack)) {
+      rows_disproved = true;
+    }
   }
   for (int j = 0; j < g.cols && !cols_disproved; ++j) {
     if (!g.col_total[j]) continue;
@@ -90,11 +93,14 @@ void drop_disproved_totals(const CompiledPolicy& policy, const TableLayout& l, G
     std::int64_t sum = 0, slack = per_cell;
     bool whole = true;
     for (int i = 0; i < g.rows && whole; ++i) {
-      whole = g.state[g.at(i, j)] == Grid::State::published;
-      sum += g.value[g.at(i, j)];
+      // A sum past 64 bits (hostile 18-digit cells) judges nothing.
+      whole = g.state[g.at(i, j)] == Grid::State::published && !__builtin_add_overflow(sum, g.value[g.at(i, j)], &sum);
       slack += per_cell;
     }
-    if (whole && g.rows > 0 && (*g.col_total[j] - sum > slack || sum - *g.col_total[j] > slack)) cols_disproved = true;
+    std::int64_t off = 0;
+    if (whole && g.rows > 0 && (__builtin_sub_overflow(*g.col_total[j], sum, &off) || off > slack || off < -slack)) {
+      cols_disproved = true;
+    }
   }
   if (rows_disproved) {
     for (auto& t : g.row_total) t.reset();

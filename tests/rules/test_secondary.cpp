@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -14,7 +15,9 @@
 #include "rules/secondary.h"
 #include "rules/secondary_stream.h"
 #include "rules/table_check.h"
+#include "tests/support/finding_text.h"
 #include "tests/support/policies.h"
+#include "tests/support/table_lines.h"
 
 using namespace outcheck::rules;
 
@@ -197,4 +200,31 @@ TEST_CASE("secondary: past the redacted cells it keeps the stream says so and fi
   SecondaryStream past = feed(2);
   CHECK(past.capped());
   CHECK(past.finish().empty());
+}
+
+TEST_CASE("secondary: sums past 64 bits solve nothing and are never undefined", "[rules][secondary_stream]") {
+  // Hostile 18-digit counts: their sums do not fit in 64 bits. Under UBSan any unchecked sum would
+  // abort; the lines they touch are read as ones nothing can be solved over.
+  const std::string big = "999999999999999999";
+  std::string header = "group", first = "g1", second = "g2";
+  for (int c = 1; c <= 10; ++c) {
+    header += ",c" + std::to_string(c);
+    first += "," + big;      // ten of them: about 10^19, past 2^63
+    second += ",100";
+  }
+  const std::vector<std::string> lines{header + ",r,total", first + ",[REDACTED]," + big, second + ",[REDACTED],1050"};
+  for (const char* preset : {"opensafely", "sdc-handbook"}) {
+    auto run = outcheck::test::run_table_lines(preset, lines);
+    INFO(outcheck::test::describe_findings(run.findings));
+    std::vector<std::string> places;
+    for (const Finding& f : run.findings.kept()) {
+      if (f.rule == "secondary_disclosure") places.push_back(std::to_string(f.row.value_or(0)) + " " + f.message);
+    }
+    // Record 2's total gives its cell back; record 1's sum does not fit, and nothing is said of it.
+    CHECK(places == std::vector<std::string>{"2 the published row totals and cells give this redacted cell back as 50: "
+                                             "suppress a complementary cell too (outcheck redact does)"});
+  }
+  Grid g = grid({{R, 1}, {2, R}}, {std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()},
+                {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()});
+  CHECK_NOTHROW(find_exposures(g));
 }
