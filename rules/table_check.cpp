@@ -376,7 +376,10 @@ struct TableCheck::Impl {
                   " count columns: check that the others' rates were computed from the rounded counts";
       out.add(std::move(f));
     }
-    for (const auto& [column, result] : unrounded_rates->finish()) {
+    for (const auto& entry : unrounded_rates->finish()) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+      const int column = entry.first;
+      const auto& result = entry.second;
       Held held;
       for (const UnroundedRate& u : result.kept) {
         held.add("derived_from_unrounded", Outcome::fail, cap, [&] {
