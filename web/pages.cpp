@@ -235,13 +235,14 @@ std::string release_record_section(const std::string& id, const json& record, co
   std::string b = "<h2>Release record</h2><p id=\"release-record\">";
   if (!sha.empty()) b += "sha256 of the record as released: <code>" + escape(sha) + "</code>. ";
   if (!record.is_object()) return b + "</p>";
-  const bool whole = !sha.empty() && checker::sha256_hex(release::release_record_text(record)) == sha;
+  const std::string text = release::release_record_text(record);
+  const bool whole = !sha.empty() && checker::sha256_hex(text) == sha;
   const std::string base = "/requests/" + url_encode(id) + "/release-record";
   b += "<a id=\"release-record-json\" href=\"" + escape(base) + ".json\">Download release-record.json</a> &middot; "
        "<a id=\"release-record-html\" href=\"" + escape(base) + ".html\">Download release-record.html</a>";
   if (!whole) b += " (the copy you may see: private comments are left out)";
   b += "</p><details><summary>Open the record</summary><pre class=\"release-record\">" +
-       escape(release::release_record_text(record)) + "</pre></details>";
+       escape(text) + "</pre></details>";
   return b;
 }
 
