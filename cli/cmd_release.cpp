@@ -147,7 +147,7 @@ Status verify_against_home(const fs::path& home_dir, const fs::path& dir, Verifi
   if (!fs::is_regular_file(home_dir / "outcheck.db", ec)) {
     return invalid_input(home_dir.string() + ": not an outcheck home (it has no outcheck.db)");
   }
-  auto home = db::open_home(home_dir);
+  auto home = db::open_home(home_dir, db::Access::read_only);  // a check: it writes nothing
   if (!home) return home.error();
   const json record = json::parse(read_bytes(dir / release::kReleaseRecordJson).value_or(""), nullptr, false);
   const json manifest = json::parse(read_bytes(dir / "manifest.json").value_or(""), nullptr, false);

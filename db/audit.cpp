@@ -35,10 +35,13 @@ std::string hex(const unsigned char* p, std::size_t n) {
 
 }  // namespace
 
-Result<AuditLog> AuditLog::open(const fs::path& home) {
+Result<AuditLog> AuditLog::open(const fs::path& home, Access access) {
   fs::path key_path = home / "audit.key";
   std::string key;
   int fd = ::open(key_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && access == Access::read_only) {
+    return not_found(key_path.string() + ": no audit key yet");
+  }
   if (fd < 0 && errno == ENOENT) {
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) return io_error("cannot draw random bytes for the audit key");

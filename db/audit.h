@@ -52,8 +52,9 @@ struct AuditHead {
 
 class AuditLog {
  public:
-  // Reads `home`/audit.key, creating it (0600) on first use.
-  static Result<AuditLog> open(const std::filesystem::path& home);
+  // Reads `home`/audit.key, creating it (0600) on first use; with Access::read_only a missing key
+  // is an error of kind not_found, and nothing is written.
+  static Result<AuditLog> open(const std::filesystem::path& home, Access access = Access::read_write);
 
   // Appends inside the caller's transaction; returns the new head.
   Result<AuditHead> append(Database& db, const AuditEvent& event, const std::string& at) const;

@@ -13,6 +13,14 @@ namespace outcheck::db {
 
 namespace {
 
+Result<bool> schema_current(Database& db) {
+  auto version = db.prepare("PRAGMA user_version");
+  if (!version) return version.error();
+  bool current = version->step() && version->integer(0) == kSchemaVersion;
+  if (version->failed()) return version->error();
+  return current;
+}
+
 Result<std::unique_ptr<Home>> open_home_as(const std::filesystem::path& dir, bool run_migration) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -24,15 +32,29 @@ Result<std::unique_ptr<Home>> open_home_as(const std::filesystem::path& dir, boo
     // The migration check is a BEGIN IMMEDIATE: taken only when the schema is not current, so a
     // read (request list, show, audit verify) never queues on the write lock, and needs no space
     // on a full disk.
-    auto version = db->prepare("PRAGMA user_version");
-    if (!version) return version.error();
-    bool current = version->step() && version->integer(0) == kSchemaVersion;
-    if (version->failed()) return version->error();
-    if (!current) OUTCHECK_TRY(migrate(*db));
+    auto current = schema_current(*db);
+    if (!current) return current.error();
+    if (!*current) OUTCHECK_TRY(migrate(*db));
   }
   auto audit = AuditLog::open(dir);
   if (!audit) return audit.error();
-  return std::make_unique<Home>(Home{dir, std::move(*db), std::move(*audit), Store(dir / "store")});
+  return std::make_unique<Home>(Home{dir, std::move(*db), std::move(*audit), Store(dir / "store"), std::nullopt});
+}
+
+// The home opened to be read as it is, or nullptr when it is not ready for that (no database yet,
+// an older schema, no audit key): the caller then opens it read-write.
+Result<std::unique_ptr<Home>> open_home_read_only(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(dir / "outcheck.db", ec)) return std::unique_ptr<Home>();
+  auto db = Database::open((dir / "outcheck.db").string(), Access::read_only);
+  if (!db) return db.error();
+  auto current = schema_current(*db);
+  if (!current) return current.error();
+  if (!*current) return std::unique_ptr<Home>();
+  auto audit = AuditLog::open(dir, Access::read_only);
+  if (!audit && audit.error().kind == ErrorKind::not_found) return std::unique_ptr<Home>();
+  if (!audit) return audit.error();
+  return std::make_unique<Home>(Home{dir, std::move(*db), std::move(*audit), Store(dir / "store"), std::nullopt});
 }
 
 std::string pool_key(const std::filesystem::path& dir) { return dir.lexically_normal().string(); }
@@ -56,7 +78,24 @@ std::map<std::string, std::shared_ptr<HomePoolState>>& registry() {
 
 }  // namespace
 
-Result<std::unique_ptr<Home>> open_home(const std::filesystem::path& dir) { return open_home_as(dir, true); }
+Result<std::unique_ptr<Home>> open_home(const std::filesystem::path& dir, Access access) {
+  if (access == Access::read_only) {
+    auto home = open_home_read_only(dir);
+    if (!home) return home.error();
+    if (*home) return home;
+  }
+  return open_home_as(dir, true);
+}
+
+Result<Database*> writable_db(Home& home) {
+  if (!home.db.read_only()) return &home.db;
+  if (!home.writer) {
+    auto db = Database::open((home.dir / "outcheck.db").string());
+    if (!db) return db.error();
+    home.writer.emplace(std::move(*db));
+  }
+  return &*home.writer;
+}
 
 HomeLease::~HomeLease() {
   if (!home_ || !pool_) return;
@@ -67,7 +106,7 @@ HomeLease::~HomeLease() {
   if (pool_->idle.size() < pool_->keep_idle) pool_->idle.push_back(std::move(home_));
 }
 
-Result<HomeLease> lease_home(const std::filesystem::path& dir) {
+Result<HomeLease> lease_home(const std::filesystem::path& dir, Access access) {
   std::shared_ptr<HomePoolState> pool;
   {
     std::lock_guard<std::mutex> lock(registry_mutex);
@@ -75,7 +114,7 @@ Result<HomeLease> lease_home(const std::filesystem::path& dir) {
     if (it != registry().end()) pool = it->second;
   }
   if (!pool) {
-    auto home = open_home_as(dir, true);
+    auto home = open_home(dir, access);
     if (!home) return home.error();
     return HomeLease(std::move(*home), nullptr);
   }

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "base/result.h"
 #include "db/audit.h"
@@ -16,16 +17,25 @@ struct Home {
   Database db;
   AuditLog audit;
   Store store;
+  // Opened for reading, `db` is read-only, and the one write a read may make (its audit row: a
+  // refusal, or a file's contents viewed) goes through `writer`, opened when first needed.
+  std::optional<Database> writer;
 };
 
+// The connection a write goes through: `db`, or for a home opened read-only its writer.
+Result<Database*> writable_db(Home& home);
+
 // Creates the folder (0700) and the database on first use, and migrates the schema.
-Result<std::unique_ptr<Home>> open_home(const std::filesystem::path& dir);
+// Access::read_only opens outcheck.db read-only (O_RDONLY, no write lock, nothing written) when the
+// home is ready to be read as it is; a home that is new, has no audit key yet, or whose schema is
+// older is opened read-write instead, for that first-use work.
+Result<std::unique_ptr<Home>> open_home(const std::filesystem::path& dir, Access access = Access::read_write);
 
 struct HomePoolState;
 
 // The home for one call. Where a HomePool serves the folder (outcheck serve), it is one of the
 // pool's open connections, handed back when the lease ends; elsewhere it is opened (and migrated)
-// for the call, as open_home does.
+// for the call, as open_home does, read-only for a call that only reads.
 class HomeLease {
  public:
   HomeLease(std::unique_ptr<Home> home, std::shared_ptr<HomePoolState> pool)
@@ -43,7 +53,7 @@ class HomeLease {
   std::shared_ptr<HomePoolState> pool_;
 };
 
-Result<HomeLease> lease_home(const std::filesystem::path& dir);
+Result<HomeLease> lease_home(const std::filesystem::path& dir, Access access = Access::read_write);
 
 // A server's homes: migrated once when the pool opens, then each connection opened once and
 // reused, so a call neither opens the database nor runs the migration check (a BEGIN IMMEDIATE)

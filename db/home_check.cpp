@@ -135,7 +135,7 @@ Result<HomeCheckReport> check_home(const fs::path& dir, bool repair) {
   if (!fs::exists(dir / "outcheck.db", ec)) {
     return not_found(dir.string() + ": no outcheck home here (no outcheck.db); nothing was checked");
   }
-  auto opened = open_home(dir);
+  auto opened = open_home(dir, repair ? Access::read_write : Access::read_only);  // a check alone writes nothing
   if (!opened) return opened.error();
   Home& home = **opened;
   HomeCheckReport report;

@@ -58,9 +58,13 @@ Error Service::refuse(const User* actor, const std::string& action, const std::o
 }
 
 Status Service::append_audit(const AuditEvent& event, AuditHead* head_out) {
-  Transaction tx(home_.db);
+  // A read (request show, say) writes its refusal or its file view here: through the home's writer
+  // when the read opened the home read-only.
+  auto db = writable_db(home_);
+  if (!db) return db.error();
+  Transaction tx(**db);
   OUTCHECK_TRY(tx.begin());
-  auto head = home_.audit.append(home_.db, event, now());
+  auto head = home_.audit.append(**db, event, now());
   if (!head) return head.error();
   OUTCHECK_TRY(tx.commit());
   if (head_out) *head_out = *head;

@@ -7,13 +7,15 @@
 #include <filesystem>
 #include <random>
 #include <thread>
+#include <vector>
 
 namespace outcheck::db {
 
 namespace {
 
 // SQLite's error as an Error: a full disk (SQLITE_FULL, or an I/O error whose system errno is
-// ENOSPC or EDQUOT) is `unavailable` and says what to do; the rest are io errors as before.
+// ENOSPC or EDQUOT) is `unavailable` and says what to do, as does a home that cannot be written;
+// the rest are io errors as before.
 Error sqlite_error(sqlite3* db, const std::string& prefix, const std::string& message) {
   int code = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
   int sys = db ? sqlite3_system_errno(db) : 0;
@@ -22,6 +24,14 @@ Error sqlite_error(sqlite3* db, const std::string& prefix, const std::string& me
     std::string folder = file && *file ? std::filesystem::path(file).parent_path().string() : std::string("the home");
     return Error{ErrorKind::unavailable, prefix + message + ": the home's disk is full: free space on " + folder +
                                              " and run it again (nothing was changed)"};
+  }
+  if ((code & 0xff) == SQLITE_READONLY) {
+    // A home on read-only media (a backup, say) can be read, and changed only where it can be written.
+    const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+    std::string folder = file && *file ? std::filesystem::path(file).parent_path().string() : std::string("the home");
+    return io_error(prefix + message + ": " + folder +
+                    " cannot be written here (read-only media or permissions): nothing was changed; make the change "
+                    "where the home is writable");
   }
   return io_error(prefix + message);
 }
@@ -82,16 +92,18 @@ std::int64_t Stmt::integer(int col) const { return sqlite3_column_int64(stmt_, c
 
 bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
-Result<Database> Database::open(const std::string& path) {
+Result<Database> Database::open(const std::string& path, Access access) {
   // SQLite counts every allocation under one global mutex unless told not to; the server's workers,
   // each preparing statements, queued on it (bench/LOAD.md: 1.8x the requests per core without).
   // It must be said before SQLite initialises; if something initialised it first, the call is
   // refused and nothing changes.
   static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)memstatus_off;
+  const bool read_only = access == Access::read_only;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX;
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
     sqlite3_close(raw);
@@ -104,12 +116,18 @@ Result<Database> Database::open(const std::string& path) {
   int persist = 1;
   sqlite3_file_control(raw, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   // synchronous=FULL: every commit is on disk before it returns, so audit.head (written after the
-  // commit) is never ahead of what a power cut keeps.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+  // commit) is never ahead of what a power cut keeps. A read-only connection sets neither: WAL mode
+  // is the file's own (it persists), and synchronous only matters to commits.
+  const std::vector<const char*> pragmas =
+      read_only ? std::vector<const char*>{"PRAGMA foreign_keys=ON"}
+                : std::vector<const char*>{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"};
+  for (const char* pragma : pragmas) {
     if (auto s = db.exec(pragma); !s.ok()) return s.error();
   }
   return db;
 }
+
+bool Database::read_only() const { return db_ && sqlite3_db_readonly(db_, "main") == 1; }
 
 Database::~Database() {
   if (db_) sqlite3_close_v2(db_);

@@ -48,9 +48,13 @@ class Stmt {
   Error error_;
 };
 
+// How a connection opens its file. A read-only one opens outcheck.db O_RDONLY and takes no write
+// lock: what reads (request list, show, audit verify) use on a home of their own.
+enum class Access { read_write, read_only };
+
 class Database {
  public:
-  static Result<Database> open(const std::string& path);
+  static Result<Database> open(const std::string& path, Access access = Access::read_write);
   Database(Database&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) { other.db_ = nullptr; }
   Database(const Database&) = delete;
   ~Database();
@@ -60,6 +64,7 @@ class Database {
   std::int64_t last_insert_rowid() const;
   std::int64_t changes() const;
   const std::string& path() const { return path_; }
+  bool read_only() const;
 
   // BEGIN IMMEDIATE, retried with backoff while another process writes.
   Status begin_immediate();

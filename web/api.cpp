@@ -607,7 +607,9 @@ ApiResponse Api::handle(const ApiRequest& request) const {
     return error_response(not_found(request.path + ": no such API path"));
   }
   if (!request.body.is_object()) return error_response(invalid_input("the request body must be a JSON object"));
-  auto home = db::lease_home(settings_.home);  // the server's pooled connection, or opened for the call
+  // The server's pooled connection, or opened for the call: read-only for a GET, whose only write
+  // (a refusal's audit row) goes through the home's writer.
+  auto home = db::lease_home(settings_.home, request.method == "GET" ? db::Access::read_only : db::Access::read_write);
   if (!home) return error_response(home.error());
   db::Service service(**home);
   service.set_workspaces_root(settings_.workspaces_root);
@@ -637,7 +639,8 @@ ApiResponse Api::handle(const ApiRequest& request) const {
 
 Result<db::Service::FileContents> Api::read_file(const std::optional<std::string>& token, const std::string& id,
                                                  const std::string& path) const {
-  auto home = db::lease_home(settings_.home);  // the server's pooled connection, or opened for the call
+  // Read-only as a GET is: the view's audit row goes through the home's writer.
+  auto home = db::lease_home(settings_.home, db::Access::read_only);
   if (!home) return home.error();
   db::Service service(**home);
   service.set_workspaces_root(settings_.workspaces_root);
