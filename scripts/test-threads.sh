@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
-cmake --build build-tsan -j"$(nproc)" --target outcheck_tests outcheck outcheck_gen_measures
+cmake --build build-tsan -j"$(nproc)" --target outcheck_thread_tests outcheck outcheck_gen_measures
 cmake --build build -j"$(nproc)" --target outcheck
 export TSAN_OPTIONS="halt_on_error=1"
-build-tsan/tests/outcheck_tests "[csv]"
+build-tsan/tests/outcheck_thread_tests "[csv]"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
