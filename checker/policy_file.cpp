@@ -1,12 +1,14 @@
 #include "checker/policy_file.h"
 
 #include <charconv>
-#include <functional>
-#include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <re2/re2.h>
 
 #include "checker/output_pattern.h"
+#include "checker/policy_keys.h"
 #include "checker/yaml_doc.h"
 
 namespace outcheck::checker {
@@ -23,124 +25,39 @@ std::string preset_list() {
 }
 
 // Applies the keys of one mapping (the file's top level, or one `files` entry) to a policy, and
-// records what it set in `set` (keyed as in policy.md) for reports.
+// records what it set in `set` (keyed as in policy.md) for reports. Every key is one of
+// policy_keys(): a section (`small_count`) holding fields, or a key of its own (`totals`).
 class Applier {
  public:
   explicit Applier(const YamlDoc& doc) : doc_(doc) {}
 
   Status apply(const YAML::Node& map, Policy& p, json& set, bool top_level) {
-    using Setter = std::function<Status(const YAML::Node&, const std::string&)>;
-    std::map<std::string, Setter> keys = {
-        {"small_count", [&](const YAML::Node& n, const std::string& k) -> Status {
-           return sub(n, k, {{"threshold", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                return integer(v, kk, 0, p.small_count_threshold, set["small_count"]["threshold"]); }},
-                             {"zeros_disclosive", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                return boolean(v, kk, p.zeros_disclosive, set["small_count"]["zeros_disclosive"]); }}});
-         }},
-        {"rounding", [&](const YAML::Node& n, const std::string& k) -> Status {
-           return sub(n, k, {{"base", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                return integer(v, kk, 1, p.rounding_base, set["rounding"]["base"]); }},
-                             {"accept", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                return bases(v, kk, p.rounding_accept, set["rounding"]["accept"]); }}});
-         }},
-        {"midpoint6", [&](const YAML::Node& n, const std::string& k) -> Status {
-           return sub(n, k, {{"columns", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                OUTCHECK_TRY(regex(v, kk));
-                                p.midpoint6_columns = v.Scalar();
-                                set["midpoint6"]["columns"] = p.midpoint6_columns;
-                                return Status::OK(); }}});
-         }},
-        {"limits", [&](const YAML::Node& n, const std::string& k) -> Status {
-           return sub(n, k, {{"max_file_bytes", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                return integer(v, kk, 1, p.max_file_bytes, set["limits"]["max_file_bytes"]); }},
-                             {"max_csv_rows", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                return integer(v, kk, 0, p.max_csv_rows, set["limits"]["max_csv_rows"]); }},
-                             {"release_types", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                std::vector<std::string> types;
-                                OUTCHECK_TRY(strings(v, kk, types, false));
-                                for (const auto& t : types) {
-                                  if (t.size() < 2 || t[0] != '.') return bad(v, kk, "each type is an extension with its dot, like \".csv\"");
-                                }
-                                p.release_types = std::move(types);
-                                set["limits"]["release_types"] = p.release_types;
-                                return Status::OK(); }}});
-         }},
-        {"redaction_markers", [&](const YAML::Node& n, const std::string& k) -> Status {
-           OUTCHECK_TRY(strings(n, k, p.redaction_markers, false));
-           set["redaction_markers"] = p.redaction_markers;
-           return Status::OK();
-         }},
-        {"columns", [&](const YAML::Node& n, const std::string& k) -> Status {
-           auto list = [&](std::vector<std::string>& target, const char* name) {
-             return [&, name](const YAML::Node& v, const std::string& kk) -> Status {
-               OUTCHECK_TRY(strings(v, kk, target, true));
-               set["columns"][name] = target;
-               return Status::OK();
-             };
-           };
-           return sub(n, k, {{"patient_identifier", list(p.patient_identifier_columns, "patient_identifier")},
-                             {"identifier", list(p.identifier_columns, "identifier")},
-                             {"dimension", list(p.dimension_columns, "dimension")},
-                             {"count", list(p.count_columns, "count")},
-                             {"rate", list(p.rate_columns, "rate")},
-                             {"measure", list(p.measure_columns, "measure")},
-                             {"unsafe_statistic", list(p.unsafe_statistic_columns, "unsafe_statistic")}});
-         }},
-        {"totals", [&](const YAML::Node& n, const std::string& k) -> Status {
-           OUTCHECK_TRY(strings(n, k, p.totals, true));
-           set["totals"] = p.totals;
-           return Status::OK();
-         }},
-        {"identifier_values", [&](const YAML::Node& n, const std::string& k) -> Status {
-           return sub(n, k, {{"nhs_number", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                return boolean(v, kk, p.nhs_number_values, set["identifier_values"]["nhs_number"]); }},
-                             {"patterns", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                OUTCHECK_TRY(strings(v, kk, p.identifier_value_patterns, true));
-                                set["identifier_values"]["patterns"] = p.identifier_value_patterns;
-                                return Status::OK(); }}});
-         }},
-        {"outcomes", [&](const YAML::Node& n, const std::string& k) -> Status {
-           return sub(n, k, {{"unsafe_statistic", [&](const YAML::Node& v, const std::string& kk) -> Status {
-                                if (!v.IsScalar() || (v.Scalar() != "fail" && v.Scalar() != "review")) {
-                                  return bad(v, kk, "must be fail or review");
-                                }
-                                p.unsafe_statistic_outcome = v.Scalar() == "fail" ? rules::Outcome::fail : rules::Outcome::review;
-                                set["outcomes"]["unsafe_statistic"] = v.Scalar();
-                                return Status::OK(); }}});
-         }},
-        {"organisation_identifier", [&](const YAML::Node& n, const std::string& k) -> Status {
-           if (!n.IsScalar() || (n.Scalar() != "fail" && n.Scalar() != "review" && n.Scalar() != "off")) {
-             return bad(n, k, "must be fail, review or off");
-           }
-           if (n.Scalar() == "off") p.organisation_identifier = std::nullopt;
-           else p.organisation_identifier = n.Scalar() == "fail" ? rules::Outcome::fail : rules::Outcome::review;
-           set["organisation_identifier"] = n.Scalar();
-           return Status::OK();
-         }},
-        {"provenance", [&](const YAML::Node& n, const std::string& k) -> Status {
-           // Whether the workspace's manifest is read is decided once per run, not per file.
-           if (!top_level) return bad(n, k, "applies to the whole workspace; set it at the top level, not in `files`");
-           auto setting = n.IsScalar() ? rules::provenance_from_name(n.Scalar()) : std::nullopt;
-           if (!setting) return bad(n, k, "must be if_present, required or off");
-           p.provenance = *setting;
-           set["provenance"] = n.Scalar();
-           return Status::OK();
-         }},
-    };
     if (!map.IsMap()) return bad(map, top_level ? "policy" : "files entry", "must be a mapping of policy keys");
     for (const auto& kv : map) {
       std::string key = kv.first.Scalar();
       if (top_level && (key == "extends" || key == "files")) continue;
       if (!top_level && key == "glob") continue;
-      auto it = keys.find(key);
-      if (it == keys.end()) {
-        std::string known;
-        for (const auto& [k, _] : keys) known += (known.empty() ? "" : ", ") + k;
-        if (top_level) known = "extends, files, " + known;
-        else known = "glob, " + known;
+      if (const PolicyKey* own = find(key)) {
+        OUTCHECK_TRY(apply_key(*own, kv.second, p, set, top_level));
+        continue;
+      }
+      std::vector<std::string> fields = fields_of(key);
+      if (fields.empty()) {
+        std::string known = top_level ? "extends, files" : "glob";
+        for (const auto& k : sections()) known += ", " + k;
         return invalid_input(located(doc_, kv.first.Mark(), "unknown key '" + key + "' (known keys: " + known + ")"));
       }
-      OUTCHECK_TRY(it->second(kv.second, key));
+      if (!kv.second.IsMap()) return bad(kv.second, key, "must be a mapping, not " + node_kind(kv.second));
+      for (const auto& field : kv.second) {
+        std::string name = key + "." + field.first.Scalar();
+        const PolicyKey* k = find(name);
+        if (!k) {
+          std::string known;
+          for (const auto& f : fields) known += (known.empty() ? "" : ", ") + f;
+          return invalid_input(located(doc_, field.first.Mark(), "unknown key '" + name + "' (known: " + known + ")"));
+        }
+        OUTCHECK_TRY(apply_key(*k, field.second, p, set, top_level));
+      }
     }
     return Status::OK();
   }
@@ -150,26 +67,100 @@ class Applier {
   }
 
  private:
-  using Sub = std::map<std::string, std::function<Status(const YAML::Node&, const std::string&)>>;
-
-  Status bad(const YAML::Node& n, const std::string& key, const std::string& what) { return bad_at(n, key, what); }
-
-  Status sub(const YAML::Node& n, const std::string& key, const Sub& fields) {
-    if (!n.IsMap()) return bad(n, key, "must be a mapping, not " + node_kind(n));
-    for (const auto& kv : n) {
-      std::string k = kv.first.Scalar();
-      auto it = fields.find(k);
-      if (it == fields.end()) {
-        std::string known;
-        for (const auto& [f, _] : fields) known += (known.empty() ? "" : ", ") + f;
-        return invalid_input(located(doc_, kv.first.Mark(), "unknown key '" + key + "." + k + "' (known: " + known + ")"));
-      }
-      OUTCHECK_TRY(it->second(kv.second, key + "." + k));
+  static const PolicyKey* find(const std::string& name) {
+    for (const PolicyKey& k : policy_keys()) {
+      if (name == k.name) return &k;
     }
+    return nullptr;
+  }
+  // The fields of a section, sorted; none when `section` is no section.
+  static std::vector<std::string> fields_of(const std::string& section) {
+    std::set<std::string> fields;
+    const std::string prefix = section + ".";
+    for (const PolicyKey& k : policy_keys()) {
+      std::string name = k.name;
+      if (name.rfind(prefix, 0) == 0) fields.insert(name.substr(prefix.size()));
+    }
+    return {fields.begin(), fields.end()};
+  }
+  // Every top-level key, sorted: the sections and the keys of their own.
+  static std::vector<std::string> sections() {
+    std::set<std::string> names;
+    for (const PolicyKey& k : policy_keys()) {
+      std::string name = k.name;
+      names.insert(name.substr(0, name.find('.')));
+    }
+    return {names.begin(), names.end()};
+  }
+
+  Status apply_key(const PolicyKey& key, const YAML::Node& n, Policy& p, json& set, bool top_level) {
+    // Whether the workspace's manifest is read is decided once per run, not per file.
+    if (key.top_level_only && !top_level) {
+      return bad(n, key.name, "applies to the whole workspace; set it at the top level, not in `files`");
+    }
+    auto value = read(key, n);
+    if (!value) return value.error();
+    key.set(p, *value);
+    set[policy_key_pointer(key.name)] = *value;
     return Status::OK();
   }
 
-  Status integer(const YAML::Node& n, const std::string& key, std::int64_t min, std::int64_t& out, json& rec) {
+  // The YAML value as the key's kind, checked.
+  Result<json> read(const PolicyKey& key, const YAML::Node& n) {
+    const std::string name = key.name;
+    switch (key.kind) {
+      case PolicyValueKind::whole_number: {
+        std::int64_t v = 0;
+        OUTCHECK_TRY(integer(n, name, key.min, v));
+        return json(v);
+      }
+      case PolicyValueKind::boolean: {
+        bool v = false;
+        OUTCHECK_TRY(boolean(n, name, v));
+        return json(v);
+      }
+      case PolicyValueKind::pattern:
+        OUTCHECK_TRY(regex(n, name));
+        return json(n.Scalar());
+      case PolicyValueKind::patterns:
+      case PolicyValueKind::strings:
+      case PolicyValueKind::extensions: {
+        std::vector<std::string> v;
+        OUTCHECK_TRY(strings(n, name, v, key.kind == PolicyValueKind::patterns));
+        if (key.kind == PolicyValueKind::extensions) {
+          for (const auto& t : v) {
+            if (t.size() < 2 || t[0] != '.') return bad(n, name, "each type is an extension with its dot, like \".csv\"");
+          }
+        }
+        return json(v);
+      }
+      case PolicyValueKind::bases: {
+        if (!n.IsSequence()) return bad(n, name, "must be a list of whole numbers, not " + node_kind(n));
+        std::vector<std::int64_t> values;
+        for (const auto& item : n) {
+          std::int64_t v = 0;
+          OUTCHECK_TRY(integer(item, name, 2, v));
+          values.push_back(v);
+        }
+        return json(values);
+      }
+      case PolicyValueKind::choice: {
+        for (const char* c : key.choices) {
+          if (n.IsScalar() && n.Scalar() == c) return json(n.Scalar());
+        }
+        std::string options;
+        for (std::size_t i = 0; i < key.choices.size(); ++i) {
+          options += (i == 0 ? "" : i + 1 == key.choices.size() ? " or " : ", ") + std::string(key.choices[i]);
+        }
+        return bad(n, name, "must be " + options);
+      }
+    }
+    return bad(n, name, "has no reader");
+  }
+
+  Error bad(const YAML::Node& n, const std::string& key, const std::string& what) { return bad_at(n, key, what); }
+
+  Status integer(const YAML::Node& n, const std::string& key, std::int64_t min, std::int64_t& out) {
     std::int64_t v = 0;
     std::string s = n.IsScalar() ? n.Scalar() : "";
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -178,31 +169,14 @@ class Applier {
     }
     if (v < min) return bad(n, key, "must be at least " + std::to_string(min));
     out = v;
-    rec = v;
     return Status::OK();
   }
 
-  // A list of rounding bases, each a whole number of at least 2.
-  Status bases(const YAML::Node& n, const std::string& key, std::vector<std::int64_t>& out, json& rec) {
-    if (!n.IsSequence()) return bad(n, key, "must be a list of whole numbers, not " + node_kind(n));
-    std::vector<std::int64_t> values;
-    for (const auto& item : n) {
-      std::int64_t v = 0;
-      json ignored;
-      OUTCHECK_TRY(integer(item, key, 2, v, ignored));
-      values.push_back(v);
-    }
-    out = values;
-    rec = values;
-    return Status::OK();
-  }
-
-  Status boolean(const YAML::Node& n, const std::string& key, bool& out, json& rec) {
+  Status boolean(const YAML::Node& n, const std::string& key, bool& out) {
     std::string s = n.IsScalar() ? n.Scalar() : "";
     if (s == "true" || s == "True" || s == "TRUE") out = true;
     else if (s == "false" || s == "False" || s == "FALSE") out = false;
     else return bad(n, key, "must be true or false");
-    rec = out;
     return Status::OK();
   }
 
