@@ -36,6 +36,7 @@ Runner attach_check(CLI::App& sub);
 Runner attach_project(CLI::App& sub);
 Runner attach_redact(CLI::App& sub);
 Runner attach_release(CLI::App& sub);  // cmd_release.cpp: `release verify`
+Runner attach_rules(CLI::App& sub);
 Runner attach_serve(CLI::App& sub);
 
 }  // namespace outcheck::cli

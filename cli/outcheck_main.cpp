@@ -40,6 +40,7 @@ namespace {
 const Command kCommands[] = {
     {"check", "check files of a workspace for release (exit 0 pass, 1 fail/blocked, 3 needs review)", attach_check},
     {"project", "work with the workspace's project.yaml", attach_project},
+    {"rules", "every rule the checker runs: its id, scope, outcome and what it finds", attach_rules},
     {"redact", "write a copy of a CSV that passes the small-count, rounding and secondary-disclosure rules",
      attach_redact},
     {"user", "manage users (admin)", attach_user},

@@ -1,6 +1,9 @@
 #include "rules/finding.h"
 
 #include <algorithm>
+#include <cassert>
+
+#include "rules/rule_registry.h"
 
 namespace outcheck::rules {
 
@@ -15,6 +18,7 @@ const char* outcome_name(Outcome o) {
 }
 
 void FindingList::add(Finding f) {
+  assert(find_rule(f.rule) && "a finding's rule must be in rules/rule_registry.cpp");
   worst_ = std::max(worst_, f.outcome);
   auto& n = counts_[f.rule];
   ++n;
@@ -22,6 +26,7 @@ void FindingList::add(Finding f) {
 }
 
 void FindingList::count_only(const std::string& rule, Outcome outcome, std::int64_t n) {
+  assert(find_rule(rule) && "a finding's rule must be in rules/rule_registry.cpp");
   if (n <= 0) return;
   worst_ = std::max(worst_, outcome);
   counts_[rule] += n;

@@ -1,0 +1,28 @@
+#pragma once
+// Every rule, once, as ninja's kTools names every tool: its id (interface.md "Rule ids"), where it
+// looks, the outcome it gives as interface.md states it, one line on what it finds, and the file
+// that decides it. Reports, `outcheck rules` and the tests read this table; a finding whose rule is
+// not in it is a bug (FindingList::add checks it in debug builds, so the sanitized suite does).
+#include <string_view>
+#include <vector>
+
+namespace outcheck::rules {
+
+enum class RuleScope {
+  file,   // the gate: privacy level, declaration, links, type, size, provenance, the CSV's shape
+  table,  // a CSV's headers and cells
+};
+
+struct Rule {
+  const char* id;
+  RuleScope scope;
+  const char* outcome;  // as interface.md states it: "blocked", "fail (opensafely) / review (sdc-handbook)", ...
+  const char* summary;  // one line
+  const char* decided_in;
+};
+
+const std::vector<Rule>& rule_registry();
+const Rule* find_rule(std::string_view id);
+const char* rule_scope_name(RuleScope scope);
+
+}  // namespace outcheck::rules

@@ -1,0 +1,109 @@
+// The rule registry (rules/rule_registry.h, issue 17): interface.md's "Rule ids" table and the
+// registry name the same rules with the same outcomes, `outcheck rules` prints it, and every finding
+// the checker makes on real tables names a registered rule.
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "rules/rule_registry.h"
+#include "tests/support/workspace_fixture.h"
+
+namespace fs = std::filesystem;
+using namespace outcheck;
+using nlohmann::json;
+
+namespace {
+
+struct Row {
+  std::string id, outcome;
+};
+
+// The rows of interface.md's "Rule ids" table: `id` | outcome | meaning.
+std::vector<Row> rule_id_rows() {
+  std::istringstream in(test::slurp(test::shared_dir() + "/spec/interface.md"));
+  std::vector<Row> rows;
+  std::string line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("#", 0) == 0) inside = line.rfind("### Rule ids", 0) == 0;
+    if (!inside || line.rfind("| `", 0) != 0) continue;
+    auto id_end = line.find('`', 3);
+    auto outcome_start = line.find("| ", id_end) + 2;
+    auto outcome_end = line.find(" | ", outcome_start);
+    rows.push_back({line.substr(3, id_end - 3), line.substr(outcome_start, outcome_end - outcome_start)});
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("rule registry: interface.md's Rule ids table and the registry name the same rules and outcomes",
+          "[rules][registry]") {
+  const std::vector<Row> rows = rule_id_rows();
+  REQUIRE(rows.size() >= 20);
+  std::set<std::string> documented;
+  for (const Row& row : rows) {
+    documented.insert(row.id);
+    INFO("interface.md row " << row.id);
+    const rules::Rule* rule = rules::find_rule(row.id);
+    REQUIRE(rule != nullptr);
+    CHECK(row.outcome == rule->outcome);
+  }
+  std::set<std::string> ids;
+  for (const rules::Rule& rule : rules::rule_registry()) {
+    INFO("registry entry " << rule.id);
+    CHECK(ids.insert(rule.id).second);  // once each
+    CHECK(documented.count(rule.id) == 1);
+    CHECK(fs::is_regular_file(fs::path(test::source_dir()) / rule.decided_in));
+    CHECK(std::string(rule.summary).size() > 10);
+  }
+  CHECK(rules::find_rule("no_such_rule") == nullptr);
+}
+
+TEST_CASE("rule registry: outcheck rules prints every rule, as text and as JSON", "[rules][registry][cli]") {
+  test::TempDir dir;
+  test::RunResult text = test::run_outcheck({"rules"}, dir.path());
+  REQUIRE(text.exit_code == 0);
+  test::RunResult as_json = test::run_outcheck({"rules", "--json"}, dir.path());
+  REQUIRE(as_json.exit_code == 0);
+  json listed = json::parse(as_json.out);
+  REQUIRE(listed.size() == rules::rule_registry().size());
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    const rules::Rule& rule = rules::rule_registry()[i];
+    CHECK(listed[i].at("id") == rule.id);
+    CHECK(listed[i].at("outcome") == rule.outcome);
+    CHECK(listed[i].at("scope") == rules::rule_scope_name(rule.scope));
+    CHECK(test::contains(text.out, std::string(rule.id) + " "));
+    CHECK(test::contains(text.out, rule.summary));
+  }
+}
+
+TEST_CASE("rule registry: every finding on the released tables and the example workspace names a registered rule",
+          "[rules][registry][cli]") {
+  std::set<std::string> seen;
+  auto collect = [&](const test::RunResult& r) {
+    INFO(r.err);
+    REQUIRE((r.exit_code == 0 || r.exit_code == 1 || r.exit_code == 3));
+    json report = json::parse(r.out);
+    for (const json& file : report.at("files")) {
+      for (const json& f : file.at("findings")) seen.insert(f.at("rule").get<std::string>());
+      for (const auto& [rule, n] : file.at("finding_counts").items()) seen.insert(rule);
+    }
+  };
+  const fs::path corpus = fs::path(test::shared_dir()) / "corpus" / "released-outputs";
+  for (const char* preset : {"opensafely", "sdc-handbook"}) {
+    collect(test::run_outcheck({"check", "--no-project", "--policy", preset, "--json", corpus.string()}, corpus));
+  }
+  const fs::path example = fs::path(test::source_dir()) / "examples" / "workspace";
+  collect(test::run_outcheck({"check", "--json"}, example));
+  REQUIRE(seen.size() >= 8);
+  for (const std::string& rule : seen) {
+    INFO("a finding's rule: " << rule);
+    CHECK(rules::find_rule(rule) != nullptr);
+  }
+}
