@@ -11,6 +11,8 @@ const std::vector<Rule>& rule_registry() {
        "checker/file_check.cpp"},
       {"linked_to_protected", S::file, "blocked", "a link to, or a hard link of, a file that is itself blocked",
        "checker/file_check.cpp"},
+      {"special_file", S::file, "blocked", "a dangling link, a link to a folder, a pipe, socket or device, or unreadable",
+       "checker/file_check.cpp", /*in_interface=*/false},
       {"file_type", S::file, "blocked", "an extension not in the policy's release types", "checker/file_check.cpp"},
       {"file_size", S::file, "blocked", "larger than limits.max_file_bytes", "checker/file_check.cpp"},
       {"patient_id", S::table, "blocked", "a column whose header identifies patients", "rules/table_check.cpp"},

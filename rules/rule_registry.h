@@ -19,6 +19,9 @@ struct Rule {
   const char* outcome;  // as interface.md states it: "blocked", "fail (opensafely) / review (sdc-handbook)", ...
   const char* summary;  // one line
   const char* decided_in;
+  // Where the contract states it: interface.md's "Rule ids" table, or for a rule outcheck added
+  // where the spec is silent, the README's "Decisions where the spec is silent".
+  bool in_interface = true;
 };
 
 const std::vector<Rule>& rule_registry();
