@@ -329,8 +329,13 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
   if (regular) {
     r.size = static_cast<std::int64_t>(st.st_size);
     if (st.st_size > policy.max_file_bytes) {
-      r.findings.add(file_finding("file_size", Outcome::blocked,
-                                  "is " + mib(st.st_size) + ", larger than the limit of " + mib(policy.max_file_bytes)));
+      // In MiB, unless that rounds both to the same figure ("16.0 MiB, larger than 16.0 MiB").
+      std::string size = mib(st.st_size), limit = mib(policy.max_file_bytes);
+      if (size == limit) {
+        size = std::to_string(st.st_size) + " bytes";
+        limit = std::to_string(policy.max_file_bytes) + " bytes";
+      }
+      r.findings.add(file_finding("file_size", Outcome::blocked, "is " + size + ", larger than the limit of " + limit));
     }
   }
 

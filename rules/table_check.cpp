@@ -690,13 +690,15 @@ struct TableCheck::Impl {
           }
         }
       }
+      // Not proved (no ratio of the row's counts gives it at its printed precision), so the message
+      // says what is known: the row holds a small or redacted count the rate may come from.
       if (first_small >= 0) {
         const auto& src = cols[static_cast<std::size_t>(first_small)];
         cols[static_cast<std::size_t>(first_small)].derived_by[first_small].add(
             "derived_from_small_count", Outcome::fail, cap, [&] {
               return cell_finding("derived_from_small_count", Outcome::fail, index, rc, text,
-                                  "is computed from the small count " + std::string(fields[first_small]) +
-                                      " in column \"" + src.name + "\": redact it too");
+                                  "may be computed from the small count " + std::string(fields[first_small]) +
+                                      " in column \"" + src.name + "\" of its row: redact it too");
             });
       } else if (first_redacted >= 0 && first_published >= 0) {
         const auto& red = cols[static_cast<std::size_t>(first_redacted)];
@@ -704,7 +706,7 @@ struct TableCheck::Impl {
         cols[static_cast<std::size_t>(first_redacted)].derived_by[first_published].add(
             "derived_from_small_count", Outcome::fail, cap, [&] {
               return cell_finding("derived_from_small_count", Outcome::fail, index, rc, text,
-                                  "with column \"" + pub.name + "\" this value gives back the redacted count in column \"" +
+                                  "with column \"" + pub.name + "\" this value may give back the redacted count in column \"" +
                                       red.name + "\": redact it too");
             });
       }
