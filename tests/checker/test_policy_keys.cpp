@@ -1,7 +1,6 @@
 // The one policy key table (checker/policy_keys.h, issue 17 item 3): policy.md documents exactly
 // its keys, and every key is read from a policy file and shown in the effective policy.
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include "checker/policy_keys.h"
 #include "checker/policy_set.h"
 #include "rules/policy.h"
+#include "tests/support/markdown_table.h"
 #include "tests/support/workspace_fixture.h"
 
 using namespace outcheck;
@@ -27,18 +27,10 @@ struct Row {
 
 // The rows of policy.md's "All keys" table.
 std::vector<Row> all_keys_rows() {
-  std::istringstream in(test::slurp(test::shared_dir() + "/spec/policy.md"));
   std::vector<Row> rows;
-  std::string line;
-  bool inside = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("## ", 0) == 0) inside = line == "## All keys";
-    if (!inside || line.rfind("| `", 0) != 0) continue;
-    auto name_end = line.find('`', 3);
-    REQUIRE(name_end != std::string::npos);
-    auto type_start = line.find('|', name_end) + 1;
-    auto type_end = line.find(" | ", type_start);
-    rows.push_back({line.substr(3, name_end - 3), line.substr(type_start, type_end - type_start)});
+  for (const auto& cells : test::markdown_table_rows(test::slurp(test::shared_dir() + "/spec/policy.md"), "## All keys")) {
+    REQUIRE(cells.size() >= 2);
+    rows.push_back({test::unquote_code(cells[0]), cells[1]});
   }
   return rows;
 }

@@ -3,7 +3,6 @@
 // the checker makes on real tables names a registered rule.
 #include <filesystem>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rules/rule_registry.h"
+#include "tests/support/markdown_table.h"
 #include "tests/support/workspace_fixture.h"
 
 namespace fs = std::filesystem;
@@ -25,17 +25,10 @@ struct Row {
 
 // The rows of interface.md's "Rule ids" table: `id` | outcome | meaning.
 std::vector<Row> rule_id_rows() {
-  std::istringstream in(test::slurp(test::shared_dir() + "/spec/interface.md"));
   std::vector<Row> rows;
-  std::string line;
-  bool inside = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("#", 0) == 0) inside = line.rfind("### Rule ids", 0) == 0;
-    if (!inside || line.rfind("| `", 0) != 0) continue;
-    auto id_end = line.find('`', 3);
-    auto outcome_start = line.find("| ", id_end) + 2;
-    auto outcome_end = line.find(" | ", outcome_start);
-    rows.push_back({line.substr(3, id_end - 3), line.substr(outcome_start, outcome_end - outcome_start)});
+  for (const auto& cells : test::markdown_table_rows(test::slurp(test::shared_dir() + "/spec/interface.md"), "### Rule ids")) {
+    REQUIRE(cells.size() >= 2);
+    rows.push_back({test::unquote_code(cells[0]), cells[1]});
   }
   return rows;
 }
