@@ -101,7 +101,9 @@ TEST_CASE("rule registry: every finding on the released tables and the example w
   }
   const fs::path example = fs::path(test::source_dir()) / "examples" / "workspace";
   collect(test::run_outcheck({"check", "--json"}, example));
-  REQUIRE(seen.size() >= 8);
+  // At least the rules the committed tables always give (the example's two largest files are
+  // generated, and absent from a fresh clone): a check that found nothing would prove nothing.
+  REQUIRE(seen.size() >= 6);
   for (const std::string& rule : seen) {
     INFO("a finding's rule: " << rule);
     CHECK(rules::find_rule(rule) != nullptr);
