@@ -1,0 +1,152 @@
+// scan_file, the one read of a file that check and redact share: on real files of every size
+// class (empty, read whole, a ring of slices with a rules thread), the table rules and a records
+// visitor see the same table, the hash is the file's, and a read that fails is an error, not a
+// short file.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "checker/file_scan.h"
+#include "checker/sha256.h"
+#include "tests/support/finding_text.h"
+#include "tests/support/policies.h"
+#include "tests/support/workspace_fixture.h"
+
+using namespace outcheck;
+using namespace outcheck::checker;
+
+namespace {
+
+// A semicolon-separated table with small counts, `records` rows of ~30 bytes.
+std::string semicolon_table(std::size_t records) {
+  std::string text = "practice;num;list_size\n";
+  for (std::size_t r = 0; r < records; ++r) {
+    text += std::to_string(r % 9000) + ";" + (r % 97 == 0 ? "3" : std::to_string(100 + (r % 7) * 10)) + ";" +
+            std::to_string(1000 + (r % 13) * 10) + "\n";
+  }
+  return text;
+}
+
+struct Rows : CsvVisitor {
+  std::vector<std::string> header;
+  std::int64_t records = 0, issues = 0;
+  std::string last;
+  void on_header(std::span<const std::string_view> fields) override { header.assign(fields.begin(), fields.end()); }
+  void on_record(std::int64_t, std::int64_t, std::span<const std::string_view> fields) override {
+    ++records;
+    last = std::string(fields.front());
+  }
+  void on_issue(const CsvIssue&) override { ++issues; }
+};
+
+struct Scanned {
+  ScannedFile file;
+  std::string findings;
+};
+
+Scanned with_rules(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  rules::FindingList findings(25);
+  ScanSinks sinks;
+  sinks.rules = test::compiled_preset("opensafely");
+  sinks.findings = &findings;
+  auto scanned = scan_file(fd, sinks);
+  ::close(fd);
+  REQUIRE(scanned.ok());
+  return {*scanned, test::describe_findings(findings)};
+}
+
+ScannedFile with_visitor(const std::filesystem::path& path, Rows& rows) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  ScanSinks sinks;
+  sinks.records = &rows;
+  auto scanned = scan_file(fd, sinks);
+  ::close(fd);
+  REQUIRE(scanned.ok());
+  return *scanned;
+}
+
+}  // namespace
+
+TEST_CASE("file scan: the rules and a visitor read the same table, whole or in slices", "[csv][file_scan]") {
+  test::TempDir dir;
+  // 40 rows fit one read; 200,000 rows (about 3.6 MB) are read in 1 MiB slices with a rules thread.
+  for (std::size_t records : {std::size_t{40}, std::size_t{200'000}}) {
+    INFO(records << " records");
+    const std::string text = semicolon_table(records);
+    const auto path = dir.write("t" + std::to_string(records) + ".csv", text);
+    const Scanned checked = with_rules(path);
+    Rows rows;
+    const ScannedFile visited = with_visitor(path, rows);
+
+    CHECK(checked.file.size == static_cast<std::int64_t>(text.size()));
+    CHECK(checked.file.sha256 == sha256_hex(text));
+    CHECK(visited.sha256 == checked.file.sha256);
+    CHECK(checked.file.saw_header);
+    CHECK(visited.saw_header);
+    CHECK(checked.file.data_records == static_cast<std::int64_t>(records));
+    CHECK(visited.data_records == checked.file.data_records);
+    CHECK(rows.records == checked.file.data_records);
+    CHECK(rows.issues == 0);
+    CHECK(rows.header == std::vector<std::string>{"practice", "num", "list_size"});
+    CHECK(rows.last == std::to_string((records - 1) % 9000));
+    CHECK(checked.file.dialect.delimiter == ';');
+    CHECK(visited.dialect.delimiter == ';');
+    CHECK(checked.file.header_fields == 3);
+    REQUIRE(checked.file.column_roles.size() == 3);
+    CHECK(checked.file.column_roles[1].role == rules::Role::count);
+    CHECK(visited.column_roles.empty());  // no rules ran
+    // The rules' findings: the delimiter, and the small counts in row order (kept 25, all counted).
+    CHECK(checked.findings.find("\ndelimiter=1\n") != std::string::npos);
+    const std::int64_t small = static_cast<std::int64_t>((records + 96) / 97);
+    CHECK(checked.findings.find("\nsmall_count=" + std::to_string(small) + "\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("file scan: an empty file, and a file only hashed", "[csv][file_scan]") {
+  test::TempDir dir;
+  const auto empty = dir.write("empty.csv", "");
+  const Scanned checked = with_rules(empty);
+  CHECK(checked.file.size == 0);
+  CHECK(checked.file.sha256 == sha256_hex(""));
+  CHECK_FALSE(checked.file.saw_header);
+  CHECK(checked.findings.find("malformed_csv=1\n") != std::string::npos);
+
+  const auto plain = dir.write("notes.txt", std::string(3 << 20, 'x'));
+  const int fd = ::open(plain.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  auto hashed = scan_file(fd, ScanSinks{});
+  ::close(fd);
+  REQUIRE(hashed.ok());
+  CHECK(hashed->size == 3 << 20);
+  CHECK(hashed->sha256 == sha256_hex(std::string(3 << 20, 'x')));
+  CHECK_FALSE(hashed->saw_header);
+}
+
+TEST_CASE("file scan: a read that fails is an error, whatever the sinks", "[csv][file_scan]") {
+  test::TempDir dir;
+  // read(2) on a folder fails with EISDIR: a real failed read, not a short file.
+  const int fd = ::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  rules::FindingList findings;
+  ScanSinks sinks;
+  sinks.rules = test::compiled_preset("opensafely");
+  sinks.findings = &findings;
+  auto scanned = scan_file(fd, sinks);
+  Rows rows;
+  ScanSinks to_rows;
+  to_rows.records = &rows;
+  auto visited = scan_file(fd, to_rows);
+  ::close(fd);
+  REQUIRE_FALSE(scanned.ok());
+  CHECK(scanned.error().kind == ErrorKind::io);
+  CHECK(scanned.error().message == "read failed: Is a directory");
+  REQUIRE_FALSE(visited.ok());
+  CHECK(visited.error().message == "read failed: Is a directory");
+}
