@@ -40,10 +40,12 @@ class CsvScan : public CsvVisitor {
   // back: TableWorker::wait_parsed).
   std::uint64_t chunks() const { return chunks_; }
   std::uint64_t chunks_handed_over() const { return handed_over_; }
+  bool saw_header() const { return parser_.saw_header(); }
   std::size_t header_fields() const { return parser_.header_fields(); }
   const CsvDialect& dialect() const { return parser_.dialect(); }
   // The table rules' state (column roles and the rest), once finish() has returned.
   const rules::TableCheck& table() const { return table_; }
+  rules::TableCheck& table() { return table_; }
 
   void on_header(std::span<const std::string_view> fields) override;
   void on_record(std::int64_t index, std::int64_t line, std::span<const std::string_view> fields) override;

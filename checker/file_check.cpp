@@ -14,8 +14,7 @@
 #include <optional>
 #include <vector>
 
-#include "checker/csv_scan.h"
-#include "checker/sha256.h"
+#include "checker/file_scan.h"
 
 namespace fs = std::filesystem;
 
@@ -73,13 +72,12 @@ std::string realpath_of(const fs::path& p) {
   return buf;
 }
 
-constexpr std::size_t kChunk = 1 << 20;
 // A report lists the roles of this many columns at most (a table of a million columns would make a
 // report of hundreds of MB); the rest are counted.
 constexpr std::size_t kMaxColumnRoles = 10'000;
-constexpr std::size_t kSlices = 4;  // buffers of a large file's ring: one being read, three the rules may hold
 
-// Reads the file once: hashes every byte and, for CSVs, streams it through the table rules.
+// Reads the file once (checker/file_scan.h): hashes every byte and, for CSVs, streams it through
+// the table rules.
 void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const rules::CompiledPolicy> policy,
                    FileReport& r) {
   // Never blocks, whatever was swapped in since the gate looked: only a regular file is read.
@@ -92,57 +90,29 @@ void read_contents(const fs::path& location, bool is_csv, std::shared_ptr<const 
     r.findings.add(file_finding("special_file", Outcome::blocked, m));
     return;
   }
-  int fd = *opened;
-  struct stat st;
-  const bool large = ::fstat(fd, &st) == 0 && st.st_size > static_cast<off_t>(kChunk);
-  // A large file is read a slice at a time into a ring of buffers: this thread hashes each slice
-  // while, for a CSV, the scan's own thread runs the rules over the records already parsed (the
-  // parsing goes to whichever thread has time for it). A buffer is read into again once the rules
-  // are done with it (settle), so memory stays at a few slices whatever the file's size.
-  // A small file is read whole, in one buffer.
-  const std::size_t slots = large ? kSlices : 1;
-  const std::size_t buffer_size = st.st_size <= 0 || large ? kChunk : static_cast<std::size_t>(st.st_size) + 1;
-  std::vector<std::unique_ptr<char[]>> buffers;
-  for (std::size_t i = 0; i < slots; ++i) buffers.push_back(std::make_unique_for_overwrite<char[]>(buffer_size));
-  // After the buffers: on every way out, the scan (and its rules thread) ends before they go.
-  std::unique_ptr<CsvScan> scan;
-  if (is_csv) scan = std::make_unique<CsvScan>(std::move(policy), r.findings, /*rules_thread=*/large);
-  std::vector<std::uint64_t> marks(slots, 0);
-  Sha256 hash;
-  std::int64_t size = 0;
-  for (std::size_t k = 0;; ++k) {
-    const std::size_t slot = k % slots;
-    if (scan) scan->settle(marks[slot]);
-    ssize_t n;
-    do {
-      n = ::read(fd, buffers[slot].get(), buffer_size);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      const int error = errno;
-      scan.reset();  // its thread may be writing findings
-      r.findings.add(file_finding("special_file", Outcome::blocked, std::string("read failed: ") + std::strerror(error)));
-      ::close(fd);
-      return;
-    }
-    if (n == 0) break;
-    const std::string_view bytes(buffers[slot].get(), static_cast<std::size_t>(n));
-    hash.update(bytes);
-    if (scan) marks[slot] = scan->feed(bytes);
-    size += n;
+  const int fd = *opened;
+  ScanSinks sinks;
+  if (is_csv) {
+    sinks.rules = std::move(policy);
+    sinks.findings = &r.findings;
   }
+  auto scanned = scan_file(fd, sinks);
   ::close(fd);
-  r.sha256 = hash.hex_digest();
-  r.size = size;
-  if (scan) {
-    scan->finish();
-    r.rows = scan->data_records();
-    r.columns = static_cast<std::int64_t>(scan->header_fields());
-    const auto& roles = scan->table().column_roles();
+  if (!scanned) {
+    r.findings.add(file_finding("special_file", Outcome::blocked, scanned.error().message));
+    return;
+  }
+  r.sha256 = scanned->sha256;
+  r.size = scanned->size;
+  if (is_csv) {
+    r.rows = scanned->data_records;
+    r.columns = static_cast<std::int64_t>(scanned->header_fields);
+    const auto& roles = scanned->column_roles;
     for (std::size_t c = 0; c < roles.size() && c < kMaxColumnRoles; ++c) {
       r.column_roles.push_back({roles[c].name, rules::role_report_name(roles[c]), roles[c].why});
     }
     r.column_roles_omitted = roles.size() - r.column_roles.size();
-    r.roles_read_on_rows = scan->table().roles_read_on_rows();
+    r.roles_read_on_rows = scanned->roles_read_on_rows;
   }
 }
 

@@ -12,6 +12,7 @@
 #include "checker/atomic_file.h"
 #include "checker/csv_parser.h"
 #include "checker/csv_writer.h"
+#include "checker/file_scan.h"
 #include "checker/json_text.h"
 #include "checker/policy_set.h"
 
@@ -64,40 +65,26 @@ Result<RedactResult> redact_file(const std::string& in, const std::string& out, 
   }
   int fd = ::open(in.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error(in + ": cannot be read: " + std::strerror(errno));
+  // Read as `check` reads it (checker/file_scan.h): the same slices, the same sniffed delimiter.
   TableReader reader;
-  CsvParser parser(reader);
-  bool sniffed = false;
-  // As large as what `check` reads first (and sniffs the dialect from): the same file reads alike.
-  std::vector<char> buf(kSniffBytes);
-  while (true) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return io_error(in + ": read failed: " + std::strerror(errno));
-    }
-    if (n == 0) break;
-    const std::string_view bytes(buf.data(), static_cast<std::size_t>(n));
-    if (!sniffed) {  // read as `check` reads it: the first bytes say the delimiter
-      parser.set_dialect(sniff_dialect(bytes));
-      sniffed = true;
-    }
-    parser.feed(bytes);
-  }
+  ScanSinks sinks;
+  sinks.hash = false;
+  sinks.records = &reader;
+  auto scanned = scan_file(fd, sinks);
   ::close(fd);
-  parser.finish();
+  if (!scanned) return io_error(in + ": " + scanned.error().message);
   if (reader.first_issue) {
     return invalid_input(in + ": " + describe(*reader.first_issue) + "; redact needs a well-formed CSV, fix it first");
   }
-  if (!parser.saw_header()) return invalid_input(in + ": the file is empty; there is nothing to redact");
+  if (!scanned->saw_header) return invalid_input(in + ": the file is empty; there is nothing to redact");
 
   RedactResult result;
-  result.rows = parser.data_records();
+  result.rows = scanned->data_records;
   result.changes = rules::redact_table(policy, reader.table);
   result.still_failing = rules::failing_rules(policy, reader.table);
 
   // Written as it was read: with its delimiter, and its `sep=X` line when it had one.
-  const CsvDialect dialect = parser.dialect();
+  const CsvDialect dialect = scanned->dialect;
   std::string text;
   if (dialect.sep_line) text += std::string("sep=") + dialect.delimiter + "\n";
   append_csv_row(text, reader.table.header, dialect.delimiter);

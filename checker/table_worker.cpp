@@ -17,20 +17,14 @@ TableWorker::TableWorker(rules::TableCheck& table, std::function<void(std::strin
 
 TableWorker::~TableWorker() { stop(); }
 
-TableWorker::Job& TableWorker::Jobs::next() {
-  if (!spare.empty()) {
-    filling.push_back(std::move(spare.back()));
-    spare.pop_back();
-  } else {
-    filling.emplace_back();
-  }
+template <class T>
+T& TableWorker::Jobs::next() {
+  if (spare.empty()) return std::get<T>(filling.emplace_back(std::in_place_type<T>));
+  filling.push_back(std::move(spare.back()));
+  spare.pop_back();
   Job& job = filling.back();
-  job.batch = CsvRecords{};
-  job.owned.clear();
-  job.bytes = {};
-  job.parse = false;
-  job.mark = 0;
-  return job;
+  if (!std::holds_alternative<T>(job)) job.emplace<T>();
+  return std::get<T>(job);
 }
 
 // Records come from the thread parsing: the caller's, or this one's from bytes handed over.
@@ -39,18 +33,18 @@ TableWorker::Jobs& TableWorker::parsing_side() {
 }
 
 void TableWorker::records(const CsvRecords& records) {
-  Job& job = parsing_side().next();
-  job.starts.assign(records.starts.begin(), records.starts.end());
-  job.ends.assign(records.ends.begin(), records.ends.end());
-  job.batch = records;
-  job.batch.starts = job.starts;
-  job.batch.ends = job.ends;
+  Batch& batch = parsing_side().next<Batch>();
+  batch.starts.assign(records.starts.begin(), records.starts.end());
+  batch.ends.assign(records.ends.begin(), records.ends.end());
+  batch.records = records;
+  batch.records.starts = batch.starts;
+  batch.records.ends = batch.ends;
 }
 
 void TableWorker::record(std::int64_t index, std::span<const std::string_view> fields) {
-  Job& job = parsing_side().next();
-  job.index = index;
-  job.owned.assign(fields.begin(), fields.end());
+  LoneRecord& lone = parsing_side().next<LoneRecord>();
+  lone.index = index;
+  lone.fields.assign(fields.begin(), fields.end());
 }
 
 bool TableWorker::behind() {
@@ -61,9 +55,7 @@ bool TableWorker::behind() {
 void TableWorker::parse(std::string_view bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   throw_if_failed();
-  Job& job = caller_jobs_.next();
-  job.bytes = bytes;
-  job.parse = true;
+  caller_jobs_.next<Bytes>() = Bytes{bytes};
   ++handed_;
 }
 
@@ -87,7 +79,7 @@ void TableWorker::wait_parsed() {
   // order; they are handed over again, parsed, at the next mark.
   std::vector<Job> taken_back;
   std::uint64_t bytes_taken_back = 0;
-  for (const Job& j : queue_) bytes_taken_back += j.parse;
+  for (const Job& j : queue_) bytes_taken_back += std::holds_alternative<Bytes>(j);
   if (bytes_taken_back) {
     taken_back.swap(queue_);
     handed_ -= bytes_taken_back;
@@ -98,8 +90,8 @@ void TableWorker::wait_parsed() {
   lock.unlock();
   try {
     for (Job& j : taken_back) {
-      if (j.parse) {
-        parse_(j.bytes);  // its records join caller_jobs_.filling here, in order
+      if (const Bytes* b = std::get_if<Bytes>(&j)) {
+        parse_(b->bytes);  // its records join caller_jobs_.filling here, in order
         caller_jobs_.spare.push_back(std::move(j));
       } else {
         caller_jobs_.filling.push_back(std::move(j));
@@ -117,7 +109,7 @@ void TableWorker::wait_parsed() {
 std::uint64_t TableWorker::mark() {
   std::unique_lock<std::mutex> lock(mu_);
   const std::uint64_t m = ++marks_;
-  caller_jobs_.next().mark = m;
+  caller_jobs_.next<Mark>() = Mark{m};
   hand_over();  // first: earlier marks may be among the jobs filling (wait_parsed took them back)
   changed_.wait(lock, [&] { return m - reached_ <= kMarksAhead || error_; });
   throw_if_failed();
@@ -149,11 +141,11 @@ void TableWorker::finish() {
 }
 
 void TableWorker::check(Job& job, std::vector<std::string_view>& fields) {
-  if (job.batch.width != 0) {
-    table_.records(job.batch);
-  } else {
-    fields.assign(job.owned.begin(), job.owned.end());
-    table_.record(job.index, fields);
+  if (const Batch* batch = std::get_if<Batch>(&job)) {
+    table_.records(batch->records);
+  } else if (const LoneRecord* lone = std::get_if<LoneRecord>(&job)) {
+    fields.assign(lone->fields.begin(), lone->fields.end());
+    table_.record(lone->index, fields);
   }
 }
 
@@ -183,21 +175,22 @@ void TableWorker::run() {
     // Every byte taken is parsed first, so that the caller, should it want to parse the next
     // bytes itself, waits only for that; then the rules, in order.
     for (Job& job : taken) {
-      if (!job.parse) continue;
-      job.parsed_from = own_jobs_.filling.size();
-      run_safely([&] { parse_(job.bytes); });
-      job.parsed_to = own_jobs_.filling.size();
+      Bytes* b = std::get_if<Bytes>(&job);
+      if (!b) continue;
+      b->parsed_from = own_jobs_.filling.size();
+      run_safely([&] { parse_(b->bytes); });
+      b->parsed_to = own_jobs_.filling.size();
       std::lock_guard<std::mutex> parsed(mu_);
       ++parsed_;
       changed_.notify_all();
     }
     for (Job& job : taken) {
-      if (job.mark) {
+      if (const Mark* m = std::get_if<Mark>(&job)) {
         std::lock_guard<std::mutex> reached(mu_);
-        reached_ = job.mark;
+        reached_ = m->mark;
         changed_.notify_all();
-      } else if (job.parse) {
-        for (std::size_t i = job.parsed_from; i < job.parsed_to; ++i) {
+      } else if (const Bytes* b = std::get_if<Bytes>(&job)) {
+        for (std::size_t i = b->parsed_from; i < b->parsed_to; ++i) {
           run_safely([&] { check(own_jobs_.filling[i], fields); });
         }
       } else {

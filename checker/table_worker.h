@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "checker/csv_parser.h"
@@ -62,24 +63,34 @@ class TableWorker {
   // parses on the caller's thread. No call waits for work that a failure has stopped.
 
  private:
-  struct Job {
-    // A batch, as CsvRecords (its spans into the vectors here)...
-    CsvRecords batch;
+  // A batch of records, as CsvRecords with its spans into the vectors here (moved, never copied).
+  struct Batch {
+    CsvRecords records;
     std::vector<std::uint32_t> starts, ends;
-    // ...or a lone record, its bytes copied...
-    std::int64_t index = 0;
-    std::vector<std::string> owned;
-    // ...or bytes to parse...
-    std::string_view bytes;
-    bool parse = false;
-    std::size_t parsed_from = 0, parsed_to = 0;  // on this thread: the jobs its records became
-    std::uint64_t mark = 0;  // ...or, when non-zero, a mark
   };
+  // A lone record, read through the reader's buffer: its bytes copied.
+  struct LoneRecord {
+    std::int64_t index = 0;
+    std::vector<std::string> fields;
+  };
+  // Bytes to parse on this thread; once parsed, [parsed_from, parsed_to) of this thread's jobs are
+  // the records they became.
+  struct Bytes {
+    std::string_view bytes;
+    std::size_t parsed_from = 0, parsed_to = 0;
+  };
+  // A point in the queue (mark()).
+  struct Mark {
+    std::uint64_t mark = 0;
+  };
+  using Job = std::variant<Batch, LoneRecord, Bytes, Mark>;
   // Jobs one thread fills: the caller's since its last mark, or this thread's from bytes it
-  // parses. Finished jobs are kept for their capacity.
+  // parses. Finished jobs are kept for their capacity (a batch's vectors).
   struct Jobs {
     std::vector<Job> filling, spare;
-    Job& next();
+    // A job of kind T at the end of `filling`, reusing a spare one; the caller sets every field.
+    template <class T>
+    T& next();
   };
   Jobs& parsing_side();
   void hand_over();  // with mu_ held: the caller's filled jobs to the queue

@@ -967,6 +967,8 @@ void TableCheck::finish(FindingList& out) { impl_->finish(out); }
 
 const std::vector<ColumnRole>& TableCheck::column_roles() const { return impl_->roles; }
 
+std::vector<ColumnRole> TableCheck::take_column_roles() { return std::move(impl_->roles); }
+
 std::int64_t TableCheck::roles_read_on_rows() const {
   return impl_->rows_after_sample > 0 ? impl_->roles_sampled : 0;
 }
