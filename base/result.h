@@ -69,3 +69,17 @@ class [[nodiscard]] Status {
     auto outcheck_try_ = (expr);                  \
     if (!outcheck_try_.ok()) return outcheck_try_.error(); \
   } while (0)
+
+#define OUTCHECK_CONCAT_(a, b) a##b
+#define OUTCHECK_CONCAT(a, b) OUTCHECK_CONCAT_(a, b)
+
+// Declares `decl` holding the value of a Result expression, or returns early with its error:
+//   OUTCHECK_ASSIGN_OR_RETURN(auto request, load_request(db, id));
+//   if (request.state == ...)
+// The expression may hold commas. Expands to statements, so it stands in a block of its own.
+#define OUTCHECK_ASSIGN_OR_RETURN(decl, ...) \
+  OUTCHECK_ASSIGN_OR_RETURN_(OUTCHECK_CONCAT(outcheck_result_, __LINE__), decl, __VA_ARGS__)
+#define OUTCHECK_ASSIGN_OR_RETURN_(result, decl, ...) \
+  auto result = (__VA_ARGS__);                        \
+  if (!result.ok()) return result.error();            \
+  decl = std::move(result.value())

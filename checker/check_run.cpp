@@ -49,9 +49,8 @@ Result<Report> run_check(const Workspace& ws, const PolicySet& policies, const C
   if (options.paths.empty()) {
     targets = scan_workspace(ws, scan);
   } else {
-    auto named = targets_from_args(ws, options.paths, options.cwd, scan);
-    if (!named) return named.error();
-    targets = std::move(*named);
+    OUTCHECK_ASSIGN_OR_RETURN(auto named, targets_from_args(ws, options.paths, options.cwd, scan));
+    targets = std::move(named);
   }
 
   Report report;
@@ -65,14 +64,13 @@ Result<Report> run_check(const Workspace& ws, const PolicySet& policies, const C
   for (const auto& t : targets) {
     if (t.inside) inside.push_back(t.display);
   }
-  auto provenance = read_provenance(ws, policies.base->policy(), inside);
-  if (!provenance) return provenance.error();
-  report.provenance = provenance->summary;
+  OUTCHECK_ASSIGN_OR_RETURN(auto provenance, read_provenance(ws, policies.base->policy(), inside));
+  report.provenance = provenance.summary;
 
   HardLinkIndex links(ws.root);
   CheckContext ctx{ws, policies, links, options.max_findings};
-  ctx.manifest = provenance->manifest ? &*provenance->manifest : nullptr;
-  ctx.manifest_required = provenance->required;
+  ctx.manifest = provenance.manifest ? &*provenance.manifest : nullptr;
+  ctx.manifest_required = provenance.required;
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(1, targets.size())));
   std::atomic<std::size_t> next{0};

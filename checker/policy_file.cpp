@@ -98,10 +98,9 @@ class Applier {
     if (key.top_level_only && !top_level) {
       return bad(n, key.name, "applies to the whole workspace; set it at the top level, not in `files`");
     }
-    auto value = read(key, n);
-    if (!value) return value.error();
-    key.set(p, *value);
-    set[policy_key_pointer(key.name)] = *value;
+    OUTCHECK_ASSIGN_OR_RETURN(auto value, read(key, n));
+    key.set(p, value);
+    set[policy_key_pointer(key.name)] = value;
     return Status::OK();
   }
 
@@ -242,14 +241,12 @@ Result<PolicySet> parse_policy_doc(const YamlDoc* doc) {
       Policy p = base;
       json keys = json::object();
       OUTCHECK_TRY(applier.apply(entry, p, keys, false));
-      auto compiled = rules::CompiledPolicy::compile(std::move(p));
-      if (!compiled) return compiled.error();
-      overrides.push_back({glob.Scalar(), *compiled, keys});
+      OUTCHECK_ASSIGN_OR_RETURN(auto compiled, rules::CompiledPolicy::compile(std::move(p)));
+      overrides.push_back({glob.Scalar(), compiled, keys});
     }
   }
-  auto compiled = rules::CompiledPolicy::compile(std::move(base));
-  if (!compiled) return compiled.error();
-  set.base = *compiled;
+  OUTCHECK_ASSIGN_OR_RETURN(auto compiled, rules::CompiledPolicy::compile(std::move(base)));
+  set.base = compiled;
   set.overrides = std::move(overrides);
   return set;
 }
@@ -257,17 +254,15 @@ Result<PolicySet> parse_policy_doc(const YamlDoc* doc) {
 }  // namespace
 
 Result<PolicySet> parse_policy_file(const std::string& path, std::string text) {
-  auto doc = load_yaml_text(path, std::move(text));
-  if (!doc) return doc.error();
-  return parse_policy_doc(&*doc);
+  OUTCHECK_ASSIGN_OR_RETURN(auto doc, load_yaml_text(path, std::move(text)));
+  return parse_policy_doc(&doc);
 }
 
 Result<PolicySet> load_policy(const std::string& name_or_file, const std::filesystem::path& cwd) {
   if (auto preset = rules::preset_policy(name_or_file)) {
-    auto compiled = rules::CompiledPolicy::compile(std::move(*preset));
-    if (!compiled) return compiled.error();
+    OUTCHECK_ASSIGN_OR_RETURN(auto compiled, rules::CompiledPolicy::compile(std::move(*preset)));
     PolicySet set;
-    set.base = *compiled;
+    set.base = compiled;
     return set;
   }
   std::filesystem::path p(name_or_file);
@@ -276,9 +271,8 @@ Result<PolicySet> load_policy(const std::string& name_or_file, const std::filesy
   if (!std::filesystem::is_regular_file(p, ec)) {
     return not_found(name_or_file + ": not a policy preset (" + preset_list() + ") nor a policy file");
   }
-  auto doc = load_yaml_file(p.string());
-  if (!doc) return doc.error();
-  return parse_policy_doc(&*doc);
+  OUTCHECK_ASSIGN_OR_RETURN(auto doc, load_yaml_file(p.string()));
+  return parse_policy_doc(&doc);
 }
 
 }  // namespace outcheck::checker

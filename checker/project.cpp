@@ -503,15 +503,13 @@ class Validator {
 }  // namespace
 
 Result<Project> parse_project(const std::string& path, std::string text) {
-  auto doc = load_yaml_text(path, std::move(text));
-  if (!doc) return doc.error();
-  return Validator(std::move(*doc)).run();
+  OUTCHECK_ASSIGN_OR_RETURN(auto doc, load_yaml_text(path, std::move(text)));
+  return Validator(std::move(doc)).run();
 }
 
 Result<Project> load_project(const std::string& path) {
-  auto doc = load_yaml_file(path);
-  if (!doc) return doc.error();
-  return Validator(std::move(*doc)).run();
+  OUTCHECK_ASSIGN_OR_RETURN(auto doc, load_yaml_file(path));
+  return Validator(std::move(doc)).run();
 }
 
 }  // namespace outcheck::checker

@@ -28,9 +28,8 @@ Result<Workspace> open_workspace(const fs::path& dir) {
   if (fs::path real = fs::canonical(yaml, ec); ec || !relative_inside(root, real)) {
     return invalid_input(yaml.string() + ": a link that leads outside the workspace; it is not read");
   }
-  auto project = load_project(yaml.string());
-  if (!project) return project.error();
-  return Workspace{root, std::move(*project)};
+  OUTCHECK_ASSIGN_OR_RETURN(auto project, load_project(yaml.string()));
+  return Workspace{root, std::move(project)};
 }
 
 Result<Workspace> folder_without_project(const fs::path& dir) {

@@ -115,9 +115,8 @@ class RemoteClient : public Client {
 
 Result<nlohmann::json> Client::call(const std::string& method, const std::vector<std::string>& segments,
                                     const std::map<std::string, std::string>& query, const nlohmann::json& body) {
-  auto page = perform(method, segments, query, body);
-  if (!page) return page.error();
-  return std::move(page->rows);
+  OUTCHECK_ASSIGN_OR_RETURN(auto page, perform(method, segments, query, body));
+  return std::move(page.rows);
 }
 
 Result<Client::Page> Client::get_page(const std::vector<std::string>& segments,
@@ -131,13 +130,12 @@ Result<nlohmann::json> Client::get_list(const std::vector<std::string>& segments
   for (;;) {
     const std::size_t want = limit ? std::min<std::size_t>(limit - all.size(), db::kMaxPageLimit) : db::kMaxPageLimit;
     query["limit"] = std::to_string(want);
-    auto page = get_page(segments, query);
-    if (!page) return page.error();
-    if (!page->rows.is_array()) return Error{ErrorKind::unavailable, "the server answered a list with something else"};
-    for (auto& row : page->rows) all.push_back(std::move(row));
-    if (!page->next || (limit && all.size() >= limit)) return all;
-    if (query["cursor"] == *page->next) return Error{ErrorKind::unavailable, "the server gave the same cursor twice"};
-    query["cursor"] = *page->next;
+    OUTCHECK_ASSIGN_OR_RETURN(auto page, get_page(segments, query));
+    if (!page.rows.is_array()) return Error{ErrorKind::unavailable, "the server answered a list with something else"};
+    for (auto& row : page.rows) all.push_back(std::move(row));
+    if (!page.next || (limit && all.size() >= limit)) return all;
+    if (query["cursor"] == *page.next) return Error{ErrorKind::unavailable, "the server gave the same cursor twice"};
+    query["cursor"] = *page.next;
   }
 }
 

@@ -153,17 +153,16 @@ Status verify_against_home(const fs::path& home_dir, const fs::path& dir, Verifi
   const json manifest = json::parse(read_bytes(dir / "manifest.json").value_or(""), nullptr, false);
   std::string id = text_or(record.is_object() ? record.value("request", json::object()) : json::object(), "id");
   if (id.empty()) id = text_or(manifest, "airlock_id");
-  auto st = (*home)->db.prepare(
-      "SELECT seq, details FROM audit_log WHERE request_id = ? AND action = 'request_released' ORDER BY seq DESC LIMIT 1");
-  if (!st) return st.error();
-  st->bind(1, id);
-  if (!st->step()) {
-    if (st->failed()) return st->error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, (*home)->db.prepare(
+      "SELECT seq, details FROM audit_log WHERE request_id = ? AND action = 'request_released' ORDER BY seq DESC LIMIT 1"));
+  st.bind(1, id);
+  if (!st.step()) {
+    if (st.failed()) return st.error();
     v.problems.push_back("the home's audit log has no release of request " + id);
     return Status::OK();
   }
-  const std::int64_t row = st->integer(0);
-  const json details = json::parse(st->text(1), nullptr, false);
+  const std::int64_t row = st.integer(0);
+  const json details = json::parse(st.text(1), nullptr, false);
   const std::string where = "the home's release row (audit row " + std::to_string(row) + ")";
   const std::string want = text_or(details, "release_record_sha256");
   if (want.empty()) {
@@ -182,9 +181,8 @@ Status verify_against_home(const fs::path& home_dir, const fs::path& dir, Verifi
   if (head.is_object() && head.contains("seq") && head["seq"].is_number_integer() && !head_hash.empty()) {
     anchors.push_back({"the release record of request " + id, head["seq"].get<std::int64_t>(), head_hash});
   }
-  auto chain = (*home)->audit.verify((*home)->db, anchors);
-  if (!chain) return chain.error();
-  for (const auto& p : *chain) v.problems.push_back("audit log: " + p);
+  OUTCHECK_ASSIGN_OR_RETURN(auto chain, (*home)->audit.verify((*home)->db, anchors));
+  for (const auto& p : chain) v.problems.push_back("audit log: " + p);
   return Status::OK();
 }
 

@@ -43,9 +43,8 @@ Result<Session> open_session(const WorkflowOptions& o) {
   std::string server = o.server;
   if (server.empty() && o.home.empty() && std::getenv("OUTCHECK_SERVER")) server = std::getenv("OUTCHECK_SERVER");
   if (!server.empty()) {
-    auto client = make_remote_client(server, s.token);
-    if (!client) return client.error();
-    s.client = std::move(*client);
+    OUTCHECK_ASSIGN_OR_RETURN(auto client, make_remote_client(server, s.token));
+    s.client = std::move(client);
     s.remote = true;
     return s;
   }

@@ -118,30 +118,27 @@ std::string AuditLog::row_hash(int version, std::int64_t seq, const std::string&
 }
 
 Result<AuditHead> AuditLog::head(Database& db) const {
-  auto st = db.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-  if (!st) return st.error();
-  if (!st->step()) {
-    if (st->failed()) return st->error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, db.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
+  if (!st.step()) {
+    if (st.failed()) return st.error();
     return AuditHead{0, kGenesisHash};
   }
-  return AuditHead{st->integer(0), st->text(1)};
+  return AuditHead{st.integer(0), st.text(1)};
 }
 
 Result<AuditHead> AuditLog::append(Database& db, const AuditEvent& e, const std::string& at) const {
-  auto prev = head(db);
-  if (!prev) return prev.error();
-  std::int64_t seq = prev->seq + 1;
+  OUTCHECK_ASSIGN_OR_RETURN(auto prev, head(db));
+  std::int64_t seq = prev.seq + 1;
   std::string details = checker::json_text(e.details);
-  std::string hash = row_hash(kAuditHashVersion, seq, at, e, details, prev->hash);
-  auto st = db.prepare(
+  std::string hash = row_hash(kAuditHashVersion, seq, at, e, details, prev.hash);
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, db.prepare(
       "INSERT INTO audit_log (seq, at, user, action, request_id, path, details, review_turn, visibility, prev_hash, hash,"
-      " hash_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-  if (!st) return st.error();
-  st->bind(1, seq).bind(2, at).bind(3, e.user).bind(4, e.action).bind(5, e.request_id).bind(6, e.path).bind(7, details);
-  if (e.review_turn) st->bind(8, *e.review_turn);
-  else st->bind_null(8);
-  st->bind(9, e.visibility).bind(10, prev->hash).bind(11, hash).bind(12, static_cast<std::int64_t>(kAuditHashVersion));
-  OUTCHECK_TRY(st->done());
+      " hash_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
+  st.bind(1, seq).bind(2, at).bind(3, e.user).bind(4, e.action).bind(5, e.request_id).bind(6, e.path).bind(7, details);
+  if (e.review_turn) st.bind(8, *e.review_turn);
+  else st.bind_null(8);
+  st.bind(9, e.visibility).bind(10, prev.hash).bind(11, hash).bind(12, static_cast<std::int64_t>(kAuditHashVersion));
+  OUTCHECK_TRY(st.done());
   return AuditHead{seq, hash};
 }
 
@@ -227,12 +224,11 @@ void AuditLog::record_head(const AuditHead& h) const {
 Result<std::vector<std::string>> AuditLog::verify(Database& db, const std::vector<AuditAnchor>& anchors,
                                                   const std::function<void(const AuditRow&)>& on_row) const {
   std::vector<std::string> problems;
-  auto triggers = db.prepare(
+  OUTCHECK_ASSIGN_OR_RETURN(auto triggers, db.prepare(
       "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name IN "
-      "('audit_log_append_only_update','audit_log_append_only_delete')");
-  if (!triggers) return triggers.error();
-  triggers->step();
-  if (triggers->integer(0) != 2) {
+      "('audit_log_append_only_update','audit_log_append_only_delete')"));
+  triggers.step();
+  if (triggers.integer(0) != 2) {
     problems.push_back("the triggers that keep the audit log append-only are missing: someone removed them");
   }
 
@@ -285,31 +281,30 @@ Result<std::vector<std::string>> AuditLog::verify(Database& db, const std::vecto
   }
   for (const auto& a : anchors) expected_at.emplace(a.seq, a);
 
-  auto st = db.prepare(
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, db.prepare(
       "SELECT seq, at, user, action, request_id, path, details, review_turn, visibility, prev_hash, hash, hash_version "
-      "FROM audit_log ORDER BY seq");
-  if (!st) return st.error();
+      "FROM audit_log ORDER BY seq"));
   std::int64_t expected = 1;
   std::string prev = kGenesisHash;
   std::int64_t last = 0;
   std::int64_t first_current_version = 0;  // the first row hashed as this version hashes
   bool broken = false;
   auto next_anchor = expected_at.begin();
-  while (st->step()) {
-    std::int64_t seq = st->integer(0);
+  while (st.step()) {
+    std::int64_t seq = st.integer(0);
     AuditRow row;
     row.seq = seq;
-    row.at = st->text(1);
+    row.at = st.text(1);
     AuditEvent& e = row.event;
-    e.user = st->text(2);
-    e.action = st->text(3);
-    e.request_id = st->opt_text(4);
-    e.path = st->opt_text(5);
-    row.details = st->text(6);
-    if (!st->is_null(7)) e.review_turn = st->integer(7);
-    e.visibility = st->text(8);
-    std::string stored_prev = st->text(9), stored = st->text(10);
-    const int version = static_cast<int>(st->integer(11));
+    e.user = st.text(2);
+    e.action = st.text(3);
+    e.request_id = st.opt_text(4);
+    e.path = st.opt_text(5);
+    row.details = st.text(6);
+    if (!st.is_null(7)) e.review_turn = st.integer(7);
+    e.visibility = st.text(8);
+    std::string stored_prev = st.text(9), stored = st.text(10);
+    const int version = static_cast<int>(st.integer(11));
     if (version >= kAuditHashVersion && first_current_version == 0) first_current_version = seq;
     if (!broken) {
       if (seq != expected) {
@@ -345,7 +340,7 @@ Result<std::vector<std::string>> AuditLog::verify(Database& db, const std::vecto
       on_row(row);
     }
   }
-  if (st->failed()) return st->error();
+  if (st.failed()) return st.error();
   for (; next_anchor != expected_at.end(); ++next_anchor) {
     if (next_anchor->first > last) {
       problems.push_back("the log ends at row " + std::to_string(last) + " but " + next_anchor->second.where +

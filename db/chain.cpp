@@ -116,9 +116,8 @@ Result<std::vector<std::string>> compare_with_tables(Database& db, const ChainSt
   auto disagree = [&](const std::string& table, const std::string& what) {
     if (tables.insert(table).second) problems.push_back(table + " disagrees with the audit chain: " + what);
   };
-  auto users = load_users(db);
-  if (!users) return users.error();
-  for (const auto& u : *users) {
+  OUTCHECK_ASSIGN_OR_RETURN(auto users, load_users(db));
+  for (const auto& u : users) {
     auto c = chain.users.find(u.name);
     if (c == chain.users.end()) {
       disagree("users", "user " + u.name + " was never added");
@@ -128,13 +127,11 @@ Result<std::vector<std::string>> compare_with_tables(Database& db, const ChainSt
       disagree("users", "user " + u.name + " was disabled");
     }
   }
-  auto ids = request_ids(db);
-  if (!ids) return ids.error();
-  for (const auto& id : *ids) {
-    auto loaded = load_request(db, id);
-    if (!loaded) return loaded.error();
-    if (!*loaded) continue;
-    const Request& r = **loaded;
+  OUTCHECK_ASSIGN_OR_RETURN(auto ids, request_ids(db));
+  for (const auto& id : ids) {
+    OUTCHECK_ASSIGN_OR_RETURN(auto loaded, load_request(db, id));
+    if (!loaded) continue;
+    const Request& r = *loaded;
     auto c = chain.requests.find(id);
     if (c == chain.requests.end()) {
       disagree("requests", "request " + id + " was never created");

@@ -14,10 +14,9 @@ namespace outcheck::db {
 namespace {
 
 Result<bool> schema_current(Database& db) {
-  auto version = db.prepare("PRAGMA user_version");
-  if (!version) return version.error();
-  bool current = version->step() && version->integer(0) == kSchemaVersion;
-  if (version->failed()) return version->error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto version, db.prepare("PRAGMA user_version"));
+  bool current = version.step() && version.integer(0) == kSchemaVersion;
+  if (version.failed()) return version.error();
   return current;
 }
 
@@ -26,19 +25,16 @@ Result<std::unique_ptr<Home>> open_home_as(const std::filesystem::path& dir, boo
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error(dir.string() + ": cannot create the outcheck home: " + ec.message());
   ::chmod(dir.c_str(), 0700);
-  auto db = Database::open((dir / "outcheck.db").string());
-  if (!db) return db.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto db, Database::open((dir / "outcheck.db").string()));
   if (run_migration) {
     // The migration check is a BEGIN IMMEDIATE: taken only when the schema is not current, so a
     // read (request list, show, audit verify) never queues on the write lock, and needs no space
     // on a full disk.
-    auto current = schema_current(*db);
-    if (!current) return current.error();
-    if (!*current) OUTCHECK_TRY(migrate(*db));
+    OUTCHECK_ASSIGN_OR_RETURN(auto current, schema_current(db));
+    if (!current) OUTCHECK_TRY(migrate(db));
   }
-  auto audit = AuditLog::open(dir);
-  if (!audit) return audit.error();
-  return std::make_unique<Home>(Home{dir, std::move(*db), std::move(*audit), Store(dir / "store"), std::nullopt});
+  OUTCHECK_ASSIGN_OR_RETURN(auto audit, AuditLog::open(dir));
+  return std::make_unique<Home>(Home{dir, std::move(db), std::move(audit), Store(dir / "store"), std::nullopt});
 }
 
 // The home opened to be read as it is, or nullptr when it is not ready for that (no database yet,
@@ -46,15 +42,13 @@ Result<std::unique_ptr<Home>> open_home_as(const std::filesystem::path& dir, boo
 Result<std::unique_ptr<Home>> open_home_read_only(const std::filesystem::path& dir) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(dir / "outcheck.db", ec)) return std::unique_ptr<Home>();
-  auto db = Database::open((dir / "outcheck.db").string(), Access::read_only);
-  if (!db) return db.error();
-  auto current = schema_current(*db);
-  if (!current) return current.error();
-  if (!*current) return std::unique_ptr<Home>();
+  OUTCHECK_ASSIGN_OR_RETURN(auto db, Database::open((dir / "outcheck.db").string(), Access::read_only));
+  OUTCHECK_ASSIGN_OR_RETURN(auto current, schema_current(db));
+  if (!current) return std::unique_ptr<Home>();
   auto audit = AuditLog::open(dir, Access::read_only);
   if (!audit && audit.error().kind == ErrorKind::not_found) return std::unique_ptr<Home>();
   if (!audit) return audit.error();
-  return std::make_unique<Home>(Home{dir, std::move(*db), std::move(*audit), Store(dir / "store"), std::nullopt});
+  return std::make_unique<Home>(Home{dir, std::move(db), std::move(*audit), Store(dir / "store"), std::nullopt});
 }
 
 std::string pool_key(const std::filesystem::path& dir) { return dir.lexically_normal().string(); }
@@ -80,9 +74,8 @@ std::map<std::string, std::shared_ptr<HomePoolState>>& registry() {
 
 Result<std::unique_ptr<Home>> open_home(const std::filesystem::path& dir, Access access) {
   if (access == Access::read_only) {
-    auto home = open_home_read_only(dir);
-    if (!home) return home.error();
-    if (*home) return home;
+    OUTCHECK_ASSIGN_OR_RETURN(auto home, open_home_read_only(dir));
+    if (home) return home;
   }
   return open_home_as(dir, true);
 }
@@ -90,9 +83,8 @@ Result<std::unique_ptr<Home>> open_home(const std::filesystem::path& dir, Access
 Result<Database*> writable_db(Home& home) {
   if (!home.db.read_only()) return &home.db;
   if (!home.writer) {
-    auto db = Database::open((home.dir / "outcheck.db").string());
-    if (!db) return db.error();
-    home.writer.emplace(std::move(*db));
+    OUTCHECK_ASSIGN_OR_RETURN(auto db, Database::open((home.dir / "outcheck.db").string()));
+    home.writer.emplace(std::move(db));
   }
   return &*home.writer;
 }
@@ -114,9 +106,8 @@ Result<HomeLease> lease_home(const std::filesystem::path& dir, Access access) {
     if (it != registry().end()) pool = it->second;
   }
   if (!pool) {
-    auto home = open_home(dir, access);
-    if (!home) return home.error();
-    return HomeLease(std::move(*home), nullptr);
+    OUTCHECK_ASSIGN_OR_RETURN(auto home, open_home(dir, access));
+    return HomeLease(std::move(home), nullptr);
   }
   {
     std::lock_guard<std::mutex> lock(pool->mutex);
@@ -126,18 +117,16 @@ Result<HomeLease> lease_home(const std::filesystem::path& dir, Access access) {
       return HomeLease(std::move(home), pool);
     }
   }
-  auto home = open_home_as(pool->dir, false);  // migrated when the pool opened
-  if (!home) return home.error();
-  return HomeLease(std::move(*home), pool);
+  OUTCHECK_ASSIGN_OR_RETURN(auto home, open_home_as(pool->dir, false));  // migrated when the pool opened
+  return HomeLease(std::move(home), pool);
 }
 
 Result<std::unique_ptr<HomePool>> HomePool::open(const std::filesystem::path& dir, std::size_t keep_idle) {
-  auto first = open_home_as(dir, true);
-  if (!first) return first.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto first, open_home_as(dir, true));
   auto state = std::make_shared<HomePoolState>();
   state->dir = dir;
   state->keep_idle = keep_idle;
-  if (keep_idle > 0) state->idle.push_back(std::move(*first));
+  if (keep_idle > 0) state->idle.push_back(std::move(first));
   std::lock_guard<std::mutex> lock(registry_mutex);
   registry()[pool_key(dir)] = state;
   return std::unique_ptr<HomePool>(new HomePool(state));

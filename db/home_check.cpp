@@ -30,10 +30,10 @@ bool is_sha256(const std::string& s) {
 // sha256 -> "REQUEST PATH" of each file recorded with it.
 Result<std::map<std::string, std::vector<std::string>>> references(Database& db) {
   std::map<std::string, std::vector<std::string>> out;
-  auto st = db.prepare("SELECT sha256, request_id, relpath FROM request_files ORDER BY request_id, relpath");
-  if (!st) return st.error();
-  while (st->step()) out[st->text(0)].push_back(st->text(1) + " " + st->text(2));
-  if (st->failed()) return st->error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto st,
+      db.prepare("SELECT sha256, request_id, relpath FROM request_files ORDER BY request_id, relpath"));
+  while (st.step()) out[st.text(0)].push_back(st.text(1) + " " + st.text(2));
+  if (st.failed()) return st.error();
   return out;
 }
 
@@ -135,25 +135,23 @@ Result<HomeCheckReport> check_home(const fs::path& dir, bool repair) {
   if (!fs::exists(dir / "outcheck.db", ec)) {
     return not_found(dir.string() + ": no outcheck home here (no outcheck.db); nothing was checked");
   }
-  auto opened = open_home(dir, repair ? Access::read_write : Access::read_only);  // a check alone writes nothing
-  if (!opened) return opened.error();
-  Home& home = **opened;
+  // A check alone writes nothing.
+  OUTCHECK_ASSIGN_OR_RETURN(auto opened, open_home(dir, repair ? Access::read_write : Access::read_only));
+  Home& home = *opened;
   HomeCheckReport report;
   report.repair = repair;
 
   {
-    auto st = home.db.prepare("PRAGMA integrity_check");
-    if (!st) return st.error();
+    OUTCHECK_ASSIGN_OR_RETURN(auto st, home.db.prepare("PRAGMA integrity_check"));
     std::string all;
-    while (st->step()) all += (all.empty() ? "" : "; ") + st->text(0);
-    if (st->failed()) return st->error();
+    while (st.step()) all += (all.empty() ? "" : "; ") + st.text(0);
+    if (st.failed()) return st.error();
     report.integrity = all.empty() ? "no answer" : all;
   }
 
-  auto refs = references(home.db);
-  if (!refs) return refs.error();
-  report.referenced = refs->size();
-  for (const auto& [sha, users] : *refs) {
+  OUTCHECK_ASSIGN_OR_RETURN(auto refs, references(home.db));
+  report.referenced = refs.size();
+  for (const auto& [sha, users] : refs) {
     auto actual = home.store.rehash(sha);
     std::string problem;
     if (!actual) problem = "missing";
@@ -163,31 +161,27 @@ Result<HomeCheckReport> check_home(const fs::path& dir, bool repair) {
                                       (users.size() > 1 ? " and " + std::to_string(users.size() - 1) + " more" : ""));
     }
   }
-  report.orphans = orphans_of(home.store.root(), *refs);
+  report.orphans = orphans_of(home.store.root(), refs);
   for (const auto& p : home.store.sweep_staging(false)) report.leftovers.push_back(p.string());
   for (const auto& p : audit_temporaries(dir)) report.leftovers.push_back(p.string());
 
   {
     Service service(home);
     User operator_user{"home-check", {"admin"}, false, ""};
-    auto problems = service.verify_record(operator_user);
-    if (!problems) return problems.error();
-    report.audit_problems = *problems;
+    OUTCHECK_ASSIGN_OR_RETURN(auto problems, service.verify_record(operator_user));
+    report.audit_problems = problems;
     auto head = home.audit.head(home.db);
     if (head) report.audit_rows = head->seq;
   }
 
   {
-    auto ids = request_ids(home.db);
-    if (!ids) return ids.error();
+    OUTCHECK_ASSIGN_OR_RETURN(auto ids, request_ids(home.db));
     const std::string now = iso_utc(std::chrono::system_clock::now());
-    for (const auto& id : *ids) {
-      auto r = load_request(home.db, id);
-      if (!r) return r.error();
-      if (!*r || (*r)->status != RequestStatus::approved) continue;
-      auto interrupted = release_interruption(home.db, **r, now);
-      if (!interrupted) return interrupted.error();
-      if (*interrupted) report.interrupted_releases.push_back(id + ": " + (*interrupted)->message);
+    for (const auto& id : ids) {
+      OUTCHECK_ASSIGN_OR_RETURN(auto r, load_request(home.db, id));
+      if (!r || r->status != RequestStatus::approved) continue;
+      OUTCHECK_ASSIGN_OR_RETURN(auto interrupted, release_interruption(home.db, *r, now));
+      if (interrupted) report.interrupted_releases.push_back(id + ": " + interrupted->message);
     }
   }
 
@@ -217,9 +211,8 @@ Result<HomeCheckReport> check_home(const fs::path& dir, bool repair) {
   Status removed_orphans = [&]() -> Status {
     Transaction tx(home.db);
     OUTCHECK_TRY(tx.begin());
-    auto now_refs = references(home.db);
-    if (!now_refs) return now_refs.error();
-    for (const auto& p : orphans_of(home.store.root(), *now_refs)) {
+    OUTCHECK_ASSIGN_OR_RETURN(auto now_refs, references(home.db));
+    for (const auto& p : orphans_of(home.store.root(), now_refs)) {
       if (::unlink(p.c_str()) == 0) report.removed.push_back(p);
     }
     return tx.commit();

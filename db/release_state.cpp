@@ -33,14 +33,13 @@ Result<std::optional<ReleaseInterruption>> release_interruption(Database& db, co
     if (f.uploaded_at) ++out.uploaded;
   }
   if (out.total == 0 || out.uploaded >= out.total) return std::optional<ReleaseInterruption>();
-  auto st = db.prepare("SELECT holder, expires_at FROM release_locks WHERE request_id = ?");
-  if (!st) return st.error();
-  st->bind(1, r.id);
-  if (st->step()) {
-    const std::string holder = st->text(0), expires = st->text(1);
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, db.prepare("SELECT holder, expires_at FROM release_locks WHERE request_id = ?"));
+  st.bind(1, r.id);
+  if (st.step()) {
+    const std::string holder = st.text(0), expires = st.text(1);
     if (expires > now && !release_holder_gone(holder)) return std::optional<ReleaseInterruption>();  // in progress
-  } else if (st->failed()) {
-    return st->error();
+  } else if (st.failed()) {
+    return st.error();
   }
   out.at = out.uploaded + 1;
   out.target = r.release_target.value_or("");

@@ -6,11 +6,10 @@
 namespace outcheck::db {
 
 Result<Request> Service::begin_release(const User& actor, const std::string& id) {
-  auto r = require_request(id);
-  if (!r) return r.error();
-  if (auto s = check_can_release(actor, *r); !s.ok()) return refuse(&actor, "request_release", id, s.error());
+  OUTCHECK_ASSIGN_OR_RETURN(auto r, require_request(id));
+  if (auto s = check_can_release(actor, r); !s.ok()) return refuse(&actor, "request_release", id, s.error());
   // The workspace is checked again (its project.yaml is read next); a released request sends nothing.
-  if (auto ws = request_workspace(*r); !ws && r->status != RequestStatus::released) {
+  if (auto ws = request_workspace(r); !ws && r.status != RequestStatus::released) {
     return refuse(&actor, "request_release", id, ws.error());
   }
   return r;
@@ -80,17 +79,16 @@ Status Service::mark_released(const User& actor, const std::string& id, const Re
 }
 
 Result<std::vector<PastVote>> Service::vote_history(const std::string& id) {
-  auto st = home_.db.prepare(
-      "SELECT user, path, details, review_turn, at FROM audit_log WHERE request_id = ? AND action = 'vote' ORDER BY seq");
-  if (!st) return st.error();
-  st->bind(1, id);
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, home_.db.prepare(
+      "SELECT user, path, details, review_turn, at FROM audit_log WHERE request_id = ? AND action = 'vote' ORDER BY seq"));
+  st.bind(1, id);
   std::vector<PastVote> out;
-  while (st->step()) {
-    auto details = nlohmann::json::parse(st->text(2), nullptr, false);
-    if (!details.is_object() || st->is_null(1)) continue;
+  while (st.step()) {
+    auto details = nlohmann::json::parse(st.text(2), nullptr, false);
+    if (!details.is_object() || st.is_null(1)) continue;
     PastVote p;
-    p.path = st->text(1);
-    p.vote.reviewer = st->text(0);
+    p.path = st.text(1);
+    p.vote.reviewer = st.text(0);
     auto v = vote_from_name(details.value("vote", ""));
     if (!v) continue;
     p.vote.vote = *v;
@@ -98,35 +96,33 @@ Result<std::vector<PastVote>> Service::vote_history(const std::string& id) {
     if (details.contains("override") && details["override"].is_string()) {
       p.vote.override_reason = details["override"].get<std::string>();
     }
-    p.vote.review_turn = st->is_null(3) ? 0 : st->integer(3);
-    p.vote.updated_at = st->text(4);
+    p.vote.review_turn = st.is_null(3) ? 0 : st.integer(3);
+    p.vote.updated_at = st.text(4);
     out.push_back(std::move(p));
   }
-  if (st->failed()) return st->error();
+  if (st.failed()) return st.error();
   return out;
 }
 
 Result<StoredReleaseRecord> Service::release_record(const User& actor, const std::string& id) {
-  auto r = require_request(id);
-  if (!r) return r.error();
-  if (auto s = check_can_view(actor, *r); !s.ok()) return refuse(&actor, "release_record_show", id, s.error());
-  if (r->status != RequestStatus::released) {
-    return not_found("request " + id + " is " + status_name(r->status) + ": it has no release record until it is released");
+  OUTCHECK_ASSIGN_OR_RETURN(auto r, require_request(id));
+  if (auto s = check_can_view(actor, r); !s.ok()) return refuse(&actor, "release_record_show", id, s.error());
+  if (r.status != RequestStatus::released) {
+    return not_found("request " + id + " is " + status_name(r.status) + ": it has no release record until it is released");
   }
-  auto st = home_.db.prepare(
-      "SELECT details FROM audit_log WHERE request_id = ? AND action = 'release_record' ORDER BY seq DESC LIMIT 1");
-  if (!st) return st.error();
-  st->bind(1, id);
-  if (!st->step()) {
-    if (st->failed()) return st->error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, home_.db.prepare(
+      "SELECT details FROM audit_log WHERE request_id = ? AND action = 'release_record' ORDER BY seq DESC LIMIT 1"));
+  st.bind(1, id);
+  if (!st.step()) {
+    if (st.failed()) return st.error();
     return not_found("request " + id + " was released without a release record (by an older outcheck)");
   }
-  auto details = nlohmann::json::parse(st->text(0), nullptr, false);
+  auto details = nlohmann::json::parse(st.text(0), nullptr, false);
   if (!details.is_object() || !details.contains("text") || !details["text"].is_string() || !details.contains("sha256") ||
       !details["sha256"].is_string()) {
     return io_error("the release record of request " + id + " in the audit log is damaged");
   }
-  StoredReleaseRecord out{details["text"].get<std::string>(), details["sha256"].get<std::string>(), can_review(actor, *r)};
+  StoredReleaseRecord out{details["text"].get<std::string>(), details["sha256"].get<std::string>(), can_review(actor, r)};
   if (checker::sha256_hex(out.text) != out.sha256) {
     return io_error("the release record of request " + id + " in the audit log does not match its sha256");
   }
@@ -176,45 +172,41 @@ Result<std::string> Service::take_release_lock(const User& actor, const std::str
   {
     Transaction tx(home_.db);
     OUTCHECK_TRY(tx.begin());
-    auto st = home_.db.prepare("SELECT holder, expires_at FROM release_locks WHERE request_id = ?");
-    if (!st) return st.error();
-    st->bind(1, id);
-    if (st->step()) {
-      std::string other = st->text(0), expires = st->text(1);
+    OUTCHECK_ASSIGN_OR_RETURN(auto st,
+        home_.db.prepare("SELECT holder, expires_at FROM release_locks WHERE request_id = ?"));
+    st.bind(1, id);
+    if (st.step()) {
+      std::string other = st.text(0), expires = st.text(1);
       if (expires > now() && !holder_gone(other)) {
         busy.message = "a release of request " + id + " is in progress (since it holds the release lock until " +
                        expires + "); nothing was sent: run it again once that release has finished";
       }
-    } else if (st->failed()) {
-      return st->error();
+    } else if (st.failed()) {
+      return st.error();
     }
     AuditHead found_head;
     bool found = false;
     if (busy.message.empty()) {
       // A release that stopped part-way (killed, or its process gone) is found and recorded once
       // per run that resumes it.
-      auto req = load_request(home_.db, id);
-      if (!req) return req.error();
-      if (*req) {
-        auto interrupted = release_interruption(home_.db, **req, now());
-        if (!interrupted) return interrupted.error();
-        if (*interrupted) {
-          auto h = home_.audit.append(
-              home_.db, make_event(actor, "release_interrupted", **req, (*interrupted)->to_json()), now());
-          if (!h) return h.error();
-          found_head = *h;
+      OUTCHECK_ASSIGN_OR_RETURN(auto req, load_request(home_.db, id));
+      if (req) {
+        OUTCHECK_ASSIGN_OR_RETURN(auto interrupted, release_interruption(home_.db, *req, now()));
+        if (interrupted) {
+          OUTCHECK_ASSIGN_OR_RETURN(auto h, home_.audit.append(
+              home_.db, make_event(actor, "release_interrupted", *req, interrupted->to_json()), now()));
+          found_head = h;
           found = true;
         }
       }
     }
     if (busy.message.empty()) {
-      auto put = home_.db.prepare(
+      OUTCHECK_ASSIGN_OR_RETURN(auto put, home_.db.prepare(
           "INSERT INTO release_locks (request_id, holder, taken_at, expires_at) VALUES (?,?,?,?) "
           "ON CONFLICT(request_id) DO UPDATE SET holder = excluded.holder, taken_at = excluded.taken_at, "
-          "expires_at = excluded.expires_at");
-      if (!put) return put.error();
-      put->bind(1, id).bind(2, holder).bind(3, now()).bind(4, later(clock_, kReleaseLockSeconds));
-      OUTCHECK_TRY(put->done());
+          "expires_at = excluded.expires_at"));
+      put.bind(1, id).bind(2, holder).bind(3, now()).bind(4, later(clock_, kReleaseLockSeconds));
+      OUTCHECK_TRY(put.done());
       OUTCHECK_TRY(tx.commit());
       if (found) home_.audit.record_head(found_head);
       return holder;
@@ -226,15 +218,15 @@ Result<std::string> Service::take_release_lock(const User& actor, const std::str
 Status Service::renew_release_lock(const std::string& id, const std::string& holder) {
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
-  auto st = home_.db.prepare("UPDATE release_locks SET expires_at = ? WHERE request_id = ? AND holder = ?");
-  if (!st) return st.error();
-  st->bind(1, later(clock_, kReleaseLockSeconds)).bind(2, id).bind(3, holder);
-  OUTCHECK_TRY(st->done());
-  auto check = home_.db.prepare("SELECT count(*) FROM release_locks WHERE request_id = ? AND holder = ?");
-  if (!check) return check.error();
-  check->bind(1, id).bind(2, holder);
-  check->step();
-  if (check->integer(0) != 1) return refused("this release lost its lock on request " + id + "; nothing more is sent");
+  OUTCHECK_ASSIGN_OR_RETURN(auto st,
+      home_.db.prepare("UPDATE release_locks SET expires_at = ? WHERE request_id = ? AND holder = ?"));
+  st.bind(1, later(clock_, kReleaseLockSeconds)).bind(2, id).bind(3, holder);
+  OUTCHECK_TRY(st.done());
+  OUTCHECK_ASSIGN_OR_RETURN(auto check,
+      home_.db.prepare("SELECT count(*) FROM release_locks WHERE request_id = ? AND holder = ?"));
+  check.bind(1, id).bind(2, holder);
+  check.step();
+  if (check.integer(0) != 1) return refused("this release lost its lock on request " + id + "; nothing more is sent");
   return tx.commit();
 }
 
@@ -272,9 +264,8 @@ Result<std::vector<std::string>> Service::verify_record(const User& actor) {
   if (auto s = check_can_read_audit(actor); !s.ok()) return refuse(&actor, "audit_verify", std::nullopt, s.error());
   // Folder releases keep their manifest: its audit head must be a row of the chain.
   std::vector<AuditAnchor> anchors;
-  auto ids = request_ids(home_.db);
-  if (!ids) return ids.error();
-  for (const auto& id : *ids) {
+  OUTCHECK_ASSIGN_OR_RETURN(auto ids, request_ids(home_.db));
+  for (const auto& id : ids) {
     auto r = load_request(home_.db, id);
     if (!r || !*r || !(*r)->release_target) continue;
     const std::string& target = *(*r)->release_target;
@@ -290,11 +281,10 @@ Result<std::vector<std::string>> Service::verify_record(const User& actor) {
     anchors.push_back({"the manifest of release " + id, j["audit_seq"].get<std::int64_t>(), j["audit_head"].get<std::string>()});
   }
   ChainReplay chain;
-  auto problems = home_.audit.verify(home_.db, anchors, [&](const AuditRow& row) { chain.feed(row); });
-  if (!problems) return problems.error();
-  auto tables = compare_with_tables(home_.db, chain.state());
-  if (!tables) return tables.error();
-  problems->insert(problems->end(), tables->begin(), tables->end());
+  OUTCHECK_ASSIGN_OR_RETURN(auto problems,
+      home_.audit.verify(home_.db, anchors, [&](const AuditRow& row) { chain.feed(row); }));
+  OUTCHECK_ASSIGN_OR_RETURN(auto tables, compare_with_tables(home_.db, chain.state()));
+  problems.insert(problems.end(), tables.begin(), tables.end());
   return problems;
 }
 

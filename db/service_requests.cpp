@@ -87,49 +87,44 @@ Result<Service::Created> Service::create_request(const User& actor, const fs::pa
                             (root_ec ? workspaces_root_ : root).string() + " only"));
     }
   }
-  auto ws = checker::open_workspace(workspace);
-  if (!ws) return ws.error();
-  std::string ws_name = name.value_or(ws->root.filename().string());
+  OUTCHECK_ASSIGN_OR_RETURN(auto ws, checker::open_workspace(workspace));
+  std::string ws_name = name.value_or(ws.root.filename().string());
   OUTCHECK_TRY(check_workspace_name(ws_name));
   if (auto s = check_workspace_member(actor, ws_name); !s.ok()) {  // issue 15: workspace membership
     return s.error().kind == ErrorKind::refused ? refuse(&actor, "request_create", std::nullopt, s.error()) : s.error();
   }
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
-  auto active = active_request_for(home_.db, actor.name, ws_name);
-  if (!active) return active.error();
-  if (*active) return Created{**active, true};
+  OUTCHECK_ASSIGN_OR_RETURN(auto active, active_request_for(home_.db, actor.name, ws_name));
+  if (active) return Created{*active, true};
   Request r;
   r.id = new_ulid(clock_());
   r.workspace = ws_name;
-  r.workspace_path = ws->root.string();
+  r.workspace_path = ws.root.string();
   r.author = actor.name;
   r.created_at = r.updated_at = now();
   OUTCHECK_TRY(insert_request(home_.db, r));
-  auto head = home_.audit.append(home_.db, make_event(actor, "request_create", r, {{"workspace", ws_name},
+  OUTCHECK_ASSIGN_OR_RETURN(auto head,
+      home_.audit.append(home_.db, make_event(actor, "request_create", r, {{"workspace", ws_name},
                                                                                     {"workspace_path", r.workspace_path}}),
-                                 r.created_at);
-  if (!head) return head.error();
+                                 r.created_at));
   OUTCHECK_TRY(tx.commit());
-  home_.audit.record_head(*head);
+  home_.audit.record_head(head);
   return Created{r.id, false};
 }
 
 Result<nlohmann::json> Service::add_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
                                           const fs::path& cwd, const AddOptions& options) {
-  auto r = require_request(id);
-  if (!r) return r.error();
-  if (auto s = check_can_edit(actor, *r); !s.ok()) return refuse(&actor, "file_add", id, s.error());
+  OUTCHECK_ASSIGN_OR_RETURN(auto r, require_request(id));
+  if (auto s = check_can_edit(actor, r); !s.ok()) return refuse(&actor, "file_add", id, s.error());
   if (options.filetype != "output" && options.filetype != "supporting") {
     return invalid_input("--type " + options.filetype + ": use output or supporting");
   }
   if (options.group.empty()) return invalid_input("--group needs a name");
-  auto root = request_workspace(*r);
+  auto root = request_workspace(r);
   if (!root) return refuse(&actor, "file_add", id, root.error());
-  auto ws = checker::open_workspace(*root);
-  if (!ws) return ws.error();
-  auto site = load_site_policy(home_.db);
-  if (!site) return site.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto ws, checker::open_workspace(*root));
+  OUTCHECK_ASSIGN_OR_RETURN(auto site, load_site_policy(home_.db));
   // Every path is placed by its names first: one outside the workspace gets the one outside answer
   // whether or not anything is there, and no folder outside is ever listed.
   std::vector<std::string> blocked, inside;
@@ -149,10 +144,9 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
   checker::ScanOptions scan{{home_.dir}};
   std::vector<checker::Target> targets;
   if (!inside.empty()) {
-    auto found = checker::targets_from_args(*ws, inside, cwd, scan);
-    if (!found) return found.error();
+    OUTCHECK_ASSIGN_OR_RETURN(auto found, checker::targets_from_args(ws, inside, cwd, scan));
     // A link found in a folder is followed by its names too, and judged no further if it leads out.
-    for (auto& t : *found) {
+    for (auto& t : found) {
       ClientPath place = t.inside ? place_of(*root, t.location) : ClientPath{};
       if (place.place == ClientPath::outside) blocked.push_back(outside_line(t.display, true));
       else targets.push_back(std::move(t));
@@ -163,17 +157,16 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
   // Each file is copied into the store's staging area first, and the copy is what is checked, so
   // the bytes reviewed are the bytes that were judged; the gate also checks that the name still
   // leads to the file that was copied.
-  checker::HardLinkIndex links(ws->root);
-  checker::CheckContext ctx{*ws, site->policies, links, 100};
+  checker::HardLinkIndex links(ws.root);
+  checker::CheckContext ctx{ws, site.policies, links, 100};
   // job-runner's manifest, as the site policy's `provenance` asks: the same rules as `check`.
   std::vector<std::string> relpaths;
   for (const auto& t : targets) {
     if (t.inside) relpaths.push_back(t.display);
   }
-  auto provenance = checker::read_provenance(*ws, site->policies.base->policy(), relpaths);
-  if (!provenance) return provenance.error();
-  ctx.manifest = provenance->manifest ? &*provenance->manifest : nullptr;
-  ctx.manifest_required = provenance->required;
+  OUTCHECK_ASSIGN_OR_RETURN(auto provenance, checker::read_provenance(ws, site.policies.base->policy(), relpaths));
+  ctx.manifest = provenance.manifest ? &*provenance.manifest : nullptr;
+  ctx.manifest_required = provenance.required;
   std::vector<CheckedFile> checked;
   auto discard_all = [&] {
     for (const auto& c : checked) home_.store.discard(c.staged);
@@ -267,10 +260,9 @@ Result<nlohmann::json> Service::remove_files(const User& actor, const std::strin
   nlohmann::json removed = nlohmann::json::array();
   Status s = in_request_transaction(actor, "file_remove", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
     OUTCHECK_TRY(check_can_edit(actor, req));
-    auto root = request_workspace(req);
-    if (!root) return root.error();
+    OUTCHECK_ASSIGN_OR_RETURN(auto root, request_workspace(req));
     for (const auto& p : paths) {
-      std::string rel = request_relpath(req, *root, p, cwd);
+      std::string rel = request_relpath(req, root, p, cwd);
       const RequestFile* f = req.file(rel);
       if (!f || f->filetype == "withdrawn") return invalid_input(p + ": not a file of request " + id);
       // Pending: the file goes; returned: it stays, withdrawn, so its review history is kept.
@@ -288,23 +280,19 @@ Result<nlohmann::json> Service::remove_files(const User& actor, const std::strin
 
 Result<nlohmann::json> Service::update_files(const User& actor, const std::string& id,
                                              const std::vector<std::string>& paths, const fs::path& cwd) {
-  auto r = require_request(id);
-  if (!r) return r.error();
-  if (auto s = check_can_edit(actor, *r); !s.ok()) return refuse(&actor, "file_update", id, s.error());
-  auto root = request_workspace(*r);
+  OUTCHECK_ASSIGN_OR_RETURN(auto r, require_request(id));
+  if (auto s = check_can_edit(actor, r); !s.ok()) return refuse(&actor, "file_update", id, s.error());
+  auto root = request_workspace(r);
   if (!root) return refuse(&actor, "file_update", id, root.error());
-  auto ws = checker::open_workspace(*root);
-  if (!ws) return ws.error();
-  auto site = load_site_policy(home_.db);
-  if (!site) return site.error();
-  checker::HardLinkIndex links(ws->root);
-  checker::CheckContext ctx{*ws, site->policies, links, 100};
+  OUTCHECK_ASSIGN_OR_RETURN(auto ws, checker::open_workspace(*root));
+  OUTCHECK_ASSIGN_OR_RETURN(auto site, load_site_policy(home_.db));
+  checker::HardLinkIndex links(ws.root);
+  checker::CheckContext ctx{ws, site.policies, links, 100};
   std::vector<std::string> relpaths;
-  for (const auto& p : paths) relpaths.push_back(request_relpath(*r, *root, p, cwd));
-  auto provenance = checker::read_provenance(*ws, site->policies.base->policy(), relpaths);
-  if (!provenance) return provenance.error();
-  ctx.manifest = provenance->manifest ? &*provenance->manifest : nullptr;
-  ctx.manifest_required = provenance->required;
+  for (const auto& p : paths) relpaths.push_back(request_relpath(r, *root, p, cwd));
+  OUTCHECK_ASSIGN_OR_RETURN(auto provenance, checker::read_provenance(ws, site.policies.base->policy(), relpaths));
+  ctx.manifest = provenance.manifest ? &*provenance.manifest : nullptr;
+  ctx.manifest_required = provenance.required;
   std::vector<CheckedFile> changed;
   std::vector<std::string> blocked, unchanged;
   home_.store.sweep_staging();  // copies left by processes that ended mid-add
@@ -312,15 +300,15 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
     for (const auto& c : changed) home_.store.discard(c.staged);
   };
   for (const auto& p : paths) {
-    std::string rel = request_relpath(*r, *root, p, cwd);
-    const RequestFile* existing = r->file(rel);
+    std::string rel = request_relpath(r, *root, p, cwd);
+    const RequestFile* existing = r.file(rel);
     if (!existing || existing->filetype == "withdrawn") {
       discard_all();
       return invalid_input(p + ": not a file of request " + id);
     }
     checker::Target target;
     target.display = rel;
-    target.location = ws->root / rel;
+    target.location = ws.root / rel;
     target.inside = true;
     target.gate_only = true;
     if (place_of(*root, target.location).place == ClientPath::outside) {

@@ -29,10 +29,9 @@ Status commit_audited(Home& home, Transaction& tx, const std::string& user, cons
   e.user = user;
   e.action = action;
   e.details = std::move(details);
-  auto head = home.audit.append(home.db, e, at);
-  if (!head) return head.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto head, home.audit.append(home.db, e, at));
   OUTCHECK_TRY(tx.commit());
-  home.audit.record_head(*head);
+  home.audit.record_head(head);
   return Status::OK();
 }
 
@@ -60,28 +59,24 @@ Error Service::refuse(const User* actor, const std::string& action, const std::o
 Status Service::append_audit(const AuditEvent& event, AuditHead* head_out) {
   // A read (request show, say) writes its refusal or its file view here: through the home's writer
   // when the read opened the home read-only.
-  auto db = writable_db(home_);
-  if (!db) return db.error();
-  Transaction tx(**db);
+  OUTCHECK_ASSIGN_OR_RETURN(auto db, writable_db(home_));
+  Transaction tx(*db);
   OUTCHECK_TRY(tx.begin());
-  auto head = home_.audit.append(**db, event, now());
-  if (!head) return head.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto head, home_.audit.append(*db, event, now()));
   OUTCHECK_TRY(tx.commit());
-  if (head_out) *head_out = *head;
+  if (head_out) *head_out = head;
   return Status::OK();
 }
 
 Result<Request> Service::require_request(const std::string& id) {
-  auto r = load_request(home_.db, id);
-  if (!r) return r.error();
-  if (!*r) return not_found("no request " + id + " (outcheck request list shows yours)");
-  return std::move(**r);
+  OUTCHECK_ASSIGN_OR_RETURN(auto r, load_request(home_.db, id));
+  if (!r) return not_found("no request " + id + " (outcheck request list shows yours)");
+  return std::move(*r);
 }
 
 Result<bool> Service::has_users() {
-  auto users = load_users(home_.db);
-  if (!users) return users.error();
-  return !users->empty();
+  OUTCHECK_ASSIGN_OR_RETURN(auto users, load_users(home_.db));
+  return !users.empty();
 }
 
 Result<User> Service::authenticate(const std::optional<std::string>& token) {
@@ -89,11 +84,10 @@ Result<User> Service::authenticate(const std::optional<std::string>& token) {
   if (!token || token->empty()) {
     return fail("no token: set OUTCHECK_TOKEN or pass --token-file with your personal token");
   }
-  auto user = user_by_token_hash(home_.db, token_hash(*token));
-  if (!user) return user.error();
-  if (!*user) return fail("the token is not known here");
-  if ((*user)->disabled) return fail("user " + (*user)->name + " is disabled");
-  return **user;
+  OUTCHECK_ASSIGN_OR_RETURN(auto user, user_by_token_hash(home_.db, token_hash(*token)));
+  if (!user) return fail("the token is not known here");
+  if (user->disabled) return fail("user " + user->name + " is disabled");
+  return *user;
 }
 
 Result<std::string> Service::add_user(const User* actor, const std::string& name, const std::vector<std::string>& roles) {
@@ -110,21 +104,19 @@ Result<std::string> Service::add_user(const User* actor, const std::string& name
   u.created_at = now();
   std::string token = new_token();
   // Anyone may create the first user (who should be an admin); after that, only admins.
-  auto before = load_users(home_.db);
-  if (!before) return before.error();
-  const bool bootstrap = before->empty();
+  OUTCHECK_ASSIGN_OR_RETURN(auto before, load_users(home_.db));
+  const bool bootstrap = before.empty();
   if (!bootstrap) {
     if (!actor) return refuse(nullptr, "user_add", std::nullopt, refused("no token: only an admin can add users"));
     if (auto s = check_can_manage_users(*actor); !s.ok()) return refuse(actor, "user_add", std::nullopt, s.error());
   }
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
-  auto users = load_users(home_.db);
-  if (!users) return users.error();
-  if (bootstrap && !users->empty()) {
+  OUTCHECK_ASSIGN_OR_RETURN(auto users, load_users(home_.db));
+  if (bootstrap && !users.empty()) {
     return refused("another user was created at the same moment; ask an admin to add you");
   }
-  for (const auto& existing : *users) {
+  for (const auto& existing : users) {
     if (existing.name == name) return invalid_input("user " + name + " already exists");
   }
   OUTCHECK_TRY(insert_user(home_.db, u, token_hash(token)));
@@ -132,10 +124,9 @@ Result<std::string> Service::add_user(const User* actor, const std::string& name
   e.user = actor ? actor->name : name;
   e.action = "user_add";
   e.details = {{"name", name}, {"roles", std::vector<std::string>(u.roles.begin(), u.roles.end())}};
-  auto head = home_.audit.append(home_.db, e, u.created_at);
-  if (!head) return head.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto head, home_.audit.append(home_.db, e, u.created_at));
   OUTCHECK_TRY(tx.commit());
-  home_.audit.record_head(*head);
+  home_.audit.record_head(head);
   return token;
 }
 
@@ -148,10 +139,9 @@ Status Service::disable_user(const User& actor, const std::string& name) {
   if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "user_disable", std::nullopt, s.error());
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
-  auto users = load_users(home_.db);
-  if (!users) return users.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto users, load_users(home_.db));
   bool found = false;
-  for (const auto& u : *users) found |= u.name == name;
+  for (const auto& u : users) found |= u.name == name;
   if (!found) return not_found("no user " + name);
   OUTCHECK_TRY(set_user_disabled(home_.db, name, true));
   OUTCHECK_TRY(commit_audited(home_, tx, actor.name, "user_disable", {{"name", name}}, now()));
@@ -163,9 +153,8 @@ Result<nlohmann::json> Service::set_policy(const User& actor, const std::string&
   if (auto s = check_can_set_policy(actor); !s.ok()) return refuse(&actor, "policy_set", std::nullopt, s.error());
   if (rules::preset_policy(name_or_file)) return set_policy_text(actor, name_or_file, "");
   std::filesystem::path p = std::filesystem::path(name_or_file).is_relative() ? cwd / name_or_file : std::filesystem::path(name_or_file);
-  auto doc = checker::load_yaml_file(p.string());
-  if (!doc) return doc.error();
-  return set_policy_text(actor, name_or_file, doc->text);
+  OUTCHECK_ASSIGN_OR_RETURN(auto doc, checker::load_yaml_file(p.string()));
+  return set_policy_text(actor, name_or_file, doc.text);
 }
 
 Result<nlohmann::json> Service::set_policy_text(const User& actor, const std::string& name, const std::string& text) {
@@ -179,8 +168,7 @@ Result<nlohmann::json> Service::set_policy_text(const User& actor, const std::st
     }
     content = "extends: " + name + "\n";
   }
-  auto parsed = checker::parse_policy_file(name, content);
-  if (!parsed) return parsed.error();
+  OUTCHECK_TRY(checker::parse_policy_file(name, content));
   StoredPolicy stored{checker::sha256_hex(content), name, content};
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
@@ -191,29 +179,25 @@ Result<nlohmann::json> Service::set_policy_text(const User& actor, const std::st
 }
 
 Result<SitePolicy> load_site_policy(Database& db) {
-  auto sha = get_setting(db, "site_policy");
-  if (!sha) return sha.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto sha, get_setting(db, "site_policy"));
   StoredPolicy stored{"", "opensafely", "extends: opensafely\n"};
-  if (*sha) {
-    auto found = load_policy_by_hash(db, **sha);
-    if (!found) return found.error();
-    if (!*found) return io_error("the site policy " + **sha + " is missing from the database");
-    stored = **found;
+  if (sha) {
+    OUTCHECK_ASSIGN_OR_RETURN(auto found, load_policy_by_hash(db, *sha));
+    if (!found) return io_error("the site policy " + *sha + " is missing from the database");
+    stored = *found;
   } else {
     stored.sha256 = checker::sha256_hex(stored.content);
   }
-  auto set = checker::parse_policy_file(stored.name, stored.content);
-  if (!set) return set.error();
-  return SitePolicy{stored, std::move(*set)};
+  OUTCHECK_ASSIGN_OR_RETURN(auto set, checker::parse_policy_file(stored.name, stored.content));
+  return SitePolicy{stored, std::move(set)};
 }
 
 Result<nlohmann::json> Service::show_policy() {
-  auto site = load_site_policy(home_.db);
-  if (!site) return site.error();
-  return nlohmann::json{{"name", site->stored.name},
-                        {"sha256", site->stored.sha256},
-                        {"content", site->stored.content},
-                        {"effective", checker::policy_to_json(site->policies.base->policy())}};
+  OUTCHECK_ASSIGN_OR_RETURN(auto site, load_site_policy(home_.db));
+  return nlohmann::json{{"name", site.stored.name},
+                        {"sha256", site.stored.sha256},
+                        {"content", site.stored.content},
+                        {"effective", checker::policy_to_json(site.policies.base->policy())}};
 }
 
 }  // namespace outcheck::db
@@ -227,26 +211,23 @@ namespace {
 // Enforced when an admin said so (`workspace access members`), or, unless they said `open`, as soon
 // as the home holds any grant (the upgrade of a home with requests grants their authors).
 Result<bool> membership_enforced(Database& db) {
-  auto mode = get_setting(db, "workspace_access");
-  if (!mode) return mode.error();
-  if (*mode) return **mode == "members";
-  auto st = db.prepare("SELECT EXISTS (SELECT 1 FROM workspace_members)");
-  if (!st) return st.error();
-  st->step();
-  return st->integer(0) != 0;
+  OUTCHECK_ASSIGN_OR_RETURN(auto mode, get_setting(db, "workspace_access"));
+  if (mode) return *mode == "members";
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, db.prepare("SELECT EXISTS (SELECT 1 FROM workspace_members)"));
+  st.step();
+  return st.integer(0) != 0;
 }
 
 }  // namespace
 
 Status Service::check_workspace_member(const User& actor, const std::string& workspace) {
-  auto enforced = membership_enforced(home_.db);
-  if (!enforced) return enforced.error();
-  if (!*enforced) return Status::OK();
-  auto st = home_.db.prepare("SELECT 1 FROM workspace_members WHERE workspace = ? AND user = ?");
-  if (!st) return st.error();
-  st->bind(1, workspace).bind(2, actor.name);
-  if (st->step()) return Status::OK();
-  if (st->failed()) return st->error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto enforced, membership_enforced(home_.db));
+  if (!enforced) return Status::OK();
+  OUTCHECK_ASSIGN_OR_RETURN(auto st,
+      home_.db.prepare("SELECT 1 FROM workspace_members WHERE workspace = ? AND user = ?"));
+  st.bind(1, workspace).bind(2, actor.name);
+  if (st.step()) return Status::OK();
+  if (st.failed()) return st.error();
   return refused("you are not a member of workspace " + workspace +
                  "; an admin grants membership (outcheck workspace grant " + workspace + " " + actor.name + ")");
 }
@@ -256,16 +237,14 @@ Status Service::grant_workspace(const User& actor, const std::string& workspace,
   OUTCHECK_TRY(check_workspace_name(workspace));
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
-  auto users = load_users(home_.db);
-  if (!users) return users.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto users, load_users(home_.db));
   bool found = false;
-  for (const auto& u : *users) found |= u.name == user;
+  for (const auto& u : users) found |= u.name == user;
   if (!found) return not_found("no user " + user);
-  auto st = home_.db.prepare(
-      "INSERT OR IGNORE INTO workspace_members (workspace, user, granted_by, granted_at) VALUES (?,?,?,?)");
-  if (!st) return st.error();
-  st->bind(1, workspace).bind(2, user).bind(3, actor.name).bind(4, now());
-  OUTCHECK_TRY(st->done());
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, home_.db.prepare(
+      "INSERT OR IGNORE INTO workspace_members (workspace, user, granted_by, granted_at) VALUES (?,?,?,?)"));
+  st.bind(1, workspace).bind(2, user).bind(3, actor.name).bind(4, now());
+  OUTCHECK_TRY(st.done());
   OUTCHECK_TRY(commit_audited(home_, tx, actor.name, "workspace_grant", {{"workspace", workspace}, {"user", user}}, now()));
   return Status::OK();
 }
@@ -274,10 +253,10 @@ Status Service::revoke_workspace(const User& actor, const std::string& workspace
   if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "workspace_revoke", std::nullopt, s.error());
   Transaction tx(home_.db);
   OUTCHECK_TRY(tx.begin());
-  auto st = home_.db.prepare("DELETE FROM workspace_members WHERE workspace = ? AND user = ?");
-  if (!st) return st.error();
-  st->bind(1, workspace).bind(2, user);
-  OUTCHECK_TRY(st->done());
+  OUTCHECK_ASSIGN_OR_RETURN(auto st,
+      home_.db.prepare("DELETE FROM workspace_members WHERE workspace = ? AND user = ?"));
+  st.bind(1, workspace).bind(2, user);
+  OUTCHECK_TRY(st.done());
   if (home_.db.changes() == 0) return not_found(user + " is not a member of workspace " + workspace);
   OUTCHECK_TRY(commit_audited(home_, tx, actor.name, "workspace_revoke", {{"workspace", workspace}, {"user", user}}, now()));
   return Status::OK();
@@ -285,20 +264,18 @@ Status Service::revoke_workspace(const User& actor, const std::string& workspace
 
 Result<nlohmann::json> Service::list_workspace_members(const User& actor, const std::optional<std::string>& workspace) {
   if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "workspace_list", std::nullopt, s.error());
-  auto enforced = membership_enforced(home_.db);
-  if (!enforced) return enforced.error();
-  auto st = home_.db.prepare(
+  OUTCHECK_ASSIGN_OR_RETURN(auto enforced, membership_enforced(home_.db));
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, home_.db.prepare(
       "SELECT workspace, user, granted_by, granted_at FROM workspace_members WHERE ?1 IS NULL OR workspace = ?1 "
-      "ORDER BY workspace, user");
-  if (!st) return st.error();
-  st->bind(1, workspace);
+      "ORDER BY workspace, user"));
+  st.bind(1, workspace);
   nlohmann::json members = nlohmann::json::array();
-  while (st->step()) {
-    members.push_back({{"workspace", st->text(0)}, {"user", st->text(1)}, {"granted_by", st->text(2)},
-                       {"granted_at", st->text(3)}});
+  while (st.step()) {
+    members.push_back({{"workspace", st.text(0)}, {"user", st.text(1)}, {"granted_by", st.text(2)},
+                       {"granted_at", st.text(3)}});
   }
-  if (st->failed()) return st->error();
-  return nlohmann::json{{"enforced", *enforced}, {"members", members}};
+  if (st.failed()) return st.error();
+  return nlohmann::json{{"enforced", enforced}, {"members", members}};
 }
 
 Status Service::set_workspace_access(const User& actor, const std::string& mode) {

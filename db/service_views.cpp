@@ -121,35 +121,32 @@ nlohmann::json request_json(const User& viewer, const Request& r, const fs::path
 }  // namespace
 
 Result<nlohmann::json> Service::show(const User& actor, const std::string& id) {
-  auto r = require_request(id);
-  if (!r) return r.error();
-  if (auto s = check_can_view(actor, *r); !s.ok()) return refuse(&actor, "request_show", id, s.error());
+  OUTCHECK_ASSIGN_OR_RETURN(auto r, require_request(id));
+  if (auto s = check_can_view(actor, r); !s.ok()) return refuse(&actor, "request_show", id, s.error());
   // The workspace is checked again for this view, as at every operation; if it no longer passes,
   // the view says so and looks at nothing in it.
-  auto root = request_workspace(*r);
-  nlohmann::json j = request_json(actor, *r, root ? *root : fs::path());
+  auto root = request_workspace(r);
+  nlohmann::json j = request_json(actor, r, root ? *root : fs::path());
   j["workspace_problem"] = root ? nlohmann::json(nullptr) : nlohmann::json(root.error().message);
-  j["release_target"] = r->release_target ? nlohmann::json(*r->release_target) : nlohmann::json(nullptr);
+  j["release_target"] = r.release_target ? nlohmann::json(*r.release_target) : nlohmann::json(nullptr);
   j["release_problem"] = nullptr;
-  if (r->status == RequestStatus::reviewed || r->status == RequestStatus::approved) {
+  if (r.status == RequestStatus::reviewed || r.status == RequestStatus::approved) {
     // Why the last release attempt stopped, so the checkers see it where they look.
-    auto st = home_.db.prepare(
+    OUTCHECK_ASSIGN_OR_RETURN(auto st, home_.db.prepare(
         "SELECT details, at, user, visibility, review_turn FROM audit_log WHERE request_id = ? AND action = 'release_stopped' "
-        "ORDER BY seq DESC LIMIT 1");
-    if (!st) return st.error();
-    st->bind(1, id);
-    if (st->step() && audit_row_visible(actor, &*r, {st->text(2), "release_stopped", st->text(3),
-                                                     st->is_null(4) ? 0 : st->integer(4)})) {
-      auto details = nlohmann::json::parse(st->text(0), nullptr, false);
-      j["release_problem"] = {{"at", st->text(1)}, {"problem", details.is_object() ? details.value("problem", "") : ""}};
+        "ORDER BY seq DESC LIMIT 1"));
+    st.bind(1, id);
+    if (st.step() && audit_row_visible(actor, &r, {st.text(2), "release_stopped", st.text(3),
+                                                     st.is_null(4) ? 0 : st.integer(4)})) {
+      auto details = nlohmann::json::parse(st.text(0), nullptr, false);
+      j["release_problem"] = {{"at", st.text(1)}, {"problem", details.is_object() ? details.value("problem", "") : ""}};
     }
   }
   // Approved with files still to upload and nobody releasing it: a release was cut short (issue 21).
   j["release_interrupted"] = nullptr;
-  if (r->status == RequestStatus::approved) {
-    auto cut = release_interruption(home_.db, *r, now());
-    if (!cut) return cut.error();
-    if (*cut) j["release_interrupted"] = (*cut)->to_json();
+  if (r.status == RequestStatus::approved) {
+    OUTCHECK_ASSIGN_OR_RETURN(auto cut, release_interruption(home_.db, r, now()));
+    if (cut) j["release_interrupted"] = cut->to_json();
   }
   return j;
 }
@@ -246,87 +243,80 @@ std::string audit_list_sql(const AuditFilter& f, bool sees_all) {
 }
 
 Result<Page> Service::list(const User& actor, const RequestFilter& filter, const PageRequest& page) {
-  auto limit = limit_ok(page);
-  if (!limit) return limit.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto limit, limit_ok(page));
   if (filter.state && !status_from_name(*filter.state)) {
     return invalid_input("--status " + *filter.state + " (state): use pending, submitted, partially_reviewed, reviewed, returned, "
                          "approved, released, rejected or withdrawn");
   }
   std::string after;
   if (page.cursor) {
-    auto key = decode_cursor(*page.cursor);
-    if (!key) return key.error();
-    if (key->rfind("r:", 0) != 0) return invalid_input("cursor: not a cursor of the request list");
-    after = key->substr(2);
+    OUTCHECK_ASSIGN_OR_RETURN(auto key, decode_cursor(*page.cursor));
+    if (key.rfind("r:", 0) != 0) return invalid_input("cursor: not a cursor of the request list");
+    after = key.substr(2);
   }
   Page out;
   // Needs my vote: only an output checker ever needs to vote.
   if (filter.needs_my_vote && !actor.is_checker()) return out;
   const bool sees_all = actor.is_checker();
-  auto st = home_.db.prepare(request_list_sql(filter, sees_all));
-  if (!st) return st.error();
-  st->bind(1, after);
-  if (filter.state) st->bind(2, *filter.state);
-  if (filter.workspace) st->bind(3, *filter.workspace);
-  if (filter.author) st->bind(4, *filter.author);
-  if (filter.needs_my_vote) st->bind(5, actor.name);
-  if (!sees_all) st->bind(6, actor.name);
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, home_.db.prepare(request_list_sql(filter, sees_all)));
+  st.bind(1, after);
+  if (filter.state) st.bind(2, *filter.state);
+  if (filter.workspace) st.bind(3, *filter.workspace);
+  if (filter.author) st.bind(4, *filter.author);
+  if (filter.needs_my_vote) st.bind(5, actor.name);
+  if (!sees_all) st.bind(6, actor.name);
   // One more visible row than the limit says whether a next page exists.
   std::string last;
-  while (st->step()) {
-    const Request r = request_head(*st, 0);
+  while (st.step()) {
+    const Request r = request_head(st, 0);
     // The query already keeps to what the caller may see; the permission still decides.
     if (!check_can_view(actor, r).ok()) continue;
-    if (static_cast<std::int64_t>(out.rows.size()) == *limit) {
+    if (static_cast<std::int64_t>(out.rows.size()) == limit) {
       out.next = encode_cursor("r:" + last);
       break;
     }
     last = r.id;
-    out.rows.push_back(summary_json(r, st->integer(10)));
+    out.rows.push_back(summary_json(r, st.integer(10)));
   }
-  if (st->failed()) return st->error();
+  if (st.failed()) return st.error();
   return out;
 }
 
 Result<Page> Service::audit_log(const User& actor, const AuditFilter& filter, const PageRequest& page) {
-  auto limit = limit_ok(page);
-  if (!limit) return limit.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto limit, limit_ok(page));
   std::int64_t after = 0;
   if (page.cursor) {
-    auto key = decode_cursor(*page.cursor);
-    if (!key) return key.error();
+    OUTCHECK_ASSIGN_OR_RETURN(auto key, decode_cursor(*page.cursor));
     char* end = nullptr;
-    const long long v = key->rfind("a:", 0) == 0 ? std::strtoll(key->c_str() + 2, &end, 10) : -1;
-    if (v < 0 || !end || *end != '\0' || key->size() < 3) return invalid_input("cursor: not a cursor of the audit log");
+    const long long v = key.rfind("a:", 0) == 0 ? std::strtoll(key.c_str() + 2, &end, 10) : -1;
+    if (v < 0 || !end || *end != '\0' || key.size() < 3) return invalid_input("cursor: not a cursor of the audit log");
     after = v;
   }
   if (filter.event && (filter.event->empty() || filter.event->size() > 64)) {
     return invalid_input("event: give an action name (vote, file_view, ...) or \"changes\"");
   }
   const bool sees_all = actor.is_checker() || actor.is_admin();
-  auto st = home_.db.prepare(audit_list_sql(filter, sees_all));
-  if (!st) return st.error();
-  st->bind(1, after);
-  if (filter.request_id) st->bind(2, *filter.request_id);
-  if (filter.user) st->bind(3, *filter.user);
-  if (filter.event && *filter.event != "changes") st->bind(4, *filter.event);
-  if (filter.since) st->bind(5, *filter.since);
-  if (filter.until) st->bind(6, *filter.until);
-  if (!sees_all) st->bind(7, actor.name);
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, home_.db.prepare(audit_list_sql(filter, sees_all)));
+  st.bind(1, after);
+  if (filter.request_id) st.bind(2, *filter.request_id);
+  if (filter.user) st.bind(3, *filter.user);
+  if (filter.event && *filter.event != "changes") st.bind(4, *filter.event);
+  if (filter.since) st.bind(5, *filter.since);
+  if (filter.until) st.bind(6, *filter.until);
+  if (!sees_all) st.bind(7, actor.name);
   // Requests as the blinding needs them (the row alone), each read once per page.
   std::map<std::string, std::optional<Request>> requests;
   Page out;
   std::int64_t last = 0;
-  while (st->step()) {
-    std::string user = st->text(2), action = st->text(3), visibility = st->text(8);
-    std::optional<std::string> rid = st->opt_text(4);
-    std::int64_t turn = st->is_null(7) ? 0 : st->integer(7);
+  while (st.step()) {
+    std::string user = st.text(2), action = st.text(3), visibility = st.text(8);
+    std::optional<std::string> rid = st.opt_text(4);
+    std::int64_t turn = st.is_null(7) ? 0 : st.integer(7);
     if (rid) {
       auto it = requests.find(*rid);
       if (it == requests.end()) {
-        auto loaded = load_request_head(home_.db, *rid);
-        if (!loaded) return loaded.error();
-        it = requests.emplace(*rid, std::move(*loaded)).first;
+        OUTCHECK_ASSIGN_OR_RETURN(auto loaded, load_request_head(home_.db, *rid));
+        it = requests.emplace(*rid, std::move(loaded)).first;
       }
       if (!it->second) continue;
       // Blinding and privacy apply to the log as to the request itself, for every role.
@@ -334,20 +324,20 @@ Result<Page> Service::audit_log(const User& actor, const AuditFilter& filter, co
     } else if (!audit_row_visible(actor, nullptr, {user, action, visibility, turn})) {
       continue;
     }
-    if (static_cast<std::int64_t>(out.rows.size()) == *limit) {
+    if (static_cast<std::int64_t>(out.rows.size()) == limit) {
       out.next = encode_cursor("a:" + std::to_string(last));
       break;
     }
-    last = st->integer(0);
+    last = st.integer(0);
     out.rows.push_back({{"seq", last},
-                        {"at", st->text(1)},
+                        {"at", st.text(1)},
                         {"user", user},
                         {"action", action},
                         {"request", rid ? nlohmann::json(*rid) : nlohmann::json(nullptr)},
-                        {"path", st->is_null(5) ? nlohmann::json(nullptr) : nlohmann::json(st->text(5))},
-                        {"details", nlohmann::json::parse(st->text(6), nullptr, false)}});
+                        {"path", st.is_null(5) ? nlohmann::json(nullptr) : nlohmann::json(st.text(5))},
+                        {"details", nlohmann::json::parse(st.text(6), nullptr, false)}});
   }
-  if (st->failed()) return st->error();
+  if (st.failed()) return st.error();
   return out;
 }
 

@@ -116,9 +116,8 @@ Result<StagedFile> Store::stage(const fs::path& source) const {
   }
   // Never blocks: opened non-blocking (a FIFO swapped in opens at once instead of waiting for a
   // writer), and only a regular file is read.
-  auto opened = checker::open_regular_file(source);
-  if (!opened) return opened.error();
-  int in = *opened;
+  OUTCHECK_ASSIGN_OR_RETURN(auto opened, checker::open_regular_file(source));
+  int in = opened;
   struct stat st;
   ::fstat(in, &st);
   StagedFile staged;

@@ -86,23 +86,22 @@ class HttpPublisher : public Publisher {
                                       {"release_record", public_release_record(plan.record)}}},
                         {"review", nullptr}};
     std::string url = url_ + "/releases/workspace/" + url_path_segment(plan.workspace);
-    auto r = call(url, plan.releasing_user, "Content-Type: application/json", {}, checker::json_text(body));
-    if (!r) return r.error();
-    if (r->status == 201 || r->status == 200) return Status::OK();
-    return Error{ErrorKind::refused, "creating the release at " + url_ + " failed: HTTP " + std::to_string(r->status) +
-                                         ": " + server_message(*r)};
+    OUTCHECK_ASSIGN_OR_RETURN(auto r,
+        call(url, plan.releasing_user, "Content-Type: application/json", {}, checker::json_text(body)));
+    if (r.status == 201 || r.status == 200) return Status::OK();
+    return Error{ErrorKind::refused, "creating the release at " + url_ + " failed: HTTP " + std::to_string(r.status) +
+                                         ": " + server_message(r)};
   }
 
   Status upload(const ReleasePlan& plan, const ReleaseFile& file, const std::string& bytes) override {
     std::string url = url_ + "/releases/release/" + url_path_segment(plan.request_id);
-    auto r = call(url, plan.releasing_user, "Content-Type: application/octet-stream",
-                  "Content-Disposition: attachment; filename=\"" + quoted(file.name) + "\"", bytes);
-    if (!r) return r.error();
-    if (r->status == 201 || r->status == 200) return Status::OK();
-    std::string message = server_message(*r);
+    OUTCHECK_ASSIGN_OR_RETURN(auto r, call(url, plan.releasing_user, "Content-Type: application/octet-stream",
+                  "Content-Disposition: attachment; filename=\"" + quoted(file.name) + "\"", bytes));
+    if (r.status == 201 || r.status == 200) return Status::OK();
+    std::string message = server_message(r);
     // Sent before, perhaps by a run that was cut off before it could record it.
-    if (r->status == 400 && message.find("has already been uploaded") != std::string::npos) return Status::OK();
-    return Error{ErrorKind::refused, "uploading " + file.name + " failed: HTTP " + std::to_string(r->status) + ": " + message};
+    if (r.status == 400 && message.find("has already been uploaded") != std::string::npos) return Status::OK();
+    return Error{ErrorKind::refused, "uploading " + file.name + " failed: HTTP " + std::to_string(r.status) + ": " + message};
   }
 
   Status finish(const ReleasePlan&) override { return Status::OK(); }

@@ -41,48 +41,44 @@ std::string privacy_problem(const checker::Workspace& ws, const std::string& rel
 
 Result<nlohmann::json> release_request(db::Service& service, const db::User& actor, const std::string& id,
                                        const std::string& to, const PublisherOptions& options, const Progress& progress) {
-  auto request = service.begin_release(actor, id);
-  if (!request) return request.error();
-  if (request->status == db::RequestStatus::released) {
+  OUTCHECK_ASSIGN_OR_RETURN(auto request, service.begin_release(actor, id));
+  if (request.status == db::RequestStatus::released) {
     // Running it again is harmless: nothing is sent, the target is not contacted, and a folder
     // release keeps the manifest (and audit head) it was published with.
     nlohmann::json all = nlohmann::json::array();
-    for (const auto& f : request->files) {
+    for (const auto& f : request.files) {
       if (f.filetype == "output") all.push_back(f.relpath);
     }
-    return nlohmann::json{{"request", id}, {"target", request->release_target.value_or(to)}, {"status", "released"},
+    return nlohmann::json{{"request", id}, {"target", request.release_target.value_or(to)}, {"status", "released"},
                           {"sent", nlohmann::json::array()}, {"already_sent", all}, {"audit_head", ""}};
   }
   // One release of a request at a time: a second caller is refused before anything is contacted.
-  auto holder = service.take_release_lock(actor, id);
-  if (!holder) return holder.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto holder, service.take_release_lock(actor, id));
   struct Unlock {
     db::Service& service;
     const std::string& id;
     const std::string& holder;
     ~Unlock() { service.free_release_lock(id, holder); }
-  } unlock{service, id, *holder};
-  request = service.begin_release(actor, id);  // as it is now that this release holds the lock
-  if (!request) return request.error();
-  if (request->status == db::RequestStatus::released) {
-    return nlohmann::json{{"request", id}, {"target", request->release_target.value_or(to)}, {"status", "released"},
+  } unlock{service, id, holder};
+  // As it is now that this release holds the lock.
+  OUTCHECK_ASSIGN_OR_RETURN(request, service.begin_release(actor, id));
+  if (request.status == db::RequestStatus::released) {
+    return nlohmann::json{{"request", id}, {"target", request.release_target.value_or(to)}, {"status", "released"},
                           {"sent", nlohmann::json::array()}, {"already_sent", nlohmann::json::array()}, {"audit_head", ""}};
   }
   // The approvals are proved from the verified audit chain, not taken from the tables: editing the
   // database without audit.key is not enough to release.
   db::AuditHead head;
-  OUTCHECK_TRY(service.prove_release(actor, *request, &head));
+  OUTCHECK_TRY(service.prove_release(actor, request, &head));
 
-  auto publisher = make_publisher(to, options);
-  if (!publisher) return publisher.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto publisher, make_publisher(to, options));
 
   // The workspace may have changed since review: a file must still be releasable under its current
   // project.yaml.
-  auto ws = checker::open_workspace(request->workspace_path);
-  if (!ws) return ws.error();
-  for (const auto& f : request->files) {
+  OUTCHECK_ASSIGN_OR_RETURN(auto ws, checker::open_workspace(request.workspace_path));
+  for (const auto& f : request.files) {
     if (f.filetype != "output") continue;
-    if (std::string why = privacy_problem(*ws, f.relpath); !why.empty()) {
+    if (std::string why = privacy_problem(ws, f.relpath); !why.empty()) {
       std::string msg = f.relpath + ": " + why + "; it may not be released";
       (void)service.record_release_problem(actor, id, f.relpath, msg);
       return db::refused("release stopped: " + msg);
@@ -91,7 +87,7 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
 
   // Every stored copy must still hold the reviewed bytes before the release is created or the
   // request moves; each is hashed again immediately before it is sent, too.
-  for (const auto& f : request->files) {
+  for (const auto& f : request.files) {
     if (f.filetype != "output") continue;
     auto actual = service.home().store.rehash(f.sha256);
     std::string msg = !actual ? f.relpath + ": " + actual.error().message
@@ -102,12 +98,12 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
   }
 
   ReleasePlan plan;
-  plan.workspace = request->workspace;
-  plan.request_id = request->id;
+  plan.workspace = request.workspace;
+  plan.request_id = request.id;
   plan.releasing_user = actor.name;
   plan.audit_head = head.hash;
   plan.audit_seq = head.seq;
-  for (const auto& f : request->files) {
+  for (const auto& f : request.files) {
     if (f.filetype != "output") continue;  // supporting files are never published
     ReleaseFile rf{f.relpath, f.size, f.sha256, f.mtime, nlohmann::json::array()};
     for (const auto& v : f.votes) {
@@ -119,21 +115,19 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     plan.files.push_back(std::move(rf));
   }
   {
-    auto policy = service.show_policy();
-    if (!policy) return policy.error();
-    auto votes = service.vote_history(id);
-    if (!votes) return votes.error();
-    RecordInputs inputs{&*request, std::move(*policy), std::move(*votes), actor.name, service.now(), head};
+    OUTCHECK_ASSIGN_OR_RETURN(auto policy, service.show_policy());
+    OUTCHECK_ASSIGN_OR_RETURN(auto votes, service.vote_history(id));
+    RecordInputs inputs{&request, std::move(policy), std::move(votes), actor.name, service.now(), head};
     plan.record = build_release_record(inputs);
   }
 
-  OUTCHECK_TRY((*publisher)->create_release(plan));
-  OUTCHECK_TRY(service.mark_approved(actor, id, (*publisher)->target()));
+  OUTCHECK_TRY(publisher->create_release(plan));
+  OUTCHECK_TRY(service.mark_approved(actor, id, publisher->target()));
 
   nlohmann::json sent = nlohmann::json::array(), already = nlohmann::json::array();
   for (std::size_t i = 0; i < plan.files.size(); ++i) {
     const ReleaseFile& file = plan.files[i];
-    const db::RequestFile* stored = request->file(file.name);
+    const db::RequestFile* stored = request.file(file.name);
     // Immediately before a file leaves, its stored bytes are hashed again: only the reviewed bytes
     // may go. The bytes hashed are the bytes sent.
     auto bytes = read_all(service.home().store.path_of(file.sha256));
@@ -149,16 +143,16 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     }
     if (stored && stored->uploaded_at) {
       already.push_back(file.name);
-      if (!(*publisher)->resend_on_resume()) continue;
-      if (auto up = (*publisher)->upload(plan, file, *bytes); !up.ok()) {
+      if (!publisher->resend_on_resume()) continue;
+      if (auto up = publisher->upload(plan, file, *bytes); !up.ok()) {
         (void)service.record_release_problem(actor, id, file.name, up.error().message);
         return up.error();
       }
       continue;
     }
-    OUTCHECK_TRY(service.renew_release_lock(id, *holder));
+    OUTCHECK_TRY(service.renew_release_lock(id, holder));
     if (progress) progress(i, plan.files.size(), file);
-    if (auto up = (*publisher)->upload(plan, file, *bytes); !up.ok()) {
+    if (auto up = publisher->upload(plan, file, *bytes); !up.ok()) {
       // Recorded (a full destination included), so `request show` and the audit log say why the
       // release stopped; the request stays approved and a later run resumes.
       (void)service.record_release_problem(actor, id, file.name, up.error().message);
@@ -169,13 +163,13 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     db::crash_point("release.after_upload");
   }
   db::crash_point("release.before_finish");
-  if (auto done = (*publisher)->finish(plan); !done.ok()) {
+  if (auto done = publisher->finish(plan); !done.ok()) {
     (void)service.record_release_problem(actor, id, "", done.error().message);
     return done.error();
   }
   db::crash_point("release.before_mark_released");
   db::ReleaseRecordText record;
-  record.text = (*publisher)->published_record(plan);
+  record.text = publisher->published_record(plan);
   record.sha256 = checker::sha256_hex(record.text);
   record.head = head;
   if (auto published = nlohmann::json::parse(record.text, nullptr, false); published.is_object()) {
@@ -186,7 +180,7 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
     }
   }
   OUTCHECK_TRY(service.mark_released(actor, id, &record));
-  return nlohmann::json{{"request", id}, {"target", (*publisher)->target()}, {"status", "released"},
+  return nlohmann::json{{"request", id}, {"target", publisher->target()}, {"status", "released"},
                         {"sent", sent}, {"already_sent", already}, {"audit_head", plan.audit_head}};
 }
 

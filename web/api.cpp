@@ -77,16 +77,14 @@ Result<json> from_status(const Status& s, const std::string& message) {
 // The directory the client's relative paths start from: its own working directory when it sent
 // one, else the request's workspace (paths are then workspace-relative).
 Result<fs::path> base_dir(Call& c, const std::string& id) {
-  auto cwd = text_field(c.request.body, "cwd", false);
-  if (!cwd) return cwd.error();
-  if (!cwd->empty()) {
-    if (fs::path(*cwd).is_relative()) return invalid_input("\"cwd\" must be an absolute path");
-    return fs::path(*cwd);
+  OUTCHECK_ASSIGN_OR_RETURN(auto cwd, text_field(c.request.body, "cwd", false));
+  if (!cwd.empty()) {
+    if (fs::path(cwd).is_relative()) return invalid_input("\"cwd\" must be an absolute path");
+    return fs::path(cwd);
   }
   if (id.empty()) return invalid_input("the request body needs \"cwd\", an absolute path");
-  auto shown = c.service.show(*c.user, id);
-  if (!shown) return shown.error();
-  return fs::path((*shown)["workspace_path"].get<std::string>());
+  OUTCHECK_ASSIGN_OR_RETURN(auto shown, c.service.show(*c.user, id));
+  return fs::path(shown["workspace_path"].get<std::string>());
 }
 
 fs::path resolve(const fs::path& base, const std::string& p) { return fs::path(p).is_relative() ? base / p : fs::path(p); }
@@ -98,27 +96,21 @@ Result<json> me(Call& c) {
 }
 
 Result<json> add_user(Call& c) {
-  auto name = text_field(c.request.body, "name", true);
-  if (!name) return name.error();
-  auto roles = list_field(c.request.body, "roles");
-  if (!roles) return roles.error();
-  auto any = c.service.has_users();
-  if (!any) return any.error();
-  if (*any) {  // anyone may add the first user; after that, only an admin
-    auto u = c.service.authenticate(c.request.token);
-    if (!u) return u.error();
-    c.user = *u;
+  OUTCHECK_ASSIGN_OR_RETURN(auto name, text_field(c.request.body, "name", true));
+  OUTCHECK_ASSIGN_OR_RETURN(auto roles, list_field(c.request.body, "roles"));
+  OUTCHECK_ASSIGN_OR_RETURN(auto any, c.service.has_users());
+  if (any) {  // anyone may add the first user; after that, only an admin
+    OUTCHECK_ASSIGN_OR_RETURN(auto u, c.service.authenticate(c.request.token));
+    c.user = u;
   }
-  auto token = c.service.add_user(c.user ? &*c.user : nullptr, *name, *roles);
-  if (!token) return token.error();
-  return json{{"name", *name}, {"roles", *roles}, {"token", *token}};
+  OUTCHECK_ASSIGN_OR_RETURN(auto token, c.service.add_user(c.user ? &*c.user : nullptr, name, roles));
+  return json{{"name", name}, {"roles", roles}, {"token", token}};
 }
 
 Result<json> list_users(Call& c) {
-  auto users = c.service.list_users(*c.user);
-  if (!users) return users.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto users, c.service.list_users(*c.user));
   json j = json::array();
-  for (const auto& x : *users) {
+  for (const auto& x : users) {
     j.push_back({{"name", x.name}, {"roles", std::vector<std::string>(x.roles.begin(), x.roles.end())},
                  {"disabled", x.disabled}, {"created_at", x.created_at}});
   }
@@ -132,33 +124,26 @@ Result<json> disable_user(Call& c) {
 Result<json> show_policy(Call& c) { return c.service.show_policy(); }
 
 Result<json> set_policy(Call& c) {
-  auto name = text_field(c.request.body, "policy", true);
-  if (!name) return name.error();
-  auto content = text_field(c.request.body, "content", false);
-  if (!content) return content.error();
-  return c.service.set_policy_text(*c.user, *name, *content);
+  OUTCHECK_ASSIGN_OR_RETURN(auto name, text_field(c.request.body, "policy", true));
+  OUTCHECK_ASSIGN_OR_RETURN(auto content, text_field(c.request.body, "content", false));
+  return c.service.set_policy_text(*c.user, name, content);
 }
 
 // ---- requests
 
 Result<json> create_request(Call& c) {
-  auto ws = text_field(c.request.body, "workspace", true);
-  if (!ws) return ws.error();
-  auto name = text_field(c.request.body, "workspace_name", false);
-  if (!name) return name.error();
-  auto base = base_dir(c, "");
-  if (!base) return base.error();
-  fs::path workspace = resolve(*base, *ws);
+  OUTCHECK_ASSIGN_OR_RETURN(auto ws, text_field(c.request.body, "workspace", true));
+  OUTCHECK_ASSIGN_OR_RETURN(auto name, text_field(c.request.body, "workspace_name", false));
+  OUTCHECK_ASSIGN_OR_RETURN(auto base, base_dir(c, ""));
+  fs::path workspace = resolve(base, ws);
   // The service checks it lies inside --workspaces (set on it in Api::handle).
-  auto created = c.service.create_request(*c.user, workspace, non_empty(*name));
-  if (!created) return created.error();
-  return json{{"id", created->id}, {"existed", created->existed}};
+  OUTCHECK_ASSIGN_OR_RETURN(auto created, c.service.create_request(*c.user, workspace, non_empty(name)));
+  return json{{"id", created.id}, {"existed", created.existed}};
 }
 
 Result<json> list_requests(Call& c) {
   const auto& q = c.request.query;
-  auto page = page_from_query(q);
-  if (!page) return page.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto page, page_from_query(q));
   db::RequestFilter f;
   f.state = query_value(q, "state");
   if (!f.state) f.state = query_value(q, "status");  // the name before lists had filters
@@ -172,10 +157,9 @@ Result<json> list_requests(Call& c) {
     if (*needs != "my-vote") return invalid_input("needs=" + *needs + ": the one value is my-vote");
     f.needs_my_vote = true;
   }
-  auto listed = c.service.list(*c.user, f, *page);
-  if (!listed) return listed.error();
-  c.next_cursor = listed->next;
-  return std::move(listed->rows);
+  OUTCHECK_ASSIGN_OR_RETURN(auto listed, c.service.list(*c.user, f, page));
+  c.next_cursor = listed.next;
+  return std::move(listed.rows);
 }
 
 Result<json> show_request(Call& c) { return c.service.show(*c.user, c.params[0]); }
@@ -183,20 +167,16 @@ Result<json> request_actions(Call& c) { return c.service.actions(*c.user, c.para
 
 template <class Op>
 Result<json> with_paths(Call& c, Op op) {
-  auto paths = list_field(c.request.body, "paths");
-  if (!paths) return paths.error();
-  auto base = base_dir(c, c.params[0]);
-  if (!base) return base.error();
-  return op(*paths, *base);
+  OUTCHECK_ASSIGN_OR_RETURN(auto paths, list_field(c.request.body, "paths"));
+  OUTCHECK_ASSIGN_OR_RETURN(auto base, base_dir(c, c.params[0]));
+  return op(paths, base);
 }
 
 Result<json> add_files(Call& c) {
-  auto group = text_field(c.request.body, "group", false, "default");
-  if (!group) return group.error();
-  auto type = text_field(c.request.body, "type", false, "output");
-  if (!type) return type.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto group, text_field(c.request.body, "group", false, "default"));
+  OUTCHECK_ASSIGN_OR_RETURN(auto type, text_field(c.request.body, "type", false, "output"));
   return with_paths(c, [&](const std::vector<std::string>& paths, const fs::path& base) {
-    return c.service.add_files(*c.user, c.params[0], paths, base, {*group, *type});
+    return c.service.add_files(*c.user, c.params[0], paths, base, {group, type});
   });
 }
 
@@ -213,14 +193,11 @@ Result<json> update_files(Call& c) {
 }
 
 Result<json> set_group(Call& c) {
-  auto group = text_field(c.request.body, "group", true);
-  if (!group) return group.error();
-  auto context = text_field(c.request.body, "context", true);
-  if (!context) return context.error();
-  auto controls = text_field(c.request.body, "controls", true);
-  if (!controls) return controls.error();
-  return from_status(c.service.set_group(*c.user, c.params[0], *group, *context, *controls),
-                     "group " + *group + " updated");
+  OUTCHECK_ASSIGN_OR_RETURN(auto group, text_field(c.request.body, "group", true));
+  OUTCHECK_ASSIGN_OR_RETURN(auto context, text_field(c.request.body, "context", true));
+  OUTCHECK_ASSIGN_OR_RETURN(auto controls, text_field(c.request.body, "controls", true));
+  return from_status(c.service.set_group(*c.user, c.params[0], group, context, controls),
+                     "group " + group + " updated");
 }
 
 template <Status (db::Service::*op)(const db::User&, const std::string&)>
@@ -245,10 +222,8 @@ std::string comparable_target(const std::string& t) {
 }
 
 Result<json> release(Call& c) {
-  auto to = text_field(c.request.body, "to", false);
-  if (!to) return to.error();
-  auto ca = text_field(c.request.body, "ca_file", false);
-  if (!ca) return ca.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto to, text_field(c.request.body, "to", false));
+  OUTCHECK_ASSIGN_OR_RETURN(auto ca, text_field(c.request.body, "ca_file", false));
   release::PublisherOptions options = c.settings.publish;
   if (!c.settings.caller_names_target) {
     // A server releases only to its own target (serve --release-to), with its own CA settings: the
@@ -260,113 +235,95 @@ Result<json> release(Call& c) {
                               db::refused("this server has no release target (outcheck serve --release-to URL|DIR); "
                                           "nothing was sent"));
     }
-    if (!ca->empty()) {
+    if (!ca.empty()) {
       return c.service.refuse(&*c.user, "request_release", c.params[0],
                               db::refused("a release through this server uses the server's own CA settings; "
                                           "--ca-file is refused and nothing was sent"));
     }
-    if (!to->empty()) {
-      std::string named = *to;
+    if (!to.empty()) {
+      std::string named = to;
       if (named.find("://") == std::string::npos) {
-        auto base = base_dir(c, c.params[0]);
-        if (!base) return base.error();
-        named = resolve(*base, named).string();
+        OUTCHECK_ASSIGN_OR_RETURN(auto base, base_dir(c, c.params[0]));
+        named = resolve(base, named).string();
       }
       if (comparable_target(named) != comparable_target(target)) {
         return c.service.refuse(&*c.user, "request_release", c.params[0],
                                 db::refused("this server releases only to its own target (" + target + "), not to " +
-                                            *to + "; leave out --to. Nothing was sent"));
+                                            to + "; leave out --to. Nothing was sent"));
       }
     }
     return release::release_request(c.service, *c.user, c.params[0], target, options, c.settings.progress);
   }
-  if (to->empty()) return invalid_input("the request body needs \"to\": a folder or an http(s) URL (--to)");
-  const bool url = to->find("://") != std::string::npos;
-  if (!url || !ca->empty()) {
-    auto base = base_dir(c, c.params[0]);
-    if (!base) return base.error();
-    if (!url) *to = resolve(*base, *to).string();
-    if (!ca->empty()) options.ca_file = resolve(*base, *ca).string();
+  if (to.empty()) return invalid_input("the request body needs \"to\": a folder or an http(s) URL (--to)");
+  const bool url = to.find("://") != std::string::npos;
+  if (!url || !ca.empty()) {
+    OUTCHECK_ASSIGN_OR_RETURN(auto base, base_dir(c, c.params[0]));
+    if (!url) to = resolve(base, to).string();
+    if (!ca.empty()) options.ca_file = resolve(base, ca).string();
   }
-  return release::release_request(c.service, *c.user, c.params[0], *to, options, c.settings.progress);
+  return release::release_request(c.service, *c.user, c.params[0], to, options, c.settings.progress);
 }
 
 // ---- reviews
 
 Result<json> vote(Call& c) {
-  auto path = text_field(c.request.body, "path", true);
-  if (!path) return path.error();
-  auto choice = text_field(c.request.body, "vote", true);
-  if (!choice) return choice.error();
-  if (*choice != "approve" && *choice != "request-changes") {
-    return invalid_input("vote " + *choice + ": use approve or request-changes");
+  OUTCHECK_ASSIGN_OR_RETURN(auto path, text_field(c.request.body, "path", true));
+  OUTCHECK_ASSIGN_OR_RETURN(auto choice, text_field(c.request.body, "vote", true));
+  if (choice != "approve" && choice != "request-changes") {
+    return invalid_input("vote " + choice + ": use approve or request-changes");
   }
-  auto comment = text_field(c.request.body, "comment", false);
-  if (!comment) return comment.error();
-  auto override_reason = text_field(c.request.body, "override", false);
-  if (!override_reason) return override_reason.error();
-  auto base = base_dir(c, c.params[0]);
-  if (!base) return base.error();
-  db::Vote v = *choice == "approve" ? db::Vote::approved : db::Vote::changes_requested;
-  return from_status(c.service.vote(*c.user, c.params[0], *path, *base, v, non_empty(*comment), non_empty(*override_reason)),
-                     "voted " + *choice + " on " + *path);
+  OUTCHECK_ASSIGN_OR_RETURN(auto comment, text_field(c.request.body, "comment", false));
+  OUTCHECK_ASSIGN_OR_RETURN(auto override_reason, text_field(c.request.body, "override", false));
+  OUTCHECK_ASSIGN_OR_RETURN(auto base, base_dir(c, c.params[0]));
+  db::Vote v = choice == "approve" ? db::Vote::approved : db::Vote::changes_requested;
+  return from_status(c.service.vote(*c.user, c.params[0], path, base, v, non_empty(comment), non_empty(override_reason)),
+                     "voted " + choice + " on " + path);
 }
 
 Result<json> comment(Call& c) {
-  auto group = text_field(c.request.body, "group", true);
-  if (!group) return group.error();
-  auto text = text_field(c.request.body, "text", true);
-  if (!text) return text.error();
-  auto is_private = flag_field(c.request.body, "private");
-  if (!is_private) return is_private.error();
-  return from_status(c.service.comment(*c.user, c.params[0], *group, *text, *is_private), "comment added");
+  OUTCHECK_ASSIGN_OR_RETURN(auto group, text_field(c.request.body, "group", true));
+  OUTCHECK_ASSIGN_OR_RETURN(auto text, text_field(c.request.body, "text", true));
+  OUTCHECK_ASSIGN_OR_RETURN(auto is_private, flag_field(c.request.body, "private"));
+  return from_status(c.service.comment(*c.user, c.params[0], group, text, is_private), "comment added");
 }
 
 Result<json> submit_review(Call& c) {
-  auto st = c.service.submit_review(*c.user, c.params[0]);
-  if (!st) return st.error();
-  std::string status = db::status_name(*st);
+  OUTCHECK_ASSIGN_OR_RETURN(auto st, c.service.submit_review(*c.user, c.params[0]));
+  std::string status = db::status_name(st);
   return json{{"ok", true}, {"status", status}, {"message", "review submitted; request " + c.params[0] + " is " + status}};
 }
 
 // ---- the audit log
 
 Result<json> audit_log(Call& c) {
-  auto f = audit_filter_from_query(c.request.query);
-  if (!f) return f.error();
-  auto page = page_from_query(c.request.query);
-  if (!page) return page.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto f, audit_filter_from_query(c.request.query));
+  OUTCHECK_ASSIGN_OR_RETURN(auto page, page_from_query(c.request.query));
   if (query_flag(c.request.query, "all")) {
     // Every row at once. The server streams this itself (web/server.cpp, in bounded memory); here
     // (the CLI on a local home) the pages are joined.
-    page->limit = db::kMaxPageLimit;
+    page.limit = db::kMaxPageLimit;
     json all = json::array();
     for (;;) {
-      auto rows = c.service.audit_log(*c.user, *f, *page);
-      if (!rows) return rows.error();
-      for (auto& r : rows->rows) all.push_back(std::move(r));
-      if (!rows->next) return all;
-      page->cursor = rows->next;
+      OUTCHECK_ASSIGN_OR_RETURN(auto rows, c.service.audit_log(*c.user, f, page));
+      for (auto& r : rows.rows) all.push_back(std::move(r));
+      if (!rows.next) return all;
+      page.cursor = rows.next;
     }
   }
-  auto rows = c.service.audit_log(*c.user, *f, *page);
-  if (!rows) return rows.error();
-  c.next_cursor = rows->next;
-  return std::move(rows->rows);
+  OUTCHECK_ASSIGN_OR_RETURN(auto rows, c.service.audit_log(*c.user, f, page));
+  c.next_cursor = rows.next;
+  return std::move(rows.rows);
 }
 
 Result<json> audit_verify(Call& c) {
-  auto problems = c.service.verify_record(*c.user);
-  if (!problems) return problems.error();
-  auto head = c.service.audit_head(*c.user);
-  if (!head) return head.error();
-  return json{{"intact", problems->empty()}, {"problems", *problems}, {"rows", head->seq}, {"head", head->hash}};
+  OUTCHECK_ASSIGN_OR_RETURN(auto problems, c.service.verify_record(*c.user));
+  OUTCHECK_ASSIGN_OR_RETURN(auto head, c.service.audit_head(*c.user));
+  return json{{"intact", problems.empty()}, {"problems", problems}, {"rows", head.seq}, {"head", head.hash}};
 }
 
 Result<json> audit_head(Call& c) {
-  auto head = c.service.audit_head(*c.user);
-  if (!head) return head.error();
-  return json{{"seq", head->seq}, {"hash", head->hash}};
+  OUTCHECK_ASSIGN_OR_RETURN(auto head, c.service.audit_head(*c.user));
+  return json{{"seq", head.seq}, {"hash", head.hash}};
 }
 
 // ---- workspace membership
@@ -378,34 +335,30 @@ Result<json> workspace_members(Call& c) {
 }
 
 Result<json> grant_workspace(Call& c) {
-  auto user = text_field(c.request.body, "user", true);
-  if (!user) return user.error();
-  return from_status(c.service.grant_workspace(*c.user, c.params[0], *user),
-                     *user + " is a member of workspace " + c.params[0]);
+  OUTCHECK_ASSIGN_OR_RETURN(auto user, text_field(c.request.body, "user", true));
+  return from_status(c.service.grant_workspace(*c.user, c.params[0], user),
+                     user + " is a member of workspace " + c.params[0]);
 }
 
 Result<json> revoke_workspace(Call& c) {
-  auto user = text_field(c.request.body, "user", true);
-  if (!user) return user.error();
-  return from_status(c.service.revoke_workspace(*c.user, c.params[0], *user),
-                     *user + " is no longer a member of workspace " + c.params[0]);
+  OUTCHECK_ASSIGN_OR_RETURN(auto user, text_field(c.request.body, "user", true));
+  return from_status(c.service.revoke_workspace(*c.user, c.params[0], user),
+                     user + " is no longer a member of workspace " + c.params[0]);
 }
 
 Result<json> workspace_access(Call& c) {
-  auto mode = text_field(c.request.body, "mode", true);
-  if (!mode) return mode.error();
-  return from_status(c.service.set_workspace_access(*c.user, *mode), "workspace access: " + *mode);
+  OUTCHECK_ASSIGN_OR_RETURN(auto mode, text_field(c.request.body, "mode", true));
+  return from_status(c.service.set_workspace_access(*c.user, mode), "workspace access: " + mode);
 }
 
 // The record of a released request (issue 16), as released: the stored text, for the request's
 // reviewers; for anyone else who may see the request (its author), the public copy, as job-server
 // shows it.
 Result<json> release_record(Call& c) {
-  auto stored = c.service.release_record(*c.user, c.params[0]);
-  if (!stored) return stored.error();
-  json record = json::parse(stored->text, nullptr, false);
+  OUTCHECK_ASSIGN_OR_RETURN(auto stored, c.service.release_record(*c.user, c.params[0]));
+  json record = json::parse(stored.text, nullptr, false);
   if (!record.is_object()) return io_error("the release record of request " + c.params[0] + " is not JSON");
-  if (!stored->private_items_visible) record = release::public_release_record(record);
+  if (!stored.private_items_visible) record = release::public_release_record(record);
   return record;
 }
 
@@ -640,13 +593,11 @@ ApiResponse Api::handle(const ApiRequest& request) const {
 Result<db::Service::FileContents> Api::read_file(const std::optional<std::string>& token, const std::string& id,
                                                  const std::string& path) const {
   // Read-only as a GET is: the view's audit row goes through the home's writer.
-  auto home = db::lease_home(settings_.home, db::Access::read_only);
-  if (!home) return home.error();
-  db::Service service(**home);
+  OUTCHECK_ASSIGN_OR_RETURN(auto home, db::lease_home(settings_.home, db::Access::read_only));
+  db::Service service(*home);
   service.set_workspaces_root(settings_.workspaces_root);
-  auto user = service.authenticate(token);
-  if (!user) return user.error();
-  return service.read_file(*user, id, path);
+  OUTCHECK_ASSIGN_OR_RETURN(auto user, service.authenticate(token));
+  return service.read_file(user, id, path);
 }
 
 }  // namespace outcheck::web

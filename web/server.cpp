@@ -143,17 +143,16 @@ struct AuditExport {
   }
   // The next page's text: "[" before the first row, "]" after the last.
   Result<std::string> next_text() {
-    auto rows = service.audit_log(*user, filter, page);
-    if (!rows) return rows.error();
+    OUTCHECK_ASSIGN_OR_RETURN(auto rows, service.audit_log(*user, filter, page));
     std::string out = started ? "" : "[";
-    for (const auto& r : rows->rows) {
+    for (const auto& r : rows.rows) {
       if (started) out += ",\n";
       started = true;
       out += checker::json_text(r);
     }
     started = true;
-    page.cursor = rows->next;
-    if (!rows->next) {
+    page.cursor = rows.next;
+    if (!rows.next) {
       out += "]\n";
       done = true;
     }
@@ -711,15 +710,13 @@ Result<int> ReviewServer::bind() {
     // Idle connections kept: half the connection cap (each worker takes a lease per call; opening
     // one costs more than the call), at least 16.
     const auto keep = static_cast<std::size_t>(std::max(16, o.connections.max_connections / 2));
-    auto pool = db::HomePool::open(impl_->home, keep);
-    if (!pool) return pool.error();
-    impl_->homes = std::move(*pool);
+    OUTCHECK_ASSIGN_OR_RETURN(auto pool, db::HomePool::open(impl_->home, keep));
+    impl_->homes = std::move(pool);
   }
-  auto port = impl_->http.bind_socket(o.bind, o.port);
-  if (!port) return port.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto port, impl_->http.bind_socket(o.bind, o.port));
   ServingMark::set(impl_->http, 0);  // any socket but INVALID_SOCKET: "serving" (see ServingMark)
-  impl_->port = *port;
-  return *port;
+  impl_->port = port;
+  return port;
 }
 
 Status ReviewServer::run() {
