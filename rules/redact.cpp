@@ -202,47 +202,10 @@ class Redactor {
   // counts, at the column's precision. Catches what recompute_rate cannot: a table whose counts were
   // already rounded when it reached redact, its rates not.
   void recompute_unrounded_rates() {
-    // Two passes over the table redact holds: the first proves each rate column's source keeping no
-    // records, the second writes the value from the published counts where the rate disagrees.
-    std::vector<int> count_columns;
-    for (std::size_t c = 0; c < roles_.size(); ++c) {
-      const CountKind& kind = column_roles_[c].kind;
-      if (roles_[c] == Role::count && !kind.in_text && !kind.by_row && !kind.derived) count_columns.push_back(static_cast<int>(c));
-    }
-    auto published = [&](std::size_t r, int c) -> std::optional<PublishedCount> {
-      const auto& row = t_.rows[r];
-      if (static_cast<std::size_t>(c) >= row.size()) return std::nullopt;
-      const Cell v = read_cell(policy_, row[static_cast<std::size_t>(c)]);
-      if (v.kind != CellKind::integer) return std::nullopt;
-      const CountKind& kind = column_roles_[static_cast<std::size_t>(c)].kind;
-      return PublishedCount{c, v.integer, rounding_slack(kind.midpoint6, kind.base, p_.rounding_base)};
+    auto set_cell = [this](std::size_t r, std::size_t c, std::string text, const char* rule) {
+      set(r, c, std::move(text), rule);
     };
-    UnroundedRates rates(0, count_columns);
-    std::vector<PublishedCount> counts;
-    std::vector<PrintedRate> printed;
-    for (std::size_t r = 0; r < t_.rows.size(); ++r) {
-      const auto& row = t_.rows[r];
-      counts.clear();
-      printed.clear();
-      for (int c : count_columns) {
-        if (auto p = published(r, c)) counts.push_back(*p);
-      }
-      for (std::size_t c = 0; c < roles_.size() && c < row.size(); ++c) {
-        if (roles_[c] == Role::rate) printed.push_back({static_cast<int>(c), row[c]});
-      }
-      if (counts.size() >= 2 && !printed.empty()) rates.observe(static_cast<std::int64_t>(r), printed, counts);
-    }
-    for (const auto& [column, result] : rates.finish()) {
-      for (std::size_t r = 0; r < t_.rows.size(); ++r) {
-        std::string* text = cell(r, static_cast<std::size_t>(column));
-        const auto n = published(r, result.source.numerator);
-        const auto d = published(r, result.source.denominator);
-        if (!text || !n || !d) continue;
-        if (auto value = UnroundedRates::recomputed(result.source, *text, *n, *d)) {
-          set(r, static_cast<std::size_t>(column), *value, "derived_from_unrounded");
-        }
-      }
-    }
+    fix_unrounded_rates(policy_, t_, column_roles_, set_cell);
   }
 
   // A rate on a row whose count is suppressed is suppressed too: it was computed from that count.

@@ -88,9 +88,6 @@ struct ColumnState {
   std::int64_t identifier_values = 0;
   Held count_findings;     // small_count / unrounded, valid if the column is a count
   Held identifier_cells;   // isolated identifier values
-  // A count column that reads as rounded on the first rows (midpoint-6, its own base, or every value a
-  // multiple of the policy's): how far its unrounded values may lie. 0 for any other column.
-  double rounding_slack = 0;
   bool practice_column = false;  // named for practices: ODS codes in it are real practices
   std::map<int, Held> derived_by;  // derived findings on other columns, valid if this one is a count
 };
@@ -177,10 +174,11 @@ struct TableCheck::Impl {
       cols[c].role = roles[c].role;
       cols[c].kind = roles[c].kind;
       any_rate |= roles[c].role == Role::rate;
-      rate_columns |= roles[c].role == Role::rate;
       any_in_text |= roles[c].kind.in_text;
     }
-    rate_columns = rate_columns && rounded_counts();
+    // The rules written as units (rules/table_rule.h), those the table gives work.
+    const TableFacts facts{*policy, names, roles, sample, cap};
+    if (auto unit = make_unrounded_rates_rule(facts)) units.push_back(std::move(unit));
     for (const BoundPair& b : bound_pairs(names)) {
       auto numeric = [&](int c) { return roles[c].role == Role::measure || roles[c].role == Role::rate; };
       if (numeric(b.lower) && numeric(b.upper)) bounds_.push_back(b);
@@ -231,10 +229,7 @@ struct TableCheck::Impl {
   }
 
   bool any_rate = false;  // a column's header says rate, or two name an interval: the derived-value rule has work
-  bool rate_columns = false;  // a column's header says rate: derived_from_unrounded has work
-  std::unique_ptr<UnroundedRates> unrounded_rates;
-  std::vector<PublishedCount> published_counts_;  // reused per record
-  std::vector<PrintedRate> printed_rates_;
+  std::vector<std::unique_ptr<TableRule>> units;  // rules written as units, made in decide()
   std::vector<BoundPair> bounds_;  // the intervals' bound columns
   bool any_in_text = false;  // a column holds counts written in text
   int practice_keyed = -1;   // the practice column that keys the table, if it is keyed by practice
@@ -272,7 +267,6 @@ struct TableCheck::Impl {
       std::vector<std::string_view> previous(previous_record.begin(), previous_record.end());
       std::vector<std::string_view> current;
       const std::vector<std::string_view> first_fields(first_record.begin(), first_record.end());
-      if (rate_columns) unrounded(first, cells, rows, width);
       for (std::size_t r = 0; r < rows; ++r) {
         if (may_derive[r]) {
           if (r > 0) {
@@ -289,112 +283,11 @@ struct TableCheck::Impl {
         previous_record.assign(last.begin(), last.end());
       }
     }
+    for (const auto& unit : units) {
+      for (std::size_t r = 0; r < rows; ++r) unit->observe(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
+    }
     for (std::size_t r = 0; secondary_stream && r < rows; ++r) {
       secondary_row(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
-    }
-  }
-
-  // Whether derived_from_unrounded has work: some plain count column reads as rounded on the
-  // sample (with counts unrounded a rate either is their exact ratio or is not theirs at all). Sets
-  // each such column's slack.
-  bool rounded_counts() {
-    const std::int64_t policy_base = policy->policy().rounding_base;
-    bool any = false;
-    for (std::size_t c = 0; c < cols.size(); ++c) {
-      ColumnState& col = cols[c];
-      if (col.role != Role::count || col.kind.in_text || col.kind.by_row || col.kind.derived) continue;
-      bool rounded = col.kind.midpoint6 || col.kind.base > 1;
-      if (!rounded && policy_base > 1) {
-        bool nonzero = false, multiples = true;
-        for (std::size_t r = 0; r < sample.rows() && multiples; ++r) {
-          if (c >= sample.width(r)) continue;
-          const Cell v = read_cell(*policy, sample.cell(r, c));
-          if (v.kind != CellKind::integer) continue;
-          nonzero |= v.integer != 0;
-          multiples = v.integer % policy_base == 0;
-        }
-        rounded = nonzero && multiples;
-      }
-      if (!rounded) continue;
-      col.rounding_slack = rounding_slack(col.kind.midpoint6, col.kind.base, policy_base);
-      any = true;
-    }
-    return any;
-  }
-
-  // Every record's rates and published counts, for derived_from_unrounded (rules/unrounded_rates.h).
-  template <class Cells>
-  void unrounded(std::int64_t first, const Cells& cells, std::size_t rows, std::size_t width) {
-    if (!unrounded_rates) {
-      std::vector<int> count_columns;
-      for (std::size_t c = 0; c < cols.size(); ++c) {
-        const ColumnState& col = cols[c];
-        if (col.role == Role::count && !col.kind.in_text && !col.kind.by_row && !col.kind.derived) {
-          count_columns.push_back(static_cast<int>(c));
-        }
-      }
-      unrounded_rates = std::make_unique<UnroundedRates>(cap, std::move(count_columns));
-    }
-    for (std::size_t r = 0; r < rows; ++r) {
-      auto row = cells.row(r, row_scratch);
-      published_counts_.clear();
-      printed_rates_.clear();
-      for (std::size_t c = 0; c < width && c < row.size(); ++c) {
-        const ColumnState& col = cols[c];
-        if (col.role == Role::rate) {
-          printed_rates_.push_back({static_cast<int>(c), row[c]});
-        } else if (col.role == Role::count && !col.kind.in_text && !col.kind.by_row && !col.kind.derived) {
-          const Cell v = read_cell(*policy, row[c]);
-          if (v.kind != CellKind::integer) continue;
-          published_counts_.push_back({static_cast<int>(c), v.integer, col.rounding_slack});
-        }
-      }
-      if (published_counts_.size() >= 2 && !printed_rates_.empty()) {
-        unrounded_rates->observe(first + static_cast<std::int64_t>(r), printed_rates_, published_counts_);
-      }
-    }
-  }
-
-  void unrounded_findings(FindingList& out) {
-    if (!unrounded_rates) return;
-    // Bounded work on wide tables: the first kMaxRates rate columns, each against pairs of the
-    // first kMaxCounts count columns. What lies beyond is not judged, and the report says so.
-    std::size_t rates = 0, counts = 0;
-    for (const ColumnState& col : cols) {
-      if (col.role == Role::rate) ++rates;
-      if (col.role == Role::count && !col.kind.in_text && !col.kind.by_row && !col.kind.derived) ++counts;
-    }
-    if (rates > UnroundedRates::kMaxRates || counts > UnroundedRates::kMaxCounts) {
-      Finding f;
-      f.rule = "derived_from_unrounded";
-      f.outcome = Outcome::review;
-      f.message = "not checked in full: this table has " + std::to_string(rates) + " rate columns and " +
-                  std::to_string(counts) + " count columns; only the first " +
-                  std::to_string(std::min(rates, UnroundedRates::kMaxRates)) +
-                  " rate columns were compared with the first " +
-                  std::to_string(std::min(counts, UnroundedRates::kMaxCounts)) +
-                  " count columns: check that the others' rates were computed from the rounded counts";
-      out.add(std::move(f));
-    }
-    for (const auto& entry : unrounded_rates->finish()) {
-      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
-      const int column = entry.first;
-      const auto& result = entry.second;
-      Held held;
-      for (const UnroundedRate& u : result.kept) {
-        held.add("derived_from_unrounded", Outcome::fail, cap, [&] {
-          const auto& n = cols[static_cast<std::size_t>(u.numerator)].name;
-          const auto& d = cols[static_cast<std::size_t>(u.denominator)].name;
-          const std::string formula = (u.scale == 1 ? "" : std::to_string(u.scale) + " x ") + "\"" + n + "\" " +
-                                      std::to_string(u.numerator_value) + " / \"" + d + "\" " +
-                                      std::to_string(u.denominator_value);
-          return cell_finding("derived_from_unrounded", Outcome::fail, u.record, column, u.text,
-                              "value " + u.text + " was computed from unrounded counts: compute it from the rounded ones (" +
-                                  u.recomputed + " = " + formula + ")");
-        });
-      }
-      held.count_more("derived_from_unrounded", result.total - static_cast<std::int64_t>(result.kept.size()));
-      release(held, out);
     }
   }
 
@@ -801,7 +694,7 @@ struct TableCheck::Impl {
     }
     release_merged(count_held, out);
     release_merged(derived_held, out);
-    unrounded_findings(out);
+    for (const auto& unit : units) unit->finish(out);
     organisations(out);
     header_counts(out);
     if (secondary_stream) secondary(roles, out);

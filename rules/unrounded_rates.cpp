@@ -152,4 +152,177 @@ std::optional<std::string> UnroundedRates::recomputed(const Source& source, std:
   return rate_text(published, source.decimals);
 }
 
+namespace {
+
+constexpr const char* kRule = "derived_from_unrounded";
+
+bool plain_count(const ColumnRole& r) {
+  return r.role == Role::count && !r.kind.in_text && !r.kind.by_row && !r.kind.derived;
+}
+
+class UnroundedRatesRule final : public TableRule {
+ public:
+  UnroundedRatesRule(const TableFacts& facts, std::vector<double> slack)
+      : policy_(facts.policy), names_(facts.names), roles_(facts.roles), cap_(facts.cap), slack_(std::move(slack)) {}
+
+  void observe(std::int64_t record, std::span<const std::string_view> fields) override {
+    if (!rates_) {
+      std::vector<int> count_columns;
+      for (std::size_t c = 0; c < roles_.size(); ++c) {
+        if (plain_count(roles_[c])) count_columns.push_back(static_cast<int>(c));
+      }
+      rates_ = std::make_unique<UnroundedRates>(cap_, std::move(count_columns));
+    }
+    published_.clear();
+    printed_.clear();
+    for (std::size_t c = 0; c < fields.size() && c < roles_.size(); ++c) {
+      if (roles_[c].role == Role::rate) {
+        printed_.push_back({static_cast<int>(c), fields[c]});
+      } else if (plain_count(roles_[c])) {
+        const Cell v = read_cell(policy_, fields[c]);
+        if (v.kind != CellKind::integer) continue;
+        published_.push_back({static_cast<int>(c), v.integer, slack_[c]});
+      }
+    }
+    if (published_.size() >= 2 && !printed_.empty()) rates_->observe(record, printed_, published_);
+  }
+
+  void finish(FindingList& out) override {
+    if (!rates_) return;  // no record to judge
+    // Bounded work on wide tables: the first kMaxRates rate columns, each against pairs of the
+    // first kMaxCounts count columns. What lies beyond is not judged, and the report says so.
+    std::size_t rates = 0, counts = 0;
+    for (const ColumnRole& r : roles_) {
+      rates += r.role == Role::rate;
+      counts += plain_count(r);
+    }
+    if (rates > UnroundedRates::kMaxRates || counts > UnroundedRates::kMaxCounts) {
+      Finding f;
+      f.rule = kRule;
+      f.outcome = Outcome::review;
+      f.message = "not checked in full: this table has " + std::to_string(rates) + " rate columns and " +
+                  std::to_string(counts) + " count columns; only the first " +
+                  std::to_string(std::min(rates, UnroundedRates::kMaxRates)) +
+                  " rate columns were compared with the first " +
+                  std::to_string(std::min(counts, UnroundedRates::kMaxCounts)) +
+                  " count columns: check that the others' rates were computed from the rounded counts";
+      out.add(std::move(f));
+    }
+    for (const auto& [column, result] : rates_->finish()) {
+      std::vector<const UnroundedRate*> kept;
+      for (const UnroundedRate& u : result.kept) kept.push_back(&u);
+      std::stable_sort(kept.begin(), kept.end(),
+                       [](const UnroundedRate* a, const UnroundedRate* b) { return a->record < b->record; });
+      for (const UnroundedRate* u : kept) out.add(finding(column, *u));
+      out.count_only(kRule, Outcome::fail, result.total - static_cast<std::int64_t>(kept.size()));
+    }
+  }
+
+ private:
+  Finding finding(int column, const UnroundedRate& u) const {
+    const auto& n = names_[static_cast<std::size_t>(u.numerator)];
+    const auto& d = names_[static_cast<std::size_t>(u.denominator)];
+    const std::string formula = (u.scale == 1 ? "" : std::to_string(u.scale) + " x ") + "\"" + n + "\" " +
+                                std::to_string(u.numerator_value) + " / \"" + d + "\" " +
+                                std::to_string(u.denominator_value);
+    Finding f;
+    f.rule = kRule;
+    f.outcome = Outcome::fail;
+    f.row = u.record;
+    f.column = names_[static_cast<std::size_t>(column)];
+    f.value = u.text;
+    f.message = "value " + u.text + " was computed from unrounded counts: compute it from the rounded ones (" +
+                u.recomputed + " = " + formula + ")";
+    return f;
+  }
+
+  const CompiledPolicy& policy_;
+  const std::vector<std::string> names_;
+  const std::vector<ColumnRole> roles_;
+  const std::size_t cap_;
+  const std::vector<double> slack_;  // per column: how far a published count may lie from its unrounded value
+  std::unique_ptr<UnroundedRates> rates_;  // made at the first record
+  std::vector<PublishedCount> published_;  // reused per record
+  std::vector<PrintedRate> printed_;
+};
+
+}  // namespace
+
+std::unique_ptr<TableRule> make_unrounded_rates_rule(const TableFacts& facts) {
+  bool any_rate = false;
+  for (const ColumnRole& r : facts.roles) any_rate |= r.role == Role::rate;
+  if (!any_rate) return nullptr;
+  // Each plain count column that reads as rounded on the first rows (midpoint-6, its own base, or
+  // every value a nonzero multiple of the policy's) gets its slack; the others none.
+  const std::int64_t policy_base = facts.policy.policy().rounding_base;
+  std::vector<double> slack(facts.roles.size(), 0);
+  bool any = false;
+  for (std::size_t c = 0; c < facts.roles.size(); ++c) {
+    const ColumnRole& col = facts.roles[c];
+    if (!plain_count(col)) continue;
+    bool rounded = col.kind.midpoint6 || col.kind.base > 1;
+    if (!rounded && policy_base > 1) {
+      bool nonzero = false, multiples = true;
+      for (std::size_t r = 0; r < facts.sample.rows() && multiples; ++r) {
+        if (c >= facts.sample.width(r)) continue;
+        const Cell v = read_cell(facts.policy, facts.sample.cell(r, c));
+        if (v.kind != CellKind::integer) continue;
+        nonzero |= v.integer != 0;
+        multiples = v.integer % policy_base == 0;
+      }
+      rounded = nonzero && multiples;
+    }
+    if (!rounded) continue;
+    slack[c] = rounding_slack(col.kind.midpoint6, col.kind.base, policy_base);
+    any = true;
+  }
+  if (!any) return nullptr;
+  return std::make_unique<UnroundedRatesRule>(facts, std::move(slack));
+}
+
+void fix_unrounded_rates(const CompiledPolicy& policy, const HeldTable& table, const std::vector<ColumnRole>& roles,
+                         const CellSetter& set) {
+  // Two passes over the held table: the first proves each rate column's source keeping no records,
+  // the second writes the value from the published counts where the rate disagrees.
+  std::vector<int> count_columns;
+  for (std::size_t c = 0; c < roles.size(); ++c) {
+    if (plain_count(roles[c])) count_columns.push_back(static_cast<int>(c));
+  }
+  auto published = [&](std::size_t r, int c) -> std::optional<PublishedCount> {
+    const auto& row = table.rows[r];
+    if (static_cast<std::size_t>(c) >= row.size()) return std::nullopt;
+    const Cell v = read_cell(policy, row[static_cast<std::size_t>(c)]);
+    if (v.kind != CellKind::integer) return std::nullopt;
+    const CountKind& kind = roles[static_cast<std::size_t>(c)].kind;
+    return PublishedCount{c, v.integer, rounding_slack(kind.midpoint6, kind.base, policy.policy().rounding_base)};
+  };
+  UnroundedRates rates(0, count_columns);
+  std::vector<PublishedCount> counts;
+  std::vector<PrintedRate> printed;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const auto& row = table.rows[r];
+    counts.clear();
+    printed.clear();
+    for (int c : count_columns) {
+      if (auto p = published(r, c)) counts.push_back(*p);
+    }
+    for (std::size_t c = 0; c < roles.size() && c < row.size(); ++c) {
+      if (roles[c].role == Role::rate) printed.push_back({static_cast<int>(c), row[c]});
+    }
+    if (counts.size() >= 2 && !printed.empty()) rates.observe(static_cast<std::int64_t>(r), printed, counts);
+  }
+  for (const auto& [column, result] : rates.finish()) {
+    for (std::size_t r = 0; r < table.rows.size(); ++r) {
+      const auto& row = table.rows[r];
+      if (static_cast<std::size_t>(column) >= row.size()) continue;
+      const auto n = published(r, result.source.numerator);
+      const auto d = published(r, result.source.denominator);
+      if (!n || !d) continue;
+      if (auto value = UnroundedRates::recomputed(result.source, row[static_cast<std::size_t>(column)], *n, *d)) {
+        set(r, static_cast<std::size_t>(column), *value, kRule);
+      }
+    }
+  }
+}
+
 }  // namespace outcheck::rules

@@ -13,13 +13,28 @@
 // Memory: the hypotheses of each rate column, and the disagreeing records up to a cap each.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "rules/table_layout.h"
+#include "rules/table_rule.h"
+
 namespace outcheck::rules {
+
+// The rule as a unit (rules/table_rule.h): nothing when the table has no rate column, or no plain
+// count column that reads as rounded on its first rows (with counts unrounded, a rate either is
+// their exact ratio or is not theirs at all).
+std::unique_ptr<TableRule> make_unrounded_rates_rule(const TableFacts& facts);
+
+// redact's fix: each rate whose source the published counts prove, and which disagrees with them,
+// is written again from them at its column's precision. `roles` are the held table's; counts are
+// taken as rounded to their column's base (redact has just rounded them).
+void fix_unrounded_rates(const CompiledPolicy& policy, const HeldTable& table, const std::vector<ColumnRole>& roles,
+                         const CellSetter& set);
 
 struct PublishedCount {
   int column = -1;

@@ -175,3 +175,60 @@ TEST_CASE("derived_from_unrounded: a table wider than the rule's bounds says wha
     if (f.rule == "derived_from_unrounded" && !f.row) CHECK(f.outcome == Outcome::review);
   }
 }
+
+namespace {
+
+// kMeasure held, with its roles decided as check and redact decide them.
+struct HeldMeasure {
+  std::shared_ptr<const CompiledPolicy> policy;
+  HeldTable table;
+  std::vector<ColumnRole> roles;
+  TableSample sample;
+};
+
+HeldMeasure held_measure(const std::string& preset, std::vector<std::string> lines) {
+  HeldMeasure m{outcheck::test::compiled_preset(preset), {}, {}, {}};
+  m.table.header = outcheck::test::split_fields(lines[0]);
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    m.table.rows.push_back(outcheck::test::split_fields(lines[i]));
+    m.table.records.push_back(static_cast<std::int64_t>(i));
+    std::vector<std::string_view> fields(m.table.rows.back().begin(), m.table.rows.back().end());
+    REQUIRE(m.sample.add(static_cast<std::int64_t>(i), fields));
+  }
+  m.roles = table_roles(*m.policy, m.table);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("derived_from_unrounded as a unit: made only when the table gives it work, then observe, finish and fix", "[unrounded_rates]") {
+  {
+    HeldMeasure m = held_measure("opensafely", kMeasure);
+    auto unit = make_unrounded_rates_rule({*m.policy, m.table.header, m.roles, m.sample, 10});
+    REQUIRE(unit);
+    for (std::size_t r = 0; r < m.table.rows.size(); ++r) {
+      std::vector<std::string_view> fields(m.table.rows[r].begin(), m.table.rows[r].end());
+      unit->observe(m.table.records[r], fields);
+    }
+    FindingList found(10);
+    unit->finish(found);
+    CHECK(outcheck::test::finding_places(found) ==
+          std::vector<std::string>{"derived_from_unrounded 1 value", "derived_from_unrounded 2 value"});
+    CHECK(found.counts().at("derived_from_unrounded") == 2);
+
+    // The fix, through a recording setter: the two rates from the published counts, nothing else.
+    std::vector<std::string> set;
+    fix_unrounded_rates(*m.policy, m.table, m.roles,
+                        [&](std::size_t row, std::size_t column, std::string text, const char* rule) {
+                          set.push_back(std::to_string(row) + " " + m.table.header[column] + " " + text + " " + rule);
+                        });
+    CHECK(set == std::vector<std::string>{"0 value 29.29 derived_from_unrounded", "1 value 30.86 derived_from_unrounded"});
+  }
+  // No rate column: no unit.
+  HeldMeasure counts_only = held_measure("opensafely", {"practice,num,list_size", "1,330,11265", "2,125,4050"});
+  CHECK_FALSE(make_unrounded_rates_rule({*counts_only.policy, counts_only.table.header, counts_only.roles,
+                                         counts_only.sample, 10}));
+  // Counts that do not read as rounded (not all multiples of the policy's base): no unit either.
+  HeldMeasure raw = held_measure("opensafely", {"practice,num,list_size,value", "1,329,11267,29.2", "2,126,4074,30.93"});
+  CHECK_FALSE(make_unrounded_rates_rule({*raw.policy, raw.table.header, raw.roles, raw.sample, 10}));
+}

@@ -1,0 +1,44 @@
+#pragma once
+// A table rule as one unit: made once a table's column roles are decided (nothing, when the table
+// gives it no work), it observes every record, gives its findings at the end, and offers redact a
+// fix over a held table, decided the same way. TableCheck runs the units; redact runs their fixes.
+//
+// rules/unrounded_rates.h (derived_from_unrounded) is written this way; the other table rules
+// still share TableCheck's column loop (rules/table_check.cpp).
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/compiled_policy.h"
+#include "rules/finding.h"
+#include "rules/table_roles.h"
+#include "rules/table_sample.h"
+
+namespace outcheck::rules {
+
+// What a rule is told when the roles are decided (valid only during the call that makes it).
+struct TableFacts {
+  const CompiledPolicy& policy;
+  const std::vector<std::string>& names;  // the columns' names, as findings give them
+  const std::vector<ColumnRole>& roles;
+  const TableSample& sample;  // the rows the roles were decided on
+  std::size_t cap;            // findings kept per rule and column (the rest are counted)
+};
+
+class TableRule {
+ public:
+  virtual ~TableRule() = default;
+  // Every data record, in order, from the first; `fields` holds at most the header's width.
+  virtual void observe(std::int64_t record, std::span<const std::string_view> fields) = 0;
+  virtual void finish(FindingList& out) = 0;
+};
+
+// How a fix changes a held table's cell (row and column indexes into it), under the rule it serves:
+// redact records each change for its report.
+using CellSetter = std::function<void(std::size_t row, std::size_t column, std::string text, const char* rule)>;
+
+}  // namespace outcheck::rules
