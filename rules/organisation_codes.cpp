@@ -112,7 +112,23 @@ void OrganisationCodeTally::note(std::string_view cell, OrganisationCode k) {
   ++by_kind[static_cast<std::size_t>(k)];
 }
 
-std::string organisation_codes_message(std::string_view column, const OrganisationCodeTally& tally) {
+namespace {
+
+// What to do, as the policy's outcome says it: a policy that fails the codes forbids them (both
+// presets' source, OpenSAFELY's permitted study results policy, does); one that only reviews them
+// leaves a person to decide, and a message must not say they are forbidden.
+std::string organisation_codes_advice(Outcome outcome, bool plural) {
+  const std::string them = plural ? "them" : "it";
+  if (outcome == Outcome::review) {
+    return std::string(": confirm ") + (plural ? "they" : "it") + " may be released, or aggregate to region or remove " +
+           them;
+  }
+  return ": OpenSAFELY's permitted study results policy forbids " + them + "; aggregate to region or remove " + them;
+}
+
+}  // namespace
+
+std::string organisation_codes_message(std::string_view column, const OrganisationCodeTally& tally, Outcome outcome) {
   if (tally.empty()) return {};
   std::string m = "column \"";
   m += column;
@@ -126,7 +142,7 @@ std::string organisation_codes_message(std::string_view column, const Organisati
     m += organisation_code_name(only);
     m += ", ";
     m += tally.first;
-    m += "): OpenSAFELY's permitted study results policy forbids it; aggregate to region or remove it";
+    m += ")" + organisation_codes_advice(outcome, false);
     return m;
   }
   std::size_t kinds = 0;
@@ -155,7 +171,7 @@ std::string organisation_codes_message(std::string_view column, const Organisati
   }
   m += ", first ";
   m += tally.first;
-  m += "): OpenSAFELY's permitted study results policy forbids them; aggregate to region or remove them";
+  m += ")" + organisation_codes_advice(outcome, true);
   return m;
 }
 

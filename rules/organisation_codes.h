@@ -93,10 +93,12 @@ struct OrganisationCodeTally {
   void note(std::string_view cell, OrganisationCode k);
 };
 
-// The finding's message, e.g. `column "label" holds 42 real organisation codes (ICB/STP codes (E54),
-// first E54000005): OpenSAFELY's permitted study results policy forbids them; aggregate to region or
-// remove them`. Empty when the tally is.
-std::string organisation_codes_message(std::string_view column, const OrganisationCodeTally& tally);
+// The finding's message under the policy's outcome for it, e.g. `column "label" holds 42 real
+// organisation codes (ICB/STP codes (E54), first E54000005): OpenSAFELY's permitted study results
+// policy forbids them; aggregate to region or remove them` (fail), or `...: confirm they may be
+// released, or aggregate to region or remove them` (review). Empty when the tally is.
+std::string organisation_codes_message(std::string_view column, const OrganisationCodeTally& tally,
+                                       Outcome outcome);
 
 // Outcomes under the policy key Policy::organisation_identifier (nullopt is off: no finding at all).
 // Real codes take the setting itself; a table keyed by pseudonymous practice ids takes this: at most

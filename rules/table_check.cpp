@@ -749,7 +749,7 @@ struct TableCheck::Impl {
       f.outcome = *setting;
       f.column = col.name;
       f.value = codes.first;
-      f.message = organisation_codes_message(col.name, codes);
+      f.message = organisation_codes_message(col.name, codes, *setting);
       out.add(std::move(f));
     }
     if (practice_keyed >= 0 && !real_practices) {

@@ -200,8 +200,8 @@ const std::vector<Case> kCases = {
     {.rule = "organisation_identifier", .variant = "LSOA codes (review under sdc-handbook)",
      .files = {{"output/t.csv", "area,num\nE01000001,10\nE01000002,15\n"}},
      .args = {"--policy", "sdc-handbook", "output/t.csv"}, .outcome = "review",
-     .message = "column \"area\" holds 2 real organisation codes (LSOA codes (E01), first E01000001): OpenSAFELY's "
-                "permitted study results policy forbids them; aggregate to region or remove them",
+     .message = "column \"area\" holds 2 real organisation codes (LSOA codes (E01), first E01000001): confirm they "
+                "may be released, or aggregate to region or remove them",
      .column = "area", .value = "E01000001"},
     {.rule = "organisation_identifier", .variant = "a table keyed by pseudonymous practice ids (review)",
      .files = {{"output/t.csv", "practice,num\n1,10\n2,15\n3,20\n"}}, .args = {"output/t.csv"}, .outcome = "review",

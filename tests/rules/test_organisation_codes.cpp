@@ -127,7 +127,7 @@ TEST_CASE("organisation_code_name describes each kind", "[rules][organisation]")
 TEST_CASE("OrganisationCodeTally: count, first value and kinds of one column", "[rules][organisation]") {
   OrganisationCodeTally t;
   CHECK(t.empty());
-  CHECK(organisation_codes_message("label", t).empty());
+  CHECK(organisation_codes_message("label", t, Outcome::fail).empty());
   CHECK(t.add("North East", false) == OrganisationCode::none);
   CHECK(t.add("E12000001", false) == OrganisationCode::none);
   CHECK(t.add("A81001", false) == OrganisationCode::none);  // not a practice column
@@ -139,7 +139,7 @@ TEST_CASE("OrganisationCodeTally: count, first value and kinds of one column", "
   CHECK(t.has(OrganisationCode::icb));
   CHECK_FALSE(t.has(OrganisationCode::lsoa));
   CHECK(t.by_kind[static_cast<std::size_t>(OrganisationCode::icb)] == 2);
-  CHECK(organisation_codes_message("label", t) ==
+  CHECK(organisation_codes_message("label", t, Outcome::fail) ==
         "column \"label\" holds 2 real organisation codes (ICB/STP codes (E54), first E54000005): OpenSAFELY's "
         "permitted study results policy forbids them; aggregate to region or remove them");
 }
@@ -149,7 +149,7 @@ TEST_CASE("OrganisationCodeTally: 42 codes of one kind make the documented messa
   for (int i = 0; i < 42; ++i) t.add("E54000" + std::to_string(100 + i), false);
   CHECK(t.count == 42);
   CHECK(t.first == "E54000100");
-  CHECK(organisation_codes_message("label", t) ==
+  CHECK(organisation_codes_message("label", t, Outcome::fail) ==
         "column \"label\" holds 42 real organisation codes (ICB/STP codes (E54), first E54000100): OpenSAFELY's "
         "permitted study results policy forbids them; aggregate to region or remove them");
 }
@@ -159,9 +159,13 @@ TEST_CASE("OrganisationCodeTally: one code, and codes of several kinds", "[rules
     OrganisationCodeTally t;
     t.add("A81001", true);
     CHECK(t.count == 1);
-    CHECK(organisation_codes_message("practice", t) ==
+    CHECK(organisation_codes_message("practice", t, Outcome::fail) ==
           "column \"practice\" holds a real organisation code (an ODS practice code, A81001): OpenSAFELY's "
           "permitted study results policy forbids it; aggregate to region or remove it");
+    // Under a policy that only reviews the codes (sdc-handbook), the message does not call them forbidden.
+    CHECK(organisation_codes_message("practice", t, Outcome::review) ==
+          "column \"practice\" holds a real organisation code (an ODS practice code, A81001): confirm it may be "
+          "released, or aggregate to region or remove it");
   }
   SECTION("three kinds") {
     OrganisationCodeTally t;
@@ -171,7 +175,7 @@ TEST_CASE("OrganisationCodeTally: one code, and codes of several kinds", "[rules
     t.add("E07000008", false);
     CHECK(t.count == 4);
     CHECK(t.first == "E02000001");
-    CHECK(organisation_codes_message("area", t) ==
+    CHECK(organisation_codes_message("area", t, Outcome::fail) ==
           "column \"area\" holds 4 real organisation codes (2 LSOA codes (E01), 1 MSOA code (E02) and 1 local "
           "authority code (E06-E10), first E02000001): OpenSAFELY's permitted study results policy forbids them; "
           "aggregate to region or remove them");
