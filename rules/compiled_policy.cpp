@@ -62,6 +62,13 @@ bool CompiledPolicy::any_match(const Patterns& patterns, std::string_view text) 
   return false;
 }
 
+const std::string* CompiledPolicy::identifier_value_pattern(std::string_view cell) const {
+  for (std::size_t i = 0; i < identifier_values_.size() && i < policy_.identifier_value_patterns.size(); ++i) {
+    if (RE2::PartialMatch(cell, *identifier_values_[i])) return &policy_.identifier_value_patterns[i];
+  }
+  return nullptr;
+}
+
 HeaderRole CompiledPolicy::header_role(std::string_view h) const {
   if (any_match(patient_identifier_, h)) return HeaderRole::patient_identifier;
   if (any_match(unsafe_statistic_, h)) return HeaderRole::unsafe_statistic;

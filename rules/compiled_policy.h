@@ -43,6 +43,9 @@ class CompiledPolicy {
     return !identifier_values_.empty() && any_match(identifier_values_, cell);
   }
   bool has_identifier_patterns() const { return !identifier_values_.empty(); }
+  // The first of the policy's identifier_values.patterns that `cell` matches, as written in the
+  // policy; nullptr when none does. For a finding's message (the fast test is is_identifier_value).
+  const std::string* identifier_value_pattern(std::string_view cell) const;
 
  private:
   using Patterns = std::vector<std::unique_ptr<RE2>>;

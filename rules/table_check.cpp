@@ -454,8 +454,15 @@ struct TableCheck::Impl {
     ++col.identifier_values;
     if (col.role == Role::identifier) return;
     col.identifier_cells.add("identifier_value", Outcome::fail, cap, [&] {
+      // Which test it met, so that a checker can tell a real NHS number from a pattern's match.
+      const CompiledPolicy& compiled = *policy;
+      std::string why = "an NHS number, its check digit valid";
+      if (!(compiled.policy().nhs_number_values && may_be_nhs_number(text) && is_nhs_number(text))) {
+        const std::string* pattern = compiled.identifier_value_pattern(text);
+        why = pattern ? "it matches the policy's identifier pattern \"" + *pattern + "\"" : "a policy identifier pattern";
+      }
       return cell_finding("identifier_value", Outcome::fail, index, c, text,
-                          "looks like a person's identifier (an NHS number or a policy identifier pattern): remove it");
+                          "looks like a person's identifier (" + why + "): remove it");
     });
   }
 

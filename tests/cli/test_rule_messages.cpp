@@ -185,8 +185,15 @@ const std::vector<Case> kCases = {
     {.rule = "identifier_value", .variant = "one NHS number among text (fail)",
      .files = {{"output/t.csv", "group,note\na,hello\nb,943 476 5919\nc,world\nd,foo\n"}}, .args = {"output/t.csv"},
      .outcome = "fail",
-     .message = "looks like a person's identifier (an NHS number or a policy identifier pattern): remove it", .row = 2,
+     .message = "looks like a person's identifier (an NHS number, its check digit valid): remove it", .row = 2,
      .column = "note", .value = "943 476 5919"},
+    {.rule = "identifier_value", .variant = "a value matching a policy's identifier pattern (fail)",
+     .files = {{"output/t.csv", "group,note\na,hello\nb,MRN-004411\nc,world\nd,foo\n"},
+               {"../mrn.yaml", "extends: opensafely\nidentifier_values: {patterns: [\"^MRN-[0-9]{6}$\"]}\n"}},
+     .args = {"--policy", "../mrn.yaml", "output/t.csv"}, .outcome = "fail",
+     .message = "looks like a person's identifier (it matches the policy's identifier pattern \"^MRN-[0-9]{6}$\"): "
+                "remove it",
+     .row = 2, .column = "note", .value = "MRN-004411"},
     {.rule = "organisation_identifier", .variant = "LSOA codes (fail under opensafely)",
      .files = {{"output/t.csv", "area,num\nE01000001,10\nE01000002,15\n"}}, .args = {"output/t.csv"}, .outcome = "fail",
      .message = "column \"area\" holds 2 real organisation codes (LSOA codes (E01), first E01000001): OpenSAFELY's "
