@@ -8,6 +8,10 @@ CsvScan::CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::Fin
   if (rules_thread) worker_.emplace(table_, [this](std::string_view bytes) { parser_.feed(bytes); });
 }
 
+CsvScan::~CsvScan() {
+  if (worker_) worker_->stop();
+}
+
 std::uint64_t CsvScan::feed(std::string_view bytes) {
   if (!sniffed_ && !bytes.empty()) {
     if (worker_) worker_->wait_parsed();  // nothing is being parsed while the dialect changes

@@ -28,6 +28,11 @@ class CsvScan : public CsvVisitor {
   // written by either thread until finish().
   CsvScan(std::shared_ptr<const rules::CompiledPolicy> policy, rules::FindingList& findings, bool rules_thread = false,
           ParseOn parse_on = ParseOn::balanced);
+  // Stops the rules thread first: it reads worker_ (on_records) until it is joined, and
+  // std::optional marks itself empty before destroying what it holds.
+  ~CsvScan();
+  CsvScan(const CsvScan&) = delete;
+  CsvScan& operator=(const CsvScan&) = delete;
 
   // Reads `bytes`; the first that are not empty decide the dialect (sniff_dialect). With a rules
   // thread, they must stay readable until settle(the returned mark) returns, or until finish().

@@ -56,6 +56,9 @@ class TableWorker {
   void wait(std::uint64_t mark);
   // Checks what is queued and stops the thread; the table is then the caller's again.
   void finish();
+  // finish() without throwing (a failure on the thread is dropped): for an owner's destructor, which
+  // must stop the thread while the members it reads are still alive.
+  void stop();
 
   // An exception thrown on this thread (by the parser or the rules: an allocation that failed, say)
   // stops the work and is thrown again to the caller by the next of parse(), wait_parsed(), mark(),
@@ -97,7 +100,6 @@ class TableWorker {
   void throw_if_failed();  // with mu_ held
   template <class Work>
   void run_safely(Work work);  // on this thread
-  void stop();  // finish() without throwing, for the destructor
   void check(Job& job, std::vector<std::string_view>& fields);
   void run();
 
