@@ -122,9 +122,11 @@ std::vector<Exposure> find_exposures(const Grid& g) {
     };
     std::optional<std::int64_t> value = solve(side, +1);
     bool via_row = value.has_value();
+    std::vector<int> other_side;
     if (!value) {
       // The column's side: every node of the component not on the row's side.
-      std::vector<int> other{edges[e].b};
+      std::vector<int>& other = other_side;
+      other.push_back(edges[e].b);
       std::vector<bool> in_other(nodes, false);
       in_other[edges[e].b] = true;
       for (std::size_t i = 0; i < other.size(); ++i) {
@@ -139,7 +141,12 @@ std::vector<Exposure> find_exposures(const Grid& g) {
       }
       value = solve(other, -1);
     }
-    if (value && *value != 0) out.push_back({edges[e].row, edges[e].col, *value, via_row});
+    if (value && *value != 0) {
+      const std::vector<int>& used = via_row ? side : other_side;
+      Exposure x{edges[e].row, edges[e].col, *value, via_row};
+      for (int n : used) (n < g.rows ? x.uses_row_totals : x.uses_col_totals) = true;
+      out.push_back(x);
+    }
   }
   return out;
 }

@@ -34,6 +34,10 @@ struct Exposure {
   int col;
   std::int64_t value;  // what the totals give back; never 0 (0 means the totals left it out)
   bool via_row;        // solved on the row's side (its row line has a total), else the column's
+  // Which margins the solution used: row totals (a total column), column totals (a total row), or
+  // both when the side holds both kinds of line. The side of a single line uses only its own.
+  bool uses_row_totals = false;
+  bool uses_col_totals = false;
 };
 
 std::vector<Exposure> find_exposures(const Grid& grid);

@@ -60,6 +60,8 @@ void SecondaryStream::row(std::int64_t record, std::span<const std::string_view>
     // The first total row gives the column totals; any other is no body row either.
     if (!total_row_seen_) {
       total_row_seen_ = true;
+      total_row_record_ = record;
+      total_row_label_ = std::string(field(fields, category_col_));
       for (BodyColumn& b : body_) {
         const Cell t = read_cell(policy_, field(fields, b.column));
         if (t.kind == CellKind::integer) b.total = t.integer;
@@ -151,7 +153,13 @@ std::vector<StreamExposure> SecondaryStream::finish() const {
     for (const auto& [j, t] : k.redacted) {
       if (j == e.col) text = t;
     }
-    out.push_back({k.record, body_[static_cast<std::size_t>(e.col)].column, std::move(text), e.value, e.via_row});
+    StreamExposure x{k.record, body_[static_cast<std::size_t>(e.col)].column, std::move(text), e.value, e.via_row};
+    if (e.uses_row_totals) x.total_column = total_col_;
+    if (e.uses_col_totals) {
+      x.total_row_record = total_row_record_;
+      x.total_row_label = total_row_label_;
+    }
+    out.push_back(std::move(x));
   }
   return out;
 }

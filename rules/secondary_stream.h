@@ -35,6 +35,11 @@ struct StreamExposure {
   std::string text;         // the cell as written
   std::int64_t value = 0;   // what the totals give back
   bool via_row = false;
+  // The margins that give it back, for the message: the total column's index in the table when row
+  // totals were used, else -1; the total row's record and label when column totals were used, else 0.
+  int total_column = -1;
+  std::int64_t total_row_record = 0;
+  std::string total_row_label;
 };
 
 class SecondaryStream {
@@ -79,6 +84,8 @@ class SecondaryStream {
   std::size_t redacted_ = 0;
   std::int64_t body_rows_ = 0;
   bool total_row_seen_ = false;
+  std::int64_t total_row_record_ = 0;
+  std::string total_row_label_;
   bool rows_disproved_ = false;
   bool capped_ = false;
   std::vector<KeptRow> kept_;

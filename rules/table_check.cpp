@@ -16,7 +16,7 @@
 #include "rules/header_rows.h"
 #include "rules/interval_proof.h"
 #include "rules/organisation_codes.h"
-#include "rules/secondary_stream.h"
+#include "rules/secondary_rule.h"
 #include "rules/table_roles.h"
 #include "rules/table_sample.h"
 #include "rules/unrounded_rates.h"
@@ -141,10 +141,6 @@ struct TableCheck::Impl {
   std::shared_ptr<const CompiledPolicy> policy;
   std::size_t cap;
   std::vector<ColumnState> cols;
-  // Secondary disclosure, fed every record once the roles are decided (rules/secondary_stream.h);
-  // fed no more past the policy's row limit, where the table is refused anyway (csv_rows).
-  std::unique_ptr<SecondaryStream> secondary_stream;
-  std::int64_t secondary_rows = 0;
   std::vector<int> rates_;  // reused across records
 
   // The first rows, held until the roles are decided on them; then replayed through the rules.
@@ -179,6 +175,7 @@ struct TableCheck::Impl {
     // The rules written as units (rules/table_rule.h), those the table gives work.
     const TableFacts facts{*policy, names, roles, sample, cap};
     if (auto unit = make_unrounded_rates_rule(facts)) units.push_back(std::move(unit));
+    if (auto unit = make_secondary_rule(facts)) units.push_back(std::move(unit));
     for (const BoundPair& b : bound_pairs(names)) {
       auto numeric = [&](int c) { return roles[c].role == Role::measure || roles[c].role == Role::rate; };
       if (numeric(b.lower) && numeric(b.upper)) bounds_.push_back(b);
@@ -191,9 +188,6 @@ struct TableCheck::Impl {
         measure_labels = roles[c].measure_rows;
       }
     }
-    std::vector<StreamColumn> layout;
-    for (const ColumnState& c : cols) layout.push_back({c.name, c.role, c.kind.midpoint6 ? 6 : c.kind.base});
-    secondary_stream = std::make_unique<SecondaryStream>(*policy, std::move(layout));
     const std::size_t width = cols.size();
     std::vector<std::string_view> fields;
     for (std::size_t r = 0; r < sample.rows();) {
@@ -285,9 +279,6 @@ struct TableCheck::Impl {
     }
     for (const auto& unit : units) {
       for (std::size_t r = 0; r < rows; ++r) unit->observe(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
-    }
-    for (std::size_t r = 0; secondary_stream && r < rows; ++r) {
-      secondary_row(first + static_cast<std::int64_t>(r), cells.row(r, row_scratch));
     }
   }
 
@@ -636,14 +627,6 @@ struct TableCheck::Impl {
     }
   }
 
-  void secondary_row(std::int64_t index, std::span<const std::string_view> fields) {
-    if (++secondary_rows > policy->policy().max_csv_rows) {
-      secondary_stream.reset();  // past the release limit the table is refused anyway
-      return;
-    }
-    secondary_stream->row(index, fields);
-  }
-
   void finish(FindingList& out) {
     if (sampling) decide();
     const Policy& p = policy->policy();
@@ -701,10 +684,9 @@ struct TableCheck::Impl {
     }
     release_merged(count_held, out);
     release_merged(derived_held, out);
-    for (const auto& unit : units) unit->finish(out);
+    for (const auto& unit : units) unit->finish({this->roles}, out);
     organisations(out);
     header_counts(out);
-    if (secondary_stream) secondary(roles, out);
   }
 
   // A count written in a header ("**TRUE**, N = 525,734", as gtsummary heads its columns) is
@@ -783,31 +765,6 @@ struct TableCheck::Impl {
     for (const Finding* f : all) out.add(*f);
     for (const Held* h : helds) {
       for (const auto& c : h->counts) out.count_only(c.rule, c.outcome, c.total - c.kept);
-    }
-  }
-
-  void secondary(const std::vector<Role>& roles, FindingList& out) {
-    // The layout was read from the roles as decided; a count column found at the end to hold
-    // people's identifiers blocks the file (identifier_value), and secondary disclosure is moot.
-    for (std::size_t c = 0; c < cols.size(); ++c) {
-      if (roles[c] != cols[c].role) return;
-    }
-    if (secondary_stream->capped()) {
-      // Never a silent pass: the redacted cells were not checked against the totals.
-      Finding f;
-      f.rule = "secondary_disclosure";
-      f.outcome = Outcome::review;
-      f.message = "not checked: the table has more than " + std::to_string(SecondaryStream::kMaxRedactedCells) +
-                  " redacted cells, past what secondary disclosure analyses; check by hand that no total and the "
-                  "other cells give a redacted cell back";
-      out.add(std::move(f));
-      return;
-    }
-    for (const StreamExposure& e : secondary_stream->finish()) {
-      out.add(cell_finding("secondary_disclosure", Outcome::fail, e.record, e.column, e.text,
-                           std::string("the published ") + (e.via_row ? "row" : "column") +
-                               " totals and cells give this redacted cell back as " + std::to_string(e.value) +
-                               ": suppress a complementary cell too (outcheck redact does)"));
     }
   }
 };

@@ -3,8 +3,9 @@
 // gives it no work), it observes every record, gives its findings at the end, and offers redact a
 // fix over a held table, decided the same way. TableCheck runs the units; redact runs their fixes.
 //
-// rules/unrounded_rates.h (derived_from_unrounded) is written this way; the other table rules
-// still share TableCheck's column loop (rules/table_check.cpp).
+// rules/unrounded_rates.h (derived_from_unrounded) and rules/secondary_rule.h (secondary_disclosure)
+// are written this way; the other table rules still share TableCheck's column loop
+// (rules/table_check.cpp).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -29,12 +30,19 @@ struct TableFacts {
   std::size_t cap;            // findings kept per rule and column (the rest are counted)
 };
 
+// What is known once every record has been read.
+struct TableEnd {
+  // The roles as finally decided: a column read as counts on the first rows may prove, over all its
+  // values, to hold people's identifiers (then Role::identifier, and the file is blocked as such).
+  const std::vector<ColumnRole>& roles;
+};
+
 class TableRule {
  public:
   virtual ~TableRule() = default;
   // Every data record, in order, from the first; `fields` holds at most the header's width.
   virtual void observe(std::int64_t record, std::span<const std::string_view> fields) = 0;
-  virtual void finish(FindingList& out) = 0;
+  virtual void finish(const TableEnd& end, FindingList& out) = 0;
 };
 
 // How a fix changes a held table's cell (row and column indexes into it), under the rule it serves:

@@ -187,7 +187,7 @@ class UnroundedRatesRule final : public TableRule {
     if (published_.size() >= 2 && !printed_.empty()) rates_->observe(record, printed_, published_);
   }
 
-  void finish(FindingList& out) override {
+  void finish(const TableEnd&, FindingList& out) override {
     if (!rates_) return;  // no record to judge
     // Bounded work on wide tables: the first kMaxRates rate columns, each against pairs of the
     // first kMaxCounts count columns. What lies beyond is not judged, and the report says so.

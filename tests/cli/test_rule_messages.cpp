@@ -224,9 +224,21 @@ const std::vector<Case> kCases = {
     {.rule = "secondary_disclosure", .variant = "a redacted cell its total gives back",
      .files = {{"output/t.csv", "category,count\na,40\nb,[REDACTED]\nc,25\ntotal,80\n"}}, .args = {"output/t.csv"},
      .outcome = "fail",
-     .message = "the published column totals and cells give this redacted cell back as 15: suppress a complementary "
-                "cell too (outcheck redact does)",
+     .message = "its column's total in the total row (row 4, \"total\"), less the column's published cells, gives "
+                "this redacted cell back as 15: suppress a complementary cell too (outcheck redact does)",
      .row = 2, .column = "count", .value = "[REDACTED]"},
+    {.rule = "secondary_disclosure", .variant = "a redacted cell its row's total gives back",
+     .files = {{"output/t.csv", "group,a,b,total\nx,40,[REDACTED],60\ny,30,25,55\n"}}, .args = {"output/t.csv"},
+     .outcome = "fail",
+     .message = "its row's total in column \"total\", less the row's published cells, gives this redacted cell back "
+                "as 20: suppress a complementary cell too (outcheck redact does)",
+     .row = 1, .column = "b", .value = "[REDACTED]"},
+    {.rule = "secondary_disclosure", .variant = "redacted cells the row and column totals give back together",
+     .files = {{"output/t.csv", "group,a,b,total\nx,[REDACTED],[REDACTED],50\ny,[REDACTED],30,60\ntotal,70,40,110\n"}},
+     .args = {"output/t.csv"}, .outcome = "fail",
+     .message = "the totals in column \"total\" and in the total row (row 3, \"total\"), less the published cells, give "
+                "this redacted cell back as 40: suppress a complementary cell too (outcheck redact does)",
+     .row = 1, .column = "a", .value = "[REDACTED]"},
     {.rule = "derived_from_small_count", .variant = "a rate proved from a small count and its person-time",
      .files = {{"output/t.csv",
                 "arm,pfizer_pyears,pfizer_n,pfizer_rate,az_pyears,az_n,az_rate\n"

@@ -13,6 +13,7 @@
 
 #include "rules/policy.h"
 #include "rules/secondary.h"
+#include "rules/secondary_rule.h"
 #include "rules/secondary_stream.h"
 #include "rules/table_check.h"
 #include "tests/support/finding_text.h"
@@ -142,6 +143,28 @@ TEST_CASE("secondary: a side with a line without a total is solved from the othe
   CHECK(exposures(g) == Strings{"0,0=10 via row", "0,1=15 via col", "1,0=5 via col"});
 }
 
+// The finding names the totals a checker must look at, so each exposure says which margins solved it.
+TEST_CASE("secondary: an exposure says which totals give it back", "[rules]") {
+  auto margins = [](const Exposure& e) {
+    return std::string(e.uses_row_totals ? "rows" : "") + (e.uses_col_totals ? "+cols" : "");
+  };
+  // A lone redacted cell in a row with a total: that row's total alone.
+  auto by_row = find_exposures(grid({{R, 10}}, {30}, {none, none}));
+  REQUIRE(by_row.size() == 1);
+  CHECK(by_row[0].value == 20);
+  CHECK(margins(by_row[0]) == "rows");
+  // A lone redacted cell in a column with a total: that column's total alone.
+  auto by_col = find_exposures(grid({{R}, {10}}, {none, none}, {30}));
+  REQUIRE(by_col.size() == 1);
+  CHECK(by_col[0].value == 20);
+  CHECK(margins(by_col[0]) == "+cols");
+  // (r0,c0) is solved on its row's side {r0, c1}: rows and columns both.
+  auto both = find_exposures(grid({{R, R, 30}, {R, 20, 25}, {35, 40, 45}}, {55, none, 120}, {50, 75, 100}));
+  REQUIRE(both.size() == 3);
+  CHECK(margins(both[0]) == "rows+cols");
+  CHECK(margins(both[1]) == "+cols");  // (r0,c1): its column's side {c1} alone
+}
+
 // Through TableCheck, as check runs it, under a policy raising max_csv_rows: secondary disclosure
 // streams (rules/secondary_stream.h), so a table of millions of cells is analysed in full.
 TEST_CASE("secondary: a table of 2.1 million cells is analysed in full as it streams", "[rules][secondary_stream]") {
@@ -177,8 +200,8 @@ TEST_CASE("secondary: a table of 2.1 million cells is analysed in full as it str
     CHECK(f.row == 7);
     CHECK(f.column == "a");
     CHECK(f.message ==
-          "the published row totals and cells give this redacted cell back as 100: suppress a complementary cell too "
-          "(outcheck redact does)");
+          "its row's total in column \"total\", less the row's published cells, gives this redacted cell back as 100: "
+          "suppress a complementary cell too (outcheck redact does)");
   }
 }
 
@@ -221,10 +244,68 @@ TEST_CASE("secondary: sums past 64 bits solve nothing and are never undefined", 
       if (f.rule == "secondary_disclosure") places.push_back(std::to_string(f.row.value_or(0)) + " " + f.message);
     }
     // Record 2's total gives its cell back; record 1's sum does not fit, and nothing is said of it.
-    CHECK(places == std::vector<std::string>{"2 the published row totals and cells give this redacted cell back as 50: "
-                                             "suppress a complementary cell too (outcheck redact does)"});
+    CHECK(places == std::vector<std::string>{"2 its row's total in column \"total\", less the row's published cells, "
+                                             "gives this redacted cell back as 50: suppress a complementary cell too "
+                                             "(outcheck redact does)"});
   }
   Grid g = grid({{R, 1}, {2, R}}, {std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()},
                 {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()});
   CHECK_NOTHROW(find_exposures(g));
+}
+
+// The unit through its interface (rules/table_rule.h), as TableCheck runs it.
+TEST_CASE("secondary_disclosure as a unit: made only with counts, then observe and finish", "[rules][secondary_stream]") {
+  auto compiled = outcheck::test::compiled_preset("opensafely");
+  const std::vector<std::string> names{"group", "a", "b", "total"};
+  auto role = [](const std::string& name, Role r) {
+    ColumnRole c;
+    c.name = name;
+    c.role = r;
+    return c;
+  };
+  const std::vector<ColumnRole> roles{role("group", Role::category), role("a", Role::count), role("b", Role::count),
+                                      role("total", Role::count)};
+  const outcheck::rules::TableSample sample;
+  const std::vector<std::vector<std::string_view>> rows{
+      {"x", "40", "[REDACTED]", "60"}, {"y", "[REDACTED]", "25", "55"}, {"Total", "70", "[REDACTED]", "115"}};
+  auto run = [&](std::size_t max_redacted, const std::vector<ColumnRole>& end_roles) {
+    auto unit = make_secondary_rule({*compiled, names, roles, sample, 100}, max_redacted);
+    REQUIRE(unit);
+    for (std::size_t r = 0; r < rows.size(); ++r) unit->observe(static_cast<std::int64_t>(r + 1), rows[r]);
+    FindingList out(100);
+    unit->finish({end_roles}, out);
+    return out;
+  };
+
+  SECTION("no count column: no unit") {
+    const std::vector<ColumnRole> text{role("group", Role::category), role("note", Role::measure)};
+    CHECK(make_secondary_rule({*compiled, names, text, sample, 100}) == nullptr);
+  }
+  SECTION("cells their rows' totals give back") {
+    FindingList out = run(10, roles);
+    REQUIRE(out.kept().size() == 2);
+    CHECK(out.kept()[1].row == 2);
+    CHECK(out.kept()[1].column == "a");
+    const Finding& f = out.kept()[0];
+    CHECK(f.rule == "secondary_disclosure");
+    CHECK(f.outcome == Outcome::fail);
+    CHECK(f.row == 1);
+    CHECK(f.column == "b");
+    CHECK(f.value == "[REDACTED]");
+    CHECK(f.message == "its row's total in column \"total\", less the row's published cells, gives this redacted cell "
+                       "back as 20: suppress a complementary cell too (outcheck redact does)");
+  }
+  SECTION("a count column found at the end to hold identifiers: moot, nothing said") {
+    std::vector<ColumnRole> end = roles;
+    end[1].role = Role::identifier;
+    CHECK(run(10, end).kept().empty());
+  }
+  SECTION("past the redacted cells it keeps: a review finding, never a pass") {
+    FindingList out = run(1, roles);  // two redacted cells come
+    REQUIRE(out.kept().size() == 1);
+    CHECK(out.kept()[0].outcome == Outcome::review);
+    CHECK(out.kept()[0].message ==
+          "not checked: the table has more than 1 redacted cells, past what secondary disclosure analyses; check "
+          "by hand that no total and the other cells give a redacted cell back");
+  }
 }

@@ -211,7 +211,7 @@ TEST_CASE("derived_from_unrounded as a unit: made only when the table gives it w
       unit->observe(m.table.records[r], fields);
     }
     FindingList found(10);
-    unit->finish(found);
+    unit->finish({m.roles}, found);
     CHECK(outcheck::test::finding_places(found) ==
           std::vector<std::string>{"derived_from_unrounded 1 value", "derived_from_unrounded 2 value"});
     CHECK(found.counts().at("derived_from_unrounded") == 2);

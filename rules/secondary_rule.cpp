@@ -1,0 +1,93 @@
+#include "rules/secondary_rule.h"
+
+#include <optional>
+#include <vector>
+
+namespace outcheck::rules {
+
+namespace {
+
+class SecondaryRule final : public TableRule {
+ public:
+  SecondaryRule(const TableFacts& facts, std::size_t max_redacted_cells)
+      : names_(facts.names), max_rows_(facts.policy.policy().max_csv_rows), max_redacted_(max_redacted_cells) {
+    std::vector<StreamColumn> layout;
+    for (std::size_t c = 0; c < facts.roles.size(); ++c) {
+      const ColumnRole& r = facts.roles[c];
+      layout.push_back({c < names_.size() ? names_[c] : r.name, r.role, r.kind.midpoint6 ? 6 : r.kind.base});
+      layout_roles_.push_back(r.role);
+    }
+    stream_.emplace(facts.policy, std::move(layout), max_redacted_cells);
+  }
+
+  void observe(std::int64_t record, std::span<const std::string_view> fields) override {
+    if (!stream_) return;
+    // Past the policy's row limit the table is refused anyway (csv_rows): nothing more is kept.
+    if (++rows_ > max_rows_) {
+      stream_.reset();
+      return;
+    }
+    stream_->row(record, fields);
+  }
+
+  void finish(const TableEnd& end, FindingList& out) override {
+    if (!stream_) return;
+    // The layout was read from the roles as first decided; a count column found at the end to hold
+    // people's identifiers blocks the file (identifier_value), and secondary disclosure is moot.
+    for (std::size_t c = 0; c < layout_roles_.size() && c < end.roles.size(); ++c) {
+      if (end.roles[c].role != layout_roles_[c]) return;
+    }
+    if (stream_->capped()) {
+      Finding f;
+      f.rule = "secondary_disclosure";
+      f.outcome = Outcome::review;
+      f.message = "not checked: the table has more than " + std::to_string(max_redacted_) +
+                  " redacted cells, past what secondary disclosure analyses; check by hand that no total and the "
+                  "other cells give a redacted cell back";
+      out.add(std::move(f));
+      return;
+    }
+    for (const StreamExposure& e : stream_->finish()) {
+      Finding f;
+      f.rule = "secondary_disclosure";
+      f.outcome = Outcome::fail;
+      f.row = e.record;
+      f.column = names_[static_cast<std::size_t>(e.column)];
+      f.value = e.text;
+      f.message = exposure_message(e, names_) + " this redacted cell back as " + std::to_string(e.value) +
+                  ": suppress a complementary cell too (outcheck redact does)";
+      out.add(std::move(f));
+    }
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<Role> layout_roles_;
+  std::int64_t max_rows_;
+  std::int64_t rows_ = 0;
+  std::size_t max_redacted_;
+  std::optional<SecondaryStream> stream_;
+};
+
+}  // namespace
+
+std::unique_ptr<TableRule> make_secondary_rule(const TableFacts& facts, std::size_t max_redacted_cells) {
+  bool any_count = false;
+  for (const ColumnRole& r : facts.roles) any_count |= r.role == Role::count;
+  if (!any_count) return nullptr;
+  return std::make_unique<SecondaryRule>(facts, max_redacted_cells);
+}
+
+std::string exposure_message(const StreamExposure& e, const std::vector<std::string>& names) {
+  const std::string total_row =
+      "the total row (row " + std::to_string(e.total_row_record) + ", \"" + e.total_row_label + "\")";
+  const std::string total_column =
+      e.total_column >= 0 ? "column \"" + names[static_cast<std::size_t>(e.total_column)] + "\"" : "";
+  if (e.total_column >= 0 && e.total_row_record > 0) {
+    return "the totals in " + total_column + " and in " + total_row + ", less the published cells, give";
+  }
+  if (e.total_column >= 0) return "its row's total in " + total_column + ", less the row's published cells, gives";
+  return "its column's total in " + total_row + ", less the column's published cells, gives";
+}
+
+}  // namespace outcheck::rules
