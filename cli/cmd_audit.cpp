@@ -24,11 +24,11 @@ Runner attach_audit(CLI::App& sub) {
     return finish(*o, s.client->get_list({"audit"}, query, *limit), [](const nlohmann::json& rows) {
       std::string t;
       for (const auto& r : rows) {
-        t += std::to_string(r["seq"].get<std::int64_t>()) + "  " + r["at"].get<std::string>() + "  " +
-             r["user"].get<std::string>() + "  " + r["action"].get<std::string>();
-        if (!r["request"].is_null()) t += "  " + r["request"].get<std::string>();
-        if (!r["path"].is_null()) t += "  " + r["path"].get<std::string>();
-        if (!r["details"].empty()) t += "  " + checker::json_text(r["details"]);
+        t += std::to_string(r.at("seq").get<std::int64_t>()) + "  " + r.at("at").get<std::string>() + "  " +
+             r.at("user").get<std::string>() + "  " + r.at("action").get<std::string>();
+        if (!r.at("request").is_null()) t += "  " + r.at("request").get<std::string>();
+        if (!r.at("path").is_null()) t += "  " + r.at("path").get<std::string>();
+        if (!r.at("details").empty()) t += "  " + checker::json_text(r.at("details"));
         t += "\n";
       }
       return t;
@@ -45,20 +45,21 @@ Runner attach_audit(CLI::App& sub) {
                        [=](Session& s) {
     auto verified = s.client->call("GET", {"audit", "verify"});
     int rc = finish(*o, verified, [](const nlohmann::json& j) {
-      if (j["intact"].get<bool>()) {
-        return "audit log intact: " + std::to_string(j["rows"].get<std::int64_t>()) + " rows, head " +
-               j["head"].get<std::string>() + "\n";
+      if (j.at("intact").get<bool>()) {
+        return "audit log intact: " + std::to_string(j.at("rows").get<std::int64_t>()) + " rows, head " +
+               j.at("head").get<std::string>() + "\n";
       }
       std::string t = "audit log BROKEN:\n";
-      for (const auto& p : j["problems"]) t += "  " + p.get<std::string>() + "\n";
+      for (const auto& p : j.at("problems")) t += "  " + p.get<std::string>() + "\n";
       return t;
     });
-    return rc != 0 ? rc : ((*verified)["intact"].get<bool>() ? 0 : 1);
+    // A reply that does not say "intact": true is no proof: exit 1, as for a broken chain.
+    return rc != 0 ? rc : ((*verified)["intact"] == true ? 0 : 1);
   });
 
   add_workflow_command(sub, "head", "print the latest audit chain hash", o, runs, [=](Session& s) {
     return finish(*o, s.client->call("GET", {"audit", "head"}),
-                  [](const nlohmann::json& j) { return j["hash"].get<std::string>() + "\n"; });
+                  [](const nlohmann::json& j) { return j.at("hash").get<std::string>() + "\n"; });
   });
   return group_runner(o, runs);
 }

@@ -57,14 +57,14 @@ Result<Verified> verify_folder(const fs::path& dir) {
   auto manifest_text = read_bytes(dir / "manifest.json");
   if (!manifest_text) return invalid_input(dir.string() + ": not a release folder (it has no manifest.json)");
   const json manifest = json::parse(*manifest_text, nullptr, false);
-  if (!manifest.is_object() || !manifest.contains("files") || !manifest["files"].is_array()) {
+  if (!manifest.is_object() || !manifest.contains("files") || !manifest.at("files").is_array()) {
     return invalid_input(dir.string() + ": not a release folder (manifest.json is not a release manifest)");
   }
   Verified out;
   auto& problems = out.problems;
   // Every file the manifest lists, hashed again.
   std::map<std::string, json> listed;
-  for (const auto& f : manifest["files"]) {
+  for (const auto& f : manifest.at("files")) {
     const std::string name = text_or(f, "name"), want = text_or(f, "sha256");
     if (!safe_name(name)) return invalid_input(dir.string() + ": manifest.json names a file outside files/: " + name);
     listed[name] = f;
@@ -106,8 +106,8 @@ Result<Verified> verify_folder(const fs::path& dir) {
     problems.push_back(std::string(release::kReleaseRecordJson) + ": changed (not in its canonical form)");
   }
   std::map<std::string, json> recorded;
-  if (record.contains("files") && record["files"].is_array()) {
-    for (const auto& f : record["files"]) recorded[text_or(f, "path")] = f;
+  if (record.contains("files") && record.at("files").is_array()) {
+    for (const auto& f : record.at("files")) recorded[text_or(f, "path")] = f;
   }
   for (const auto& [name, f] : listed) {
     auto it = recorded.find(name);
@@ -178,8 +178,8 @@ Status verify_against_home(const fs::path& home_dir, const fs::path& dir, Verifi
     v.problems.push_back(std::string(release::kReleaseRecordJson) + ": audit head " + head_hash + ", " + where + " says " + row_head);
   }
   std::vector<db::AuditAnchor> anchors;
-  if (head.is_object() && head.contains("seq") && head["seq"].is_number_integer() && !head_hash.empty()) {
-    anchors.push_back({"the release record of request " + id, head["seq"].get<std::int64_t>(), head_hash});
+  if (head.is_object() && head.contains("seq") && head.at("seq").is_number_integer() && !head_hash.empty()) {
+    anchors.push_back({"the release record of request " + id, head.at("seq").get<std::int64_t>(), head_hash});
   }
   OUTCHECK_ASSIGN_OR_RETURN(auto chain, (*home)->audit.verify((*home)->db, anchors));
   for (const auto& p : chain) v.problems.push_back("audit log: " + p);

@@ -8,42 +8,42 @@ namespace outcheck::cli {
 namespace {
 
 std::string show_text(const nlohmann::json& r) {
-  std::string t = "request " + r["id"].get<std::string>() + " (workspace " + r["workspace"].get<std::string>() +
-                  ", by " + r["author"].get<std::string>() + "): " + r["status"].get<std::string>() + ", turn " +
-                  std::to_string(r["review_turn"].get<std::int64_t>()) + "\n";
-  if (r.contains("release_interrupted") && r["release_interrupted"].is_object()) {
-    t += r["release_interrupted"].value("message", "release interrupted") + "\n";
+  std::string t = "request " + r.at("id").get<std::string>() + " (workspace " + r.at("workspace").get<std::string>() +
+                  ", by " + r.at("author").get<std::string>() + "): " + r.at("status").get<std::string>() + ", turn " +
+                  std::to_string(r.at("review_turn").get<std::int64_t>()) + "\n";
+  if (r.contains("release_interrupted") && r.at("release_interrupted").is_object()) {
+    t += r.at("release_interrupted").value("message", "release interrupted") + "\n";
   }
-  if (r.contains("release_problem") && !r["release_problem"].is_null()) {
-    t += "release stopped at " + r["release_problem"]["at"].get<std::string>() + ": " +
-         r["release_problem"]["problem"].get<std::string>() + "\n";
+  if (r.contains("release_problem") && !r.at("release_problem").is_null()) {
+    t += "release stopped at " + r.at("release_problem").at("at").get<std::string>() + ": " +
+         r.at("release_problem").at("problem").get<std::string>() + "\n";
   }
-  for (const auto& g : r["groups"]) {
-    t += "\ngroup " + g["name"].get<std::string>() + "\n  context:  " + g["context"].get<std::string>() +
-         "\n  controls: " + g["controls"].get<std::string>() + "\n";
-    for (const auto& c : g["comments"]) {
-      t += "  [" + c["author"].get<std::string>() + ", " + c["visibility"].get<std::string>() + "] " +
-           c["text"].get<std::string>() + "\n";
+  for (const auto& g : r.at("groups")) {
+    t += "\ngroup " + g.at("name").get<std::string>() + "\n  context:  " + g.at("context").get<std::string>() +
+         "\n  controls: " + g.at("controls").get<std::string>() + "\n";
+    for (const auto& c : g.at("comments")) {
+      t += "  [" + c.at("author").get<std::string>() + ", " + c.at("visibility").get<std::string>() + "] " +
+           c.at("text").get<std::string>() + "\n";
     }
-    for (const auto& f : r["files"]) {
-      if (f["group"] != g["name"]) continue;
-      t += "  " + f["type"].get<std::string>() + "  " + f["path"].get<std::string>() + "  check: " +
-           f["outcome"].get<std::string>();
-      if (!f["decision"].is_null()) t += "  decision: " + f["decision"].get<std::string>();
-      if (f["workspace_status"] == "updated") t += "  (changed in the workspace: request update)";
+    for (const auto& f : r.at("files")) {
+      if (f.at("group") != g.at("name")) continue;
+      t += "  " + f.at("type").get<std::string>() + "  " + f.at("path").get<std::string>() + "  check: " +
+           f.at("outcome").get<std::string>();
+      if (!f.at("decision").is_null()) t += "  decision: " + f.at("decision").get<std::string>();
+      if (f.at("workspace_status") == "updated") t += "  (changed in the workspace: request update)";
       t += "\n";
-      for (const auto& v : f["votes"]) {
-        t += "      " + v["reviewer"].get<std::string>() + ": " + v["vote"].get<std::string>();
-        if (v.contains("comment")) t += " \"" + v["comment"].get<std::string>() + "\"";
-        if (v.contains("override")) t += " (override: " + v["override"].get<std::string>() + ")";
+      for (const auto& v : f.at("votes")) {
+        t += "      " + v.at("reviewer").get<std::string>() + ": " + v.at("vote").get<std::string>();
+        if (v.contains("comment")) t += " \"" + v.at("comment").get<std::string>() + "\"";
+        if (v.contains("override")) t += " (override: " + v.at("override").get<std::string>() + ")";
         t += "\n";
       }
       int shown = 0;
-      for (const auto& x : f["findings"]) {
+      for (const auto& x : f.at("findings")) {
         if (shown++ == 3) break;
-        t += "      " + x["rule"].get<std::string>() + (x.contains("row") ? " row " + std::to_string(x["row"].get<std::int64_t>()) : "") +
-             (x.contains("column") ? " column \"" + x["column"].get<std::string>() + "\"" : "") + ": " +
-             x["message"].get<std::string>() + "\n";
+        t += "      " + x.at("rule").get<std::string>() + (x.contains("row") ? " row " + std::to_string(x.at("row").get<std::int64_t>()) : "") +
+             (x.contains("column") ? " column \"" + x.at("column").get<std::string>() + "\"" : "") + ": " +
+             x.at("message").get<std::string>() + "\n";
       }
     }
   }
@@ -52,12 +52,12 @@ std::string show_text(const nlohmann::json& r) {
 
 std::string files_text(const nlohmann::json& j, const char* key, const char* verb) {
   std::string t;
-  for (const auto& f : j[key]) {
+  for (const auto& f : j.at(key)) {
     if (f.is_string()) t += std::string(verb) + " " + f.get<std::string>() + "\n";
-    else t += std::string(verb) + " " + f["path"].get<std::string>() + " (" + f["outcome"].get<std::string>() + ")\n";
+    else t += std::string(verb) + " " + f.at("path").get<std::string>() + " (" + f.at("outcome").get<std::string>() + ")\n";
   }
   if (j.contains("unchanged")) {
-    for (const auto& f : j["unchanged"]) t += "unchanged " + f.get<std::string>() + "\n";
+    for (const auto& f : j.at("unchanged")) t += "unchanged " + f.get<std::string>() + "\n";
   }
   return t;
 }
@@ -76,10 +76,10 @@ Runner attach_request(CLI::App& sub) {
     nlohmann::json body{{"workspace", *workspace}};
     if (!ws_name->empty()) body["workspace_name"] = *ws_name;
     auto c = s.client->call("POST", {"requests"}, {}, with_cwd(body));
-    if (c && (*c)["existed"].get<bool>()) {
+    if (c && c->is_object() && (*c)["existed"] == true && (*c)["id"].is_string()) {
       std::cerr << "outcheck: you already have an active request for this workspace: " << (*c)["id"].get<std::string>() << "\n";
     }
-    return finish(*o, c, [](const nlohmann::json& j) { return j["id"].get<std::string>() + "\n"; });
+    return finish(*o, c, [](const nlohmann::json& j) { return j.at("id").get<std::string>() + "\n"; });
   });
   create->add_option("--workspace", *workspace, "the workspace folder (holding project.yaml)")->required();
   create->add_option("--workspace-name", *ws_name, "its name (default: the folder's name)");
@@ -151,14 +151,14 @@ Runner attach_request(CLI::App& sub) {
     if (!ca_file->empty()) body["ca_file"] = *ca_file;
     return finish(*o, s.client->call("POST", {"requests", *id, "release"}, {}, with_cwd(body)), [](const nlohmann::json& j) {
       std::string t;
-      for (const auto& f : j["sent"]) t += "sent " + f.get<std::string>() + "\n";
-      for (const auto& f : j["already_sent"]) t += "already sent " + f.get<std::string>() + "\n";
-      if (j["sent"].empty() && j["audit_head"] == "") {
-        return t + "request " + j["request"].get<std::string>() + " was already released to " +
-               j["target"].get<std::string>() + "; nothing to send\n";
+      for (const auto& f : j.at("sent")) t += "sent " + f.get<std::string>() + "\n";
+      for (const auto& f : j.at("already_sent")) t += "already sent " + f.get<std::string>() + "\n";
+      if (j.at("sent").empty() && j.at("audit_head") == "") {
+        return t + "request " + j.at("request").get<std::string>() + " was already released to " +
+               j.at("target").get<std::string>() + "; nothing to send\n";
       }
-      return t + "request " + j["request"].get<std::string>() + " released to " + j["target"].get<std::string>() +
-             " (audit head " + j["audit_head"].get<std::string>() + ")\n";
+      return t + "request " + j.at("request").get<std::string>() + " released to " + j.at("target").get<std::string>() +
+             " (audit head " + j.at("audit_head").get<std::string>() + ")\n";
     });
   });
   rel->add_option("id", *id, "the request")->required();
@@ -187,8 +187,8 @@ Runner attach_request(CLI::App& sub) {
     return finish(*o, s.client->get_list({"requests"}, query, *limit), [](const nlohmann::json& rows) {
       std::string t;
       for (const auto& r : rows) {
-        t += r["id"].get<std::string>() + "  " + r["status"].get<std::string>() + "  " + r["workspace"].get<std::string>() +
-             "  " + r["author"].get<std::string>() + "  " + std::to_string(r["output_files"].get<int>()) + " output files\n";
+        t += r.at("id").get<std::string>() + "  " + r.at("status").get<std::string>() + "  " + r.at("workspace").get<std::string>() +
+             "  " + r.at("author").get<std::string>() + "  " + std::to_string(r.at("output_files").get<int>()) + " output files\n";
       }
       return t;
     });

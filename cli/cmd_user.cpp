@@ -21,7 +21,7 @@ Runner attach_user(CLI::App& sub) {
     auto added = s.client->call("POST", {"users"}, {}, {{"name", *name}, {"roles", *roles}});
     if (!added) return report_error(added.error());
     std::cerr << "outcheck: user " << *name << " added; the token below is shown only this once\n";
-    return finish(*o, added, [](const nlohmann::json& j) { return j["token"].get<std::string>() + "\n"; });
+    return finish(*o, added, [](const nlohmann::json& j) { return j.at("token").get<std::string>() + "\n"; });
   });
   add->add_option("name", *name, "the user's name")->required();
   add->add_option("--role", *roles, "researcher, output-checker or admin (repeat for several)")->required();
@@ -31,8 +31,8 @@ Runner attach_user(CLI::App& sub) {
       std::string t;
       for (const auto& x : j) {
         std::string r;
-        for (const auto& role : x["roles"]) r += (r.empty() ? "" : ",") + role.get<std::string>();
-        t += x["name"].get<std::string>() + "  " + r + (x["disabled"].get<bool>() ? "  (disabled)" : "") + "\n";
+        for (const auto& role : x.at("roles")) r += (r.empty() ? "" : ",") + role.get<std::string>();
+        t += x.at("name").get<std::string>() + "  " + r + (x.at("disabled").get<bool>() ? "  (disabled)" : "") + "\n";
       }
       return t;
     });
@@ -61,14 +61,14 @@ Runner attach_policy(CLI::App& sub) {
       body["content"] = doc->text;
     }
     return finish(*o, s.client->call("PUT", {"policy"}, {}, body), [](const nlohmann::json& j) {
-      return "site policy: " + j["name"].get<std::string>() + " (sha256 " + j["sha256"].get<std::string>() + ")\n";
+      return "site policy: " + j.at("name").get<std::string>() + " (sha256 " + j.at("sha256").get<std::string>() + ")\n";
     });
   });
   set->add_option("policy", *which, "a preset (opensafely, sdc-handbook) or a YAML policy file")->required();
   add_workflow_command(sub, "show", "show the site policy", o, runs, [=](Session& s) {
     return finish(*o, s.client->call("GET", {"policy"}), [](const nlohmann::json& j) {
-      return "site policy: " + j["name"].get<std::string>() + " (sha256 " + j["sha256"].get<std::string>() + ")\n" +
-             checker::json_text(j["effective"], 2) + "\n";
+      return "site policy: " + j.at("name").get<std::string>() + " (sha256 " + j.at("sha256").get<std::string>() + ")\n" +
+             checker::json_text(j.at("effective"), 2) + "\n";
     });
   });
   return group_runner(o, runs);
@@ -95,10 +95,10 @@ Runner attach_workspace(CLI::App& sub) {
     std::map<std::string, std::string> query;
     if (!workspace->empty()) query["workspace"] = *workspace;
     return finish(*o, s.client->call("GET", {"workspaces", "members"}, query), [](const nlohmann::json& j) {
-      std::string t = std::string("membership ") + (j["enforced"].get<bool>() ? "enforced" : "not enforced") + "\n";
-      for (const auto& m : j["members"]) {
-        t += m["workspace"].get<std::string>() + "  " + m["user"].get<std::string>() + "  (granted by " +
-             m["granted_by"].get<std::string>() + ", " + m["granted_at"].get<std::string>() + ")\n";
+      std::string t = std::string("membership ") + (j.at("enforced").get<bool>() ? "enforced" : "not enforced") + "\n";
+      for (const auto& m : j.at("members")) {
+        t += m.at("workspace").get<std::string>() + "  " + m.at("user").get<std::string>() + "  (granted by " +
+             m.at("granted_by").get<std::string>() + ", " + m.at("granted_at").get<std::string>() + ")\n";
       }
       return t;
     });

@@ -88,13 +88,21 @@ Runner group_runner(std::shared_ptr<WorkflowOptions> options, std::vector<std::p
 int finish(const WorkflowOptions& o, const Result<nlohmann::json>& result,
            const std::function<std::string(const nlohmann::json&)>& text) {
   if (!result) return report_error(result.error());
-  std::string out = o.out.is_json() ? checker::json_text(*result, 2) + "\n" : text(*result);
+  std::string out;
+  try {
+    out = o.out.is_json() ? checker::json_text(*result, 2) + "\n" : text(*result);
+  } catch (const nlohmann::json::exception& e) {
+    // A reply of another shape (an outcheck serve of another version, or not outcheck at all) is
+    // a clear error at this edge, not an internal one; --json still shows it as it came.
+    return report_error(invalid_input("the reply is not in the form this outcheck reads (" + std::string(e.what()) +
+                                      "); is --server an outcheck serve of the same version? --json shows the reply"));
+  }
   if (auto s = emit(o.out, out); !s.ok()) return report_error(s.error());
   return 0;
 }
 
 int finish_message(const WorkflowOptions& o, const Result<nlohmann::json>& result) {
-  return finish(o, result, [](const nlohmann::json& j) { return j["message"].get<std::string>() + "\n"; });
+  return finish(o, result, [](const nlohmann::json& j) { return j.at("message").get<std::string>() + "\n"; });
 }
 
 }  // namespace outcheck::cli

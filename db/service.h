@@ -14,6 +14,8 @@
 #include "db/home.h"
 #include "db/identity.h"
 #include "db/model.h"
+#include "db/request_store.h"
+#include "rules/policy.h"
 
 namespace outcheck::db {
 
@@ -76,6 +78,36 @@ struct PastVote {
   VoteRecord vote;  // review_turn: the turn it was cast in; updated_at: when
 };
 
+// What request add, update or remove did to a request's files (the API's JSON: db/service_json.h).
+struct ChangedFile {
+  std::string path;
+  std::string outcome;  // the check's verdict on the version now held; empty for a removed file
+  std::string sha256;   // of that version; empty for a removed file
+};
+struct FileChanges {
+  std::string request;
+  std::vector<ChangedFile> changed;    // added, updated or removed
+  std::vector<std::string> unchanged;  // named, and already held as they are (add and update)
+};
+
+// The site policy: the file as set (a preset is stored as "extends: NAME\n"), and the policy it
+// puts in force, every key resolved.
+struct ShownPolicy {
+  StoredPolicy stored;
+  rules::Policy effective;
+};
+
+struct WorkspaceMember {
+  std::string workspace;
+  std::string user;
+  std::string granted_by;
+  std::string granted_at;
+};
+struct Membership {
+  bool enforced = false;  // whether researchers need a grant to create requests
+  std::vector<WorkspaceMember> members;
+};
+
 class Service {
  public:
   Service(Home& home, Clock clock = system_clock()) : home_(home), clock_(std::move(clock)) {}
@@ -90,11 +122,10 @@ class Service {
   Result<std::vector<User>> list_users(const User& actor);
   Status disable_user(const User& actor, const std::string& name);
 
-  Result<nlohmann::json> set_policy(const User& actor, const std::string& name_or_file, const std::filesystem::path& cwd);
-  // The same with the policy file's text already read (a client of the server reads its own file).
-  // An empty `content` names a preset.
-  Result<nlohmann::json> set_policy_text(const User& actor, const std::string& name, const std::string& content);
-  Result<nlohmann::json> show_policy();
+  // The site policy, from a policy file's text (a client reads its own file) or, with an empty
+  // `content`, a preset's name. Returns what was stored.
+  Result<StoredPolicy> set_policy_text(const User& actor, const std::string& name, const std::string& content);
+  Result<ShownPolicy> show_policy();
 
   struct Created {
     std::string id;
@@ -103,12 +134,12 @@ class Service {
   Result<Created> create_request(const User& actor, const std::filesystem::path& workspace,
                                  const std::optional<std::string>& name);
   // Checks every file under the site policy; adds none if any is blocked (the error lists each).
-  Result<nlohmann::json> add_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
-                                   const std::filesystem::path& cwd, const AddOptions& options);
-  Result<nlohmann::json> remove_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
-                                      const std::filesystem::path& cwd);
-  Result<nlohmann::json> update_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
-                                      const std::filesystem::path& cwd);
+  Result<FileChanges> add_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
+                                const std::filesystem::path& cwd, const AddOptions& options);
+  Result<FileChanges> remove_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
+                                   const std::filesystem::path& cwd);
+  Result<FileChanges> update_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
+                                   const std::filesystem::path& cwd);
   Status set_group(const User& actor, const std::string& id, const std::string& group, const std::string& context,
                    const std::string& controls);
   Status submit(const User& actor, const std::string& id);
@@ -156,7 +187,7 @@ class Service {
   // members of, once the home enforces it (any grant made, or `workspace access members`).
   Status grant_workspace(const User& actor, const std::string& workspace, const std::string& user);
   Status revoke_workspace(const User& actor, const std::string& workspace, const std::string& user);
-  Result<nlohmann::json> list_workspace_members(const User& actor, const std::optional<std::string>& workspace);
+  Result<Membership> list_workspace_members(const User& actor, const std::optional<std::string>& workspace);
   Status set_workspace_access(const User& actor, const std::string& mode);  // members, open
   Status check_workspace_member(const User& actor, const std::string& workspace);
 

@@ -113,7 +113,7 @@ Result<Service::Created> Service::create_request(const User& actor, const fs::pa
   return Created{r.id, false};
 }
 
-Result<nlohmann::json> Service::add_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
+Result<FileChanges> Service::add_files(const User& actor, const std::string& id, const std::vector<std::string>& paths,
                                           const fs::path& cwd, const AddOptions& options) {
   OUTCHECK_ASSIGN_OR_RETURN(auto r, require_request(id));
   if (auto s = check_can_edit(actor, r); !s.ok()) return refuse(&actor, "file_add", id, s.error());
@@ -218,7 +218,8 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
   }
 
   crash_point("add.after_stage");
-  nlohmann::json added = nlohmann::json::array(), unchanged = nlohmann::json::array();
+  FileChanges result{id, {}, {}};
+  std::vector<std::string>& unchanged = result.unchanged;
   Status s = in_request_transaction(actor, "file_add", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
     OUTCHECK_TRY(check_can_edit(actor, req));
     for (const auto& c : checked) {
@@ -244,7 +245,7 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
                                   {{"sha256", c.file.sha256}, {"size", c.file.size}, {"outcome", c.file.outcome},
                                    {"group", c.file.group}, {"filetype", c.file.filetype}},
                                   c.file.relpath));
-      added.push_back({{"path", c.file.relpath}, {"outcome", c.file.outcome}, {"sha256", c.file.sha256}});
+      result.changed.push_back({c.file.relpath, c.file.outcome, c.file.sha256});
     }
     crash_point("add.after_store");  // the copies are in the store, the transaction not committed
     req.updated_at = now();
@@ -252,12 +253,12 @@ Result<nlohmann::json> Service::add_files(const User& actor, const std::string& 
   });
   for (const auto& c : checked) home_.store.discard(c.staged);  // those committed were renamed away
   if (!s.ok()) return s.error();
-  return nlohmann::json{{"request", id}, {"added", added}, {"unchanged", unchanged}};
+  return result;
 }
 
-Result<nlohmann::json> Service::remove_files(const User& actor, const std::string& id,
+Result<FileChanges> Service::remove_files(const User& actor, const std::string& id,
                                              const std::vector<std::string>& paths, const fs::path& cwd) {
-  nlohmann::json removed = nlohmann::json::array();
+  FileChanges result{id, {}, {}};
   Status s = in_request_transaction(actor, "file_remove", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
     OUTCHECK_TRY(check_can_edit(actor, req));
     OUTCHECK_ASSIGN_OR_RETURN(auto root, request_workspace(req));
@@ -269,16 +270,16 @@ Result<nlohmann::json> Service::remove_files(const User& actor, const std::strin
       if (req.status == RequestStatus::pending) OUTCHECK_TRY(delete_file(home_.db, id, rel));
       else OUTCHECK_TRY(set_filetype(home_.db, id, rel, "withdrawn"));
       events.push_back(make_event(actor, "file_remove", req, {{"sha256", f->sha256}}, rel));
-      removed.push_back(rel);
+      result.changed.push_back({rel, "", ""});
     }
     req.updated_at = now();
     return update_request_status(home_.db, req);
   });
   if (!s.ok()) return s.error();
-  return nlohmann::json{{"request", id}, {"removed", removed}};
+  return result;
 }
 
-Result<nlohmann::json> Service::update_files(const User& actor, const std::string& id,
+Result<FileChanges> Service::update_files(const User& actor, const std::string& id,
                                              const std::vector<std::string>& paths, const fs::path& cwd) {
   OUTCHECK_ASSIGN_OR_RETURN(auto r, require_request(id));
   if (auto s = check_can_edit(actor, r); !s.ok()) return refuse(&actor, "file_update", id, s.error());
@@ -348,7 +349,7 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
     return refuse(&actor, "file_update", id,
                   refused("nothing was updated: the new version of these files may never leave:" + capped_lines(blocked)));
   }
-  nlohmann::json updated = nlohmann::json::array();
+  FileChanges result{id, {}, std::move(unchanged)};
   Status s = in_request_transaction(actor, "file_update", id, [&](Request& req, std::vector<AuditEvent>& events) -> Status {
     OUTCHECK_TRY(check_can_edit(actor, req));
     for (const auto& c : changed) {
@@ -358,14 +359,14 @@ Result<nlohmann::json> Service::update_files(const User& actor, const std::strin
       OUTCHECK_TRY(upsert_file(home_.db, id, c.file));
       events.push_back(make_event(actor, "file_update", req, {{"sha256", c.file.sha256}, {"outcome", c.file.outcome}},
                                   c.file.relpath));
-      updated.push_back({{"path", c.file.relpath}, {"outcome", c.file.outcome}, {"sha256", c.file.sha256}});
+      result.changed.push_back({c.file.relpath, c.file.outcome, c.file.sha256});
     }
     req.updated_at = now();
     return update_request_status(home_.db, req);
   });
   for (const auto& c : changed) home_.store.discard(c.staged);
   if (!s.ok()) return s.error();
-  return nlohmann::json{{"request", id}, {"updated", updated}, {"unchanged", unchanged}};
+  return result;
 }
 
 Status Service::set_group(const User& actor, const std::string& id, const std::string& group, const std::string& context,

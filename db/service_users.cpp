@@ -148,16 +148,7 @@ Status Service::disable_user(const User& actor, const std::string& name) {
   return Status::OK();
 }
 
-Result<nlohmann::json> Service::set_policy(const User& actor, const std::string& name_or_file,
-                                           const std::filesystem::path& cwd) {
-  if (auto s = check_can_set_policy(actor); !s.ok()) return refuse(&actor, "policy_set", std::nullopt, s.error());
-  if (rules::preset_policy(name_or_file)) return set_policy_text(actor, name_or_file, "");
-  std::filesystem::path p = std::filesystem::path(name_or_file).is_relative() ? cwd / name_or_file : std::filesystem::path(name_or_file);
-  OUTCHECK_ASSIGN_OR_RETURN(auto doc, checker::load_yaml_file(p.string()));
-  return set_policy_text(actor, name_or_file, doc.text);
-}
-
-Result<nlohmann::json> Service::set_policy_text(const User& actor, const std::string& name, const std::string& text) {
+Result<StoredPolicy> Service::set_policy_text(const User& actor, const std::string& name, const std::string& text) {
   if (auto s = check_can_set_policy(actor); !s.ok()) return refuse(&actor, "policy_set", std::nullopt, s.error());
   // A preset is stored as the one-line policy file that names it, so every site policy is a
   // policy file's text, reloaded and validated the same way.
@@ -175,7 +166,7 @@ Result<nlohmann::json> Service::set_policy_text(const User& actor, const std::st
   OUTCHECK_TRY(store_policy(home_.db, stored));
   OUTCHECK_TRY(set_setting(home_.db, "site_policy", stored.sha256));
   OUTCHECK_TRY(commit_audited(home_, tx, actor.name, "policy_set", {{"name", name}, {"sha256", stored.sha256}}, now()));
-  return nlohmann::json{{"name", stored.name}, {"sha256", stored.sha256}};
+  return stored;
 }
 
 Result<SitePolicy> load_site_policy(Database& db) {
@@ -192,12 +183,9 @@ Result<SitePolicy> load_site_policy(Database& db) {
   return SitePolicy{stored, std::move(set)};
 }
 
-Result<nlohmann::json> Service::show_policy() {
+Result<ShownPolicy> Service::show_policy() {
   OUTCHECK_ASSIGN_OR_RETURN(auto site, load_site_policy(home_.db));
-  return nlohmann::json{{"name", site.stored.name},
-                        {"sha256", site.stored.sha256},
-                        {"content", site.stored.content},
-                        {"effective", checker::policy_to_json(site.policies.base->policy())}};
+  return ShownPolicy{site.stored, site.policies.base->policy()};
 }
 
 }  // namespace outcheck::db
@@ -262,20 +250,17 @@ Status Service::revoke_workspace(const User& actor, const std::string& workspace
   return Status::OK();
 }
 
-Result<nlohmann::json> Service::list_workspace_members(const User& actor, const std::optional<std::string>& workspace) {
+Result<Membership> Service::list_workspace_members(const User& actor, const std::optional<std::string>& workspace) {
   if (auto s = check_can_manage_users(actor); !s.ok()) return refuse(&actor, "workspace_list", std::nullopt, s.error());
   OUTCHECK_ASSIGN_OR_RETURN(auto enforced, membership_enforced(home_.db));
   OUTCHECK_ASSIGN_OR_RETURN(auto st, home_.db.prepare(
       "SELECT workspace, user, granted_by, granted_at FROM workspace_members WHERE ?1 IS NULL OR workspace = ?1 "
       "ORDER BY workspace, user"));
   st.bind(1, workspace);
-  nlohmann::json members = nlohmann::json::array();
-  while (st.step()) {
-    members.push_back({{"workspace", st.text(0)}, {"user", st.text(1)}, {"granted_by", st.text(2)},
-                       {"granted_at", st.text(3)}});
-  }
+  Membership m{enforced, {}};
+  while (st.step()) m.members.push_back({st.text(0), st.text(1), st.text(2), st.text(3)});
   if (st.failed()) return st.error();
-  return nlohmann::json{{"enforced", enforced}, {"members", members}};
+  return m;
 }
 
 Status Service::set_workspace_access(const User& actor, const std::string& mode) {

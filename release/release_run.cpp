@@ -8,6 +8,7 @@
 #include "checker/workspace.h"
 #include "db/crash_point.h"
 #include "db/permissions.h"
+#include "db/service_json.h"
 #include "release/release_record.h"
 
 namespace outcheck::release {
@@ -117,7 +118,7 @@ Result<nlohmann::json> release_request(db::Service& service, const db::User& act
   {
     OUTCHECK_ASSIGN_OR_RETURN(auto policy, service.show_policy());
     OUTCHECK_ASSIGN_OR_RETURN(auto votes, service.vote_history(id));
-    RecordInputs inputs{&request, std::move(policy), std::move(votes), actor.name, service.now(), head};
+    RecordInputs inputs{&request, db::shown_policy_json(policy), std::move(votes), actor.name, service.now(), head};
     plan.record = build_release_record(inputs);
   }
 

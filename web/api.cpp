@@ -7,6 +7,7 @@
 #include "db/home.h"
 #include "db/permissions.h"
 #include "db/service.h"
+#include "db/service_json.h"
 #include "release/release_record.h"
 #include "web/html.h"
 
@@ -121,12 +122,16 @@ Result<json> disable_user(Call& c) {
   return from_status(c.service.disable_user(*c.user, c.params[0]), "user " + c.params[0] + " disabled");
 }
 
-Result<json> show_policy(Call& c) { return c.service.show_policy(); }
+Result<json> show_policy(Call& c) {
+  OUTCHECK_ASSIGN_OR_RETURN(auto shown, c.service.show_policy());
+  return db::shown_policy_json(shown);
+}
 
 Result<json> set_policy(Call& c) {
   OUTCHECK_ASSIGN_OR_RETURN(auto name, text_field(c.request.body, "policy", true));
   OUTCHECK_ASSIGN_OR_RETURN(auto content, text_field(c.request.body, "content", false));
-  return c.service.set_policy_text(*c.user, name, content);
+  OUTCHECK_ASSIGN_OR_RETURN(auto stored, c.service.set_policy_text(*c.user, name, content));
+  return db::stored_policy_json(stored);
 }
 
 // ---- requests
@@ -165,29 +170,32 @@ Result<json> list_requests(Call& c) {
 Result<json> show_request(Call& c) { return c.service.show(*c.user, c.params[0]); }
 Result<json> request_actions(Call& c) { return c.service.actions(*c.user, c.params[0]); }
 
+// The body's paths, from the client's working directory, given to `op`; its FileChanges as the
+// reply, the changed files listed under `verb`.
 template <class Op>
-Result<json> with_paths(Call& c, Op op) {
+Result<json> with_paths(Call& c, const char* verb, Op op) {
   OUTCHECK_ASSIGN_OR_RETURN(auto paths, list_field(c.request.body, "paths"));
   OUTCHECK_ASSIGN_OR_RETURN(auto base, base_dir(c, c.params[0]));
-  return op(paths, base);
+  OUTCHECK_ASSIGN_OR_RETURN(auto changes, op(paths, base));
+  return db::file_changes_json(changes, verb);
 }
 
 Result<json> add_files(Call& c) {
   OUTCHECK_ASSIGN_OR_RETURN(auto group, text_field(c.request.body, "group", false, "default"));
   OUTCHECK_ASSIGN_OR_RETURN(auto type, text_field(c.request.body, "type", false, "output"));
-  return with_paths(c, [&](const std::vector<std::string>& paths, const fs::path& base) {
+  return with_paths(c, "added", [&](const std::vector<std::string>& paths, const fs::path& base) {
     return c.service.add_files(*c.user, c.params[0], paths, base, {group, type});
   });
 }
 
 Result<json> remove_files(Call& c) {
-  return with_paths(c, [&](const std::vector<std::string>& paths, const fs::path& base) {
+  return with_paths(c, "removed", [&](const std::vector<std::string>& paths, const fs::path& base) {
     return c.service.remove_files(*c.user, c.params[0], paths, base);
   });
 }
 
 Result<json> update_files(Call& c) {
-  return with_paths(c, [&](const std::vector<std::string>& paths, const fs::path& base) {
+  return with_paths(c, "updated", [&](const std::vector<std::string>& paths, const fs::path& base) {
     return c.service.update_files(*c.user, c.params[0], paths, base);
   });
 }
@@ -330,8 +338,9 @@ Result<json> audit_head(Call& c) {
 
 Result<json> workspace_members(Call& c) {
   auto w = c.request.query.find("workspace");
-  return c.service.list_workspace_members(
-      *c.user, w == c.request.query.end() || w->second.empty() ? std::nullopt : std::optional(w->second));
+  OUTCHECK_ASSIGN_OR_RETURN(auto membership, c.service.list_workspace_members(
+      *c.user, w == c.request.query.end() || w->second.empty() ? std::nullopt : std::optional(w->second)));
+  return db::membership_json(membership);
 }
 
 Result<json> grant_workspace(Call& c) {
