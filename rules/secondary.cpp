@@ -143,7 +143,7 @@ std::vector<Exposure> find_exposures(const Grid& g) {
     }
     if (value && *value != 0) {
       const std::vector<int>& used = via_row ? side : other_side;
-      Exposure x{edges[e].row, edges[e].col, *value, via_row};
+      Exposure x{edges[e].row, edges[e].col, *value, via_row, false, false};
       for (int n : used) (n < g.rows ? x.uses_row_totals : x.uses_col_totals) = true;
       out.push_back(x);
     }

@@ -153,7 +153,12 @@ std::vector<StreamExposure> SecondaryStream::finish() const {
     for (const auto& [j, t] : k.redacted) {
       if (j == e.col) text = t;
     }
-    StreamExposure x{k.record, body_[static_cast<std::size_t>(e.col)].column, std::move(text), e.value, e.via_row};
+    StreamExposure x;
+    x.record = k.record;
+    x.column = body_[static_cast<std::size_t>(e.col)].column;
+    x.text = std::move(text);
+    x.value = e.value;
+    x.via_row = e.via_row;
     if (e.uses_row_totals) x.total_column = total_col_;
     if (e.uses_col_totals) {
       x.total_row_record = total_row_record_;
