@@ -16,6 +16,7 @@
 #include "rules/header_rows.h"
 #include "rules/interval_proof.h"
 #include "rules/organisation_codes.h"
+#include "rules/header_counts.h"
 #include "rules/secondary_rule.h"
 #include "rules/table_roles.h"
 #include "rules/table_sample.h"
@@ -176,6 +177,7 @@ struct TableCheck::Impl {
     const TableFacts facts{*policy, names, roles, sample, cap};
     if (auto unit = make_unrounded_rates_rule(facts)) units.push_back(std::move(unit));
     if (auto unit = make_secondary_rule(facts)) units.push_back(std::move(unit));
+    if (auto unit = make_header_counts_rule(facts)) units.push_back(std::move(unit));
     for (const BoundPair& b : bound_pairs(names)) {
       auto numeric = [&](int c) { return roles[c].role == Role::measure || roles[c].role == Role::rate; };
       if (numeric(b.lower) && numeric(b.upper)) bounds_.push_back(b);
@@ -686,41 +688,6 @@ struct TableCheck::Impl {
     release_merged(derived_held, out);
     for (const auto& unit : units) unit->finish({this->roles}, out);
     organisations(out);
-    header_counts(out);
-  }
-
-  // A count written in a header ("**TRUE**, N = 525,734", as gtsummary heads its columns) is
-  // released as surely as one in a cell: every count rule applies to it.
-  void header_counts(FindingList& out) {
-    const CountLimits limits = count_limits(policy->policy());
-    for (const ColumnState& col : cols) {
-      const std::string& h = col.name;
-      for (std::size_t i = 0; i < h.size(); ++i) {
-        if (h[i] != 'N' && h[i] != 'n') continue;
-        if (i > 0 && std::isalnum(static_cast<unsigned char>(h[i - 1]))) continue;
-        std::size_t j = i + 1;
-        while (j < h.size() && h[j] == ' ') ++j;
-        if (j >= h.size() || h[j] != '=') continue;
-        ++j;
-        while (j < h.size() && h[j] == ' ') ++j;
-        std::size_t end = j;
-        while (end < h.size() && (is_digit(h[end]) || (h[end] == ',' && end + 1 < h.size() && is_digit(h[end + 1])))) ++end;
-        if (end == j) continue;
-        const std::string written = h.substr(j, end - j);
-        auto n = leading_count(written);
-        if (!n) n = parse_integer(written);
-        if (!n) continue;
-        const CountVerdict v = count_verdict(limits, CountKind{}, *n);
-        if (v == CountVerdict::ok) continue;
-        Finding f;
-        f.rule = count_rule(v);
-        f.outcome = Outcome::fail;
-        f.column = h;
-        f.value = written;
-        f.message = "the header's count (N = " + written + "): " + count_message(policy->policy(), v, *n);
-        out.add(std::move(f));
-      }
-    }
   }
 
   // OpenSAFELY's permitted study results policy: real organisation codes fail (a finding per

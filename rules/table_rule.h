@@ -3,9 +3,9 @@
 // gives it no work), it observes every record, gives its findings at the end, and offers redact a
 // fix over a held table, decided the same way. TableCheck runs the units; redact runs their fixes.
 //
-// rules/unrounded_rates.h (derived_from_unrounded) and rules/secondary_rule.h (secondary_disclosure)
-// are written this way; the other table rules still share TableCheck's column loop
-// (rules/table_check.cpp).
+// rules/unrounded_rates.h (derived_from_unrounded), rules/secondary_rule.h (secondary_disclosure) and
+// rules/header_counts.h (counts written in headers) are written this way; the other table rules
+// still share TableCheck's column loop (rules/table_check.cpp).
 #include <cstddef>
 #include <cstdint>
 #include <functional>

@@ -10,8 +10,10 @@
 
 #include "rules/cell_value.h"
 #include "rules/finding.h"
+#include "rules/header_counts.h"
 #include "rules/table_roles.h"
 #include "tests/support/finding_text.h"
+#include "tests/support/policies.h"
 #include "tests/support/table_lines.h"
 
 using namespace outcheck::rules;
@@ -213,4 +215,31 @@ TEST_CASE("header counts: a count written in a header gets the count rules", "[r
   // Words that end in n are no count: "Mean = 3", "Region=4" have no N.
   Read none = read("opensafely", {"variable|Mean = 3|Region=4", "sex|10|20"});
   CHECK(none.findings.empty());
+}
+
+// The unit through its interface (rules/table_rule.h): its evidence is the header alone.
+TEST_CASE("header counts as a unit: made only when a header names a failing count", "[rules][text_counts]") {
+  auto policy = outcheck::test::compiled_preset("opensafely");
+  const TableSample sample;
+  auto facts_for = [&](const std::vector<std::string>& names, std::vector<ColumnRole>& roles) {
+    roles.assign(names.size(), ColumnRole{});
+    return TableFacts{*policy, names, roles, sample, 10};
+  };
+  std::vector<ColumnRole> roles;
+  const std::vector<std::string> passing{"variable", "**FALSE**, N = 98,690", "Mean = 3"};
+  CHECK(make_header_counts_rule(facts_for(passing, roles)) == nullptr);
+
+  const std::vector<std::string> failing{"variable", "Other, N = 6"};
+  auto unit = make_header_counts_rule(facts_for(failing, roles));
+  REQUIRE(unit);
+  FindingList out(10);
+  unit->finish({roles}, out);
+  REQUIRE(out.kept().size() == 1);
+  const Finding& f = out.kept()[0];
+  CHECK(f.rule == "small_count");
+  CHECK(f.outcome == Outcome::fail);
+  CHECK(f.column == "Other, N = 6");
+  CHECK(f.value == "6");
+  CHECK(!f.row);
+  CHECK(f.message == "the header's count (N = 6): count 6 is 7 or fewer: redact it");
 }

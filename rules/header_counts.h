@@ -1,0 +1,14 @@
+#pragma once
+// Counts written in a header ("**TRUE**, N = 525,734", as gtsummary heads its columns) are released
+// as surely as counts in cells: small_count and unrounded apply to each. A unit (rules/table_rule.h)
+// whose evidence is the header alone: it is made only when a header names such a count, and reads
+// no record.
+#include <memory>
+
+#include "rules/table_rule.h"
+
+namespace outcheck::rules {
+
+std::unique_ptr<TableRule> make_header_counts_rule(const TableFacts& facts);
+
+}  // namespace outcheck::rules
