@@ -243,9 +243,12 @@ FileReport check_file(const CheckContext& ctx, const Target& t) {
     }
     auto outside = static_cast<std::int64_t>(st.st_nlink) - static_cast<std::int64_t>(names.size());
     if (outside > 0 && !gate_blocked) {
+      // Those names cannot be read from here: a person must say what they are, or a copy goes out.
       r.findings.add(file_finding("linked_to_protected", Outcome::review,
-                                  "is a hard link with " + std::to_string(outside) +
-                                      " other name(s) outside the workspace, which cannot be judged"));
+                                  "shares its data (a hard link) with " + std::to_string(outside) + " other name" +
+                                      (outside == 1 ? "" : "s") +
+                                      " outside the workspace, which outcheck cannot judge: confirm none is "
+                                      "a protected file, or release a copy instead of a link"));
     }
   }
 

@@ -97,7 +97,8 @@ const std::vector<Case> kCases = {
      .setup = [](const fs::path& root) { fs::create_symlink("raw_people.csv", root / "output/link.csv"); }},
     {.rule = "linked_to_protected", .variant = "a hard link whose other name lies outside (review)",
      .files = {{"../elsewhere.csv", kClean}}, .args = {"output/shared.csv"}, .outcome = "review",
-     .message = "is a hard link with 1 other name(s) outside the workspace, which cannot be judged",
+     .message = "shares its data (a hard link) with 1 other name outside the workspace, which outcheck cannot judge: "
+                "confirm none is a protected file, or release a copy instead of a link",
      .setup = [](const fs::path& root) {
        fs::create_hard_link(root.parent_path() / "elsewhere.csv", root / "output/shared.csv");
      }},
