@@ -4,7 +4,7 @@
 # committed corpus under fuzz/corpus/ is never modified. Exits 1 when any harness crashed, leaked,
 # hit undefined behaviour, timed out or ran out of memory, printing the reproducer's path; each
 # reproducer then becomes a test in tests/checker/test_fuzz_regressions.cpp.
-#   bash scripts/fuzz.sh          # about 4 minutes plus the build
+#   bash scripts/fuzz.sh          # 4 minutes of fuzzing plus the build, 2 on two cores
 #   bash scripts/fuzz.sh 3600     # a longer session: an hour per harness
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,23 +30,43 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_stri
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
 declare -A dicts=([fuzz_csv]=csv [fuzz_check_file]=csv [fuzz_project]=yaml [fuzz_policy]=yaml)
-failed=()
-summary=()
-for h in fuzz_csv fuzz_project fuzz_policy fuzz_check_file; do
-  corpus="$work/corpus/$h"
-  mkdir -p "$corpus"
+harnesses=(fuzz_csv fuzz_project fuzz_policy fuzz_check_file)
+
+# One harness for SECONDS on its own copy of the corpus; its exit status goes to $work/$h.rc.
+run_harness() {
+  local h="$1" corpus="$work/corpus/$1"
+  mkdir -p "$corpus" "$work/tmp/$h"
   cp fuzz/corpus/"$h"/* "$corpus"/
-  log="$work/$h.log"
-  echo "fuzz: $h for ${seconds}s" >&2
   set +e
   # TMPDIR: fuzz_check_file's workspace lives (and is removed) under the run's own folder.
-  TMPDIR="$work/tmp" "build-fuzz/fuzz/$h" "$corpus" \
+  TMPDIR="$work/tmp/$h" "build-fuzz/fuzz/$h" "$corpus" \
     -dict="fuzz/dict/${dicts[$h]}.dict" \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
     -artifact_prefix="$artifacts/$h-" -print_final_stats=1 \
-    -error_exitcode=77 -timeout_exitcode=78 >"$log" 2>&1
-  rc=$?
-  set -e
+    -error_exitcode=77 -timeout_exitcode=78 >"$work/$h.log" 2>&1
+  echo $? >"$work/$h.rc"
+}
+
+# As many harnesses at once as there are cores (each is one process on one core): on CI's two
+# cores the four take two of SECONDS rather than four.
+jobs_at_once="$(nproc)"
+running=0
+for h in "${harnesses[@]}"; do
+  echo "fuzz: $h for ${seconds}s" >&2
+  run_harness "$h" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs_at_once" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+done
+wait
+
+failed=()
+summary=()
+for h in "${harnesses[@]}"; do
+  log="$work/$h.log"
+  rc="$(cat "$work/$h.rc" 2>/dev/null || echo 1)"
   done_line="$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -1 || true)"
   execs="$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$log" | tail -1)"
   rate="$(sed -n 's/^stat::average_exec_per_sec:[[:space:]]*//p' "$log" | tail -1)"
