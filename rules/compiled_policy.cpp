@@ -56,8 +56,12 @@ Result<std::shared_ptr<const CompiledPolicy>> CompiledPolicy::compile(Policy pol
 }
 
 bool CompiledPolicy::any_match(const Patterns& patterns, std::string_view text) {
+  // RE2::Match with no submatches, as PartialMatch does underneath without its argument handling:
+  // this runs on every row's label under raised limits (is_total), where that handling was a third
+  // of the cost of the call.
+  const re2::StringPiece piece(text.data(), text.size());
   for (const auto& re : patterns) {
-    if (RE2::PartialMatch(text, *re)) return true;
+    if (re->Match(piece, 0, piece.size(), RE2::UNANCHORED, nullptr, 0)) return true;
   }
   return false;
 }
