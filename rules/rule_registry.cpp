@@ -1,5 +1,8 @@
 #include "rules/rule_registry.h"
 
+#include "rules/secondary_rule.h"
+#include "rules/unrounded_rates.h"
+
 namespace outcheck::rules {
 
 const std::vector<Rule>& rule_registry() {
@@ -27,11 +30,11 @@ const std::vector<Rule>& rule_registry() {
       {"small_count", S::table, "fail", "a count at or below the threshold and not redacted", "rules/count_rules.cpp"},
       {"unrounded", S::table, "fail", "a count that does not follow the rounding rule", "rules/count_rules.cpp"},
       {"secondary_disclosure", S::table, "fail", "a redacted cell that the other cells and totals give back",
-       "rules/secondary_stream.cpp"},
+       "rules/secondary_rule.cpp", true, [](const TableFacts& f) { return make_secondary_rule(f); }},
       {"derived_from_small_count", S::table, "fail", "a rate, ratio or percentage computed from a small count",
        "rules/derived_proof.cpp"},
       {"derived_from_unrounded", S::table, "fail", "a rate computed from unrounded counts: it gives them back",
-       "rules/unrounded_rates.cpp"},
+       "rules/unrounded_rates.cpp", true, make_unrounded_rates_rule},
       {"unsafe_statistic", S::table, "fail (opensafely) / review (sdc-handbook)",
        "min, max and similar statistics that describe single people", "rules/column_roles.cpp"},
       {"needs_review", S::file, "review", "a file no rule can check (image, html, txt, json, md, log)",

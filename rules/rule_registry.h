@@ -3,10 +3,16 @@
 // looks, the outcome it gives as interface.md states it, one line on what it finds, and the file
 // that decides it. Reports, `outcheck rules` and the tests read this table; a finding whose rule is
 // not in it is a bug (FindingList::add checks it in debug builds, so the sanitized suite does).
+#include <memory>
 #include <string_view>
 #include <vector>
 
 namespace outcheck::rules {
+
+class TableRule;
+struct TableFacts;
+// Makes a table rule's unit (rules/table_rule.h) for a table, or nothing when it gives it no work.
+using MakeTableRule = std::unique_ptr<TableRule> (*)(const TableFacts& facts);
 
 enum class RuleScope {
   file,   // the gate: privacy level, declaration, links, type, size, provenance, the CSV's shape
@@ -22,6 +28,9 @@ struct Rule {
   // Where the contract states it: interface.md's "Rule ids" table, or for a rule outcheck added
   // where the spec is silent, the README's "Decisions where the spec is silent".
   bool in_interface = true;
+  // A table rule written as a unit: TableCheck makes one from every entry that has this, once the
+  // table's roles are decided. Rules still in TableCheck's column loop have none.
+  MakeTableRule make_unit = nullptr;
 };
 
 const std::vector<Rule>& rule_registry();

@@ -13,14 +13,13 @@
 #include "rules/column_roles.h"
 #include "rules/count_rules.h"
 #include "rules/derived_proof.h"
+#include "rules/header_counts.h"
 #include "rules/header_rows.h"
 #include "rules/interval_proof.h"
 #include "rules/organisation_codes.h"
-#include "rules/header_counts.h"
-#include "rules/secondary_rule.h"
+#include "rules/rule_registry.h"
 #include "rules/table_roles.h"
 #include "rules/table_sample.h"
-#include "rules/unrounded_rates.h"
 
 namespace outcheck::rules {
 
@@ -175,8 +174,11 @@ struct TableCheck::Impl {
     }
     // The rules written as units (rules/table_rule.h), those the table gives work.
     const TableFacts facts{*policy, names, roles, sample, cap};
-    if (auto unit = make_unrounded_rates_rule(facts)) units.push_back(std::move(unit));
-    if (auto unit = make_secondary_rule(facts)) units.push_back(std::move(unit));
+    for (const Rule& rule : rule_registry()) {
+      if (!rule.make_unit) continue;
+      if (auto unit = rule.make_unit(facts)) units.push_back(std::move(unit));
+    }
+    // Not a rule of its own: small_count and unrounded, applied to counts written in headers.
     if (auto unit = make_header_counts_rule(facts)) units.push_back(std::move(unit));
     for (const BoundPair& b : bound_pairs(names)) {
       auto numeric = [&](int c) { return roles[c].role == Role::measure || roles[c].role == Role::rate; };

@@ -65,6 +65,21 @@ TEST_CASE("rule registry: interface.md's Rule ids table and the registry name th
   CHECK(rules::find_rule("no_such_rule") == nullptr);
 }
 
+TEST_CASE("rule registry: the table rules written as units are made from their entries", "[rules][registry]") {
+  // TableCheck makes a unit from each entry that has make_unit; each such rule is a table rule,
+  // decided in the file that holds its unit.
+  std::vector<std::string> units;
+  for (const rules::Rule& rule : rules::rule_registry()) {
+    if (!rule.make_unit) continue;
+    INFO(rule.id);
+    units.push_back(rule.id);
+    CHECK(rule.scope == rules::RuleScope::table);
+  }
+  CHECK(units == std::vector<std::string>{"secondary_disclosure", "derived_from_unrounded"});
+  CHECK(std::string(rules::find_rule("secondary_disclosure")->decided_in) == "rules/secondary_rule.cpp");
+  CHECK(std::string(rules::find_rule("derived_from_unrounded")->decided_in) == "rules/unrounded_rates.cpp");
+}
+
 TEST_CASE("rule registry: outcheck rules prints every rule, as text and as JSON", "[rules][registry][cli]") {
   test::TempDir dir;
   test::RunResult text = test::run_outcheck({"rules"}, dir.path());
