@@ -1,11 +1,26 @@
 #include "rules/secondary_rule.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace outcheck::rules {
 
 namespace {
+
+// The finding's message for a cell the totals give back, naming the totals a checker must look
+// at: the row's total in the total column, the column's in the total row, or both.
+std::string exposure_message(const StreamExposure& e, const std::vector<std::string>& names) {
+  const std::string total_row =
+      "the total row (row " + std::to_string(e.total_row_record) + ", \"" + e.total_row_label + "\")";
+  const std::string total_column =
+      e.total_column >= 0 ? "column \"" + names[static_cast<std::size_t>(e.total_column)] + "\"" : "";
+  if (e.total_column >= 0 && e.total_row_record > 0) {
+    return "the totals in " + total_column + " and in " + total_row + ", less the published cells, give";
+  }
+  if (e.total_column >= 0) return "its row's total in " + total_column + ", less the row's published cells, gives";
+  return "its column's total in " + total_row + ", less the column's published cells, gives";
+}
 
 class SecondaryRule final : public TableRule {
  public:
@@ -76,18 +91,6 @@ std::unique_ptr<TableRule> make_secondary_rule(const TableFacts& facts, std::siz
   for (const ColumnRole& r : facts.roles) any_count |= r.role == Role::count;
   if (!any_count) return nullptr;
   return std::make_unique<SecondaryRule>(facts, max_redacted_cells);
-}
-
-std::string exposure_message(const StreamExposure& e, const std::vector<std::string>& names) {
-  const std::string total_row =
-      "the total row (row " + std::to_string(e.total_row_record) + ", \"" + e.total_row_label + "\")";
-  const std::string total_column =
-      e.total_column >= 0 ? "column \"" + names[static_cast<std::size_t>(e.total_column)] + "\"" : "";
-  if (e.total_column >= 0 && e.total_row_record > 0) {
-    return "the totals in " + total_column + " and in " + total_row + ", less the published cells, give";
-  }
-  if (e.total_column >= 0) return "its row's total in " + total_column + ", less the row's published cells, gives";
-  return "its column's total in " + total_row + ", less the column's published cells, gives";
 }
 
 }  // namespace outcheck::rules

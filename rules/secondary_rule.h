@@ -5,7 +5,6 @@
 // cells, never with rows x columns. Never a silent pass: past the redacted cells the stream keeps,
 // the file gets a review finding that says the rule did not run.
 #include <memory>
-#include <string>
 
 #include "rules/secondary_stream.h"
 #include "rules/table_rule.h"
@@ -15,9 +14,5 @@ namespace outcheck::rules {
 // Nothing when the table has no count column (no cell can be given back).
 std::unique_ptr<TableRule> make_secondary_rule(const TableFacts& facts,
                                                std::size_t max_redacted_cells = SecondaryStream::kMaxRedactedCells);
-
-// The finding's message for a cell the totals give back, naming the totals a checker must look
-// at: the row's total in the total column, the column's in the total row, or both.
-std::string exposure_message(const StreamExposure& exposure, const std::vector<std::string>& names);
 
 }  // namespace outcheck::rules
