@@ -16,10 +16,15 @@ std::string normalise_marker(std::string_view cell) {
 
 namespace {
 
-Status compile_into(const std::vector<std::string>& sources, const std::string& key,
-                    std::vector<std::unique_ptr<RE2>>& out) {
+RE2::Options pattern_options() {
   RE2::Options options;
   options.set_log_errors(false);
+  return options;
+}
+
+Status compile_into(const std::vector<std::string>& sources, const std::string& key,
+                    std::vector<std::unique_ptr<RE2>>& out) {
+  const RE2::Options options = pattern_options();
   for (const auto& s : sources) {
     auto re = std::make_unique<RE2>(s, options);
     if (!re->ok()) return invalid_input(key + ": invalid RE2 pattern '" + s + "': " + re->error());
@@ -40,6 +45,7 @@ Result<std::shared_ptr<const CompiledPolicy>> CompiledPolicy::compile(Policy pol
   OUTCHECK_TRY(compile_into(policy.count_columns, "columns.count", c->count_));
   OUTCHECK_TRY(compile_into(policy.measure_columns, "columns.measure", c->measure_));
   OUTCHECK_TRY(compile_into(policy.totals, "totals", c->totals_));
+  c->totals_screen_ = PatternScreen::of(policy.totals, pattern_options());
   OUTCHECK_TRY(compile_into(policy.identifier_value_patterns, "identifier_values.patterns", c->identifier_values_));
   std::vector<std::unique_ptr<RE2>> mid;
   OUTCHECK_TRY(compile_into({policy.midpoint6_columns.empty() ? "$^" : policy.midpoint6_columns}, "midpoint6.columns", mid));
@@ -96,7 +102,7 @@ bool CompiledPolicy::is_midpoint6(std::string_view header) const {
   return !policy_.midpoint6_columns.empty() && matches(*midpoint6_, header);
 }
 
-bool CompiledPolicy::is_total(std::string_view s) const { return any_match(totals_, s); }
+bool CompiledPolicy::is_total(std::string_view s) const { return totals_screen_.may_match(s) && any_match(totals_, s); }
 
 namespace {
 

@@ -8,6 +8,7 @@
 #include <re2/re2.h>
 
 #include "base/result.h"
+#include "rules/pattern_screen.h"
 #include "rules/policy.h"
 
 namespace outcheck::rules {
@@ -54,6 +55,7 @@ class CompiledPolicy {
   Policy policy_;
   Patterns patient_identifier_, unsafe_statistic_, identifier_, dimension_, rate_, count_, measure_, totals_,
       identifier_values_;
+  PatternScreen totals_screen_;  // is_total runs on every row's label: most are ruled out without RE2
   std::unique_ptr<RE2> midpoint6_;
   std::vector<std::string> markers_;  // normalised: upper case, no spaces
   // First non-space characters (upper-cased) a marker can start with, so most cells are ruled out
