@@ -15,6 +15,7 @@
 #include "db/identity.h"
 #include "db/model.h"
 #include "db/request_store.h"
+#include "db/request_view.h"
 #include "rules/policy.h"
 
 namespace outcheck::db {
@@ -47,9 +48,22 @@ struct PageRequest {
   int limit = kDefaultPageLimit;
   std::optional<std::string> cursor;  // from the previous page's `next`
 };
+template <class Row>
 struct Page {
-  nlohmann::json rows = nlohmann::json::array();
+  std::vector<Row> rows;
   std::optional<std::string> next;  // the cursor of the next page, while more remain
+};
+// A request's row in the list: its head (no files, groups or comments) and its output files' count.
+struct RequestSummary {
+  Request head;
+  std::int64_t output_files = 0;
+};
+// An audit log row as the viewer may see it (no hash, no visibility: the row is visible).
+struct AuditRowView {
+  std::int64_t seq = 0;
+  std::string at, user, action;
+  std::optional<std::string> request, path;
+  std::string details;  // JSON text, as the log holds it
 };
 
 // The list queries, as Service runs them (keyset pagination, the filters, and for the request list
@@ -106,6 +120,22 @@ struct WorkspaceMember {
 struct Membership {
   bool enforced = false;  // whether researchers need a grant to create requests
   std::vector<WorkspaceMember> members;
+};
+
+// What one user may do to a request now (Service::actions): each by the check the action itself
+// makes, so a page that offers these offers nothing that would be refused for who is asking.
+struct RequestActions {
+  bool submit = false;
+  bool withdraw = false;
+  bool edit = false;                // add, update, remove files; set a group's context and controls
+  std::vector<std::string> vote;    // the output files the user may vote on
+  bool submit_review = false;
+  bool return_request = false;      // offered whenever the state allows it; returning a reviewed
+                                    // request also needs a public comment per group, which the refusal explains
+  bool reject = false;
+  bool release = false;
+  bool comment = false;
+  bool comment_private = false;
 };
 
 class Service {
@@ -192,14 +222,14 @@ class Service {
   Status check_workspace_member(const User& actor, const std::string& workspace);
 
   // Views, with Airlock's visibility applied for `actor`.
-  Result<nlohmann::json> show(const User& actor, const std::string& id);
+  Result<RequestView> show(const User& actor, const std::string& id);
   // Requests in the order of their ids (ULIDs: creation order, oldest first), so a request never
   // moves between pages. Only requests `actor` may see (check_can_view) count toward the limit.
-  Result<Page> list(const User& actor, const RequestFilter& filter, const PageRequest& page);
+  Result<Page<RequestSummary>> list(const User& actor, const RequestFilter& filter, const PageRequest& page);
   // Audit rows in seq order; only rows audit_row_visible lets `actor` see count toward the limit.
   // The scan is not bounded: it reads on until `limit` visible rows and one more are found, or the
   // end, so a page is short only when it is the last (and then has no next cursor).
-  Result<Page> audit_log(const User& actor, const AuditFilter& filter, const PageRequest& page);
+  Result<Page<AuditRowView>> audit_log(const User& actor, const AuditFilter& filter, const PageRequest& page);
   Result<std::vector<std::string>> audit_verify(const User& actor);
   // audit_verify and more: the release manifests in folders anchor the head too, and every table
   // the chain speaks for (requests, files, votes, reviews, users) must agree with it.
@@ -207,8 +237,8 @@ class Service {
   Result<AuditHead> audit_head(const User& actor);
 
   // What `actor` may do to the request now, by the same checks the actions themselves make (the
-  // web page offers these and nothing else): {"submit": bool, ..., "vote": [paths]}.
-  Result<nlohmann::json> actions(const User& actor, const std::string& id);
+  // web page offers these and nothing else).
+  Result<RequestActions> actions(const User& actor, const std::string& id);
 
   // A stored file's bytes, for a reviewer or the author to look at. The bytes are hashed again and
   // must still be those checked and reviewed; every view is recorded in the audit log.

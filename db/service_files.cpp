@@ -125,27 +125,23 @@ Result<fs::path> Service::request_workspace(const Request& r) const {
                  "outside the served workspaces); nothing is read from it");
 }
 
-Result<nlohmann::json> Service::actions(const User& actor, const std::string& id) {
+Result<RequestActions> Service::actions(const User& actor, const std::string& id) {
   OUTCHECK_ASSIGN_OR_RETURN(auto r, require_request(id));
   if (auto s = check_can_view(actor, r); !s.ok()) return refuse(&actor, "request_actions", id, s.error());
-  nlohmann::json votable = nlohmann::json::array();
+  RequestActions a;
+  a.submit = check_can_transition(actor, r, RequestStatus::submitted).ok();
+  a.withdraw = check_can_transition(actor, r, RequestStatus::withdrawn).ok();
+  a.edit = check_can_edit(actor, r).ok();
   for (const auto& f : r.files) {
-    if (check_can_vote(actor, r, f).ok()) votable.push_back(f.relpath);
+    if (check_can_vote(actor, r, f).ok()) a.vote.push_back(f.relpath);
   }
-  return nlohmann::json{
-      {"submit", check_can_transition(actor, r, RequestStatus::submitted).ok()},
-      {"withdraw", check_can_transition(actor, r, RequestStatus::withdrawn).ok()},
-      {"edit", check_can_edit(actor, r).ok()},
-      {"vote", votable},
-      {"submit_review", check_can_submit_review(actor, r).ok()},
-      // Offered whenever the state allows it; returning a reviewed request also needs a public
-      // comment per group, which the refusal explains.
-      {"return", check_can_transition(actor, r, RequestStatus::returned).ok()},
-      {"reject", check_can_transition(actor, r, RequestStatus::rejected).ok()},
-      {"release", check_can_release(actor, r).ok()},
-      {"comment", check_can_comment(actor, r, false).ok()},
-      {"comment_private", check_can_comment(actor, r, true).ok()},
-  };
+  a.submit_review = check_can_submit_review(actor, r).ok();
+  a.return_request = check_can_transition(actor, r, RequestStatus::returned).ok();
+  a.reject = check_can_transition(actor, r, RequestStatus::rejected).ok();
+  a.release = check_can_release(actor, r).ok();
+  a.comment = check_can_comment(actor, r, false).ok();
+  a.comment_private = check_can_comment(actor, r, true).ok();
+  return a;
 }
 
 Result<Service::FileContents> Service::read_file(const User& actor, const std::string& id, const std::string& relpath) {

@@ -38,4 +38,109 @@ nlohmann::json membership_json(const Membership& membership) {
   return {{"enforced", membership.enforced}, {"members", std::move(members)}};
 }
 
+nlohmann::json request_actions_json(const RequestActions& a) {
+  return nlohmann::json{
+      {"submit", a.submit},
+      {"withdraw", a.withdraw},
+      {"edit", a.edit},
+      {"vote", a.vote},
+      {"submit_review", a.submit_review},
+      {"return", a.return_request},
+      {"reject", a.reject},
+      {"release", a.release},
+      {"comment", a.comment},
+      {"comment_private", a.comment_private},
+  };
+}
+
+nlohmann::json request_summary_json(const Request& r, std::int64_t output_files) {
+  return {{"id", r.id},
+          {"workspace", r.workspace},
+          {"author", r.author},
+          {"status", status_name(r.status)},
+          {"review_turn", r.review_turn},
+          {"created_at", r.created_at},
+          {"updated_at", r.updated_at},
+          {"submitted_at", r.submitted_at ? nlohmann::json(*r.submitted_at) : nlohmann::json(nullptr)},
+          {"output_files", output_files}};
+}
+
+nlohmann::json request_summary_json(const RequestSummary& row) { return request_summary_json(row.head, row.output_files); }
+
+nlohmann::json audit_row_json(const AuditRowView& row) {
+  return {{"seq", row.seq},
+          {"at", row.at},
+          {"user", row.user},
+          {"action", row.action},
+          {"request", row.request ? nlohmann::json(*row.request) : nlohmann::json(nullptr)},
+          {"path", row.path ? nlohmann::json(*row.path) : nlohmann::json(nullptr)},
+          {"details", nlohmann::json::parse(row.details, nullptr, false)}};
+}
+
+namespace {
+
+template <class T>
+nlohmann::json or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json request_view_json(const RequestView& view) {
+  const Request& r = view.request;
+  nlohmann::json j = request_summary_json(r, view.output_files);
+  j["workspace_path"] = r.workspace_path;
+  nlohmann::json groups = nlohmann::json::array();
+  for (const GroupView& g : view.groups) {
+    nlohmann::json comments = nlohmann::json::array();
+    for (const CommentView& c : g.comments) {
+      comments.push_back({{"author", c.author}, {"text", c.text}, {"visibility", c.visibility},
+                          {"review_turn", c.review_turn}, {"created_at", c.created_at}});
+    }
+    groups.push_back({{"name", g.name}, {"context", g.context}, {"controls", g.controls}, {"comments", comments}});
+  }
+  j["groups"] = groups;
+  nlohmann::json files = nlohmann::json::array();
+  for (const FileView& fv : view.files) {
+    const RequestFile& f = view.file_of(fv);
+    // The check's report as stored when the file was added.
+    const nlohmann::json report = nlohmann::json::parse(f.report, nullptr, false);
+    const auto from_report = [&](const char* key, nlohmann::json fallback) {
+      return report.is_object() ? report.value(key, fallback) : fallback;
+    };
+    nlohmann::json votes = nlohmann::json::array();
+    for (const VoteView& v : fv.votes) {
+      nlohmann::json vj{{"reviewer", v.reviewer}, {"vote", v.vote}, {"review_turn", v.review_turn}};
+      if (v.comment) vj["comment"] = *v.comment;
+      if (v.override_reason) vj["override"] = *v.override_reason;
+      votes.push_back(vj);
+    }
+    files.push_back({{"path", f.relpath},
+                     {"group", f.group},
+                     {"type", f.filetype},
+                     {"sha256", f.sha256},
+                     {"size", f.size},
+                     {"privacy", f.privacy},
+                     {"outcome", f.outcome},
+                     {"findings", from_report("findings", nlohmann::json::array())},
+                     {"finding_counts", from_report("finding_counts", nlohmann::json::object())},
+                     // The job that wrote it, from job-runner's manifest when the workspace had one.
+                     {"job", from_report("job", nlohmann::json(nullptr))},
+                     {"decision", or_null(fv.decision)},
+                     {"votes", votes},
+                     {"workspace_status", fv.workspace_status}});
+  }
+  j["files"] = files;
+  nlohmann::json reviews = nlohmann::json::array();
+  for (const auto& [name, at] : view.reviews_submitted) reviews.push_back({{"reviewer", name}, {"submitted_at", at}});
+  j["reviews_submitted"] = reviews;
+  j["workspace_problem"] = or_null(view.workspace_problem);
+  j["release_target"] = or_null(r.release_target);
+  j["release_problem"] = view.release_problem ? nlohmann::json{{"at", view.release_problem->at},
+                                                               {"problem", view.release_problem->problem}}
+                                              : nlohmann::json(nullptr);
+  j["release_interrupted"] = view.release_interrupted ? view.release_interrupted->to_json() : nlohmann::json(nullptr);
+  return j;
+}
+
 }  // namespace outcheck::db

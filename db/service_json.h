@@ -16,5 +16,25 @@ nlohmann::json stored_policy_json(const StoredPolicy& policy);
 nlohmann::json shown_policy_json(const ShownPolicy& policy);
 // {"enforced", "members": [{"workspace", "user", "granted_by", "granted_at"}]}
 nlohmann::json membership_json(const Membership& membership);
+// {"submit", "withdraw", "edit", "vote": [paths], "submit_review", "return", "reject", "release",
+// "comment", "comment_private"}: booleans but for "vote".
+nlohmann::json request_actions_json(const RequestActions& actions);
+// A request's row in the list: {"id", "workspace", "author", "status", "review_turn", "created_at",
+// "updated_at", "submitted_at", "output_files"}.
+nlohmann::json request_summary_json(const Request& r, std::int64_t output_files);
+nlohmann::json request_summary_json(const RequestSummary& row);
+// {"seq", "at", "user", "action", "request", "path", "details"}: details as the JSON it holds.
+nlohmann::json audit_row_json(const AuditRowView& row);
+// A page's rows as a JSON array.
+template <class Row>
+nlohmann::json rows_json(const Page<Row>& page, nlohmann::json (*row_json)(const Row&)) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Row& r : page.rows) out.push_back(row_json(r));
+  return out;
+}
+// The list row's keys, and "workspace_path", "groups", "files" (each with its check's findings,
+// finding_counts and job from the stored report), "reviews_submitted", "workspace_problem",
+// "release_target", "release_problem", "release_interrupted" (interface.md, `request show --json`).
+nlohmann::json request_view_json(const RequestView& view);
 
 }  // namespace outcheck::db

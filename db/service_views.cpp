@@ -2,6 +2,7 @@
 #include "checker/workspace.h"
 #include "db/service_internal.h"
 #include "db/release_state.h"
+#include "db/service_json.h"
 #include "db/visibility.h"
 
 #include <sys/stat.h>
@@ -38,117 +39,80 @@ std::string workspace_status(const fs::path& root, const RequestFile& f) {
   return "under_review";
 }
 
-// A request's list row: its head columns and how many output files it holds.
-nlohmann::json summary_json(const Request& r, std::int64_t output_files) {
-  return {{"id", r.id},
-          {"workspace", r.workspace},
-          {"author", r.author},
-          {"status", status_name(r.status)},
-          {"review_turn", r.review_turn},
-          {"created_at", r.created_at},
-          {"updated_at", r.updated_at},
-          {"submitted_at", r.submitted_at ? nlohmann::json(*r.submitted_at) : nlohmann::json(nullptr)},
-          {"output_files", output_files}};
-}
-
 // `root`: the request's workspace folder as checked for this view, or empty when it no longer
 // passes (each file's workspace status is then "unavailable", and nothing there is looked at).
-nlohmann::json request_json(const User& viewer, const Request& r, const fs::path& root) {
-  std::int64_t outputs = 0;
-  for (const auto& f : r.files) outputs += f.filetype == "output";
-  nlohmann::json j = summary_json(r, outputs);
-  j["workspace_path"] = r.workspace_path;
+RequestView request_view(const User& viewer, Request r, const fs::path& root) {
+  RequestView view;
+  for (const auto& f : r.files) view.output_files += f.filetype == "output";
   const bool see_votes = votes_visible(viewer, r);
   const bool reviewer = can_review(viewer, r);
-  nlohmann::json groups = nlohmann::json::array();
   for (const auto& g : r.groups) {
-    nlohmann::json comments = nlohmann::json::array();
+    GroupView gv{g.name, g.context, g.controls, {}};
     for (const auto& c : r.comments) {
       if (c.group != g.name || !item_visible(viewer, r, {c.author, c.visibility, c.review_turn})) continue;
-      comments.push_back({{"author", c.author}, {"text", c.text}, {"visibility", c.visibility},
-                          {"review_turn", c.review_turn}, {"created_at", c.created_at}});
+      gv.comments.push_back({c.author, c.text, c.visibility, c.created_at, c.review_turn});
     }
-    groups.push_back({{"name", g.name}, {"context", g.context}, {"controls", g.controls}, {"comments", comments}});
+    view.groups.push_back(std::move(gv));
   }
-  j["groups"] = groups;
-  nlohmann::json files = nlohmann::json::array();
-  for (const auto& f : r.files) {
-    nlohmann::json report = nlohmann::json::parse(f.report, nullptr, false);
-    nlohmann::json votes = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.files.size(); ++i) {
+    const RequestFile& f = r.files[i];
+    FileView fv;
+    fv.file = i;
     for (const auto& v : f.votes) {
       // A vote is live state of the current turn (a carried-over approval counts in it).
       static const std::string pub = "public";
       if (!item_visible(viewer, r, {v.reviewer, pub, r.review_turn})) continue;
-      nlohmann::json vj{{"reviewer", v.reviewer}, {"vote", vote_name(v.vote)}, {"review_turn", v.review_turn}};
-      if (v.comment) vj["comment"] = *v.comment;
-      if (v.override_reason) vj["override"] = *v.override_reason;
-      votes.push_back(vj);
+      fv.votes.push_back({v.reviewer, vote_name(v.vote), v.review_turn, v.comment, v.override_reason});
     }
-    nlohmann::json decision = nullptr;
     if (see_votes && f.filetype == "output") {
       Decision d = r.decision(f);
       // Authors see a conflict as changes requested, as in Airlock.
       if (!reviewer && d == Decision::conflicted) d = Decision::changes_requested;
-      decision = decision_name(d);
+      fv.decision = decision_name(d);
     }
-    files.push_back({{"path", f.relpath},
-                     {"group", f.group},
-                     {"type", f.filetype},
-                     {"sha256", f.sha256},
-                     {"size", f.size},
-                     {"privacy", f.privacy},
-                     {"outcome", f.outcome},
-                     {"findings", report.is_object() ? report.value("findings", nlohmann::json::array()) : nlohmann::json::array()},
-                     {"finding_counts", report.is_object() ? report.value("finding_counts", nlohmann::json::object()) : nlohmann::json::object()},
-                     // The job that wrote it, from job-runner's manifest when the workspace had one.
-                     {"job", report.is_object() ? report.value("job", nlohmann::json(nullptr)) : nlohmann::json(nullptr)},
-                     {"decision", decision},
-                     {"votes", votes},
-                     {"workspace_status", f.filetype == "withdrawn" ? "withdrawn"
-                                          : root.empty()             ? "unavailable"
-                                                                     : workspace_status(root, f)}});
+    fv.workspace_status = f.filetype == "withdrawn" ? "withdrawn"
+                          : root.empty()             ? "unavailable"
+                                                     : workspace_status(root, f);
+    view.files.push_back(std::move(fv));
   }
-  j["files"] = files;
-  nlohmann::json reviews = nlohmann::json::array();
   for (const auto& [name, at] : r.submitted_reviews) {
     static const std::string pub = "public";
-    if (item_visible(viewer, r, {name, pub, r.review_turn})) reviews.push_back({{"reviewer", name}, {"submitted_at", at}});
+    if (item_visible(viewer, r, {name, pub, r.review_turn})) view.reviews_submitted.emplace_back(name, at);
   }
-  j["reviews_submitted"] = reviews;
-  return j;
+  view.request = std::move(r);
+  return view;
 }
 
 }  // namespace
 
-Result<nlohmann::json> Service::show(const User& actor, const std::string& id) {
+Result<RequestView> Service::show(const User& actor, const std::string& id) {
   OUTCHECK_ASSIGN_OR_RETURN(auto r, require_request(id));
   if (auto s = check_can_view(actor, r); !s.ok()) return refuse(&actor, "request_show", id, s.error());
   // The workspace is checked again for this view, as at every operation; if it no longer passes,
   // the view says so and looks at nothing in it.
   auto root = request_workspace(r);
-  nlohmann::json j = request_json(actor, r, root ? *root : fs::path());
-  j["workspace_problem"] = root ? nlohmann::json(nullptr) : nlohmann::json(root.error().message);
-  j["release_target"] = r.release_target ? nlohmann::json(*r.release_target) : nlohmann::json(nullptr);
-  j["release_problem"] = nullptr;
-  if (r.status == RequestStatus::reviewed || r.status == RequestStatus::approved) {
+  const bool release_state = r.status == RequestStatus::reviewed || r.status == RequestStatus::approved;
+  const bool approved = r.status == RequestStatus::approved;
+  RequestView view = request_view(actor, std::move(r), root ? *root : fs::path());
+  if (!root) view.workspace_problem = root.error().message;
+  if (release_state) {
     // Why the last release attempt stopped, so the checkers see it where they look.
     OUTCHECK_ASSIGN_OR_RETURN(auto st, home_.db.prepare(
         "SELECT details, at, user, visibility, review_turn FROM audit_log WHERE request_id = ? AND action = 'release_stopped' "
         "ORDER BY seq DESC LIMIT 1"));
     st.bind(1, id);
-    if (st.step() && audit_row_visible(actor, &r, {st.text(2), "release_stopped", st.text(3),
-                                                     st.is_null(4) ? 0 : st.integer(4)})) {
+    if (st.step() && audit_row_visible(actor, &view.request, {st.text(2), "release_stopped", st.text(3),
+                                                              st.is_null(4) ? 0 : st.integer(4)})) {
       auto details = nlohmann::json::parse(st.text(0), nullptr, false);
-      j["release_problem"] = {{"at", st.text(1)}, {"problem", details.is_object() ? details.value("problem", "") : ""}};
+      view.release_problem = ReleaseProblem{st.text(1), details.is_object() ? details.value("problem", "") : ""};
     }
   }
   // Approved with files still to upload and nobody releasing it: a release was cut short (issue 21).
-  j["release_interrupted"] = nullptr;
-  if (r.status == RequestStatus::approved) {
-    OUTCHECK_ASSIGN_OR_RETURN(auto cut, release_interruption(home_.db, r, now()));
-    if (cut) j["release_interrupted"] = cut->to_json();
+  if (approved) {
+    OUTCHECK_ASSIGN_OR_RETURN(auto cut, release_interruption(home_.db, view.request, now()));
+    view.release_interrupted = std::move(cut);
   }
-  return j;
+  return view;
 }
 
 namespace {
@@ -242,7 +206,7 @@ std::string audit_list_sql(const AuditFilter& f, bool sees_all) {
   return sql + " ORDER BY seq";
 }
 
-Result<Page> Service::list(const User& actor, const RequestFilter& filter, const PageRequest& page) {
+Result<Page<RequestSummary>> Service::list(const User& actor, const RequestFilter& filter, const PageRequest& page) {
   OUTCHECK_ASSIGN_OR_RETURN(auto limit, limit_ok(page));
   if (filter.state && !status_from_name(*filter.state)) {
     return invalid_input("--status " + *filter.state + " (state): use pending, submitted, partially_reviewed, reviewed, returned, "
@@ -254,7 +218,7 @@ Result<Page> Service::list(const User& actor, const RequestFilter& filter, const
     if (key.rfind("r:", 0) != 0) return invalid_input("cursor: not a cursor of the request list");
     after = key.substr(2);
   }
-  Page out;
+  Page<RequestSummary> out;
   // Needs my vote: only an output checker ever needs to vote.
   if (filter.needs_my_vote && !actor.is_checker()) return out;
   const bool sees_all = actor.is_checker();
@@ -276,13 +240,13 @@ Result<Page> Service::list(const User& actor, const RequestFilter& filter, const
       break;
     }
     last = r.id;
-    out.rows.push_back(summary_json(r, st.integer(10)));
+    out.rows.push_back(RequestSummary{r, st.integer(10)});
   }
   if (st.failed()) return st.error();
   return out;
 }
 
-Result<Page> Service::audit_log(const User& actor, const AuditFilter& filter, const PageRequest& page) {
+Result<Page<AuditRowView>> Service::audit_log(const User& actor, const AuditFilter& filter, const PageRequest& page) {
   OUTCHECK_ASSIGN_OR_RETURN(auto limit, limit_ok(page));
   std::int64_t after = 0;
   if (page.cursor) {
@@ -306,7 +270,7 @@ Result<Page> Service::audit_log(const User& actor, const AuditFilter& filter, co
   if (!sees_all) st.bind(7, actor.name);
   // Requests as the blinding needs them (the row alone), each read once per page.
   std::map<std::string, std::optional<Request>> requests;
-  Page out;
+  Page<AuditRowView> out;
   std::int64_t last = 0;
   while (st.step()) {
     std::string user = st.text(2), action = st.text(3), visibility = st.text(8);
@@ -329,13 +293,7 @@ Result<Page> Service::audit_log(const User& actor, const AuditFilter& filter, co
       break;
     }
     last = st.integer(0);
-    out.rows.push_back({{"seq", last},
-                        {"at", st.text(1)},
-                        {"user", user},
-                        {"action", action},
-                        {"request", rid ? nlohmann::json(*rid) : nlohmann::json(nullptr)},
-                        {"path", st.is_null(5) ? nlohmann::json(nullptr) : nlohmann::json(st.text(5))},
-                        {"details", nlohmann::json::parse(st.text(6), nullptr, false)}});
+    out.rows.push_back(AuditRowView{last, st.text(1), user, action, rid, st.opt_text(5), st.text(6)});
   }
   if (st.failed()) return st.error();
   return out;

@@ -85,7 +85,7 @@ Result<fs::path> base_dir(Call& c, const std::string& id) {
   }
   if (id.empty()) return invalid_input("the request body needs \"cwd\", an absolute path");
   OUTCHECK_ASSIGN_OR_RETURN(auto shown, c.service.show(*c.user, id));
-  return fs::path(shown["workspace_path"].get<std::string>());
+  return fs::path(shown.request.workspace_path);
 }
 
 fs::path resolve(const fs::path& base, const std::string& p) { return fs::path(p).is_relative() ? base / p : fs::path(p); }
@@ -164,11 +164,17 @@ Result<json> list_requests(Call& c) {
   }
   OUTCHECK_ASSIGN_OR_RETURN(auto listed, c.service.list(*c.user, f, page));
   c.next_cursor = listed.next;
-  return std::move(listed.rows);
+  return db::rows_json(listed, db::request_summary_json);
 }
 
-Result<json> show_request(Call& c) { return c.service.show(*c.user, c.params[0]); }
-Result<json> request_actions(Call& c) { return c.service.actions(*c.user, c.params[0]); }
+Result<json> show_request(Call& c) {
+  OUTCHECK_ASSIGN_OR_RETURN(auto shown, c.service.show(*c.user, c.params[0]));
+  return db::request_view_json(shown);
+}
+Result<json> request_actions(Call& c) {
+  OUTCHECK_ASSIGN_OR_RETURN(auto actions, c.service.actions(*c.user, c.params[0]));
+  return db::request_actions_json(actions);
+}
 
 // The body's paths, from the client's working directory, given to `op`; its FileChanges as the
 // reply, the changed files listed under `verb`.
@@ -313,14 +319,14 @@ Result<json> audit_log(Call& c) {
     json all = json::array();
     for (;;) {
       OUTCHECK_ASSIGN_OR_RETURN(auto rows, c.service.audit_log(*c.user, f, page));
-      for (auto& r : rows.rows) all.push_back(std::move(r));
+      for (const auto& r : rows.rows) all.push_back(db::audit_row_json(r));
       if (!rows.next) return all;
       page.cursor = rows.next;
     }
   }
   OUTCHECK_ASSIGN_OR_RETURN(auto rows, c.service.audit_log(*c.user, f, page));
   c.next_cursor = rows.next;
-  return std::move(rows.rows);
+  return db::rows_json(rows, db::audit_row_json);
 }
 
 Result<json> audit_verify(Call& c) {

@@ -8,6 +8,7 @@
 
 #include "checker/csv_parser.h"
 #include "checker/json_text.h"
+#include "db/service_json.h"
 #include "db/home.h"
 #include "db/identity.h"
 #include "db/request_store.h"
@@ -148,7 +149,7 @@ struct AuditExport {
     for (const auto& r : rows.rows) {
       if (started) out += ",\n";
       started = true;
-      out += checker::json_text(r);
+      out += checker::json_text(db::audit_row_json(r));
     }
     started = true;
     page.cursor = rows.next;

@@ -199,3 +199,40 @@ TEST_CASE("serve --workspaces: requests only for workspaces inside the served fo
   CHECK(missing.exit_code == 2);
   CHECK(contains(missing.err, "--workspaces /no/such: no such folder"));
 }
+
+TEST_CASE("serve: /actions offers each user what the actions themselves allow, and nothing else", "[web][api]") {
+  ReviewSite site;
+  const std::string id = site.submitted();
+  auto http = site.client();
+  auto actions_of = [&](const std::string& user) {
+    auto r = http.Get(("/api/requests/" + id + "/actions").c_str(), {{"Authorization", "Bearer " + site.token(user)}});
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return json::parse(r->body);
+  };
+  // The author of a submitted request: it is with the checkers now; a public comment is all.
+  CHECK(actions_of("res") == json{{"submit", false},        {"withdraw", false}, {"edit", false},
+                                  {"vote", json::array()},  {"submit_review", false},
+                                  {"return", false},        {"reject", false},   {"release", false},
+                                  {"comment", true},        {"comment_private", false}});
+  // A checker: votes on every output file, may return it early, comments privately too; no review
+  // to submit before every output file has a vote, and reject and release wait for the review.
+  const json c1 = actions_of("c1");
+  CHECK(c1 == json{{"submit", false},
+                   {"withdraw", false},
+                   {"edit", false},
+                   {"vote", {kReviewChart, kReviewPass, kReviewFail}},  // in path order
+                   {"submit_review", false},
+                   {"return", true},
+                   {"reject", false},
+                   {"release", false},
+                   {"comment", true},
+                   {"comment_private", true}});
+  // Each offer is what the action does: a vote on every file offered is taken, and then the review.
+  for (const auto& path : c1.at("vote")) {
+    site.ok("c1", {"review", "vote", id, path.get<std::string>(), "approve", "--override", "checked by hand"});
+  }
+  CHECK(actions_of("c1").at("submit_review") == true);
+  site.ok("c1", {"review", "submit", id});
+  CHECK(site.server().stop() == 0);
+}
