@@ -43,7 +43,9 @@ RunResult run_outcheck(const std::vector<std::string>& args, const std::filesyst
 
 // This process's environment with `additions` (NAME=VALUE) replacing or adding entries, and the
 // null-terminated pointer array execve wants; made before a fork, so the child need not allocate.
-std::vector<std::string> child_environment(const std::vector<std::string>& additions);
+// A child that is no server (`outcheck serve`) is given OUTCHECK_TEST_CLI_ASAN_OPTIONS, when set,
+// as its ASAN_OPTIONS (scripts/test-sanitizers.sh), unless `additions` name ASAN_OPTIONS.
+std::vector<std::string> child_environment(const std::vector<std::string>& additions, bool server = false);
 std::vector<char*> pointers(std::vector<std::string>& strings);
 
 // Starts the outcheck binary with `args` in `cwd` (the current folder when empty), stdout and stderr
