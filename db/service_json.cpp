@@ -1,5 +1,6 @@
 #include "db/service_json.h"
 
+#include <optional>
 #include <string_view>
 
 #include "checker/policy_set.h"
@@ -53,30 +54,6 @@ nlohmann::json request_actions_json(const RequestActions& a) {
   };
 }
 
-nlohmann::json request_summary_json(const Request& r, std::int64_t output_files) {
-  return {{"id", r.id},
-          {"workspace", r.workspace},
-          {"author", r.author},
-          {"status", status_name(r.status)},
-          {"review_turn", r.review_turn},
-          {"created_at", r.created_at},
-          {"updated_at", r.updated_at},
-          {"submitted_at", r.submitted_at ? nlohmann::json(*r.submitted_at) : nlohmann::json(nullptr)},
-          {"output_files", output_files}};
-}
-
-nlohmann::json request_summary_json(const RequestSummary& row) { return request_summary_json(row.head, row.output_files); }
-
-nlohmann::json audit_row_json(const AuditRowView& row) {
-  return {{"seq", row.seq},
-          {"at", row.at},
-          {"user", row.user},
-          {"action", row.action},
-          {"request", row.request ? nlohmann::json(*row.request) : nlohmann::json(nullptr)},
-          {"path", row.path ? nlohmann::json(*row.path) : nlohmann::json(nullptr)},
-          {"details", nlohmann::json::parse(row.details, nullptr, false)}};
-}
-
 namespace {
 
 template <class T>
@@ -84,11 +61,36 @@ nlohmann::json or_null(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+// The list row's keys, which the request view begins with.
+nlohmann::json summary_fields(const Request& r, std::int64_t output_files) {
+  return {{"id", r.id},
+          {"workspace", r.workspace},
+          {"author", r.author},
+          {"status", status_name(r.status)},
+          {"review_turn", r.review_turn},
+          {"created_at", r.created_at},
+          {"updated_at", r.updated_at},
+          {"submitted_at", or_null(r.submitted_at)},
+          {"output_files", output_files}};
+}
+
 }  // namespace
+
+nlohmann::json request_summary_json(const RequestSummary& row) { return summary_fields(row.head, row.output_files); }
+
+nlohmann::json audit_row_json(const AuditRowView& row) {
+  return {{"seq", row.seq},
+          {"at", row.at},
+          {"user", row.user},
+          {"action", row.action},
+          {"request", or_null(row.request)},
+          {"path", or_null(row.path)},
+          {"details", nlohmann::json::parse(row.details, nullptr, false)}};
+}
 
 nlohmann::json request_view_json(const RequestView& view) {
   const Request& r = view.request;
-  nlohmann::json j = request_summary_json(r, view.output_files);
+  nlohmann::json j = summary_fields(r, view.output_files);
   j["workspace_path"] = r.workspace_path;
   nlohmann::json groups = nlohmann::json::array();
   for (const GroupView& g : view.groups) {

@@ -21,7 +21,6 @@ nlohmann::json membership_json(const Membership& membership);
 nlohmann::json request_actions_json(const RequestActions& actions);
 // A request's row in the list: {"id", "workspace", "author", "status", "review_turn", "created_at",
 // "updated_at", "submitted_at", "output_files"}.
-nlohmann::json request_summary_json(const Request& r, std::int64_t output_files);
 nlohmann::json request_summary_json(const RequestSummary& row);
 // {"seq", "at", "user", "action", "request", "path", "details"}: details as the JSON it holds.
 nlohmann::json audit_row_json(const AuditRowView& row);
