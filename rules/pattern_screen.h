@@ -18,7 +18,8 @@ class PatternScreen {
   // A screen that lets everything through (no pattern is screened).
   PatternScreen() = default;
   // The screen for `sources`, each a pattern that compiles with `options`. It lets everything
-  // through when some pattern can match without any literal (".*", "^\\d+$").
+  // through when some pattern can match without any literal (".*", "^.+$"); a small class such
+  // as \\d counts as its characters, so "^\\d+$" screens out text without a digit.
   static PatternScreen of(const std::vector<std::string>& sources, const RE2::Options& options);
 
   // False only when none of the patterns can match `text`.

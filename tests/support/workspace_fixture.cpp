@@ -56,7 +56,8 @@ std::string slurp_fd(int fd) {
 std::vector<std::string> child_environment(const std::vector<std::string>& additions, bool server) {
   std::vector<std::string> all = additions;
   // Under the sanitizer script, the many short CLI processes run without LeakSanitizer's scan at
-  // exit (about 55 ms of each process's 120 ms at start and exit, a third of that suite's time);
+  // exit (about 55 ms of each process's 120 ms at start and exit; a third of a workflow test's
+  // time, and 752 s to 648 s for the whole suite on two cores);
   // servers, this test process and the script's own leak-checked pass keep it.
   const char* cli_asan = std::getenv("OUTCHECK_TEST_CLI_ASAN_OPTIONS");
   bool names_asan = false;
