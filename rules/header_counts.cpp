@@ -49,7 +49,7 @@ class HeaderCountsRule final : public TableRule {
  public:
   HeaderCountsRule(const Policy& policy, std::vector<HeaderCount> counts) : policy_(policy), counts_(std::move(counts)) {}
 
-  void observe(std::int64_t, std::span<const std::string_view>) override {}
+  void observe(const RecordBatch&) override {}
 
   void finish(const TableEnd&, FindingList& out) override {
     for (const HeaderCount& c : counts_) {

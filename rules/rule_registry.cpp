@@ -1,5 +1,7 @@
 #include "rules/rule_registry.h"
 
+#include "rules/derived_rule.h"
+#include "rules/organisation_rule.h"
 #include "rules/secondary_rule.h"
 #include "rules/unrounded_rates.h"
 
@@ -26,13 +28,14 @@ const std::vector<Rule>& rule_registry() {
        "checker/csv_scan.cpp"},
       {"delimiter", S::file, "review", "a .csv separated by tabs or semicolons, checked as such", "checker/csv_scan.cpp"},
       {"organisation_identifier", S::table, "fail (codes) / review (keyed by practice)",
-       "real practice or ONS area codes; a table keyed by pseudonymous practice ids", "rules/organisation_codes.cpp"},
+       "real practice or ONS area codes; a table keyed by pseudonymous practice ids", "rules/organisation_rule.cpp", true,
+       make_organisation_rule},
       {"small_count", S::table, "fail", "a count at or below the threshold and not redacted", "rules/count_rules.cpp"},
       {"unrounded", S::table, "fail", "a count that does not follow the rounding rule", "rules/count_rules.cpp"},
       {"secondary_disclosure", S::table, "fail", "a redacted cell that the other cells and totals give back",
        "rules/secondary_rule.cpp", true, [](const TableFacts& f) { return make_secondary_rule(f); }},
       {"derived_from_small_count", S::table, "fail", "a rate, ratio or percentage computed from a small count",
-       "rules/derived_proof.cpp"},
+       "rules/derived_rule.cpp", true, make_derived_rule},
       {"derived_from_unrounded", S::table, "fail", "a rate computed from unrounded counts: it gives them back",
        "rules/unrounded_rates.cpp", true, make_unrounded_rates_rule},
       {"unsafe_statistic", S::table, "fail (opensafely) / review (sdc-handbook)",

@@ -35,14 +35,15 @@ class SecondaryRule final : public TableRule {
     stream_.emplace(facts.policy, std::move(layout), max_redacted_cells);
   }
 
-  void observe(std::int64_t record, std::span<const std::string_view> fields) override {
-    if (!stream_) return;
-    // Past the policy's row limit the table is refused anyway (csv_rows): nothing more is kept.
-    if (++rows_ > max_rows_) {
-      stream_.reset();
-      return;
+  void observe(const RecordBatch& batch) override {
+    for (std::size_t r = 0; r < batch.size() && stream_; ++r) {
+      // Past the policy's row limit the table is refused anyway (csv_rows): nothing more is kept.
+      if (++rows_ > max_rows_) {
+        stream_.reset();
+        return;
+      }
+      stream_->row(batch.record(r), batch.row(r, scratch_));
     }
-    stream_->row(record, fields);
   }
 
   void finish(const TableEnd& end, FindingList& out) override {
@@ -82,6 +83,7 @@ class SecondaryRule final : public TableRule {
   std::int64_t rows_ = 0;
   std::size_t max_redacted_;
   std::optional<SecondaryStream> stream_;
+  std::vector<std::string_view> scratch_;
 };
 
 }  // namespace

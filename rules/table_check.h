@@ -8,6 +8,13 @@
 // (TableSample), per-cell findings are held per column (at most `cap` per rule), and no row is held
 // after them: secondary disclosure keeps each column's running sum and only the rows holding
 // redacted cells (rules/secondary_stream.h).
+//
+// The column loop here judges every cell once for the count rules (small_count, unrounded) and
+// identifier values, and decides the columns' final roles; the other table rules are units
+// (rules/table_rule.h) made from the registry (rules/rule_registry.h) and given each batch of
+// records after the loop. A table's findings come in this order: column-level ones (patient_id,
+// unsafe_statistic), identifier values, counts, each unit's in registry order, then counts written
+// in headers.
 #include <cstdint>
 #include <memory>
 #include <span>

@@ -3,9 +3,11 @@
 // gives it no work), it observes every record, gives its findings at the end, and offers redact a
 // fix over a held table, decided the same way. TableCheck runs the units; redact runs their fixes.
 //
-// rules/unrounded_rates.h (derived_from_unrounded), rules/secondary_rule.h (secondary_disclosure) and
-// rules/header_counts.h (counts written in headers) are written this way; the other table rules
-// still share TableCheck's column loop (rules/table_check.cpp).
+// rules/unrounded_rates.h (derived_from_unrounded), rules/secondary_rule.h (secondary_disclosure),
+// rules/derived_rule.h (derived_from_small_count), rules/organisation_rule.h (organisation_identifier)
+// and rules/header_counts.h (counts written in headers) are written this way. The count rules
+// (small_count, unrounded) and identifier values are TableCheck's column loop (rules/table_check.cpp),
+// which reads every cell once and decides the columns' final roles.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -16,6 +18,7 @@
 
 #include "rules/compiled_policy.h"
 #include "rules/finding.h"
+#include "rules/record_batch.h"
 #include "rules/table_roles.h"
 #include "rules/table_sample.h"
 
@@ -25,6 +28,9 @@ namespace outcheck::rules {
 struct TableFacts {
   const CompiledPolicy& policy;
   const std::vector<std::string>& names;  // the columns' names, as findings give them
+  // The header row as written: the names differ when a second header row names the columns too
+  // ("practice / code"), and a rule may judge what the first row says.
+  const std::vector<std::string>& header;
   const std::vector<ColumnRole>& roles;
   const TableSample& sample;  // the rows the roles were decided on
   std::size_t cap;            // findings kept per rule and column (the rest are counted)
@@ -40,9 +46,13 @@ struct TableEnd {
 class TableRule {
  public:
   virtual ~TableRule() = default;
-  // Every data record, in order, from the first; `fields` holds at most the header's width.
-  virtual void observe(std::int64_t record, std::span<const std::string_view> fields) = 0;
+  // Every data record, in order, from the first, a batch at a time; a record holds at most the
+  // header's width of fields.
+  virtual void observe(const RecordBatch& batch) = 0;
   virtual void finish(const TableEnd& end, FindingList& out) = 0;
+  // Whether the unit reads RecordBatch::small_or_redacted. The column loop notes it as it judges
+  // the counts, so that a unit need not read every count again to find the few records it wants.
+  virtual bool wants_small_or_redacted() const { return false; }
 };
 
 // How a fix changes a held table's cell (row and column indexes into it), under the rule it serves:

@@ -165,7 +165,11 @@ class UnroundedRatesRule final : public TableRule {
   UnroundedRatesRule(const TableFacts& facts, std::vector<double> slack)
       : policy_(facts.policy), names_(facts.names), roles_(facts.roles), cap_(facts.cap), slack_(std::move(slack)) {}
 
-  void observe(std::int64_t record, std::span<const std::string_view> fields) override {
+  void observe(const RecordBatch& batch) override {
+    for (std::size_t r = 0; r < batch.size(); ++r) observe_record(batch.record(r), batch.row(r, scratch_));
+  }
+
+  void observe_record(std::int64_t record, std::span<const std::string_view> fields) {
     if (!rates_) {
       std::vector<int> count_columns;
       for (std::size_t c = 0; c < roles_.size(); ++c) {
@@ -244,6 +248,7 @@ class UnroundedRatesRule final : public TableRule {
   std::unique_ptr<UnroundedRates> rates_;  // made at the first record
   std::vector<PublishedCount> published_;  // reused per record
   std::vector<PrintedRate> printed_;
+  std::vector<std::string_view> scratch_;  // a packed record's fields
 };
 
 }  // namespace

@@ -75,8 +75,11 @@ TEST_CASE("rule registry: the table rules written as units are made from their e
     units.push_back(rule.id);
     CHECK(rule.scope == rules::RuleScope::table);
   }
-  CHECK(units == std::vector<std::string>{"secondary_disclosure", "derived_from_unrounded"});
+  CHECK(units == std::vector<std::string>{"organisation_identifier", "secondary_disclosure", "derived_from_small_count",
+                                          "derived_from_unrounded"});
+  CHECK(std::string(rules::find_rule("organisation_identifier")->decided_in) == "rules/organisation_rule.cpp");
   CHECK(std::string(rules::find_rule("secondary_disclosure")->decided_in) == "rules/secondary_rule.cpp");
+  CHECK(std::string(rules::find_rule("derived_from_small_count")->decided_in) == "rules/derived_rule.cpp");
   CHECK(std::string(rules::find_rule("derived_from_unrounded")->decided_in) == "rules/unrounded_rates.cpp");
 }
 

@@ -223,7 +223,7 @@ TEST_CASE("header counts as a unit: made only when a header names a failing coun
   const TableSample sample;
   auto facts_for = [&](const std::vector<std::string>& names, std::vector<ColumnRole>& roles) {
     roles.assign(names.size(), ColumnRole{});
-    return TableFacts{*policy, names, roles, sample, 10};
+    return TableFacts{*policy, names, names, roles, sample, 10};
   };
   std::vector<ColumnRole> roles;
   const std::vector<std::string> passing{"variable", "**FALSE**, N = 98,690", "Mean = 3"};

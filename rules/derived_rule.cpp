@@ -1,0 +1,268 @@
+#include "rules/derived_rule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rules/cell_value.h"
+#include "rules/column_roles.h"
+#include "rules/count_rules.h"
+#include "rules/derived_proof.h"
+#include "rules/held_findings.h"
+#include "rules/interval_proof.h"
+
+namespace outcheck::rules {
+
+namespace {
+
+constexpr const char* kRule = "derived_from_small_count";
+
+class DerivedRule final : public TableRule {
+ public:
+  DerivedRule(const TableFacts& facts, std::vector<BoundPair> bounds)
+      : policy_(facts.policy), names_(facts.names), roles_(facts.roles), cap_(facts.cap), bounds_(std::move(bounds)) {}
+
+  bool wants_small_or_redacted() const override { return true; }
+
+  // Only the records holding a small or redacted count are judged; each may need the record before
+  // it (a flowchart's step) and the first record (its base), kept as text across batches.
+  void observe(const RecordBatch& batch) override {
+    const std::size_t rows = batch.size();
+    const std::size_t width = std::min(batch.width(), roles_.size());
+    if (rows == 0) return;
+    if (first_record_.empty()) {
+      for (auto f : batch.row(0, scratch_).subspan(0, width)) first_record_.emplace_back(f);
+    }
+    const std::vector<std::string_view> first_fields(first_record_.begin(), first_record_.end());
+    std::vector<std::string_view> previous(previous_record_.begin(), previous_record_.end());
+    std::vector<std::string_view> current;
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (!batch.small_or_redacted(r)) continue;
+      if (r > 0) {
+        auto prev = batch.row(r - 1, scratch_);
+        previous.assign(prev.begin(), prev.end());
+      }
+      auto row = batch.row(r, scratch_);
+      current.assign(row.begin(), row.end());
+      judge(batch.record(r), current.data(), width, previous, first_fields);
+    }
+    auto last = batch.row(rows - 1, scratch_);
+    previous_record_.assign(last.begin(), last.end());
+  }
+
+  // Each finding stands when both columns it names are still counts at the end (a column read as
+  // counts may prove to hold people's identifiers), in row order across columns.
+  void finish(const TableEnd& end, FindingList& out) override {
+    auto count = [&](int c) { return end.roles[static_cast<std::size_t>(c)].role == Role::count; };
+    std::vector<const HeldFindings*> standing;
+    for (const auto& [columns, held] : held_) {
+      if (count(columns.first) && count(columns.second)) standing.push_back(&held);
+    }
+    release_merged(standing, out);
+  }
+
+ private:
+  // Held by the count a finding names (the small or redacted one) and the published count beside
+  // it, when the message names one; ordered, so findings merge as the column loop once made them.
+  HeldFindings& held(int count, int other) { return held_[{count, other}]; }
+
+  Finding cell_finding(std::int64_t row, int col, std::string_view value, std::string msg) const {
+    Finding f;
+    f.rule = kRule;
+    f.outcome = Outcome::fail;
+    f.row = row;
+    f.column = names_[static_cast<std::size_t>(col)];
+    f.value = std::string(value);
+    f.message = std::move(msg);
+    return f;
+  }
+
+  const std::string& name(int c) const { return names_[static_cast<std::size_t>(c)]; }
+  const ColumnRole& role(std::size_t c) const { return roles_[c]; }
+
+  // The counts of a record (its own, or the previous or first record's) as operands of a proof:
+  // counts as numerators and denominators, numbers of measure columns (person-time) as denominators.
+  void operands(std::span<const std::string_view> fields, std::size_t width, Place place) {
+    for (std::size_t c = 0; c < width && c < fields.size(); ++c) {
+      const ColumnRole& col = role(c);
+      if (col.role != Role::count && col.role != Role::measure) continue;
+      const Cell v = read_cell(policy_, fields[c]);
+      double value = 0;
+      if (v.kind == CellKind::integer) value = static_cast<double>(v.integer);
+      else if (v.kind == CellKind::number && col.role == Role::measure) value = parse_number(fields[c]).value_or(0);
+      else continue;
+      const bool small = col.role == Role::count && v.kind == CellKind::integer && !col.kind.midpoint6 &&
+                         count_verdict(policy_.policy(), col.kind, v.integer) == CountVerdict::small;
+      const Operand o{static_cast<int>(c), value, place, small};
+      if (place == Place::same_row && col.role == Role::count && v.kind == CellKind::integer) numerators_.push_back(o);
+      denominators_.push_back(o);
+    }
+  }
+
+  std::string operand_text(const Operand& o) const {
+    std::string s = name(o.column);
+    if (o.place == Place::previous_row) s += " (previous row)";
+    if (o.place == Place::first_row) s += " (first row)";
+    char value[32];
+    std::snprintf(value, sizeof value, " %.15g", o.value);
+    return s + value;
+  }
+
+  std::string formula(const Derivation& d) const {
+    std::string share = operand_text(d.numerator) + " / " + operand_text(d.denominator);
+    std::string scaled = d.scale == 1 ? share : std::to_string(d.scale) + " x " + share;
+    return d.complement ? (d.scale == 1 ? "1 - " : std::to_string(d.scale) + " x (1 - ") + share + (d.scale == 1 ? "" : ")")
+                        : scaled;
+  }
+
+  // A rate equal, at its printed precision, to a small count over a denominator is tied to that
+  // count (and the formula named); one that only published counts explain gives nothing away; one
+  // that nothing explains keeps the finding of old.
+  void judge(std::int64_t index, const std::string_view* fields, std::size_t width,
+             std::span<const std::string_view> previous, std::span<const std::string_view> first_fields) {
+    const Policy& p = policy_.policy();
+    numerators_.clear();
+    denominators_.clear();
+    operands({fields, width}, width, Place::same_row);
+    // The previous and first records' counts are read only when the record's own do not explain a
+    // rate (most rates are a count over a denominator beside it).
+    bool other_rows_read = false;
+    auto other_rows = [&] {
+      if (other_rows_read) return;
+      other_rows_read = true;
+      if (!previous.empty()) operands(previous, width, Place::previous_row);
+      // On the first record itself, its share of itself is 1: a flowchart's base row ("pct_all 1").
+      if (!first_fields.empty()) operands(first_fields, width, Place::first_row);
+    };
+    // The first count column of each kind on the record.
+    int first_small = -1, first_redacted = -1, first_published = -1;
+    rates_.clear();
+    for (std::size_t c = 0; c < width; ++c) {
+      const ColumnRole& col = role(c);
+      const Cell value = read_cell(policy_, fields[c]);
+      if (col.role == Role::rate) {
+        if (value.kind == CellKind::number || value.kind == CellKind::integer) rates_.push_back(static_cast<int>(c));
+        continue;
+      }
+      if (col.role != Role::count) continue;
+      int* slot = nullptr;
+      if (value.kind == CellKind::integer) {
+        const bool small_count = !col.kind.midpoint6 && count_verdict(p, col.kind, value.integer) == CountVerdict::small;
+        slot = small_count ? &first_small : &first_published;
+      } else if (value.kind == CellKind::marker) {
+        slot = &first_redacted;
+      }
+      if (slot && *slot < 0) *slot = static_cast<int>(c);
+    }
+    for (int rc : rates_) {
+      const std::string_view text = fields[rc];
+      const auto x = printed_number(text);
+      if (x) {
+        auto d = derive(*x, numerators_, denominators_, /*small=*/true);
+        if (!d) {
+          other_rows();
+          d = derive(*x, numerators_, denominators_, /*small=*/true);
+        }
+        if (d) {
+          const int source = d->numerator.column;
+          held(source, source).add(kRule, Outcome::fail, cap_, [&] {
+            return cell_finding(index, rc, text,
+                                "is computed from the small count " + std::string(fields[source]) + " in column \"" +
+                                    name(source) + "\" (" + std::string(trim_spaces(text)) + " = " + formula(*d) +
+                                    "): redact it too");
+          });
+          continue;
+        }
+        // Published counts explain it: it gives nothing away. Only a rate printed precisely enough
+        // (four significant digits) is taken as proved so, since a coarse one ("2.5") matches some
+        // ratio of the counts around it by chance, and a finding must never be dropped by chance.
+        if (x->tolerance <= 1e-4 * std::fabs(x->value) && derive(*x, numerators_, denominators_, /*small=*/false)) continue;
+        if (first_redacted >= 0 && first_small < 0) {
+          if (const auto g = gives_back(*x, denominators_)) {
+            const int red = first_redacted;
+            char product[32];
+            std::snprintf(product, sizeof product, "%.3f", g->product);
+            held(red, red).add(kRule, Outcome::fail, cap_, [&] {
+              return cell_finding(index, rc, text,
+                                  std::string(trim_spaces(text)) + (g->scale == 1 ? "" : " / " + std::to_string(g->scale)) +
+                                      " x " + operand_text(g->denominator) + " = " + product +
+                                      ": this gives back the redacted count in column \"" + name(red) + "\" (" +
+                                      std::to_string(g->count) + "): redact it too");
+            });
+            continue;
+          }
+        }
+      }
+      // Not proved (no ratio of the row's counts gives it at its printed precision), so the message
+      // says what is known: the row holds a small or redacted count the rate may come from.
+      if (first_small >= 0) {
+        held(first_small, first_small).add(kRule, Outcome::fail, cap_, [&] {
+          return cell_finding(index, rc, text,
+                              "may be computed from the small count " + std::string(fields[first_small]) +
+                                  " in column \"" + name(first_small) + "\" of its row: redact it too");
+        });
+      } else if (first_redacted >= 0 && first_published >= 0) {
+        held(first_redacted, first_published).add(kRule, Outcome::fail, cap_, [&] {
+          return cell_finding(index, rc, text,
+                              "with column \"" + name(first_published) + "\" this value may give back the redacted count in column \"" +
+                                  name(first_redacted) + "\": redact it too");
+        });
+      }
+    }
+    if (first_redacted >= 0 && first_small < 0) interval_bounds(index, fields, first_redacted);
+  }
+
+  // An interval whose bounds fit one count of events, and no other, under a Poisson or normal
+  // model gives back the record's redacted count whatever the person-time (rules/interval_proof.h).
+  void interval_bounds(std::int64_t index, const std::string_view* fields, int redacted) {
+    for (const BoundPair& b : bounds_) {
+      const auto lower = printed_number(fields[b.lower]);
+      const auto upper = printed_number(fields[b.upper]);
+      if (!lower || !upper) continue;
+      const auto implied = interval_implied_count(*lower, *upper);
+      if (!implied) continue;
+      const std::string events = std::to_string(implied->events);
+      held(redacted, redacted).add(kRule, Outcome::fail, cap_, [&] {
+        return cell_finding(index, b.lower, fields[b.lower],
+                            "with \"" + name(b.upper) + "\" " + std::string(trim_spaces(fields[b.upper])) + " this is the " +
+                                interval_model_name(implied->model) + " 95% interval for " + events +
+                                " events and no other count: it gives back the redacted count in column \"" +
+                                name(redacted) + "\" (" + events + "): redact both bounds too");
+      });
+    }
+  }
+
+  const CompiledPolicy& policy_;
+  const std::vector<std::string> names_;
+  const std::vector<ColumnRole> roles_;
+  const std::size_t cap_;
+  const std::vector<BoundPair> bounds_;  // the intervals' bound columns
+  std::map<std::pair<int, int>, HeldFindings> held_;
+  std::vector<std::string> previous_record_, first_record_;
+  std::vector<Operand> numerators_, denominators_;  // reused per record
+  std::vector<int> rates_;
+  std::vector<std::string_view> scratch_;  // a packed record's fields
+};
+
+}  // namespace
+
+std::unique_ptr<TableRule> make_derived_rule(const TableFacts& facts) {
+  std::vector<BoundPair> bounds;
+  auto numeric = [&](int c) {
+    const Role r = facts.roles[static_cast<std::size_t>(c)].role;
+    return r == Role::measure || r == Role::rate;
+  };
+  for (const BoundPair& b : bound_pairs(facts.names)) {
+    if (numeric(b.lower) && numeric(b.upper)) bounds.push_back(b);
+  }
+  bool any_rate = !bounds.empty();
+  for (const ColumnRole& r : facts.roles) any_rate |= r.role == Role::rate;
+  if (!any_rate) return nullptr;
+  return std::make_unique<DerivedRule>(facts, std::move(bounds));
+}
+
+}  // namespace outcheck::rules

@@ -1,0 +1,54 @@
+#pragma once
+// Consecutive data records as a table rule's unit sees them (rules/table_rule.h): a batch the
+// reader packed, or one record on its own. A unit reads the cells it needs, row by row or a column
+// at a time, and the views stay valid only during the call it is given the batch in.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "rules/packed_records.h"
+
+namespace outcheck::rules {
+
+class RecordBatch {
+ public:
+  // Packed records, all `packed.width` wide.
+  RecordBatch(const PackedRecords& packed, const std::uint8_t* small_or_redacted)
+      : first_(packed.first_index), rows_(packed.size()), width_(packed.width), packed_(&packed),
+        small_or_redacted_(small_or_redacted) {}
+  // One record (at most the header's width; a short record has fewer fields).
+  RecordBatch(std::int64_t record, std::span<const std::string_view> fields, const std::uint8_t* small_or_redacted)
+      : first_(record), rows_(1), width_(fields.size()), fields_(fields.data()), small_or_redacted_(small_or_redacted) {}
+
+  std::size_t size() const { return rows_; }
+  // The fields each record has.
+  std::size_t width() const { return width_; }
+  // Record r's 1-based data record number.
+  std::int64_t record(std::size_t r) const { return first_ + static_cast<std::int64_t>(r); }
+  std::string_view cell(std::size_t r, std::size_t c) const {
+    return packed_ ? packed_->field(r, c) : fields_[r * width_ + c];
+  }
+  // Record r's fields (written to `scratch` when the batch is packed).
+  std::span<const std::string_view> row(std::size_t r, std::vector<std::string_view>& scratch) const {
+    if (!packed_) return {fields_ + r * width_, width_};
+    scratch.resize(width_);
+    packed_->fields(r, scratch.data());
+    return scratch;
+  }
+  // Whether record r holds, in a column of counts, a small count or a redacted one: the only records
+  // on which a rate can be derived from a small count. Known only when a unit asked for it
+  // (TableRule::wants_small_or_redacted); true for every record otherwise.
+  bool small_or_redacted(std::size_t r) const { return !small_or_redacted_ || small_or_redacted_[r] != 0; }
+
+ private:
+  std::int64_t first_;
+  std::size_t rows_;
+  std::size_t width_;
+  const PackedRecords* packed_ = nullptr;
+  const std::string_view* fields_ = nullptr;
+  const std::uint8_t* small_or_redacted_;
+};
+
+}  // namespace outcheck::rules
