@@ -80,8 +80,7 @@ Result<RedactResult> redact_file(const std::string& in, const std::string& out, 
 
   RedactResult result;
   result.rows = scanned->data_records;
-  result.changes = rules::redact_table(policy, reader.table);
-  result.still_failing = rules::failing_rules(policy, reader.table);
+  result.changes = rules::redact_table(policy, reader.table, &result.still_failing);
 
   // Written as it was read: with its delimiter, and its `sep=X` line when it had one.
   const CsvDialect dialect = scanned->dialect;

@@ -23,7 +23,8 @@ int run_rules(const OutputOptions& out) {
                        {"scope", rules::rule_scope_name(r.scope)},
                        {"outcome", r.outcome},
                        {"summary", r.summary},
-                       {"decided_in", r.decided_in}});
+                       {"decided_in", r.decided_in},
+                       {"redact_fixes", r.fix != nullptr}});
     }
     text = checker::json_text(rules, 2) + "\n";
   } else {
@@ -39,7 +40,7 @@ int run_rules(const OutputOptions& out) {
       line.resize(id_width + 9, ' ');
       line += r.outcome;
       line.resize(id_width + 9 + outcome_width + 2, ' ');
-      text += line + r.summary + "\n";
+      text += line + r.summary + (r.fix ? " (redact fixes it)" : "") + "\n";
     }
   }
   if (auto s = emit(out, text); !s.ok()) return report_error(s.error());

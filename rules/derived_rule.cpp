@@ -10,6 +10,7 @@
 
 #include "rules/cell_value.h"
 #include "rules/column_roles.h"
+#include "rules/count_fix.h"
 #include "rules/count_rules.h"
 #include "rules/derived_proof.h"
 #include "rules/held_findings.h"
@@ -248,21 +249,59 @@ class DerivedRule final : public TableRule {
   std::vector<std::string_view> scratch_;  // a packed record's fields
 };
 
+// The intervals whose bounds are both numbers (measures or rates).
+std::vector<BoundPair> numeric_bounds(std::span<const std::string> header, const std::vector<ColumnRole>& roles) {
+  std::vector<BoundPair> bounds;
+  auto numeric = [&](int c) {
+    const Role r = roles[static_cast<std::size_t>(c)].role;
+    return r == Role::measure || r == Role::rate;
+  };
+  for (const BoundPair& b : bound_pairs(header)) {
+    if (numeric(b.lower) && numeric(b.upper)) bounds.push_back(b);
+  }
+  return bounds;
+}
+
 }  // namespace
 
 std::unique_ptr<TableRule> make_derived_rule(const TableFacts& facts) {
-  std::vector<BoundPair> bounds;
-  auto numeric = [&](int c) {
-    const Role r = facts.roles[static_cast<std::size_t>(c)].role;
-    return r == Role::measure || r == Role::rate;
-  };
-  for (const BoundPair& b : bound_pairs(facts.names)) {
-    if (numeric(b.lower) && numeric(b.upper)) bounds.push_back(b);
-  }
+  std::vector<BoundPair> bounds = numeric_bounds(facts.names, facts.roles);
   bool any_rate = !bounds.empty();
   for (const ColumnRole& r : facts.roles) any_rate |= r.role == Role::rate;
   if (!any_rate) return nullptr;
   return std::make_unique<DerivedRule>(facts, std::move(bounds));
+}
+
+void fix_derived(const TableFix& fix) {
+  const auto& roles = fix.roles;
+  const std::vector<BoundPair> bounds = numeric_bounds(fix.table.header, roles);
+  for (std::size_t r = 0; r < fix.table.rows.size(); ++r) {
+    auto& row = fix.table.rows[r];
+    auto cell = [&](std::size_t c) { return c < row.size() ? &row[c] : nullptr; };
+    bool redacted_count = false;
+    for (std::size_t c = 0; c < roles.size(); ++c) {
+      if (roles[c].role != Role::count) continue;
+      const std::string* text = cell(c);
+      if (text && read_cell(fix.policy, *text).kind == CellKind::marker) redacted_count = true;
+    }
+    if (!redacted_count) continue;
+    for (std::size_t c = 0; c < roles.size(); ++c) {
+      if (roles[c].role != Role::rate) continue;
+      const std::string* text = cell(c);
+      if (text && parse_number(*text)) fix.set(r, c, kRedactedMarker, kRule);
+    }
+    // An interval whose bounds alone fit one count of events (rules/interval_proof.h) goes too.
+    for (const BoundPair& b : bounds) {
+      const std::string* lower = cell(static_cast<std::size_t>(b.lower));
+      const std::string* upper = cell(static_cast<std::size_t>(b.upper));
+      if (!lower || !upper) continue;
+      const auto l = printed_number(*lower);
+      const auto u = printed_number(*upper);
+      if (!l || !u || !interval_implied_count(*l, *u)) continue;
+      fix.set(r, static_cast<std::size_t>(b.lower), kRedactedMarker, kRule);
+      fix.set(r, static_cast<std::size_t>(b.upper), kRedactedMarker, kRule);
+    }
+  }
 }
 
 }  // namespace outcheck::rules

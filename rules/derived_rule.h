@@ -12,4 +12,8 @@ namespace outcheck::rules {
 // Nothing when the table has no rate column and no interval's bounds.
 std::unique_ptr<TableRule> make_derived_rule(const TableFacts& facts);
 
+// redact's fix: a rate on a row whose count is suppressed is suppressed too (it was computed from
+// that count), and so are an interval's bounds when they alone fit one count of events.
+void fix_derived(const TableFix& fix);
+
 }  // namespace outcheck::rules

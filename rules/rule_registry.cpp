@@ -1,8 +1,10 @@
 #include "rules/rule_registry.h"
 
+#include "rules/count_fix.h"
 #include "rules/derived_rule.h"
 #include "rules/organisation_rule.h"
 #include "rules/secondary_rule.h"
+#include "rules/table_rule.h"
 #include "rules/unrounded_rates.h"
 
 namespace outcheck::rules {
@@ -30,14 +32,17 @@ const std::vector<Rule>& rule_registry() {
       {"organisation_identifier", S::table, "fail (codes) / review (keyed by practice)",
        "real practice or ONS area codes; a table keyed by pseudonymous practice ids", "rules/organisation_rule.cpp", true,
        make_organisation_rule},
-      {"small_count", S::table, "fail", "a count at or below the threshold and not redacted", "rules/count_rules.cpp"},
-      {"unrounded", S::table, "fail", "a count that does not follow the rounding rule", "rules/count_rules.cpp"},
+      {"small_count", S::table, "fail", "a count at or below the threshold and not redacted", "rules/count_rules.cpp",
+       true, nullptr, fix_counts},
+      {"unrounded", S::table, "fail", "a count that does not follow the rounding rule", "rules/count_rules.cpp", true,
+       nullptr, fix_counts},
       {"secondary_disclosure", S::table, "fail", "a redacted cell that the other cells and totals give back",
-       "rules/secondary_rule.cpp", true, [](const TableFacts& f) { return make_secondary_rule(f); }},
+       "rules/secondary_rule.cpp", true, [](const TableFacts& f) { return make_secondary_rule(f); }, fix_secondary},
       {"derived_from_small_count", S::table, "fail", "a rate, ratio or percentage computed from a small count",
-       "rules/derived_rule.cpp", true, make_derived_rule},
+       "rules/derived_rule.cpp", true, make_derived_rule, fix_derived},
       {"derived_from_unrounded", S::table, "fail", "a rate computed from unrounded counts: it gives them back",
-       "rules/unrounded_rates.cpp", true, make_unrounded_rates_rule},
+       "rules/unrounded_rates.cpp", true, make_unrounded_rates_rule,
+       [](const TableFix& f) { fix_unrounded_rates(f.policy, f.table, f.roles, f.set); }},
       {"unsafe_statistic", S::table, "fail (opensafely) / review (sdc-handbook)",
        "min, max and similar statistics that describe single people", "rules/column_roles.cpp"},
       {"needs_review", S::file, "review", "a file no rule can check (image, html, txt, json, md, log)",

@@ -11,8 +11,11 @@ namespace outcheck::rules {
 
 class TableRule;
 struct TableFacts;
+struct TableFix;
 // Makes a table rule's unit (rules/table_rule.h) for a table, or nothing when it gives it no work.
 using MakeTableRule = std::unique_ptr<TableRule> (*)(const TableFacts& facts);
+// Redact's fix for a rule's findings, over the held table (rules/table_rule.h).
+using FixTable = void (*)(const TableFix& fix);
 
 enum class RuleScope {
   file,   // the gate: privacy level, declaration, links, type, size, provenance, the CSV's shape
@@ -31,6 +34,9 @@ struct Rule {
   // A table rule written as a unit: TableCheck makes one from every entry that has this, once the
   // table's roles are decided. Rules still in TableCheck's column loop have none.
   MakeTableRule make_unit = nullptr;
+  // What redact does about the rule's findings; rules that share one fix (small_count and unrounded:
+  // a count is suppressed or rounded) name the same function, and redact runs it once a pass.
+  FixTable fix = nullptr;
 };
 
 const std::vector<Rule>& rule_registry();

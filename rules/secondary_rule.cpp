@@ -1,5 +1,8 @@
 #include "rules/secondary_rule.h"
 
+#include "rules/count_fix.h"
+#include "rules/secondary.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,6 +96,50 @@ std::unique_ptr<TableRule> make_secondary_rule(const TableFacts& facts, std::siz
   for (const ColumnRole& r : facts.roles) any_count |= r.role == Role::count;
   if (!any_count) return nullptr;
   return std::make_unique<SecondaryRule>(facts, max_redacted_cells);
+}
+
+void fix_secondary(const TableFix& fix) {
+  const HeldTable& t = fix.table;
+  std::vector<Role> roles;
+  for (const ColumnRole& r : fix.roles) roles.push_back(r.role);
+  // Each round suppresses one cell; a table has no more cells than this to suppress.
+  const std::size_t limit = t.rows.size() * roles.size() + 1;
+  for (std::size_t round = 0; round < limit; ++round) {
+    TableLayout layout = make_layout(fix.policy, t, roles);
+    for (const ColumnRole& r : fix.roles) layout.bases.push_back(r.kind.midpoint6 ? 6 : r.kind.base);
+    Grid grid = make_grid(fix.policy, t, layout);
+    std::vector<Exposure> exposed = find_exposures(grid);
+    if (exposed.empty()) return;
+    const Exposure& e = exposed.front();
+    int best_r = -1, best_c = -1;
+    std::int64_t best = 0;
+    auto consider = [&](int i, int j) {
+      auto at = grid.at(i, j);
+      if (grid.state[at] != Grid::State::published) return;
+      if (best_r < 0 || grid.value[at] < best) {
+        best = grid.value[at];
+        best_r = i;
+        best_c = j;
+      }
+    };
+    if (e.via_row) {
+      for (int j = 0; j < grid.cols; ++j) consider(e.row, j);
+    } else {
+      for (int i = 0; i < grid.rows; ++i) consider(i, e.col);
+    }
+    std::size_t row, col;
+    if (best_r >= 0) {
+      row = static_cast<std::size_t>(layout.body_rows[static_cast<std::size_t>(best_r)]);
+      col = static_cast<std::size_t>(layout.body_cols[static_cast<std::size_t>(best_c)]);
+    } else if (e.via_row) {
+      row = static_cast<std::size_t>(layout.body_rows[static_cast<std::size_t>(e.row)]);
+      col = static_cast<std::size_t>(layout.total_col);
+    } else {
+      row = static_cast<std::size_t>(layout.total_row);
+      col = static_cast<std::size_t>(layout.body_cols[static_cast<std::size_t>(e.col)]);
+    }
+    fix.set(row, col, kRedactedMarker, "secondary_disclosure");
+  }
 }
 
 }  // namespace outcheck::rules

@@ -15,4 +15,9 @@ namespace outcheck::rules {
 std::unique_ptr<TableRule> make_secondary_rule(const TableFacts& facts,
                                                std::size_t max_redacted_cells = SecondaryStream::kMaxRedactedCells);
 
+// redact's fix, complementary suppression: while some redacted cell can be solved for from the
+// totals (rules/secondary.h over the held table), the smallest published cell of the line that
+// gives it away is suppressed too (or, when none is left, that line's total).
+void fix_secondary(const TableFix& fix);
+
 }  // namespace outcheck::rules

@@ -1,7 +1,8 @@
 #pragma once
 // A table rule as one unit: made once a table's column roles are decided (nothing, when the table
 // gives it no work), it observes every record, gives its findings at the end, and offers redact a
-// fix over a held table, decided the same way. TableCheck runs the units; redact runs their fixes.
+// fix over a held table, decided the same way. TableCheck runs the units; redact runs the registry's
+// fixes (rules/rule_registry.h), units' and the count rules' alike.
 //
 // rules/unrounded_rates.h (derived_from_unrounded), rules/secondary_rule.h (secondary_disclosure),
 // rules/derived_rule.h (derived_from_small_count), rules/organisation_rule.h (organisation_identifier)
@@ -19,6 +20,7 @@
 #include "rules/compiled_policy.h"
 #include "rules/finding.h"
 #include "rules/record_batch.h"
+#include "rules/table_layout.h"
 #include "rules/table_roles.h"
 #include "rules/table_sample.h"
 
@@ -58,5 +60,15 @@ class TableRule {
 // How a fix changes a held table's cell (row and column indexes into it), under the rule it serves:
 // redact records each change for its report.
 using CellSetter = std::function<void(std::size_t row, std::size_t column, std::string text, const char* rule)>;
+
+// What a rule's fix works on in redact: the whole table, held, with its roles as check decides them.
+// A fix changes cells only through `set`, and changes nothing on a table its rule does not fail, so
+// that redact may run every fix again until a pass changes nothing.
+struct TableFix {
+  const CompiledPolicy& policy;
+  HeldTable& table;
+  const std::vector<ColumnRole>& roles;
+  const CellSetter& set;
+};
 
 }  // namespace outcheck::rules

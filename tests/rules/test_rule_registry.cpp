@@ -83,6 +83,22 @@ TEST_CASE("rule registry: the table rules written as units are made from their e
   CHECK(std::string(rules::find_rule("derived_from_unrounded")->decided_in) == "rules/unrounded_rates.cpp");
 }
 
+TEST_CASE("rule registry: redact's fixes are the registry's, one per rule redact can fix", "[rules][registry]") {
+  // Redact runs each distinct fix once a pass, in registry order; the count rules share one (a count
+  // is suppressed or rounded), and a rule without a fix is what redact names as still failing.
+  std::vector<std::string> fixed;
+  for (const rules::Rule& rule : rules::rule_registry()) {
+    if (!rule.fix) continue;
+    INFO(rule.id);
+    fixed.push_back(rule.id);
+    CHECK(rule.scope == rules::RuleScope::table);
+  }
+  CHECK(fixed == std::vector<std::string>{"small_count", "unrounded", "secondary_disclosure", "derived_from_small_count",
+                                          "derived_from_unrounded"});
+  CHECK(rules::find_rule("small_count")->fix == rules::find_rule("unrounded")->fix);
+  CHECK(rules::find_rule("secondary_disclosure")->fix != rules::find_rule("small_count")->fix);
+}
+
 TEST_CASE("rule registry: outcheck rules prints every rule, as text and as JSON", "[rules][registry][cli]") {
   test::TempDir dir;
   test::RunResult text = test::run_outcheck({"rules"}, dir.path());
@@ -96,9 +112,12 @@ TEST_CASE("rule registry: outcheck rules prints every rule, as text and as JSON"
     CHECK(listed[i].at("id") == rule.id);
     CHECK(listed[i].at("outcome") == rule.outcome);
     CHECK(listed[i].at("scope") == rules::rule_scope_name(rule.scope));
+    CHECK(listed[i].at("redact_fixes") == (rule.fix != nullptr));
     CHECK(test::contains(text.out, std::string(rule.id) + " "));
     CHECK(test::contains(text.out, rule.summary));
   }
+  CHECK(test::contains(text.out, "a count at or below the threshold and not redacted (redact fixes it)\n"));
+  CHECK(test::contains(text.out, "min, max and similar statistics that describe single people\n"));
 }
 
 TEST_CASE("rule registry: every finding on the released tables and the example workspace names a registered rule",
