@@ -110,11 +110,16 @@ nlohmann::json redact_report_json(const std::string& in, const std::string& out,
 
 std::string redact_report_text(const RedactResult& result) {
   std::string out;
+  std::size_t headers = 0;
   for (const auto& c : result.changes) {
-    out += "row " + std::to_string(c.row) + " column \"" + c.column + "\": " + c.before + " -> " + c.after + " (" +
-           c.rule + ")\n";
+    // Row 0 is the header line (a count written in a header: "N = 525,734").
+    headers += c.row == 0;
+    out += (c.row == 0 ? std::string("header") : "row " + std::to_string(c.row)) + " column \"" + c.column + "\": " +
+           c.before + " -> " + c.after + " (" + c.rule + ")\n";
   }
-  out += std::to_string(result.changes.size()) + " cells changed in " + std::to_string(result.rows) + " rows\n";
+  out += std::to_string(result.changes.size() - headers) + " cells " +
+         (headers > 0 ? "and " + std::to_string(headers) + (headers == 1 ? " header " : " headers ") : std::string()) +
+         "changed in " + std::to_string(result.rows) + " rows\n";
   if (!result.still_failing.empty()) {
     out += "the copy still fails:";
     for (const auto& [rule, n] : result.still_failing) out += " " + rule + " (" + std::to_string(n) + ")";

@@ -9,6 +9,7 @@
 #include "rules/column_roles.h"
 #include "rules/count_rules.h"
 #include "rules/derived_proof.h"
+#include "rules/header_counts.h"
 #include "rules/rounding.h"
 
 namespace outcheck::rules {
@@ -190,6 +191,9 @@ class CountFix {
 
 }  // namespace
 
-void fix_counts(const TableFix& fix) { CountFix(fix).run(); }
+void fix_counts(const TableFix& fix) {
+  CountFix(fix).run();
+  fix_header_counts(fix);
+}
 
 }  // namespace outcheck::rules

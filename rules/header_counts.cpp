@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "rules/cell_value.h"
+#include "rules/count_fix.h"
 #include "rules/count_rules.h"
+#include "rules/rounding.h"
 
 namespace outcheck::rules {
 
@@ -14,33 +16,41 @@ namespace {
 struct HeaderCount {
   std::string column;   // the header, as findings name the column
   std::string written;  // the count as the header writes it ("525,734")
+  std::size_t at = 0;   // where `written` starts in the header
   CountVerdict verdict;
   std::int64_t value;
 };
 
-// Each "N = <count>" (or "n=<count>") in the headers that a count rule fails, in column order.
+// Each "N = <count>" (or "n=<count>") in a header that a count rule fails, in order.
+std::vector<HeaderCount> failing_counts_in(const CountLimits& limits, const std::string& h) {
+  std::vector<HeaderCount> out;
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    if (h[i] != 'N' && h[i] != 'n') continue;
+    if (i > 0 && std::isalnum(static_cast<unsigned char>(h[i - 1]))) continue;
+    std::size_t j = i + 1;
+    while (j < h.size() && h[j] == ' ') ++j;
+    if (j >= h.size() || h[j] != '=') continue;
+    ++j;
+    while (j < h.size() && h[j] == ' ') ++j;
+    std::size_t end = j;
+    while (end < h.size() && (is_digit(h[end]) || (h[end] == ',' && end + 1 < h.size() && is_digit(h[end + 1])))) ++end;
+    if (end == j) continue;
+    const std::string written = h.substr(j, end - j);
+    auto n = leading_count(written);
+    if (!n) n = parse_integer(written);
+    if (!n) continue;
+    const CountVerdict v = count_verdict(limits, CountKind{}, *n);
+    if (v != CountVerdict::ok) out.push_back({h, written, j, v, *n});
+  }
+  return out;
+}
+
+// Each such count in the headers, in column order.
 std::vector<HeaderCount> failing_header_counts(const Policy& policy, const std::vector<std::string>& names) {
   const CountLimits limits = count_limits(policy);
   std::vector<HeaderCount> out;
   for (const std::string& h : names) {
-    for (std::size_t i = 0; i < h.size(); ++i) {
-      if (h[i] != 'N' && h[i] != 'n') continue;
-      if (i > 0 && std::isalnum(static_cast<unsigned char>(h[i - 1]))) continue;
-      std::size_t j = i + 1;
-      while (j < h.size() && h[j] == ' ') ++j;
-      if (j >= h.size() || h[j] != '=') continue;
-      ++j;
-      while (j < h.size() && h[j] == ' ') ++j;
-      std::size_t end = j;
-      while (end < h.size() && (is_digit(h[end]) || (h[end] == ',' && end + 1 < h.size() && is_digit(h[end + 1])))) ++end;
-      if (end == j) continue;
-      const std::string written = h.substr(j, end - j);
-      auto n = leading_count(written);
-      if (!n) n = parse_integer(written);
-      if (!n) continue;
-      const CountVerdict v = count_verdict(limits, CountKind{}, *n);
-      if (v != CountVerdict::ok) out.push_back({h, written, v, *n});
-    }
+    for (HeaderCount& c : failing_counts_in(limits, h)) out.push_back(std::move(c));
   }
   return out;
 }
@@ -74,6 +84,38 @@ std::unique_ptr<TableRule> make_header_counts_rule(const TableFacts& facts) {
   std::vector<HeaderCount> counts = failing_header_counts(facts.policy.policy(), facts.names);
   if (counts.empty()) return nullptr;
   return std::make_unique<HeaderCountsRule>(facts.policy.policy(), std::move(counts));
+}
+
+void fix_header_counts(const TableFix& fix) {
+  const Policy& p = fix.policy.policy();
+  const CountLimits limits = count_limits(p);
+  for (std::size_t c = 0; c < fix.table.header.size(); ++c) {
+    const std::string& header = fix.table.header[c];
+    std::string text = header;
+    const char* rule = nullptr;
+    // From the last count back, so that each one's place in the header still holds.
+    const std::vector<HeaderCount> counts = failing_counts_in(limits, header);
+    for (auto it = counts.rbegin(); it != counts.rend(); ++it) {
+      std::string replacement = kRedactedMarker;
+      const char* why = "small_count";
+      // Only an unrounded count is rounded (to the policy's base, which is then above 1); rounding
+      // down may land on a small count (threshold 12, base 10: 13 -> 10), suppressed instead.
+      const std::int64_t rounded = it->verdict == CountVerdict::small ? 0 : round_half_even(it->value, p.rounding_base);
+      if (it->verdict != CountVerdict::small && count_verdict(limits, CountKind{}, rounded) != CountVerdict::small) {
+        replacement = std::to_string(rounded);
+        if (it->written.find(',') != std::string::npos) {
+          for (int i = static_cast<int>(replacement.size()) - 3; i > 0; i -= 3) {
+            replacement.insert(static_cast<std::size_t>(i), ",");
+          }
+        }
+        why = "unrounded";
+      }
+      text.replace(it->at, it->written.size(), replacement);
+      // One change per header, under the weightier rule when it holds both.
+      if (!rule || std::string_view(why) == "small_count") rule = why;
+    }
+    if (rule) fix.set_header(c, std::move(text), rule);
+  }
 }
 
 }  // namespace outcheck::rules

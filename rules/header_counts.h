@@ -11,4 +11,9 @@ namespace outcheck::rules {
 
 std::unique_ptr<TableRule> make_header_counts_rule(const TableFacts& facts);
 
+// redact's fix (part of the count rules' own, rules/count_fix.h): each such count is rounded in its
+// header as a count in a cell would be ("N = 525,734" -> "N = 525,735", its commas kept), or
+// suppressed when small ("N = [REDACTED]").
+void fix_header_counts(const TableFix& fix);
+
 }  // namespace outcheck::rules

@@ -33,13 +33,16 @@ bool fixable(const std::map<std::string, std::int64_t>& failing) {
 class Redactor {
  public:
   Redactor(const CompiledPolicy& policy, HeldTable& table)
-      : policy_(policy), t_(table), roles_(table_roles(policy, table)) {}
+      : policy_(policy), t_(table), roles_(table_roles(policy, table)), header_as_read_(table.header) {}
 
   std::vector<RedactChange> run(std::map<std::string, std::int64_t>* still_failing) {
     const CellSetter set = [this](std::size_t r, std::size_t c, std::string text, const char* rule) {
       this->set(r, c, std::move(text), rule);
     };
-    const TableFix fix{policy_, t_, roles_, set};
+    const HeaderSetter set_header = [this](std::size_t c, std::string text, const char* rule) {
+      this->set_header(c, std::move(text), rule);
+    };
+    const TableFix fix{policy_, t_, roles_, set, set_header};
     const std::vector<FixTable> fixes = registry_fixes();
     std::map<std::string, std::int64_t> failing;
     for (int pass = 0; pass < kMaxRedactPasses; ++pass) {
@@ -53,25 +56,37 @@ class Redactor {
   }
 
  private:
-  // Records one change per cell, from its original text to its final one, under the last rule.
+  // Records one change per cell, from its original text to its final one, under the last rule. A
+  // change names its column by the header as it was read, even once a fix has changed the header.
   void set(std::size_t r, std::size_t c, std::string value, const char* rule) {
     auto& row = t_.rows[r];
     if (c >= row.size() || row[c] == value) return;
+    record(t_.records[r], c, row[c], value, rule);
+    row[c] = std::move(value);
+  }
+  // A header's change is row 0's: the line before the first data record.
+  void set_header(std::size_t c, std::string value, const char* rule) {
+    if (c >= t_.header.size() || t_.header[c] == value) return;
+    record(0, c, t_.header[c], value, rule);
+    t_.header[c] = std::move(value);
+  }
+  void record(std::int64_t row, std::size_t c, const std::string& before, const std::string& after, const char* rule) {
     changed_ = true;
-    auto same_cell = [&](const RedactChange& ch) { return ch.row == t_.records[r] && ch.column == t_.header[c]; };
+    const std::string& column = header_as_read_[c];
+    auto same_cell = [&](const RedactChange& ch) { return ch.row == row && ch.column == column; };
     auto it = std::find_if(changes_.begin(), changes_.end(), same_cell);
     if (it != changes_.end()) {
-      it->after = value;
+      it->after = after;
       it->rule = rule;
     } else {
-      changes_.push_back({t_.records[r], t_.header[c], row[c], value, rule});
+      changes_.push_back({row, column, before, after, rule});
     }
-    row[c] = std::move(value);
   }
 
   const CompiledPolicy& policy_;
   HeldTable& t_;
   const std::vector<ColumnRole> roles_;
+  const std::vector<std::string> header_as_read_;
   bool changed_ = false;
   std::vector<RedactChange> changes_;
 };

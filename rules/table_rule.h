@@ -60,6 +60,8 @@ class TableRule {
 // How a fix changes a held table's cell (row and column indexes into it), under the rule it serves:
 // redact records each change for its report.
 using CellSetter = std::function<void(std::size_t row, std::size_t column, std::string text, const char* rule)>;
+// The same for a column's header (a count written in it: "N = 525,734").
+using HeaderSetter = std::function<void(std::size_t column, std::string text, const char* rule)>;
 
 // What a rule's fix works on in redact: the whole table, held, with its roles as check decides them.
 // A fix changes cells only through `set`, and changes nothing on a table its rule does not fail, so
@@ -69,6 +71,7 @@ struct TableFix {
   HeldTable& table;
   const std::vector<ColumnRole>& roles;
   const CellSetter& set;
+  const HeaderSetter& set_header;
 };
 
 }  // namespace outcheck::rules

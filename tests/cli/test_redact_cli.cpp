@@ -129,6 +129,44 @@ TEST_CASE("redact: --report writes every change as JSON", "[cli][redact]") {
   CHECK(got.size() == 8);
 }
 
+TEST_CASE("redact: counts written in headers are rounded or suppressed there, and the copy passes", "[cli][redact]") {
+  // gtsummary heads its columns "**TRUE**, N = 525,734". By hand (opensafely): 525,734 -> 525,735
+  // (commas kept), 98,691 -> 98,690, "Other, N = 6" is small -> "Other, N = [REDACTED]"; the cells
+  // 20 and 30 stay, 6 is suppressed.
+  Workspace ws(project());
+  ws.write("input/raw.csv",
+           "variable,\"**TRUE**, N = 525,734\",\"**FALSE**, N = 98,691\",\"Other, N = 6\"\n"
+           "sex,20,30,6\n");
+  fs::create_directories(ws.path() / "output/tables");
+  RunResult r = run_outcheck({"redact", "input/raw.csv", "-o", "output/tables/redacted.csv", "--report", "changes.json"},
+                             ws.path());
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ws.read("output/tables/redacted.csv") ==
+        "variable,\"**TRUE**, N = 525,735\",\"**FALSE**, N = 98,690\",\"Other, N = [REDACTED]\"\n"
+        "sex,20,30,[REDACTED]\n");
+  CHECK(contains(r.err, "header column \"**TRUE**, N = 525,734\": **TRUE**, N = 525,734 -> **TRUE**, N = 525,735 (unrounded)\n"));
+  CHECK(contains(r.err, "header column \"Other, N = 6\": Other, N = 6 -> Other, N = [REDACTED] (small_count)\n"));
+  CHECK(contains(r.err, "1 cells and 3 headers changed in 1 rows\n"));
+  CHECK_FALSE(contains(r.err, "still fails"));
+  // In the report a header's change is row 0's, named by the header as it was read.
+  json rep = json::parse(ws.read("changes.json"));
+  INFO(rep.dump(2));
+  CHECK(rep["still_failing"] == json::object());
+  bool found = false;
+  for (const auto& c : rep.at("changes")) {
+    if (c.at("row") != 0 || c.at("column") != "**FALSE**, N = 98,691") continue;
+    found = true;
+    CHECK(c.at("before") == "**FALSE**, N = 98,691");
+    CHECK(c.at("after") == "**FALSE**, N = 98,690");
+    CHECK(c.at("rule") == "unrounded");
+  }
+  CHECK(found);
+  json rep_check = check_report(ws.path(), {"output/tables/redacted.csv"});
+  INFO(rep_check.dump(2));
+  CHECK(rep_check["files"][0]["outcome"] == "pass");
+}
+
 TEST_CASE("redact: -o and --report are written together or not at all", "[cli][redact]") {
   Workspace ws(project());
   ws.write("input/raw.csv", kIn);
