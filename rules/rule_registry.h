@@ -32,7 +32,8 @@ struct Rule {
   // where the spec is silent, the README's "Decisions where the spec is silent".
   bool in_interface = true;
   // A table rule written as a unit: TableCheck makes one from every entry that has this, once the
-  // table's roles are decided. Rules still in TableCheck's column loop have none.
+  // table's roles are decided. The rules of TableCheck's column loop (small_count, unrounded,
+  // identifier_value), patient_id and unsafe_statistic (read from the roles) have none.
   MakeTableRule make_unit = nullptr;
   // What redact does about the rule's findings; rules that share one fix (small_count and unrounded:
   // a count is suppressed or rounded) name the same function, and redact runs it once a pass.

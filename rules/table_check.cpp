@@ -42,9 +42,6 @@ struct ViewCells {
     std::string_view operator[](std::size_t r) const { return cell[r * stride]; }
   };
   Column column(std::size_t c) const { return {cells + c, stride}; }
-  std::span<const std::string_view> row(std::size_t r, std::vector<std::string_view>&) const {
-    return {cells + r * stride, stride};
-  }
   // The one record these views hold, for the units.
   RecordBatch batch(std::int64_t first, std::size_t, const std::uint8_t* noted) const {
     return RecordBatch(first, {cells, stride}, noted);
@@ -173,8 +170,6 @@ struct TableCheck::Impl {
   // Per record being read: whether it holds a small count or a redacted one in a column of counts
   // (RecordBatch::small_or_redacted). Reused.
   std::vector<std::uint8_t> small_or_redacted;
-
-  std::vector<std::string_view> row_scratch;  // a packed record's fields, when needed as a row
 
   // Records [first, first + rows), each with at least `width` cells (width <= the header's
   // columns). The rules run a column at a time, over every record given: a column's cells are
