@@ -1,11 +1,11 @@
 #include "rules/secondary_rule.h"
 
-#include "rules/count_fix.h"
-#include "rules/secondary.h"
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "rules/count_fix.h"
+#include "rules/secondary.h"
 
 namespace outcheck::rules {
 
