@@ -65,18 +65,6 @@ class CountFix {
   // A count written in text ("2 (<0.1%)", "1164 (0.19)"): suppressed whole when small (its share
   // would give it back), else its leading count rounded in place, the rest of the cell kept.
   void fix_text_count(std::size_t r, std::size_t c, const std::string& text, std::int64_t n) {
-    const CountKind kind = fix_.roles[c].kind;
-    const CountLimits limits = count_limits(p_);
-    if (count_verdict(limits, kind, n) == CountVerdict::small) {
-      set(r, c, kRedactedMarker, "small_count");
-      return;
-    }
-    const std::int64_t out = round_half_even(n, kind.base > 1 ? kind.base : p_.rounding_base);
-    if (count_verdict(limits, kind, out) == CountVerdict::small) {
-      set(r, c, kRedactedMarker, "small_count");
-      return;
-    }
-    if (out == n) return;
     // The leading number as written (digits and thousands commas), then the rest of the cell.
     std::size_t start = 0;
     while (start < text.size() && (text[start] == ' ' || text[start] == '\t')) ++start;
@@ -86,11 +74,11 @@ class CountFix {
       commas |= text[end] == ',';
       ++end;
     }
-    std::string digits = std::to_string(out);
-    if (commas) {
-      for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
-    }
-    set(r, c, text.substr(0, start) + digits + text.substr(end), "unrounded");
+    const auto fixed = fix_written_count(count_limits(p_), fix_.roles[c].kind, p_.rounding_base, n, commas);
+    if (!fixed) return;
+    // A small count is suppressed whole: its share would give it back.
+    if (fixed->text == kRedactedMarker) set(r, c, kRedactedMarker, fixed->rule);
+    else set(r, c, text.substr(0, start) + fixed->text + text.substr(end), fixed->rule);
   }
 
   void fix_count(std::size_t r, std::size_t c) {
@@ -190,6 +178,19 @@ class CountFix {
 };
 
 }  // namespace
+
+std::optional<WrittenCountFix> fix_written_count(const CountLimits& limits, const CountKind& kind,
+                                                 std::int64_t rounding_base, std::int64_t n, bool commas) {
+  if (count_verdict(limits, kind, n) == CountVerdict::small) return WrittenCountFix{kRedactedMarker, "small_count"};
+  const std::int64_t out = round_half_even(n, kind.base > 1 ? kind.base : rounding_base);
+  if (count_verdict(limits, kind, out) == CountVerdict::small) return WrittenCountFix{kRedactedMarker, "small_count"};
+  if (out == n) return std::nullopt;
+  std::string digits = std::to_string(out);
+  if (commas) {
+    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
+  }
+  return WrittenCountFix{std::move(digits), "unrounded"};
+}
 
 void fix_counts(const TableFix& fix) {
   CountFix(fix).run();

@@ -7,7 +7,6 @@
 #include "rules/cell_value.h"
 #include "rules/count_fix.h"
 #include "rules/count_rules.h"
-#include "rules/rounding.h"
 
 namespace outcheck::rules {
 
@@ -96,23 +95,12 @@ void fix_header_counts(const TableFix& fix) {
     // From the last count back, so that each one's place in the header still holds.
     const std::vector<HeaderCount> counts = failing_counts_in(limits, header);
     for (auto it = counts.rbegin(); it != counts.rend(); ++it) {
-      std::string replacement = kRedactedMarker;
-      const char* why = "small_count";
-      // Only an unrounded count is rounded (to the policy's base, which is then above 1); rounding
-      // down may land on a small count (threshold 12, base 10: 13 -> 10), suppressed instead.
-      const std::int64_t rounded = it->verdict == CountVerdict::small ? 0 : round_half_even(it->value, p.rounding_base);
-      if (it->verdict != CountVerdict::small && count_verdict(limits, CountKind{}, rounded) != CountVerdict::small) {
-        replacement = std::to_string(rounded);
-        if (it->written.find(',') != std::string::npos) {
-          for (int i = static_cast<int>(replacement.size()) - 3; i > 0; i -= 3) {
-            replacement.insert(static_cast<std::size_t>(i), ",");
-          }
-        }
-        why = "unrounded";
-      }
-      text.replace(it->at, it->written.size(), replacement);
+      const auto fixed = fix_written_count(limits, CountKind{}, p.rounding_base, it->value,
+                                           it->written.find(',') != std::string::npos);
+      if (!fixed) continue;  // not reached: only failing counts are listed
+      text.replace(it->at, it->written.size(), fixed->text);
       // One change per header, under the weightier rule when it holds both.
-      if (!rule || std::string_view(why) == "small_count") rule = why;
+      if (!rule || std::string_view(fixed->rule) == "small_count") rule = fixed->rule;
     }
     if (rule) fix.set_header(c, std::move(text), rule);
   }

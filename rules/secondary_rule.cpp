@@ -45,7 +45,7 @@ class SecondaryRule final : public TableRule {
         stream_.reset();
         return;
       }
-      stream_->row(batch.record(r), batch.row(r, scratch_));
+      stream_->row(batch, r);
     }
   }
 
@@ -86,7 +86,6 @@ class SecondaryRule final : public TableRule {
   std::int64_t rows_ = 0;
   std::size_t max_redacted_;
   std::optional<SecondaryStream> stream_;
-  std::vector<std::string_view> scratch_;
 };
 
 }  // namespace

@@ -11,10 +11,6 @@ std::int64_t noise_of(const CompiledPolicy& policy, std::int64_t column_base) {
   return base > 1 ? base / 2 : 0;
 }
 
-std::string_view field(std::span<const std::string_view> fields, int c) {
-  return static_cast<std::size_t>(c) < fields.size() ? fields[static_cast<std::size_t>(c)] : std::string_view();
-}
-
 // |a - b|, or nullopt when it does not fit (hostile cells of 18 digits).
 std::optional<std::int64_t> distance(std::int64_t a, std::int64_t b) {
   std::int64_t d = 0;
@@ -55,15 +51,30 @@ SecondaryStream::SecondaryStream(const CompiledPolicy& policy, std::vector<Strea
 }
 
 void SecondaryStream::row(std::int64_t record, std::span<const std::string_view> fields) {
+  row_from(record, [&](int c) {
+    const auto i = static_cast<std::size_t>(c);
+    return i < fields.size() ? fields[i] : std::string_view();
+  });
+}
+
+void SecondaryStream::row(const RecordBatch& batch, std::size_t r) {
+  row_from(batch.record(r), [&](int c) {
+    const auto i = static_cast<std::size_t>(c);
+    return i < batch.width() ? batch.cell(r, i) : std::string_view();
+  });
+}
+
+template <class CellAt>
+void SecondaryStream::row_from(std::int64_t record, CellAt cell_at) {
   if (capped_) return;
-  if (category_col_ >= 0 && policy_.is_total(field(fields, category_col_))) {
+  if (category_col_ >= 0 && policy_.is_total(cell_at(category_col_))) {
     // The first total row gives the column totals; any other is no body row either.
     if (!total_row_seen_) {
       total_row_seen_ = true;
       total_row_record_ = record;
-      total_row_label_ = std::string(field(fields, category_col_));
+      total_row_label_ = std::string(cell_at(category_col_));
       for (BodyColumn& b : body_) {
-        const Cell t = read_cell(policy_, field(fields, b.column));
+        const Cell t = read_cell(policy_, cell_at(b.column));
         if (t.kind == CellKind::integer) b.total = t.integer;
       }
     }
@@ -75,7 +86,7 @@ void SecondaryStream::row(std::int64_t record, std::span<const std::string_view>
   bool unknown = false;
   for (std::size_t j = 0; j < body_.size(); ++j) {
     BodyColumn& b = body_[j];
-    const std::string_view text = field(fields, b.column);
+    const std::string_view text = cell_at(b.column);
     const Cell cell = read_cell(policy_, text);
     if (cell.kind == CellKind::integer) {
       // A sum past 64 bits is a line nothing can be solved over, as one holding text is.
@@ -93,7 +104,7 @@ void SecondaryStream::row(std::int64_t record, std::span<const std::string_view>
   }
   std::optional<std::int64_t> total;
   if (total_col_ >= 0) {
-    const Cell t = read_cell(policy_, field(fields, total_col_));
+    const Cell t = read_cell(policy_, cell_at(total_col_));
     if (t.kind == CellKind::integer) total = t.integer;
   }
   // A fully published row whose total is not its cells' sum beyond the rounding noise: the total

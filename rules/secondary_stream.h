@@ -20,6 +20,7 @@
 
 #include "rules/column_roles.h"
 #include "rules/compiled_policy.h"
+#include "rules/record_batch.h"
 
 namespace outcheck::rules {
 
@@ -52,6 +53,8 @@ class SecondaryStream {
 
   // A data record, in table order (a short row's missing cells read as empty).
   void row(std::int64_t record, std::span<const std::string_view> fields);
+  // Record r of a batch; only the cells the analysis uses are read.
+  void row(const RecordBatch& batch, std::size_t r);
 
   // Whether more redacted cells came than are kept: finish() then finds nothing, and the caller
   // must say the rule did not run.
@@ -69,6 +72,10 @@ class SecondaryStream {
     bool unknown = false;  // a cell that is neither a count nor a redaction: no residual on this line
     std::optional<std::int64_t> total;
   };
+  // One record, its cells read through cell_at(column) (empty past the record's end).
+  template <class CellAt>
+  void row_from(std::int64_t record, CellAt cell_at);
+
   struct KeptRow {
     std::int64_t record = 0;
     std::optional<std::int64_t> residual;  // total minus published cells; none without a usable total

@@ -163,32 +163,32 @@ bool plain_count(const ColumnRole& r) {
 class UnroundedRatesRule final : public TableRule {
  public:
   UnroundedRatesRule(const TableFacts& facts, std::vector<double> slack)
-      : policy_(facts.policy), names_(facts.names), roles_(facts.roles), cap_(facts.cap), slack_(std::move(slack)) {}
-
-  void observe(const RecordBatch& batch) override {
-    for (std::size_t r = 0; r < batch.size(); ++r) observe_record(batch.record(r), batch.row(r, scratch_));
+      : policy_(facts.policy), names_(facts.names), roles_(facts.roles), cap_(facts.cap), slack_(std::move(slack)) {
+    for (std::size_t c = 0; c < roles_.size(); ++c) {
+      if (roles_[c].role == Role::rate) rate_columns_.push_back(static_cast<int>(c));
+      if (plain_count(roles_[c])) count_columns_.push_back(static_cast<int>(c));
+    }
   }
 
-  void observe_record(std::int64_t record, std::span<const std::string_view> fields) {
-    if (!rates_) {
-      std::vector<int> count_columns;
-      for (std::size_t c = 0; c < roles_.size(); ++c) {
-        if (plain_count(roles_[c])) count_columns.push_back(static_cast<int>(c));
+  void observe(const RecordBatch& batch) override {
+    if (batch.size() == 0) return;
+    if (!rates_) rates_ = std::make_unique<UnroundedRates>(cap_, count_columns_);
+    const std::size_t width = batch.width();
+    for (std::size_t r = 0; r < batch.size(); ++r) {
+      published_.clear();
+      printed_.clear();
+      for (const int c : rate_columns_) {
+        if (static_cast<std::size_t>(c) < width) printed_.push_back({c, batch.cell(r, static_cast<std::size_t>(c))});
       }
-      rates_ = std::make_unique<UnroundedRates>(cap_, std::move(count_columns));
-    }
-    published_.clear();
-    printed_.clear();
-    for (std::size_t c = 0; c < fields.size() && c < roles_.size(); ++c) {
-      if (roles_[c].role == Role::rate) {
-        printed_.push_back({static_cast<int>(c), fields[c]});
-      } else if (plain_count(roles_[c])) {
-        const Cell v = read_cell(policy_, fields[c]);
-        if (v.kind != CellKind::integer) continue;
-        published_.push_back({static_cast<int>(c), v.integer, slack_[c]});
+      if (printed_.empty()) continue;
+      for (const int c : count_columns_) {
+        const auto i = static_cast<std::size_t>(c);
+        if (i >= width) break;
+        const Cell v = read_cell(policy_, batch.cell(r, i));
+        if (v.kind == CellKind::integer) published_.push_back({c, v.integer, slack_[i]});
       }
+      if (published_.size() >= 2) rates_->observe(batch.record(r), printed_, published_);
     }
-    if (published_.size() >= 2 && !printed_.empty()) rates_->observe(record, printed_, published_);
   }
 
   void finish(const TableEnd&, FindingList& out) override {
@@ -248,7 +248,8 @@ class UnroundedRatesRule final : public TableRule {
   std::unique_ptr<UnroundedRates> rates_;  // made at the first record
   std::vector<PublishedCount> published_;  // reused per record
   std::vector<PrintedRate> printed_;
-  std::vector<std::string_view> scratch_;  // a packed record's fields
+  std::vector<int> rate_columns_;   // in table order
+  std::vector<int> count_columns_;  // the plain count columns, in table order
 };
 
 }  // namespace

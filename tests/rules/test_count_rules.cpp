@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/count_fix.h"
 #include "rules/count_rules.h"
 
 using namespace outcheck::rules;
@@ -52,4 +53,31 @@ TEST_CASE("count rules: count_flags and the last-digit rule agree with count_ver
       }
     }
   }
+}
+
+// Redact's one answer for a count written in text, shared by cells ("1,164 (0.19)") and headers
+// ("N = 525,734"): suppressed when small or when rounding lands on a small count, else rounded to
+// its column's base (the policy's when it has none), commas kept, and nothing when already safe.
+TEST_CASE("count rules: fix_written_count suppresses small counts and rounds the rest as written", "[rules]") {
+  const CountLimits limits{7, false, 5};  // opensafely: small is 1 to 7, round to 5
+  auto fix = [&](std::int64_t n, bool commas, std::int64_t base = 0) {
+    CountKind kind;
+    kind.base = base;
+    const auto f = fix_written_count(limits, kind, 5, n, commas);
+    return f ? f->text + " " + f->rule : std::string("unchanged");
+  };
+  CHECK(fix(3, false) == "[REDACTED] small_count");
+  CHECK(fix(9, false) == "10 unrounded");
+  CHECK(fix(525734, true) == "525,735 unrounded");
+  CHECK(fix(525734, false) == "525735 unrounded");
+  CHECK(fix(1164, true) == "1,165 unrounded");
+  CHECK(fix(1165, true) == "unchanged");
+  CHECK(fix(0, false) == "unchanged");
+  CHECK(fix(1234, false, 10) == "1230 unrounded");  // a column rounded to 10 keeps its base
+  // Rounding down onto a small count (threshold 12, base 10: 13 -> 10) suppresses instead.
+  const CountLimits sdc{12, false, 10};
+  const auto f = fix_written_count(sdc, CountKind{}, 10, 13, false);
+  REQUIRE(f);
+  CHECK(f->text == "[REDACTED]");
+  CHECK(std::string(f->rule) == "small_count");
 }
