@@ -83,8 +83,9 @@ inline bool mostly_identifiers(std::int64_t identifier_values, std::int64_t valu
 }
 
 // True when a cell looks like a person's identifier under the policy (NHS number, patterns).
-// Inline: it runs on every cell, and the length test rules most cells out.
-inline bool is_identifier_cell(const CompiledPolicy& policy, std::string_view text) {
+// Always inline: it runs on every cell of 10 characters or more (a date is 10), and the length
+// test rules most cells out; out of line, the call cost a date column 1.5% of a check.
+[[gnu::always_inline]] inline bool is_identifier_cell(const CompiledPolicy& policy, std::string_view text) {
   return (policy.policy().nhs_number_values && may_be_nhs_number(text) && is_nhs_number(text)) ||
          policy.is_identifier_value(text);
 }

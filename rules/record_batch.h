@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/column_roles.h"
 #include "rules/packed_records.h"
 
 namespace outcheck::rules {
@@ -42,6 +43,18 @@ class RecordBatch {
   // (TableRule::wants_small_or_redacted); true for every record otherwise.
   bool small_or_redacted(std::size_t r) const { return !small_or_redacted_ || small_or_redacted_[r] != 0; }
 
+  // Record r's cell in column c as read_cell reads it, when the column loop noted that column's
+  // cells for this batch (a unit asked, TableRule::wants_count_cells; count columns only); else
+  // nullptr, and the unit reads the cell itself.
+  const Cell* count_cell(std::size_t r, std::size_t c) const {
+    return count_cells_ && c < width_ && count_columns_[c] ? &count_cells_[c * rows_ + r] : nullptr;
+  }
+  // The noted cells, column after column (`cells[c * size() + r]`), and which columns were noted.
+  void set_count_cells(const Cell* cells, const std::uint8_t* noted_columns) {
+    count_cells_ = cells;
+    count_columns_ = noted_columns;
+  }
+
  private:
   std::int64_t first_;
   std::size_t rows_;
@@ -49,6 +62,8 @@ class RecordBatch {
   const PackedRecords* packed_ = nullptr;
   const std::string_view* fields_ = nullptr;
   const std::uint8_t* small_or_redacted_;
+  const Cell* count_cells_ = nullptr;
+  const std::uint8_t* count_columns_ = nullptr;
 };
 
 }  // namespace outcheck::rules

@@ -38,6 +38,9 @@ class SecondaryRule final : public TableRule {
     stream_.emplace(facts.policy, std::move(layout), max_redacted_cells);
   }
 
+  // Not once past the row limit: nothing more is read.
+  bool wants_count_cells() const override { return stream_.has_value(); }
+
   void observe(const RecordBatch& batch) override {
     for (std::size_t r = 0; r < batch.size() && stream_; ++r) {
       // Past the policy's row limit the table is refused anyway (csv_rows): nothing more is kept.

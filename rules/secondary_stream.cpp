@@ -51,30 +51,37 @@ SecondaryStream::SecondaryStream(const CompiledPolicy& policy, std::vector<Strea
 }
 
 void SecondaryStream::row(std::int64_t record, std::span<const std::string_view> fields) {
-  row_from(record, [&](int c) {
+  auto text_at = [&](int c) {
     const auto i = static_cast<std::size_t>(c);
     return i < fields.size() ? fields[i] : std::string_view();
-  });
+  };
+  row_from(record, text_at, [&](int c) { return read_cell(policy_, text_at(c)); });
 }
 
 void SecondaryStream::row(const RecordBatch& batch, std::size_t r) {
-  row_from(batch.record(r), [&](int c) {
+  auto text_at = [&](int c) {
     const auto i = static_cast<std::size_t>(c);
     return i < batch.width() ? batch.cell(r, i) : std::string_view();
+  };
+  // The column loop's reading of a count cell when it noted it (it reads every count): the same
+  // answer as read_cell's, without reading the cell again.
+  row_from(batch.record(r), text_at, [&](int c) {
+    const Cell* read = batch.count_cell(r, static_cast<std::size_t>(c));
+    return read ? *read : read_cell(policy_, text_at(c));
   });
 }
 
-template <class CellAt>
-void SecondaryStream::row_from(std::int64_t record, CellAt cell_at) {
+template <class TextAt, class CellAt>
+void SecondaryStream::row_from(std::int64_t record, TextAt text_at, CellAt cell_at) {
   if (capped_) return;
-  if (category_col_ >= 0 && policy_.is_total(cell_at(category_col_))) {
+  if (category_col_ >= 0 && policy_.is_total(text_at(category_col_))) {
     // The first total row gives the column totals; any other is no body row either.
     if (!total_row_seen_) {
       total_row_seen_ = true;
       total_row_record_ = record;
-      total_row_label_ = std::string(cell_at(category_col_));
+      total_row_label_ = std::string(text_at(category_col_));
       for (BodyColumn& b : body_) {
-        const Cell t = read_cell(policy_, cell_at(b.column));
+        const Cell t = cell_at(b.column);
         if (t.kind == CellKind::integer) b.total = t.integer;
       }
     }
@@ -86,8 +93,7 @@ void SecondaryStream::row_from(std::int64_t record, CellAt cell_at) {
   bool unknown = false;
   for (std::size_t j = 0; j < body_.size(); ++j) {
     BodyColumn& b = body_[j];
-    const std::string_view text = cell_at(b.column);
-    const Cell cell = read_cell(policy_, text);
+    const Cell cell = cell_at(b.column);
     if (cell.kind == CellKind::integer) {
       // A sum past 64 bits is a line nothing can be solved over, as one holding text is.
       if (!add_to(b.sum, cell.integer)) b.unknown = true;
@@ -96,7 +102,7 @@ void SecondaryStream::row_from(std::int64_t record, CellAt cell_at) {
     }
     b.all_published = false;
     if (cell.kind == CellKind::marker) {
-      scratch_.emplace_back(static_cast<int>(j), std::string(text));
+      scratch_.emplace_back(static_cast<int>(j), std::string(text_at(b.column)));
     } else {
       b.unknown = true;
       unknown = true;
@@ -104,7 +110,7 @@ void SecondaryStream::row_from(std::int64_t record, CellAt cell_at) {
   }
   std::optional<std::int64_t> total;
   if (total_col_ >= 0) {
-    const Cell t = read_cell(policy_, cell_at(total_col_));
+    const Cell t = cell_at(total_col_);
     if (t.kind == CellKind::integer) total = t.integer;
   }
   // A fully published row whose total is not its cells' sum beyond the rounding noise: the total

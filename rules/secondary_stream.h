@@ -72,9 +72,10 @@ class SecondaryStream {
     bool unknown = false;  // a cell that is neither a count nor a redaction: no residual on this line
     std::optional<std::int64_t> total;
   };
-  // One record, its cells read through cell_at(column) (empty past the record's end).
-  template <class CellAt>
-  void row_from(std::int64_t record, CellAt cell_at);
+  // One record: text_at(column) gives a cell's text (empty past the record's end), cell_at(column)
+  // its reading (read_cell's answer).
+  template <class TextAt, class CellAt>
+  void row_from(std::int64_t record, TextAt text_at, CellAt cell_at);
 
   struct KeptRow {
     std::int64_t record = 0;

@@ -162,6 +162,10 @@ struct TableCheck::Impl {
   std::vector<std::string> header;  // the header row as written
   std::vector<std::unique_ptr<TableRule>> units;  // rules written as units, made in decide()
   bool note_small_or_redacted = false;  // a unit reads RecordBatch::small_or_redacted
+  // Per batch being read, when a unit reads RecordBatch::count_cell: the count columns' cells as
+  // read (column after column), and which columns they are. Reused.
+  std::vector<Cell> count_cells;
+  std::vector<std::uint8_t> count_columns;
   bool any_in_text = false;  // a column holds counts written in text
   // A long table: the column naming each row's measure, and the labels of rows holding measures.
   int row_label = -1;
@@ -184,9 +188,24 @@ struct TableCheck::Impl {
     }
     if (any_in_text) mark_statistic_rows(cells, rows, width);
     if (row_label >= 0) mark_measure_rows(cells, rows, width);
-    for (std::size_t c = 0; c < width; ++c) column(static_cast<int>(c), first, cells.column(c), rows, noted);
+    // Asked each batch: a unit past the row limit it reads (secondary_disclosure) stops wanting them.
+    bool note_count_cells = false;
+    for (const auto& unit : units) note_count_cells |= unit->wants_count_cells();
+    if (note_count_cells) {
+      if (count_cells.size() < width * rows) count_cells.resize(width * rows);
+      count_columns.assign(width, 0);
+    }
+    for (std::size_t c = 0; c < width; ++c) {
+      Cell* read = nullptr;
+      if (note_count_cells && may_be_count(cols[c])) {
+        read = count_cells.data() + c * rows;
+        count_columns[c] = 1;
+      }
+      column(static_cast<int>(c), first, cells.column(c), rows, noted, read);
+    }
     if (units.empty() || rows == 0) return;
-    const RecordBatch batch = cells.batch(first, rows, noted);
+    RecordBatch batch = cells.batch(first, rows, noted);
+    if (note_count_cells) batch.set_count_cells(count_cells.data(), count_columns.data());
     for (const auto& unit : units) unit->observe(batch);
   }
 
@@ -215,21 +234,27 @@ struct TableCheck::Impl {
   }
 
   // Every cell of the table passes here, with the column's role decided.
+  // `read`, for a count column when a unit asked: where each cell's reading goes.
   template <class Column>
-  void column(int c, std::int64_t first, const Column& cells, std::size_t rows, std::uint8_t* noted) {
+  void column(int c, std::int64_t first, const Column& cells, std::size_t rows, std::uint8_t* noted, Cell* read) {
     // One loop per combination of what a column's cells may need, so none of them tests it per cell.
+    // The loop that notes each reading is its own: without it, a count judged by its last digit is
+    // never given a value (those multiplications are left out).
     const bool count = may_be_count(cols[static_cast<std::size_t>(c)]);
     if (policy->has_identifier_patterns()) {
-      if (count) column_cells<true, true>(c, first, cells, rows, noted);
-      else column_cells<false, true>(c, first, cells, rows, noted);
+      if (count && read) column_cells<true, true, true>(c, first, cells, rows, noted, read);
+      else if (count) column_cells<true, true, false>(c, first, cells, rows, noted, nullptr);
+      else column_cells<false, true, false>(c, first, cells, rows, noted, nullptr);
     } else {
-      if (count) column_cells<true, false>(c, first, cells, rows, noted);
-      else column_cells<false, false>(c, first, cells, rows, noted);
+      if (count && read) column_cells<true, false, true>(c, first, cells, rows, noted, read);
+      else if (count) column_cells<true, false, false>(c, first, cells, rows, noted, nullptr);
+      else column_cells<false, false, false>(c, first, cells, rows, noted, nullptr);
     }
   }
 
-  template <bool count, bool identifier_patterns, class Column>
-  void column_cells(int c, std::int64_t first, const Column column, std::size_t rows, std::uint8_t* noted) {
+  template <bool count, bool identifier_patterns, bool note_readings, class Column>
+  void column_cells(int c, std::int64_t first, const Column column, std::size_t rows, std::uint8_t* noted,
+                    Cell* read) {
     // Everything the loop reads is a local (the column's cursor too, taken by value): through
     // references, any store the loop makes might change them, and they would be read again.
     const CompiledPolicy& compiled = *policy;
@@ -272,6 +297,9 @@ struct TableCheck::Impl {
         const std::size_t size = text.size();
         if (by_last_digit && size - 1 < 8 && leading_digits8(text.data(), size).count == size &&
             (size == 1 || text[0] != '0')) [[likely]] {
+          if constexpr (note_readings) {
+            read[r] = Cell{CellKind::integer, static_cast<std::int64_t>(leading_digits8(text.data(), size).value)};
+          }
           const CountFlags flags = count_flags_by_last_digit(limits, size, static_cast<unsigned>(text[size - 1] - '0'));
           tally(r, text, flags, [flags, text, &compiled] {
             return std::pair(flags.small ? CountVerdict::small : CountVerdict::unrounded, read_cell(compiled, text).integer);
@@ -284,6 +312,7 @@ struct TableCheck::Impl {
       // test: most cells are told apart from markers by their first character, without reading
       // them as numbers.
       const Cell value = count || compiled.may_be_marker(text) ? read_cell(compiled, text) : Cell{CellKind::text, 0};
+      if constexpr (note_readings) read[r] = value;
       // An NHS number has at least 10 characters: most cells are ruled out by their size.
       if ((identifier_patterns || (nhs_numbers && text.size() >= 10)) && value.kind != CellKind::marker &&
           is_identifier_cell(compiled, text)) [[unlikely]] {

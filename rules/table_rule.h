@@ -55,6 +55,10 @@ class TableRule {
   // Whether the unit reads RecordBatch::small_or_redacted. The column loop notes it as it judges
   // the counts, so that a unit need not read every count again to find the few records it wants.
   virtual bool wants_small_or_redacted() const { return false; }
+  // Whether the unit reads RecordBatch::count_cell in the next batch: each count column's cells as
+  // the column loop read them, so that a unit summing counts need not read every count again.
+  // Asked before each batch, since noting them costs the loop a store per count.
+  virtual bool wants_count_cells() const { return false; }
 };
 
 // How a fix changes a held table's cell (row and column indexes into it), under the rule it serves:

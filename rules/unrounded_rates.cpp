@@ -170,6 +170,9 @@ class UnroundedRatesRule final : public TableRule {
     }
   }
 
+  // The column loop's reading of each count cell, rather than reading it again.
+  bool wants_count_cells() const override { return true; }
+
   void observe(const RecordBatch& batch) override {
     if (batch.size() == 0) return;
     if (!rates_) rates_ = std::make_unique<UnroundedRates>(cap_, count_columns_);
@@ -184,7 +187,8 @@ class UnroundedRatesRule final : public TableRule {
       for (const int c : count_columns_) {
         const auto i = static_cast<std::size_t>(c);
         if (i >= width) break;
-        const Cell v = read_cell(policy_, batch.cell(r, i));
+        const Cell* read = batch.count_cell(r, i);
+        const Cell v = read ? *read : read_cell(policy_, batch.cell(r, i));
         if (v.kind == CellKind::integer) published_.push_back({c, v.integer, slack_[i]});
       }
       if (published_.size() >= 2) rates_->observe(batch.record(r), printed_, published_);
