@@ -22,14 +22,6 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # CLI processes the tests start skip it (tests/support/workspace_fixture: child_environment); the
 # test process itself and every `outcheck serve` it starts, which live long enough for a leak to
 # matter, keep it. Then a pass below runs a few cases with every CLI process leak-checked.
-# ctest starts the slowest tests first when it knows their times from an earlier run; a fresh
-# build-asan has none, and a 100-second test started last leaves one core idle to the end. The
-# normal build's times rank the same tests nearly alike (the sanitizers slow them all about 2.5x).
-costs=Testing/Temporary/CTestCostData.txt
-if [ -f "build/$costs" ] && [ ! -f "build-asan/$costs" ]; then
-  mkdir -p "build-asan/$(dirname "$costs")"
-  cp "build/$costs" "build-asan/$costs"
-fi
 OUTCHECK_TEST_CLI_ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1" \
   ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
 # Leaks in CLI commands: the happy path of a release request (local and through a server), the
