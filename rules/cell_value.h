@@ -10,6 +10,15 @@
 
 namespace outcheck::rules {
 
+// What a cell reads as under a policy (read_cell, rules/column_roles.h): one of the policy's
+// markers, an integer (and its value), another number, or text.
+enum class CellKind { marker, integer, number, text };
+
+struct Cell {
+  CellKind kind = CellKind::text;
+  std::int64_t integer = 0;  // when kind == integer
+};
+
 inline std::string_view trim_spaces(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);

@@ -15,13 +15,6 @@ enum class Role { patient_identifier, unsafe_statistic, identifier, dimension, r
 
 const char* role_name(Role role);
 
-enum class CellKind { marker, integer, number, text };
-
-struct Cell {
-  CellKind kind = CellKind::text;
-  std::int64_t integer = 0;  // when kind == integer
-};
-
 // read_cell for every cell that is not 1 to 8 digits, given how many of its first 8 characters
 // are leading digits.
 Cell read_cell_rest(const CompiledPolicy& policy, std::string_view text, std::size_t leading_digits);

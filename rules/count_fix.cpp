@@ -77,7 +77,7 @@ class CountFix {
     const auto fixed = fix_written_count(count_limits(p_), fix_.roles[c].kind, p_.rounding_base, n, commas);
     if (!fixed) return;
     // A small count is suppressed whole: its share would give it back.
-    if (fixed->text == kRedactedMarker) set(r, c, kRedactedMarker, fixed->rule);
+    if (fixed->suppressed) set(r, c, kRedactedMarker, fixed->rule);
     else set(r, c, text.substr(0, start) + fixed->text + text.substr(end), fixed->rule);
   }
 
@@ -181,15 +181,15 @@ class CountFix {
 
 std::optional<WrittenCountFix> fix_written_count(const CountLimits& limits, const CountKind& kind,
                                                  std::int64_t rounding_base, std::int64_t n, bool commas) {
-  if (count_verdict(limits, kind, n) == CountVerdict::small) return WrittenCountFix{kRedactedMarker, "small_count"};
+  if (count_verdict(limits, kind, n) == CountVerdict::small) return WrittenCountFix{kRedactedMarker, "small_count", true};
   const std::int64_t out = round_half_even(n, kind.base > 1 ? kind.base : rounding_base);
-  if (count_verdict(limits, kind, out) == CountVerdict::small) return WrittenCountFix{kRedactedMarker, "small_count"};
+  if (count_verdict(limits, kind, out) == CountVerdict::small) return WrittenCountFix{kRedactedMarker, "small_count", true};
   if (out == n) return std::nullopt;
   std::string digits = std::to_string(out);
   if (commas) {
     for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
   }
-  return WrittenCountFix{std::move(digits), "unrounded"};
+  return WrittenCountFix{std::move(digits), "unrounded", false};
 }
 
 void fix_counts(const TableFix& fix) {

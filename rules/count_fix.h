@@ -26,6 +26,7 @@ void fix_counts(const TableFix& fix);
 struct WrittenCountFix {
   std::string text;
   const char* rule;
+  bool suppressed;  // text is the marker: the count was small, or rounding made it so
 };
 // Nothing when the count is already safe as written.
 std::optional<WrittenCountFix> fix_written_count(const CountLimits& limits, const CountKind& kind,

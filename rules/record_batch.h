@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rules/column_roles.h"
+#include "rules/cell_value.h"
 #include "rules/packed_records.h"
 
 namespace outcheck::rules {

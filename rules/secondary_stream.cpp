@@ -50,14 +50,6 @@ SecondaryStream::SecondaryStream(const CompiledPolicy& policy, std::vector<Strea
   }
 }
 
-void SecondaryStream::row(std::int64_t record, std::span<const std::string_view> fields) {
-  auto text_at = [&](int c) {
-    const auto i = static_cast<std::size_t>(c);
-    return i < fields.size() ? fields[i] : std::string_view();
-  };
-  row_from(record, text_at, [&](int c) { return read_cell(policy_, text_at(c)); });
-}
-
 void SecondaryStream::row(const RecordBatch& batch, std::size_t r) {
   auto text_at = [&](int c) {
     const auto i = static_cast<std::size_t>(c);
@@ -65,14 +57,11 @@ void SecondaryStream::row(const RecordBatch& batch, std::size_t r) {
   };
   // The column loop's reading of a count cell when it noted it (it reads every count): the same
   // answer as read_cell's, without reading the cell again.
-  row_from(batch.record(r), text_at, [&](int c) {
+  auto cell_at = [&](int c) {
     const Cell* read = batch.count_cell(r, static_cast<std::size_t>(c));
     return read ? *read : read_cell(policy_, text_at(c));
-  });
-}
-
-template <class TextAt, class CellAt>
-void SecondaryStream::row_from(std::int64_t record, TextAt text_at, CellAt cell_at) {
+  };
+  const std::int64_t record = batch.record(r);
   if (capped_) return;
   if (category_col_ >= 0 && policy_.is_total(text_at(category_col_))) {
     // The first total row gives the column totals; any other is no body row either.

@@ -13,7 +13,6 @@
 // the body.
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,9 +50,8 @@ class SecondaryStream {
   SecondaryStream(const CompiledPolicy& policy, std::vector<StreamColumn> columns,
                   std::size_t max_redacted_cells = kMaxRedactedCells);
 
-  // A data record, in table order (a short row's missing cells read as empty).
-  void row(std::int64_t record, std::span<const std::string_view> fields);
-  // Record r of a batch; only the cells the analysis uses are read.
+  // Record r of a batch, in table order; only the cells the analysis uses are read (a short
+  // record's missing cells read as empty).
   void row(const RecordBatch& batch, std::size_t r);
 
   // Whether more redacted cells came than are kept: finish() then finds nothing, and the caller
@@ -72,11 +70,6 @@ class SecondaryStream {
     bool unknown = false;  // a cell that is neither a count nor a redaction: no residual on this line
     std::optional<std::int64_t> total;
   };
-  // One record: text_at(column) gives a cell's text (empty past the record's end), cell_at(column)
-  // its reading (read_cell's answer).
-  template <class TextAt, class CellAt>
-  void row_from(std::int64_t record, TextAt text_at, CellAt cell_at);
-
   struct KeptRow {
     std::int64_t record = 0;
     std::optional<std::int64_t> residual;  // total minus published cells; none without a usable total

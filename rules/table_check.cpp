@@ -295,11 +295,10 @@ struct TableCheck::Impl {
       const std::string_view text = column[r];
       if constexpr (count) {
         const std::size_t size = text.size();
-        if (by_last_digit && size - 1 < 8 && leading_digits8(text.data(), size).count == size &&
-            (size == 1 || text[0] != '0')) [[likely]] {
-          if constexpr (note_readings) {
-            read[r] = Cell{CellKind::integer, static_cast<std::int64_t>(leading_digits8(text.data(), size).value)};
-          }
+        const bool short_cell = by_last_digit && size - 1 < 8;  // 1 to 8 characters: leading_digits8 reads them
+        const LeadingDigits digits = short_cell ? leading_digits8(text.data(), size) : LeadingDigits{0, 0};
+        if (short_cell && digits.count == size && (size == 1 || text[0] != '0')) [[likely]] {
+          if constexpr (note_readings) read[r] = Cell{CellKind::integer, static_cast<std::int64_t>(digits.value)};
           const CountFlags flags = count_flags_by_last_digit(limits, size, static_cast<unsigned>(text[size - 1] - '0'));
           tally(r, text, flags, [flags, text, &compiled] {
             return std::pair(flags.small ? CountVerdict::small : CountVerdict::unrounded, read_cell(compiled, text).integer);

@@ -64,9 +64,9 @@ TEST_CASE("count rules: fix_written_count suppresses small counts and rounds the
     CountKind kind;
     kind.base = base;
     const auto f = fix_written_count(limits, kind, 5, n, commas);
-    return f ? f->text + " " + f->rule : std::string("unchanged");
+    return f ? f->text + " " + f->rule + (f->suppressed ? " suppressed" : "") : std::string("unchanged");
   };
-  CHECK(fix(3, false) == "[REDACTED] small_count");
+  CHECK(fix(3, false) == "[REDACTED] small_count suppressed");
   CHECK(fix(9, false) == "10 unrounded");
   CHECK(fix(525734, true) == "525,735 unrounded");
   CHECK(fix(525734, false) == "525735 unrounded");
@@ -80,4 +80,5 @@ TEST_CASE("count rules: fix_written_count suppresses small counts and rounds the
   REQUIRE(f);
   CHECK(f->text == "[REDACTED]");
   CHECK(std::string(f->rule) == "small_count");
+  CHECK(f->suppressed);
 }
