@@ -9,6 +9,7 @@
 
 #include "checker/file_check.h"
 #include "checker/job_manifest.h"
+#include "checker/policy_file.h"
 #include "checker/targets.h"
 
 namespace outcheck::checker {
@@ -93,6 +94,22 @@ Result<Report> run_check(const Workspace& ws, const PolicySet& policies, const C
   for (auto& t : pool) t.join();
   if (failed) std::rethrow_exception(failed);
   return report;
+}
+
+Result<CheckOutcome> check_command(const CheckCommand& command) {
+  Result<Workspace> ws = Error{};
+  if (command.no_project) {
+    ws = folder_without_project(command.options.cwd);
+  } else {
+    auto root = command.workspace.empty() ? find_workspace_root(command.options.cwd)
+                                          : Result<std::filesystem::path>(std::filesystem::path(command.workspace));
+    if (!root) return root.error();
+    ws = open_workspace(*root);
+  }
+  if (!ws) return ws.error();
+  OUTCHECK_ASSIGN_OR_RETURN(auto policies, load_policy(command.policy, command.options.cwd));
+  OUTCHECK_ASSIGN_OR_RETURN(auto report, run_check(*ws, policies, command.options));
+  return CheckOutcome{std::move(report), ws->project.warnings};
 }
 
 }  // namespace outcheck::checker

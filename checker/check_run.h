@@ -23,6 +23,22 @@ struct CheckOptions {
 
 Result<Report> run_check(const Workspace& ws, const PolicySet& policies, const CheckOptions& options);
 
+// `outcheck check` from its arguments: the workspace (the folder holding project.yaml, found upward
+// from options.cwd when `workspace` is empty; with `no_project`, options.cwd and no project read),
+// the policy (a preset or a YAML file), then run_check. The CLI and the ThreadSanitizer stage's
+// report maker (tests/tools/check_report_main.cpp) both call it, so that stage checks the CLI's path.
+struct CheckCommand {
+  std::string workspace;
+  bool no_project = false;
+  std::string policy = "opensafely";
+  CheckOptions options;
+};
+struct CheckOutcome {
+  Report report;
+  std::vector<std::string> project_warnings;  // project.yaml's, each possibly several lines
+};
+Result<CheckOutcome> check_command(const CheckCommand& command);
+
 // job-runner's manifest as the policy's `provenance` asks, keeping the entries of `relpaths`
 // (workspace-relative): what run_check uses, and what any other caller of check_file (request add)
 // passes on with `ctx.manifest = p.manifest ? &*p.manifest : nullptr; ctx.manifest_required =

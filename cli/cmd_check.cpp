@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "checker/check_run.h"
-#include "checker/policy_file.h"
 #include "cli/command.h"
 #include "cli/workflow.h"
 
@@ -33,37 +32,27 @@ int run_check_command(const CheckArgs& a) {
         "check --no-project needs the files or folders to check: outcheck check --no-project PATH... "
         "(without a project there are no declared outputs to find)"));
   }
-  Result<checker::Workspace> ws = Error{};
-  if (a.no_project) {
-    // No project.yaml is read or looked for: the current folder is what files must lie in.
-    ws = checker::folder_without_project(cwd);
-  } else {
-    auto root = a.workspace.empty() ? checker::find_workspace_root(cwd) : Result<fs::path>(fs::path(a.workspace));
-    if (!root) return report_error(root.error());
-    ws = checker::open_workspace(*root);
-  }
-  if (!ws) return report_error(ws.error());
-  // The first line of each warning is enough here; `project validate` shows the source lines.
-  for (const auto& w : ws->project.warnings) std::cerr << "outcheck: warning: " << w.substr(0, w.find('\n')) << "\n";
-
-  auto policies = checker::load_policy(a.policy, cwd);
-  if (!policies) return report_error(policies.error());
-
-  checker::CheckOptions options;
-  options.paths = a.paths;
-  options.cwd = cwd;
+  checker::CheckCommand command;
+  command.workspace = a.workspace;
+  command.no_project = a.no_project;
+  command.policy = a.policy;
+  command.options.paths = a.paths;
+  command.options.cwd = cwd;
   // 0 means all (interface.md).
-  options.max_findings = a.max_findings == 0 ? std::numeric_limits<std::size_t>::max() : a.max_findings;
+  command.options.max_findings = a.max_findings == 0 ? std::numeric_limits<std::size_t>::max() : a.max_findings;
   std::error_code ec;
   fs::path home = fs::weakly_canonical(home_dir(""), ec);
-  if (!ec) options.never_enter.push_back(home);
+  if (!ec) command.options.never_enter.push_back(home);
 
-  auto report = checker::run_check(*ws, *policies, options);
-  if (!report) return report_error(report.error());
-  std::string text = a.out.is_json() ? checker::report_to_json_text(*report) + "\n"
-                                     : checker::report_to_text(*report);
+  auto outcome = checker::check_command(command);
+  if (!outcome) return report_error(outcome.error());
+  // The first line of each warning is enough here; `project validate` shows the source lines.
+  for (const auto& w : outcome->project_warnings) std::cerr << "outcheck: warning: " << w.substr(0, w.find('\n')) << "\n";
+  const checker::Report& report = outcome->report;
+  std::string text = a.out.is_json() ? checker::report_to_json_text(report) + "\n"
+                                     : checker::report_to_text(report);
   if (auto s = emit(a.out, text); !s.ok()) return report_error(s.error());
-  return checker::exit_code_for(*report);
+  return checker::exit_code_for(report);
 }
 
 }  // namespace
