@@ -4,7 +4,8 @@
 # report must be the one a normal build's `outcheck check` writes. Any report fails the run.
 # The threads are the checker's (checker/file_scan), so only the checker and what it depends on are
 # built under TSan: the check goes through tests/tools/check_report_main.cpp, which makes the report
-# with the call `outcheck check` makes (checker::check_command); the server, database and publishers would be minutes more to compile.
+# with the call `outcheck check` makes (checker::check_command); the server, database and
+# publishers would be minutes more to compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

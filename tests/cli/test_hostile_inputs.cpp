@@ -28,15 +28,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/sanitized.h"
 #include "tests/support/workspace_fixture.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using outcheck::test::TempDir;
-
-// Present only when the binaries are built with AddressSanitizer (the fuzz build), whose shadow
-// memory does not fit under an address-space limit.
-extern "C" void __asan_init() __attribute__((weak));
 
 using outcheck::test::slurp;
 
@@ -45,9 +42,10 @@ namespace {
 constexpr rlim_t kMemoryLimit = rlim_t(1) << 30;  // 1 GiB of address space
 constexpr int kTimeoutSeconds = 20;
 
-// Peak memory says something only without AddressSanitizer, whose shadow memory and quarantine
-// inflate every process's resident size; under ASan the memory checks are its own.
-bool memory_measurable() { return &__asan_init == nullptr; }
+// Peak memory says something only without a sanitizer, whose shadow memory and quarantine inflate
+// every process's resident size (and whose shadow memory does not fit under an address-space
+// limit); under one the memory checks are its own.
+bool memory_measurable() { return !outcheck::test::kSanitized; }
 
 // The wall-clock limit catches a hang, not slowness (speed is measured in bench/): under ASan,
 // which runs this work five to six times slower, it is six times longer. The million-column file
