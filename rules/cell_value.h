@@ -98,7 +98,7 @@ struct LeadingDigits {
 // so 10 to 16 characters. Without leading spaces its first three characters are digits, separators
 // come only after the third and sixth digits, and no two in a row are the same: so the fifth
 // character is a digit, or the fourth and fifth are both separators. A date is ruled out here.
-inline bool may_be_nhs_number(std::string_view s) {
+[[gnu::always_inline]] inline bool may_be_nhs_number(std::string_view s) {
   if (s.size() < 10 || s.size() > 16) return false;
   if (s[0] == ' ' || s[0] == '\t') return true;  // is_nhs_number trims and decides
   auto sep = [](char c) { return c == ' ' || c == '-'; };

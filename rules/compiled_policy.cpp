@@ -102,7 +102,7 @@ bool CompiledPolicy::is_midpoint6(std::string_view header) const {
   return !policy_.midpoint6_columns.empty() && matches(*midpoint6_, header);
 }
 
-bool CompiledPolicy::is_total(std::string_view s) const { return totals_screen_.may_match(s) && any_match(totals_, s); }
+bool CompiledPolicy::matches_total(std::string_view s) const { return any_match(totals_, s); }
 
 namespace {
 

@@ -25,7 +25,10 @@ class CompiledPolicy {
 
   HeaderRole header_role(std::string_view header) const;
   bool is_midpoint6(std::string_view header) const;
-  bool is_total(std::string_view label_or_header) const;
+  // Inline: the screen rules out most rows' labels before a pattern runs (pattern_screen.h).
+  bool is_total(std::string_view label_or_header) const {
+    return totals_screen_.may_match(label_or_header) && matches_total(label_or_header);
+  }
   // A redaction marker: the policy's exact markers (case- and space-insensitive), and `<=N`, `<N`.
   bool is_marker(std::string_view cell) const;
   // False when no marker can start with `c` (upper case, not a space or tab): is_marker is then
@@ -55,6 +58,7 @@ class CompiledPolicy {
   Policy policy_;
   Patterns patient_identifier_, unsafe_statistic_, identifier_, dimension_, rate_, count_, measure_, totals_,
       identifier_values_;
+  bool matches_total(std::string_view text) const;  // the total patterns themselves
   PatternScreen totals_screen_;  // is_total runs on every row's label: most are ruled out without RE2
   std::unique_ptr<RE2> midpoint6_;
   std::vector<std::string> markers_;  // normalised: upper case, no spaces

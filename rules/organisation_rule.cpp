@@ -28,13 +28,12 @@ class OrganisationRule final : public TableRule {
   void observe(const RecordBatch& batch) override {
     for (const Column& col : columns_) {
       if (col.index >= batch.width()) continue;
-      for (std::size_t r = 0; r < batch.size(); ++r) {
-        const std::string_view text = batch.cell(r, col.index);
+      batch.each_cell(col.index, [&](std::size_t, std::string_view text) __attribute__((always_inline)) {
         // Codes are text of 6 or 9 characters: most cells are ruled out by their size.
-        if (!maybe_organisation_code(text)) [[likely]] continue;
-        if (policy_.may_be_marker(text) && read_cell(policy_, text).kind != CellKind::text) continue;
+        if (!maybe_organisation_code(text)) [[likely]] return;
+        if (policy_.may_be_marker(text) && read_cell(policy_, text).kind != CellKind::text) return;
         codes_[col.index].add(text, col.practice);
-      }
+      });
     }
   }
 

@@ -31,6 +31,25 @@ class RecordBatch {
   std::string_view cell(std::size_t r, std::size_t c) const {
     return packed_ ? packed_->field(r, c) : fields_[r * width_ + c];
   }
+  // f(r, cell) for record r's cell in column c (< width()), down the batch. How the batch is held is
+  // asked once, not per cell: a unit that reads one column of every record walks it with this.
+  template <class F>
+  void each_cell(std::size_t c, F&& f) const {
+    if (!packed_) {
+      for (std::size_t r = 0; r < rows_; ++r) f(r, fields_[r * width_ + c]);
+      return;
+    }
+    const char* base = packed_->base;
+    const std::uint32_t* ends = packed_->ends.data() + c;
+    // Field c starts after field c - 1's end and its delimiter, or at the record's start.
+    const std::uint32_t* from = c == 0 ? packed_->starts.data() : ends - 1;
+    const std::size_t from_stride = c == 0 ? 1 : width_;
+    const std::uint32_t skip = c == 0 ? 0 : 1;
+    for (std::size_t r = 0; r < rows_; ++r) {
+      const std::uint32_t begin = from[r * from_stride] + skip;
+      f(r, std::string_view(base + begin, ends[r * width_] - begin));
+    }
+  }
   // Record r's fields (written to `scratch` when the batch is packed).
   std::span<const std::string_view> row(std::size_t r, std::vector<std::string_view>& scratch) const {
     if (!packed_) return {fields_ + r * width_, width_};

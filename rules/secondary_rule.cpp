@@ -1,5 +1,7 @@
 #include "rules/secondary_rule.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,14 +44,16 @@ class SecondaryRule final : public TableRule {
   bool wants_count_cells() const override { return stream_.has_value(); }
 
   void observe(const RecordBatch& batch) override {
-    for (std::size_t r = 0; r < batch.size() && stream_; ++r) {
-      // Past the policy's row limit the table is refused anyway (csv_rows): nothing more is kept.
-      if (++rows_ > max_rows_) {
-        stream_.reset();
-        return;
-      }
-      stream_->row(batch, r);
+    if (!stream_) return;
+    // Past the policy's row limit the table is refused anyway (csv_rows): nothing more is kept.
+    const auto size = static_cast<std::int64_t>(batch.size());
+    if (size > max_rows_ - rows_) {
+      stream_->rows(batch, static_cast<std::size_t>(std::max<std::int64_t>(max_rows_ - rows_, 0)));
+      stream_.reset();
+      return;
     }
+    rows_ += size;
+    stream_->rows(batch, batch.size());
   }
 
   void finish(const TableEnd& end, FindingList& out) override {

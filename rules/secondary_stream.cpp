@@ -50,25 +50,65 @@ SecondaryStream::SecondaryStream(const CompiledPolicy& policy, std::vector<Strea
   }
 }
 
+namespace {
+
+// A body line's flags (SecondaryStream::line_flags_).
+constexpr std::uint8_t kRedacted = 1;
+constexpr std::uint8_t kUnknown = 2;
+
+// A cell of a short record that lacks column c reads as empty.
+std::string_view text_at(const RecordBatch& batch, std::size_t r, int c) {
+  const auto i = static_cast<std::size_t>(c);
+  return i < batch.width() ? batch.cell(r, i) : std::string_view();
+}
+
+}  // namespace
+
+bool SecondaryStream::is_total_row(const RecordBatch& batch, std::size_t r) const {
+  return category_col_ >= 0 && policy_.is_total(text_at(batch, r, category_col_));
+}
+
+void SecondaryStream::rows(const RecordBatch& batch, std::size_t count) {
+  // Body records between total rows go a column at a time when the column loop noted every count
+  // column this reads (it notes them all, or none).
+  bool noted = true;
+  for (const BodyColumn& b : body_) noted &= batch.count_cell(0, static_cast<std::size_t>(b.column)) != nullptr;
+  if (total_col_ >= 0) noted &= batch.count_cell(0, static_cast<std::size_t>(total_col_)) != nullptr;
+  // The total rows among them, found down the label column (most batches have none).
+  total_rows_.clear();
+  if (category_col_ >= 0 && static_cast<std::size_t>(category_col_) < batch.width()) {
+    batch.each_cell(static_cast<std::size_t>(category_col_), [&](std::size_t r, std::string_view label) __attribute__((always_inline)) {
+      if (r < count && policy_.is_total(label)) [[unlikely]] total_rows_.push_back(r);
+    });
+  }
+  total_rows_.push_back(count);
+  std::size_t next_total = 0;
+  for (std::size_t from = 0; from < count && !capped_;) {
+    const std::size_t to = total_rows_[next_total++];
+    if (noted) {
+      body_rows(batch, from, to);
+    } else {
+      for (std::size_t r = from; r < to && !capped_; ++r) row(batch, r);
+    }
+    if (to < count) row(batch, to);
+    from = to + 1;
+  }
+}
+
 void SecondaryStream::row(const RecordBatch& batch, std::size_t r) {
-  auto text_at = [&](int c) {
-    const auto i = static_cast<std::size_t>(c);
-    return i < batch.width() ? batch.cell(r, i) : std::string_view();
-  };
   // The column loop's reading of a count cell when it noted it (it reads every count): the same
   // answer as read_cell's, without reading the cell again.
   auto cell_at = [&](int c) {
     const Cell* read = batch.count_cell(r, static_cast<std::size_t>(c));
-    return read ? *read : read_cell(policy_, text_at(c));
+    return read ? *read : read_cell(policy_, text_at(batch, r, c));
   };
-  const std::int64_t record = batch.record(r);
   if (capped_) return;
-  if (category_col_ >= 0 && policy_.is_total(text_at(category_col_))) {
+  if (is_total_row(batch, r)) {
     // The first total row gives the column totals; any other is no body row either.
     if (!total_row_seen_) {
       total_row_seen_ = true;
-      total_row_record_ = record;
-      total_row_label_ = std::string(text_at(category_col_));
+      total_row_record_ = batch.record(r);
+      total_row_label_ = std::string(text_at(batch, r, category_col_));
       for (BodyColumn& b : body_) {
         const Cell t = cell_at(b.column);
         if (t.kind == CellKind::integer) b.total = t.integer;
@@ -91,7 +131,7 @@ void SecondaryStream::row(const RecordBatch& batch, std::size_t r) {
     }
     b.all_published = false;
     if (cell.kind == CellKind::marker) {
-      scratch_.emplace_back(static_cast<int>(j), std::string(text_at(b.column)));
+      scratch_.emplace_back(static_cast<int>(j), std::string(text_at(batch, r, b.column)));
     } else {
       b.unknown = true;
       unknown = true;
@@ -102,6 +142,62 @@ void SecondaryStream::row(const RecordBatch& batch, std::size_t r) {
     const Cell t = cell_at(total_col_);
     if (t.kind == CellKind::integer) total = t.integer;
   }
+  end_line(batch.record(r), sum, unknown, total);
+}
+
+void SecondaryStream::body_rows(const RecordBatch& batch, std::size_t from, std::size_t to) {
+  if (capped_ || from == to) return;
+  const std::size_t n = to - from;
+  body_rows_ += static_cast<std::int64_t>(n);
+  line_sum_.assign(n, 0);
+  line_flags_.assign(n, 0);
+  std::int64_t* const sums = line_sum_.data();
+  std::uint8_t* const flags = line_flags_.data();
+  for (BodyColumn& b : body_) {
+    const Cell* cells = batch.count_cell(from, static_cast<std::size_t>(b.column));
+    std::int64_t column_sum = b.sum;
+    bool column_unknown = b.unknown, all_published = b.all_published;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Cell& cell = cells[i];
+      if (cell.kind == CellKind::integer) [[likely]] {
+        // A sum past 64 bits is a line nothing can be solved over, as one holding text is.
+        column_unknown |= !add_to(column_sum, cell.integer);
+        flags[i] |= add_to(sums[i], cell.integer) ? 0 : kUnknown;
+        continue;
+      }
+      all_published = false;
+      if (cell.kind == CellKind::marker) {
+        flags[i] |= kRedacted;
+      } else {
+        column_unknown = true;
+        flags[i] |= kUnknown;
+      }
+    }
+    b.sum = column_sum;
+    b.unknown = column_unknown;
+    b.all_published = all_published;
+  }
+  // A line is visited when it holds a redacted cell, or while its total may still disprove the
+  // total column.
+  const Cell* totals = total_col_ >= 0 ? batch.count_cell(from, static_cast<std::size_t>(total_col_)) : nullptr;
+  const bool try_totals = totals && !rows_disproved_;
+  for (std::size_t i = 0; i < n && !capped_; ++i) {
+    if (!try_totals && !(flags[i] & kRedacted)) continue;
+    scratch_.clear();
+    if (flags[i] & kRedacted) {
+      for (std::size_t j = 0; j < body_.size(); ++j) {
+        const int c = body_[j].column;
+        if (batch.count_cell(from + i, static_cast<std::size_t>(c))->kind != CellKind::marker) continue;
+        scratch_.emplace_back(static_cast<int>(j), std::string(text_at(batch, from + i, c)));
+      }
+    }
+    std::optional<std::int64_t> total;
+    if (totals && totals[i].kind == CellKind::integer) total = totals[i].integer;
+    end_line(batch.record(from + i), sums[i], (flags[i] & kUnknown) != 0, total);
+  }
+}
+
+void SecondaryStream::end_line(std::int64_t record, std::int64_t sum, bool unknown, std::optional<std::int64_t> total) {
   // A fully published row whose total is not its cells' sum beyond the rounding noise: the total
   // column is no total (an "All" column counting the eligible population), for every row.
   if (total && scratch_.empty() && !unknown && !body_.empty() && !rows_disproved_) {

@@ -50,9 +50,9 @@ class SecondaryStream {
   SecondaryStream(const CompiledPolicy& policy, std::vector<StreamColumn> columns,
                   std::size_t max_redacted_cells = kMaxRedactedCells);
 
-  // Record r of a batch, in table order; only the cells the analysis uses are read (a short
-  // record's missing cells read as empty).
-  void row(const RecordBatch& batch, std::size_t r);
+  // The batch's first `count` records, in table order; only the cells the analysis uses are read
+  // (a short record's missing cells read as empty).
+  void rows(const RecordBatch& batch, std::size_t count);
 
   // Whether more redacted cells came than are kept: finish() then finds nothing, and the caller
   // must say the rule did not run.
@@ -76,6 +76,17 @@ class SecondaryStream {
     std::vector<std::pair<int, std::string>> redacted;  // body column index, cell text
   };
 
+  // Record r alone: a total row, or a batch whose count cells the column loop did not note.
+  void row(const RecordBatch& batch, std::size_t r);
+  // Body records [from, to) of a batch whose count cells were noted, a column at a time: the
+  // column and line sums are the same additions in the same order as row() makes, and only the
+  // records holding a redacted cell, or whose total must be tried, are visited on their own.
+  void body_rows(const RecordBatch& batch, std::size_t from, std::size_t to);
+  bool is_total_row(const RecordBatch& batch, std::size_t r) const;
+  // A body line read: its published cells' sum, whether a cell of it can be solved over by
+  // nothing, its total if any, and its redacted cells in scratch_.
+  void end_line(std::int64_t record, std::int64_t sum, bool unknown, std::optional<std::int64_t> total);
+
   const CompiledPolicy& policy_;
   int category_col_ = -1;
   int total_col_ = -1;
@@ -91,6 +102,11 @@ class SecondaryStream {
   bool capped_ = false;
   std::vector<KeptRow> kept_;
   std::vector<std::pair<int, std::string>> scratch_;
+  // Per record of the body rows being read (reused): the sum of its published cells, and whether
+  // it holds a redacted cell (kRedacted) or a cell nothing can be solved over (kUnknown).
+  std::vector<std::int64_t> line_sum_;
+  std::vector<std::size_t> total_rows_;  // of the batch being read, then its size
+  std::vector<std::uint8_t> line_flags_;
 };
 
 }  // namespace outcheck::rules

@@ -213,7 +213,7 @@ TEST_CASE("secondary: past the redacted cells it keeps the stream says so and fi
     SecondaryStream s(*compiled, columns, max_redacted);
     for (int r = 1; r <= 5; ++r) {
       const std::vector<std::string_view> row{"g", r <= 3 ? "[REDACTED]" : "100", "105", r <= 3 ? "205" : "205"};
-      s.row(RecordBatch(r, row, nullptr), 0);
+      s.rows(RecordBatch(r, row, nullptr), 1);
     }
     return s;
   };
