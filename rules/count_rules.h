@@ -1,6 +1,7 @@
 #pragma once
 // The per-cell count rules, shared by the check and by redact so the two can never disagree.
 // The verdict is cheap (no allocation); its message is built only for findings that are kept.
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -89,7 +90,7 @@ inline CountFlags count_flags(const CountLimits& l, std::int64_t n) {
   return {small, (1u ^ small) & static_cast<unsigned>(n >= 0) & rounds & (1u ^ multiple)};
 }
 
-// Whether count_flags_by_last_digit may be used: the small counts are single digits and the
+// Whether LastDigitFlags may be used: the small counts are single digits and the
 // rounding base divides 10 (both presets).
 inline bool judged_by_last_digit(const CountLimits& l) {
   return l.small_count_threshold >= 0 && l.small_count_threshold < 10 &&
@@ -97,17 +98,31 @@ inline bool judged_by_last_digit(const CountLimits& l) {
 }
 
 // count_verdict (not midpoint-6) of a count written with `digits` digits and no leading zero, from
-// its last digit alone: a count of two digits or more is above a single-digit threshold, and
-// whether it is a multiple of 5 or 10 is in its last digit. No value, no division.
-inline CountFlags count_flags_by_last_digit(const CountLimits& l, std::size_t digits, unsigned last) {
-  const unsigned small = static_cast<unsigned>(digits == 1) &
-                         static_cast<unsigned>(last <= static_cast<unsigned>(l.small_count_threshold)) &
-                         (static_cast<unsigned>(last != 0) | static_cast<unsigned>(l.zeros_disclosive));
-  const unsigned multiple =
-      static_cast<unsigned>(last == 0) | (static_cast<unsigned>(last == 5) & static_cast<unsigned>(l.rounding_base != 10));
-  const unsigned unrounded = (1u ^ small) & static_cast<unsigned>(l.rounding_base > 1) & (1u ^ multiple);
-  return {small, unrounded};
-}
+// its last digit alone, when judged_by_last_digit: a count of two digits or more is above a
+// single-digit threshold, and whether it is a multiple of 5 or 10 is in its last digit. No value,
+// no division: the flags of the twenty cases (one digit or more, and the last digit) are worked out
+// once, and each cell looks its case up.
+class LastDigitFlags {
+ public:
+  explicit LastDigitFlags(const CountLimits& l) {
+    for (unsigned longer = 0; longer < 2; ++longer) {
+      for (unsigned last = 0; last < 10; ++last) {
+        const bool small = !longer && static_cast<std::int64_t>(last) <= l.small_count_threshold &&
+                           (last != 0 || l.zeros_disclosive);
+        const bool multiple = last == 0 || (last == 5 && l.rounding_base != 10);
+        const bool unrounded = !small && l.rounding_base > 1 && !multiple;
+        flags_[longer * 10 + last] = static_cast<std::uint8_t>(unsigned{small} | unsigned{unrounded} << 1);
+      }
+    }
+  }
+  CountFlags operator()(std::size_t digits, unsigned last) const {
+    const unsigned f = flags_[static_cast<std::size_t>(digits > 1) * 10 + last];
+    return {f & 1u, f >> 1};
+  }
+
+ private:
+  std::array<std::uint8_t, 20> flags_{};
+};
 
 // "small_count" or "unrounded"; only for verdicts other than ok.
 inline const char* count_rule(CountVerdict v) { return v == CountVerdict::small ? "small_count" : "unrounded"; }

@@ -291,6 +291,7 @@ struct TableCheck::Impl {
     // which every cell must meet.
     const bool by_last_digit =
         !identifier_patterns && !kind.midpoint6 && kind.base == 0 && !kind.by_row && judged_by_last_digit(limits);
+    const LastDigitFlags last_digit(limits);
     for (std::size_t r = 0; r < rows; ++r) {
       const std::string_view text = column[r];
       if constexpr (count) {
@@ -299,7 +300,7 @@ struct TableCheck::Impl {
         const LeadingDigits digits = short_cell ? leading_digits8(text.data(), size) : LeadingDigits{0, 0};
         if (short_cell && digits.count == size && (size == 1 || text[0] != '0')) [[likely]] {
           if constexpr (note_readings) read[r] = Cell{CellKind::integer, static_cast<std::int64_t>(digits.value)};
-          const CountFlags flags = count_flags_by_last_digit(limits, size, static_cast<unsigned>(text[size - 1] - '0'));
+          const CountFlags flags = last_digit(size, static_cast<unsigned>(text[size - 1] - '0'));
           tally(r, text, flags, [flags, text, &compiled] {
             return std::pair(flags.small ? CountVerdict::small : CountVerdict::unrounded, read_cell(compiled, text).integer);
           });

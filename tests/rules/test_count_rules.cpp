@@ -45,7 +45,7 @@ TEST_CASE("count rules: count_flags and the last-digit rule agree with count_ver
           REQUIRE(flags.unrounded == (want == CountVerdict::unrounded ? 1u : 0u));
           if (judged_by_last_digit(limits) && n >= 0 && n <= 99'999'999) {
             const std::size_t digits = std::to_string(n).size();
-            const CountFlags by_digit = count_flags_by_last_digit(limits, digits, static_cast<unsigned>(n % 10));
+            const CountFlags by_digit = LastDigitFlags(limits)(digits, static_cast<unsigned>(n % 10));
             REQUIRE(by_digit.small == flags.small);
             REQUIRE(by_digit.unrounded == flags.unrounded);
           }
