@@ -57,6 +57,10 @@ Result<std::shared_ptr<const CompiledPolicy>> CompiledPolicy::compile(Policy pol
     c->markers_.push_back(std::move(n));
   }
   c->marker_start_[static_cast<unsigned char>('<')] = true;  // <=N and <N
+  for (int b = 0; b < 256; ++b) {
+    const int upper = b >= 'a' && b <= 'z' ? b - 'a' + 'A' : b;
+    c->marker_first_byte_[b] = b == ' ' || b == '\t' || c->marker_start_[upper];
+  }
   c->policy_ = std::move(policy);
   return std::shared_ptr<const CompiledPolicy>(std::move(c));
 }

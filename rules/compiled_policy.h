@@ -36,11 +36,7 @@ class CompiledPolicy {
   bool marker_may_start_with(unsigned char c) const { return marker_start_[c]; }
   // False when is_marker(cell) is sure to be false, from the cell's first character alone.
   bool may_be_marker(std::string_view cell) const {
-    if (cell.empty()) return empty_is_marker_;
-    unsigned char c = static_cast<unsigned char>(cell[0]);
-    if (c == ' ' || c == '\t') return true;
-    if (c >= 'a' && c <= 'z') c = static_cast<unsigned char>(c - 'a' + 'A');
-    return marker_start_[c];
+    return cell.empty() ? empty_is_marker_ : marker_first_byte_[static_cast<unsigned char>(cell[0])];
   }
   // The policy's identifier_values.patterns (none by default: then this costs nothing).
   bool is_identifier_value(std::string_view cell) const {
@@ -65,6 +61,9 @@ class CompiledPolicy {
   // First non-space characters (upper-cased) a marker can start with, so most cells are ruled out
   // by one lookup; and whether the empty cell is a marker.
   bool marker_start_[256] = {};
+  // may_be_marker's answer by a cell's first byte, as written: a space or tab (a marker may follow),
+  // or either case of a byte in marker_start_. Looked up once per cell, on most cells of a table.
+  bool marker_first_byte_[256] = {};
   bool empty_is_marker_ = false;
 };
 
