@@ -153,6 +153,8 @@ void SecondaryStream::body_rows(const RecordBatch& batch, std::size_t from, std:
   line_flags_.assign(n, 0);
   std::int64_t* const sums = line_sum_.data();
   std::uint8_t* const flags = line_flags_.data();
+  // Without a total column a line has no total: its sum and whether it is known go unused.
+  const bool line_totals = total_col_ >= 0;
   for (BodyColumn& b : body_) {
     const Cell* cells = batch.count_cell(from, static_cast<std::size_t>(b.column));
     std::int64_t column_sum = b.sum;
@@ -162,7 +164,7 @@ void SecondaryStream::body_rows(const RecordBatch& batch, std::size_t from, std:
       if (cell.kind == CellKind::integer) [[likely]] {
         // A sum past 64 bits is a line nothing can be solved over, as one holding text is.
         column_unknown |= !add_to(column_sum, cell.integer);
-        flags[i] |= add_to(sums[i], cell.integer) ? 0 : kUnknown;
+        if (line_totals) flags[i] |= add_to(sums[i], cell.integer) ? 0 : kUnknown;
         continue;
       }
       all_published = false;
@@ -181,8 +183,8 @@ void SecondaryStream::body_rows(const RecordBatch& batch, std::size_t from, std:
   // total column.
   const Cell* totals = total_col_ >= 0 ? batch.count_cell(from, static_cast<std::size_t>(total_col_)) : nullptr;
   const bool try_totals = totals && !rows_disproved_;
-  for (std::size_t i = 0; i < n && !capped_; ++i) {
-    if (!try_totals && !(flags[i] & kRedacted)) continue;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!try_totals && !(flags[i] & kRedacted)) [[likely]] continue;
     scratch_.clear();
     if (flags[i] & kRedacted) {
       for (std::size_t j = 0; j < body_.size(); ++j) {
@@ -194,6 +196,7 @@ void SecondaryStream::body_rows(const RecordBatch& batch, std::size_t from, std:
     std::optional<std::int64_t> total;
     if (totals && totals[i].kind == CellKind::integer) total = totals[i].integer;
     end_line(batch.record(from + i), sums[i], (flags[i] & kUnknown) != 0, total);
+    if (capped_) return;
   }
 }
 
