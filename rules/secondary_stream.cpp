@@ -77,7 +77,8 @@ void SecondaryStream::rows(const RecordBatch& batch, std::size_t count) {
   // The total rows among them, found down the label column (most batches have none).
   total_rows_.clear();
   if (category_col_ >= 0 && static_cast<std::size_t>(category_col_) < batch.width()) {
-    batch.each_cell(static_cast<std::size_t>(category_col_), [&](std::size_t r, std::string_view label) __attribute__((always_inline)) {
+    const auto labels = static_cast<std::size_t>(category_col_);
+    batch.each_cell(labels, [&](std::size_t r, std::string_view label) __attribute__((always_inline)) {
       if (r < count && policy_.is_total(label)) [[unlikely]] total_rows_.push_back(r);
     });
   }

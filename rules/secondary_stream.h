@@ -105,8 +105,8 @@ class SecondaryStream {
   // Per record of the body rows being read (reused): the sum of its published cells, and whether
   // it holds a redacted cell (kRedacted) or a cell nothing can be solved over (kUnknown).
   std::vector<std::int64_t> line_sum_;
-  std::vector<std::size_t> total_rows_;  // of the batch being read, then its size
   std::vector<std::uint8_t> line_flags_;
+  std::vector<std::size_t> total_rows_;  // the total rows of the batch being read, then its size
 };
 
 }  // namespace outcheck::rules
