@@ -78,8 +78,13 @@ struct PackedCells {
 }  // namespace
 
 struct TableCheck::Impl {
+  Impl(std::shared_ptr<const CompiledPolicy> compiled, std::size_t max_findings)
+      : policy(std::move(compiled)), cap(max_findings), last_digit(count_limits(policy->policy())) {}
+
   std::shared_ptr<const CompiledPolicy> policy;
   std::size_t cap;
+  // The policy's verdicts of a count by its last digit, worked out once for the table.
+  const LastDigitFlags last_digit;
   std::vector<ColumnState> cols;
 
   // The first rows, held until the roles are decided on them; then replayed through the rules.
@@ -291,7 +296,7 @@ struct TableCheck::Impl {
     // which every cell must meet.
     const bool by_last_digit =
         !identifier_patterns && !kind.midpoint6 && kind.base == 0 && !kind.by_row && judged_by_last_digit(limits);
-    const LastDigitFlags last_digit(limits);
+    const LastDigitFlags last_digit = this->last_digit;
     for (std::size_t r = 0; r < rows; ++r) {
       const std::string_view text = column[r];
       if constexpr (count) {
@@ -448,10 +453,8 @@ struct TableCheck::Impl {
   static void release(const HeldFindings& h, FindingList& out) { release_merged({&h}, out); }
 };
 
-TableCheck::TableCheck(std::shared_ptr<const CompiledPolicy> policy, std::size_t cap) : impl_(std::make_unique<Impl>()) {
-  impl_->policy = std::move(policy);
-  impl_->cap = cap;
-}
+TableCheck::TableCheck(std::shared_ptr<const CompiledPolicy> policy, std::size_t cap)
+    : impl_(std::make_unique<Impl>(std::move(policy), cap)) {}
 
 TableCheck::~TableCheck() = default;
 
