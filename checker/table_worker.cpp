@@ -17,34 +17,30 @@ TableWorker::TableWorker(rules::TableCheck& table, std::function<void(std::strin
 
 TableWorker::~TableWorker() { stop(); }
 
-template <class T>
-T& TableWorker::Jobs::next() {
-  if (spare.empty()) return std::get<T>(filling.emplace_back(std::in_place_type<T>));
-  filling.push_back(std::move(spare.back()));
-  spare.pop_back();
-  Job& job = filling.back();
-  if (!std::holds_alternative<T>(job)) job.emplace<T>();
-  return std::get<T>(job);
-}
-
 // Records come from the thread parsing: the caller's, or this one's from bytes handed over.
 TableWorker::Jobs& TableWorker::parsing_side() {
   return std::this_thread::get_id() == caller_ ? caller_jobs_ : own_jobs_;
 }
 
 void TableWorker::records(const CsvRecords& records) {
-  Batch& batch = parsing_side().next<Batch>();
+  Batch batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!spare_.empty()) {
+      batch = std::move(spare_.back());
+      spare_.pop_back();
+    }
+  }
   batch.starts.assign(records.starts.begin(), records.starts.end());
   batch.ends.assign(records.ends.begin(), records.ends.end());
   batch.records = records;
   batch.records.starts = batch.starts;
   batch.records.ends = batch.ends;
+  parsing_side().filling.emplace_back(std::move(batch));
 }
 
 void TableWorker::record(std::int64_t index, std::span<const std::string_view> fields) {
-  LoneRecord& lone = parsing_side().next<LoneRecord>();
-  lone.index = index;
-  lone.fields.assign(fields.begin(), fields.end());
+  parsing_side().filling.emplace_back(LoneRecord{index, std::vector<std::string>(fields.begin(), fields.end())});
 }
 
 bool TableWorker::behind() {
@@ -55,7 +51,7 @@ bool TableWorker::behind() {
 void TableWorker::parse(std::string_view bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   throw_if_failed();
-  caller_jobs_.next<Bytes>() = Bytes{bytes};
+  caller_jobs_.filling.emplace_back(Bytes{bytes});
   ++handed_;
 }
 
@@ -66,9 +62,14 @@ void TableWorker::throw_if_failed() {
 void TableWorker::hand_over() {
   for (auto& j : caller_jobs_.filling) queue_.push_back(std::move(j));
   caller_jobs_.filling.clear();
-  for (auto& j : returned_) caller_jobs_.spare.push_back(std::move(j));
-  returned_.clear();
   changed_.notify_all();
+}
+
+void TableWorker::recycle(std::vector<Job>& jobs) {
+  for (Job& j : jobs) {
+    if (Batch* batch = std::get_if<Batch>(&j)) spare_.push_back(std::move(*batch));
+  }
+  jobs.clear();
 }
 
 void TableWorker::wait_parsed() {
@@ -92,7 +93,6 @@ void TableWorker::wait_parsed() {
     for (Job& j : taken_back) {
       if (const Bytes* b = std::get_if<Bytes>(&j)) {
         parse_(b->bytes);  // its records join caller_jobs_.filling here, in order
-        caller_jobs_.spare.push_back(std::move(j));
       } else {
         caller_jobs_.filling.push_back(std::move(j));
       }
@@ -109,7 +109,7 @@ void TableWorker::wait_parsed() {
 std::uint64_t TableWorker::mark() {
   std::unique_lock<std::mutex> lock(mu_);
   const std::uint64_t m = ++marks_;
-  caller_jobs_.next<Mark>() = Mark{m};
+  caller_jobs_.filling.emplace_back(Mark{m});
   hand_over();  // first: earlier marks may be among the jobs filling (wait_parsed took them back)
   changed_.wait(lock, [&] { return m - reached_ <= kMarksAhead || error_; });
   throw_if_failed();
@@ -197,11 +197,9 @@ void TableWorker::run() {
         run_safely([&] { check(job, fields); });
       }
     }
-    for (auto& j : own_jobs_.filling) own_jobs_.spare.push_back(std::move(j));
-    own_jobs_.filling.clear();
     lock.lock();
-    for (auto& j : taken) returned_.push_back(std::move(j));
-    taken.clear();
+    recycle(own_jobs_.filling);
+    recycle(taken);
   }
 }
 

@@ -88,15 +88,13 @@ class TableWorker {
   };
   using Job = std::variant<Batch, LoneRecord, Bytes, Mark>;
   // Jobs one thread fills: the caller's since its last mark, or this thread's from bytes it
-  // parses. Finished jobs are kept for their capacity (a batch's vectors).
+  // parses.
   struct Jobs {
-    std::vector<Job> filling, spare;
-    // A job of kind T at the end of `filling`, reusing a spare one; the caller sets every field.
-    template <class T>
-    T& next();
+    std::vector<Job> filling;
   };
   Jobs& parsing_side();
   void hand_over();  // with mu_ held: the caller's filled jobs to the queue
+  void recycle(std::vector<Job>& jobs);  // with mu_ held: checked jobs' batches to spare_
   void throw_if_failed();  // with mu_ held
   template <class Work>
   void run_safely(Work work);  // on this thread
@@ -112,7 +110,10 @@ class TableWorker {
   std::mutex mu_;
   std::condition_variable changed_;
   std::vector<Job> queue_;     // handed over, not yet taken by the thread
-  std::vector<Job> returned_;  // checked, for the caller to reuse
+  // Checked batches, kept for their vectors' capacity, whichever thread parsed them: a batch made
+  // new allocates its vectors and faults their pages in, and each thread alone would keep enough
+  // for all the records in flight.
+  std::vector<Batch> spare_;
   std::uint64_t marks_ = 0, reached_ = 0;
   std::uint64_t handed_ = 0, parsed_ = 0;  // parse() calls, and those done
   bool stop_ = false;
