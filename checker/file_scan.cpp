@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "checker/csv_scan.h"
+#include "checker/huge_page_memory.h"
 #include "checker/sha256.h"
 
 namespace outcheck::checker {
@@ -50,8 +51,18 @@ Result<ScannedFile> scan_file(int fd, const ScanSinks& sinks) {
   const std::size_t slots = rules_thread ? kSlices : 1;
   // A small file is read whole, and its end seen, in one read.
   const std::size_t buffer_size = st.st_size <= 0 || large ? kSlice : static_cast<std::size_t>(st.st_size) + 1;
-  std::vector<std::unique_ptr<char[]>> buffers;
-  for (std::size_t i = 0; i < slots; ++i) buffers.push_back(std::make_unique_for_overwrite<char[]>(buffer_size));
+  // A large file's ring in huge pages (checker/huge_page_memory.h); a small file's one buffer is
+  // read once, and needs no more than the heap gives.
+  std::optional<HugePageMemory> ring;
+  std::unique_ptr<char[]> small;
+  std::vector<char*> buffers;
+  if (large) {
+    ring.emplace(slots * buffer_size);
+    for (std::size_t i = 0; i < slots; ++i) buffers.push_back(ring->data() + i * buffer_size);
+  } else {
+    small = std::make_unique_for_overwrite<char[]>(buffer_size);
+    buffers.push_back(small.get());
+  }
   // After the buffers: on every way out, the scan (and its rules thread) ends before they go.
   std::optional<CsvScan> scan;
   if (sinks.rules) scan.emplace(sinks.rules, *sinks.findings, rules_thread);
@@ -66,11 +77,11 @@ Result<ScannedFile> scan_file(int fd, const ScanSinks& sinks) {
     if (scan) scan->settle(marks[slot]);
     ssize_t n;
     do {
-      n = ::read(fd, buffers[slot].get(), buffer_size);
+      n = ::read(fd, buffers[slot], buffer_size);
     } while (n < 0 && errno == EINTR);
     if (n < 0) return io_error(std::string("read failed: ") + std::strerror(errno));
     if (n == 0) break;
-    const std::string_view bytes(buffers[slot].get(), static_cast<std::size_t>(n));
+    const std::string_view bytes(buffers[slot], static_cast<std::size_t>(n));
     if (sinks.hash) hash.update(bytes);
     if (scan) marks[slot] = scan->feed(bytes);
     if (visitor) visitor->feed(bytes);
