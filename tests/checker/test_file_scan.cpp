@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "checker/file_scan.h"
+#include "checker/huge_page_memory.h"
 #include "checker/sha256.h"
 #include "tests/support/finding_text.h"
 #include "tests/support/policies.h"
@@ -149,4 +151,23 @@ TEST_CASE("file scan: a read that fails is an error, whatever the sinks", "[csv]
   CHECK(scanned.error().message == "read failed: Is a directory");
   REQUIRE_FALSE(visited.ok());
   CHECK(visited.error().message == "read failed: Is a directory");
+}
+
+TEST_CASE("file scan: huge-page memory is zeroed, aligned, and all of it usable", "[csv][file_scan]") {
+  for (const std::size_t asked : {std::size_t{1}, std::size_t{4} << 20, (std::size_t{4} << 20) + 1}) {
+    HugePageMemory memory(asked);
+    REQUIRE(memory.size() >= asked);
+    CHECK(memory.size() % (std::size_t{2} << 20) == 0);
+    CHECK(reinterpret_cast<std::uintptr_t>(memory.data()) % (std::size_t{2} << 20) == 0);
+    // Zeroed at the start, the end and between; then written end to end and read back.
+    CHECK(memory.data()[0] == 0);
+    CHECK(memory.data()[memory.size() / 2] == 0);
+    CHECK(memory.data()[memory.size() - 1] == 0);
+    for (std::size_t i = 0; i < memory.size(); i += 4096) memory.data()[i] = static_cast<char>(i / 4096 % 127 + 1);
+    memory.data()[memory.size() - 1] = 'z';
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < memory.size(); i += 4096) wrong += memory.data()[i] != static_cast<char>(i / 4096 % 127 + 1);
+    CHECK(wrong == 0);
+    CHECK(memory.data()[memory.size() - 1] == 'z');
+  }
 }
