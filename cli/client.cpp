@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 #include <strings.h>
 
+#include "release/curl_library.h"
+
 namespace outcheck::cli {
 
 namespace {
@@ -43,9 +45,9 @@ std::size_t link_header(char* data, std::size_t size, std::size_t n, void* out) 
 
 class RemoteClient : public Client {
  public:
-  RemoteClient(CURL* curl, std::string server, std::optional<std::string> token)
-      : curl_(curl), server_(std::move(server)), token_(std::move(token)) {}
-  ~RemoteClient() override { curl_easy_cleanup(curl_); }
+  RemoteClient(const release::CurlLibrary& libcurl, CURL* curl, std::string server, std::optional<std::string> token)
+      : libcurl_(libcurl), curl_(curl), server_(std::move(server)), token_(std::move(token)) {}
+  ~RemoteClient() override { libcurl_.easy_cleanup(curl_); }
 
  private:
   Result<Page> perform(const std::string& method, const std::vector<std::string>& segments,
@@ -57,39 +59,39 @@ class RemoteClient : public Client {
       url += sep + escape(k) + "=" + escape(v);
       sep = '&';
     }
-    curl_easy_reset(curl_);
+    libcurl_.easy_reset(curl_);
     std::string payload = method == "GET" ? "" : body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::string answer;
     curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Accept: application/json");
-    headers = curl_slist_append(headers, "Content-Type: application/json");
+    headers = libcurl_.slist_append(headers, "Accept: application/json");
+    headers = libcurl_.slist_append(headers, "Content-Type: application/json");
     std::string auth = "Authorization: Bearer " + token_.value_or("");
-    if (token_) headers = curl_slist_append(headers, auth.c_str());
-    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (token_) headers = libcurl_.slist_append(headers, auth.c_str());
+    libcurl_.easy_setopt(curl_, CURLOPT_URL, url.c_str());
+    libcurl_.easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
     if (method != "GET") {
-      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, payload.data());
-      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
+      libcurl_.easy_setopt(curl_, CURLOPT_POSTFIELDS, payload.data());
+      libcurl_.easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
     }
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &answer);
+    libcurl_.easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+    libcurl_.easy_setopt(curl_, CURLOPT_WRITEFUNCTION, collect);
+    libcurl_.easy_setopt(curl_, CURLOPT_WRITEDATA, &answer);
     std::string link;
-    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, link_header);
-    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &link);
-    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    libcurl_.easy_setopt(curl_, CURLOPT_HEADERFUNCTION, link_header);
+    libcurl_.easy_setopt(curl_, CURLOPT_HEADERDATA, &link);
+    libcurl_.easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, 10L);
+    libcurl_.easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
     // Adding a thousand files or publishing a release may take minutes; nothing bounds the call
     // but a server that stops sending anything at all for five minutes.
-    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 300L);
-    CURLcode rc = curl_easy_perform(curl_);
-    curl_slist_free_all(headers);
+    libcurl_.easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    libcurl_.easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 300L);
+    CURLcode rc = libcurl_.easy_perform(curl_);
+    libcurl_.slist_free_all(headers);
     if (rc != CURLE_OK) {
-      return Error{ErrorKind::unavailable, "cannot reach the outcheck server at " + server_ + ": " + curl_easy_strerror(rc)};
+      return Error{ErrorKind::unavailable, "cannot reach the outcheck server at " + server_ + ": " + libcurl_.easy_strerror(rc)};
     }
     long status = 0;
-    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+    libcurl_.easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
     auto parsed = nlohmann::json::parse(answer, nullptr, false);
     if (parsed.is_discarded()) {
       return Error{ErrorKind::unavailable, server_ + " answered HTTP " + std::to_string(status) +
@@ -100,12 +102,13 @@ class RemoteClient : public Client {
   }
 
   std::string escape(const std::string& s) {
-    char* e = curl_easy_escape(curl_, s.data(), static_cast<int>(s.size()));
+    char* e = libcurl_.easy_escape(curl_, s.data(), static_cast<int>(s.size()));
     std::string out = e ? e : "";
-    curl_free(e);
+    libcurl_.free(e);
     return out;
   }
 
+  const release::CurlLibrary& libcurl_;
   CURL* curl_;
   std::string server_;
   std::optional<std::string> token_;
@@ -151,9 +154,10 @@ Result<std::unique_ptr<Client>> make_remote_client(const std::string& server, st
     return invalid_input("--server " + server + ": give the server's address, http(s)://HOST:PORT");
   }
   if (base.size() >= 4 && base.compare(base.size() - 4, 4, "/api") == 0) base.resize(base.size() - 4);
-  CURL* curl = curl_easy_init();
+  OUTCHECK_ASSIGN_OR_RETURN(const release::CurlLibrary* libcurl, release::curl_library());
+  CURL* curl = libcurl->easy_init();
   if (!curl) return io_error("cannot start libcurl");
-  return std::unique_ptr<Client>(std::make_unique<RemoteClient>(curl, base, std::move(token)));
+  return std::unique_ptr<Client>(std::make_unique<RemoteClient>(*libcurl, curl, base, std::move(token)));
 }
 
 }  // namespace outcheck::cli

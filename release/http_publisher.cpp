@@ -4,14 +4,14 @@
 // 201 is success; a 400 saying the file "has already been uploaded" counts as done; other 4xx stop
 // with the server's message; 5xx, 429 and connection errors are retried with bounded exponential
 // backoff and jitter. The token goes only into the Authorization header: never into a message.
-#include "checker/json_text.h"
 #include <curl/curl.h>
 
 #include <chrono>
-#include <mutex>
 #include <random>
 #include <thread>
 
+#include "checker/json_text.h"
+#include "release/curl_library.h"
 #include "release/publisher.h"
 #include "release/release_record.h"
 
@@ -66,10 +66,9 @@ std::string url_path_segment(const std::string& s) {
 
 class HttpPublisher : public Publisher {
  public:
-  HttpPublisher(std::string url, PublisherOptions options) : url_(std::move(url)), options_(std::move(options)) {
+  HttpPublisher(const CurlLibrary& libcurl, std::string url, PublisherOptions options)
+      : libcurl_(libcurl), url_(std::move(url)), options_(std::move(options)) {
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   }
 
   std::string target() const override { return url_; }
@@ -135,7 +134,7 @@ class HttpPublisher : public Publisher {
   HttpResult post_once(const std::string& url, const std::string& user, const std::string& content_type,
                        const std::string& extra_header, const std::string& body) {
     HttpResult r;
-    CURL* curl = curl_easy_init();
+    CURL* curl = libcurl_.easy_init();
     if (!curl) {
       r.curl = CURLE_FAILED_INIT;
       r.curl_error = "libcurl could not start";
@@ -143,36 +142,37 @@ class HttpPublisher : public Publisher {
     }
     char error[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, ("Authorization: " + options_.token).c_str());
-    headers = curl_slist_append(headers, ("OS-User: " + user).c_str());
-    headers = curl_slist_append(headers, content_type.c_str());
-    headers = curl_slist_append(headers, "Accept: application/json");
-    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-    if (!extra_header.empty()) headers = curl_slist_append(headers, extra_header.c_str());
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.timeout_seconds);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not carry the token elsewhere
-    if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
-    r.curl = curl_easy_perform(curl);
-    if (r.curl == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-    else r.curl_error = error[0] ? error : curl_easy_strerror(r.curl);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    headers = libcurl_.slist_append(headers, ("Authorization: " + options_.token).c_str());
+    headers = libcurl_.slist_append(headers, ("OS-User: " + user).c_str());
+    headers = libcurl_.slist_append(headers, content_type.c_str());
+    headers = libcurl_.slist_append(headers, "Accept: application/json");
+    headers = libcurl_.slist_append(headers, "Expect:");  // no 100-continue round trip
+    if (!extra_header.empty()) headers = libcurl_.slist_append(headers, extra_header.c_str());
+    libcurl_.easy_setopt(curl, CURLOPT_URL, url.c_str());
+    libcurl_.easy_setopt(curl, CURLOPT_POST, 1L);
+    libcurl_.easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    libcurl_.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    libcurl_.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    libcurl_.easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    libcurl_.easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+    libcurl_.easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    libcurl_.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    libcurl_.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+    libcurl_.easy_setopt(curl, CURLOPT_TIMEOUT, options_.timeout_seconds);
+    libcurl_.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    libcurl_.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    libcurl_.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    libcurl_.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not carry the token elsewhere
+    if (!options_.ca_file.empty()) libcurl_.easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+    r.curl = libcurl_.easy_perform(curl);
+    if (r.curl == CURLE_OK) libcurl_.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+    else r.curl_error = error[0] ? error : libcurl_.easy_strerror(r.curl);
+    libcurl_.slist_free_all(headers);
+    libcurl_.easy_cleanup(curl);
     return r;
   }
 
+  const CurlLibrary& libcurl_;
   std::string url_;
   PublisherOptions options_;
 };
@@ -183,7 +183,8 @@ Result<std::unique_ptr<Publisher>> make_http_publisher(const std::string& url, c
   if (options.token.empty()) {
     return invalid_input("releasing to " + url + " needs the job-server token in OUTCHECK_RELEASE_TOKEN");
   }
-  return std::unique_ptr<Publisher>(std::make_unique<HttpPublisher>(url, options));
+  OUTCHECK_ASSIGN_OR_RETURN(const CurlLibrary* libcurl, curl_library());
+  return std::unique_ptr<Publisher>(std::make_unique<HttpPublisher>(*libcurl, url, options));
 }
 
 }  // namespace outcheck::release
