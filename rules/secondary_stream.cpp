@@ -48,6 +48,8 @@ SecondaryStream::SecondaryStream(const CompiledPolicy& policy, std::vector<Strea
       body_.push_back(b);
     }
   }
+  line_slack_ = total_noise_;
+  for (const BodyColumn& b : body_) line_slack_ += b.noise;
 }
 
 namespace {
@@ -183,16 +185,22 @@ void SecondaryStream::body_rows(const RecordBatch& batch, std::size_t from, std:
   // A line is visited when it holds a redacted cell, or while its total may still disprove the
   // total column.
   const Cell* totals = total_col_ >= 0 ? batch.count_cell(from, static_cast<std::size_t>(total_col_)) : nullptr;
-  const bool try_totals = totals && !rows_disproved_;
+  const bool try_totals = totals && !rows_disproved_ && !body_.empty();
   for (std::size_t i = 0; i < n; ++i) {
-    if (!try_totals && !(flags[i] & kRedacted)) [[likely]] continue;
-    scratch_.clear();
-    if (flags[i] & kRedacted) {
-      for (std::size_t j = 0; j < body_.size(); ++j) {
-        const int c = body_[j].column;
-        if (batch.count_cell(from + i, static_cast<std::size_t>(c))->kind != CellKind::marker) continue;
-        scratch_.emplace_back(static_cast<int>(j), std::string(text_at(batch, from + i, c)));
+    if (!(flags[i] & kRedacted)) [[likely]] {
+      // What end_line would do with a line holding no redacted cell, here: try its total, when
+      // its cells are all known and it has one.
+      if (try_totals && flags[i] == 0 && totals[i].kind == CellKind::integer && !rows_disproved_ &&
+          disproves_rows(totals[i].integer, sums[i])) [[unlikely]] {
+        rows_disproved_ = true;
       }
+      continue;
+    }
+    scratch_.clear();
+    for (std::size_t j = 0; j < body_.size(); ++j) {
+      const int c = body_[j].column;
+      if (batch.count_cell(from + i, static_cast<std::size_t>(c))->kind != CellKind::marker) continue;
+      scratch_.emplace_back(static_cast<int>(j), std::string(text_at(batch, from + i, c)));
     }
     std::optional<std::int64_t> total;
     if (totals && totals[i].kind == CellKind::integer) total = totals[i].integer;
@@ -204,11 +212,8 @@ void SecondaryStream::body_rows(const RecordBatch& batch, std::size_t from, std:
 void SecondaryStream::end_line(std::int64_t record, std::int64_t sum, bool unknown, std::optional<std::int64_t> total) {
   // A fully published row whose total is not its cells' sum beyond the rounding noise: the total
   // column is no total (an "All" column counting the eligible population), for every row.
-  if (total && scratch_.empty() && !unknown && !body_.empty() && !rows_disproved_) {
-    std::int64_t slack = total_noise_;
-    for (const BodyColumn& b : body_) slack += b.noise;
-    const auto off = distance(*total, sum);
-    if (!off || *off > slack) rows_disproved_ = true;
+  if (total && scratch_.empty() && !unknown && !body_.empty() && !rows_disproved_ && disproves_rows(*total, sum)) {
+    rows_disproved_ = true;
   }
   if (scratch_.empty()) return;
   redacted_ += scratch_.size();
@@ -224,6 +229,11 @@ void SecondaryStream::end_line(std::int64_t record, std::int64_t sum, bool unkno
   if (total && !unknown && !__builtin_sub_overflow(*total, sum, &residual)) k.residual = residual;
   k.redacted = scratch_;
   kept_.push_back(std::move(k));
+}
+
+bool SecondaryStream::disproves_rows(std::int64_t total, std::int64_t sum) const {
+  const auto off = distance(total, sum);
+  return !off || *off > line_slack_;
 }
 
 std::vector<StreamExposure> SecondaryStream::finish() const {

@@ -86,12 +86,16 @@ class SecondaryStream {
   // A body line read: its published cells' sum, whether a cell of it can be solved over by
   // nothing, its total if any, and its redacted cells in scratch_.
   void end_line(std::int64_t record, std::int64_t sum, bool unknown, std::optional<std::int64_t> total);
+  // Whether a fully published line whose cells sum to `sum` shows the total column is no total:
+  // its `total` is further from the sum than the rounding noise of its cells and total allows.
+  bool disproves_rows(std::int64_t total, std::int64_t sum) const;
 
   const CompiledPolicy& policy_;
   int category_col_ = -1;
   int total_col_ = -1;
   std::int64_t total_noise_ = 0;
   std::vector<BodyColumn> body_;
+  std::int64_t line_slack_ = 0;  // total_noise_ and every body column's noise: a line's allowance
   std::size_t max_redacted_;
   std::size_t redacted_ = 0;
   std::int64_t body_rows_ = 0;
