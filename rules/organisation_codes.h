@@ -14,6 +14,7 @@
 
 #include "rules/cell_value.h"
 #include "rules/finding.h"
+#include "rules/record_batch.h"
 
 namespace outcheck::rules {
 
@@ -53,6 +54,12 @@ inline bool maybe_organisation_code(std::string_view cell) {
   if (c < 'A' || c > 'Z' || !is_digit(cell[1])) return false;
   const char last = cell.back();
   return cell.size() == 6 || cell.size() == 9 || last == ' ' || last == '\t';
+}
+
+// False when no cell of a column of this shape (in a batch) can pass maybe_organisation_code: none
+// has six bytes, or none starts with a capital letter, a space or a tab.
+inline bool may_hold_organisation_code(const ColumnShape& shape) {
+  return shape.longest >= 6 && (shape.first_bytes & (kFirstUpper | kFirstBlank)) != 0;
 }
 
 // ons_code, then (only in a practice column) ods_practice_code. Includes the pre-filter.

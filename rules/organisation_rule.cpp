@@ -25,9 +25,14 @@ class OrganisationRule final : public TableRule {
     }
   }
 
+  bool wants_column_shapes() const override { return true; }
+
   void observe(const RecordBatch& batch) override {
     for (const Column& col : columns_) {
       if (col.index >= batch.width()) continue;
+      // Most columns of a batch are ruled out whole by what the column loop saw of them.
+      const ColumnShape* shape = batch.column_shape(col.index);
+      if (shape && !may_hold_organisation_code(*shape)) continue;
       batch.each_cell(col.index, [&](std::size_t, std::string_view text) __attribute__((always_inline)) {
         // Codes are text of 6 or 9 characters: most cells are ruled out by their size.
         if (!maybe_organisation_code(text)) [[likely]] return;

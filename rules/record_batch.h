@@ -2,6 +2,7 @@
 // Consecutive data records as a table rule's unit sees them (rules/table_rule.h): a batch the
 // reader packed, or one record on its own. A unit reads the cells it needs, row by row or a column
 // at a time, and the views stay valid only during the call it is given the batch in.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -12,6 +13,34 @@
 #include "rules/packed_records.h"
 
 namespace outcheck::rules {
+
+// The kinds of byte a cell may start with, as bits of ColumnShape::first_bytes.
+enum FirstByte : std::uint8_t {
+  kFirstDigit = 1,
+  kFirstUpper = 2,   // an ASCII capital letter
+  kFirstLower = 4,   // an ASCII small letter
+  kFirstBlank = 8,   // a space or a tab
+  kFirstOther = 16,  // anything else: punctuation, a control byte, a byte of a UTF-8 sequence
+};
+inline constexpr std::uint8_t first_byte_kind(unsigned char c) {
+  if (c >= '0' && c <= '9') return kFirstDigit;
+  if (c >= 'A' && c <= 'Z') return kFirstUpper;
+  if (c >= 'a' && c <= 'z') return kFirstLower;
+  if (c == ' ' || c == '\t') return kFirstBlank;
+  return kFirstOther;
+}
+inline constexpr std::array<std::uint8_t, 256> kFirstByteKinds = [] {
+  std::array<std::uint8_t, 256> kinds{};
+  for (int c = 0; c < 256; ++c) kinds[static_cast<std::size_t>(c)] = first_byte_kind(static_cast<unsigned char>(c));
+  return kinds;
+}();
+
+// What the column loop saw of one column's cells in a batch, for a unit that can rule the column
+// out from it without reading its cells again (no cell long enough, none starting with a letter).
+struct ColumnShape {
+  std::size_t longest = 0;       // bytes in its longest cell
+  std::uint8_t first_bytes = 0;  // FirstByte bits: the kinds its cells start with (an empty cell adds none)
+};
 
 class RecordBatch {
  public:
@@ -74,6 +103,16 @@ class RecordBatch {
     count_columns_ = noted_columns;
   }
 
+  // Column c's shape in this batch, when the column loop noted it (a unit asked,
+  // TableRule::wants_column_shapes; columns that may not hold counts only); else nullptr.
+  const ColumnShape* column_shape(std::size_t c) const {
+    return shapes_ && c < width_ && shaped_columns_[c] ? &shapes_[c] : nullptr;
+  }
+  void set_column_shapes(const ColumnShape* shapes, const std::uint8_t* shaped_columns) {
+    shapes_ = shapes;
+    shaped_columns_ = shaped_columns;
+  }
+
  private:
   std::int64_t first_;
   std::size_t rows_;
@@ -83,6 +122,8 @@ class RecordBatch {
   const std::uint8_t* small_or_redacted_;
   const Cell* count_cells_ = nullptr;
   const std::uint8_t* count_columns_ = nullptr;
+  const ColumnShape* shapes_ = nullptr;
+  const std::uint8_t* shaped_columns_ = nullptr;
 };
 
 }  // namespace outcheck::rules

@@ -171,6 +171,10 @@ struct TableCheck::Impl {
   // read (column after column), and which columns they are. Reused.
   std::vector<Cell> count_cells;
   std::vector<std::uint8_t> count_columns;
+  // Per batch being read, when a unit reads RecordBatch::column_shape: each column's shape, and
+  // which columns have one (those that may not hold counts). Reused.
+  std::vector<ColumnShape> column_shapes;
+  std::vector<std::uint8_t> shaped_columns;
   bool any_in_text = false;  // a column holds counts written in text
   // A long table: the column naming each row's measure, and the labels of rows holding measures.
   int row_label = -1;
@@ -200,17 +204,29 @@ struct TableCheck::Impl {
       if (count_cells.size() < width * rows) count_cells.resize(width * rows);
       count_columns.assign(width, 0);
     }
+    bool note_shapes = false;
+    for (const auto& unit : units) note_shapes |= unit->wants_column_shapes();
+    if (note_shapes) {
+      column_shapes.assign(width, ColumnShape{});
+      shaped_columns.assign(width, 0);
+    }
     for (std::size_t c = 0; c < width; ++c) {
       Cell* read = nullptr;
+      ColumnShape* shape = nullptr;
       if (note_count_cells && may_be_count(cols[c])) {
         read = count_cells.data() + c * rows;
         count_columns[c] = 1;
       }
-      column(static_cast<int>(c), first, cells.column(c), rows, noted, read);
+      if (note_shapes && !may_be_count(cols[c])) {
+        shape = &column_shapes[c];
+        shaped_columns[c] = 1;
+      }
+      column(static_cast<int>(c), first, cells.column(c), rows, noted, read, shape);
     }
     if (units.empty() || rows == 0) return;
     RecordBatch batch = cells.batch(first, rows, noted);
     if (note_count_cells) batch.set_count_cells(count_cells.data(), count_columns.data());
+    if (note_shapes) batch.set_column_shapes(column_shapes.data(), shaped_columns.data());
     for (const auto& unit : units) unit->observe(batch);
   }
 
@@ -239,27 +255,31 @@ struct TableCheck::Impl {
   }
 
   // Every cell of the table passes here, with the column's role decided.
-  // `read`, for a count column when a unit asked: where each cell's reading goes.
+  // `read`, for a count column when a unit asked: where each cell's reading goes. `shape`, for a
+  // column that may not hold counts when a unit asked: where the column's shape goes.
   template <class Column>
-  void column(int c, std::int64_t first, const Column& cells, std::size_t rows, std::uint8_t* noted, Cell* read) {
+  void column(int c, std::int64_t first, const Column& cells, std::size_t rows, std::uint8_t* noted, Cell* read,
+              ColumnShape* shape) {
     // One loop per combination of what a column's cells may need, so none of them tests it per cell.
     // The loop that notes each reading is its own: without it, a count judged by its last digit is
     // never given a value (those multiplications are left out).
     const bool count = may_be_count(cols[static_cast<std::size_t>(c)]);
     if (policy->has_identifier_patterns()) {
-      if (count && read) column_cells<true, true, true>(c, first, cells, rows, noted, read);
-      else if (count) column_cells<true, true, false>(c, first, cells, rows, noted, nullptr);
-      else column_cells<false, true, false>(c, first, cells, rows, noted, nullptr);
+      if (count && read) column_cells<true, true, true, false>(c, first, cells, rows, noted, read, nullptr);
+      else if (count) column_cells<true, true, false, false>(c, first, cells, rows, noted, nullptr, nullptr);
+      else if (shape) column_cells<false, true, false, true>(c, first, cells, rows, noted, nullptr, shape);
+      else column_cells<false, true, false, false>(c, first, cells, rows, noted, nullptr, nullptr);
     } else {
-      if (count && read) column_cells<true, false, true>(c, first, cells, rows, noted, read);
-      else if (count) column_cells<true, false, false>(c, first, cells, rows, noted, nullptr);
-      else column_cells<false, false, false>(c, first, cells, rows, noted, nullptr);
+      if (count && read) column_cells<true, false, true, false>(c, first, cells, rows, noted, read, nullptr);
+      else if (count) column_cells<true, false, false, false>(c, first, cells, rows, noted, nullptr, nullptr);
+      else if (shape) column_cells<false, false, false, true>(c, first, cells, rows, noted, nullptr, shape);
+      else column_cells<false, false, false, false>(c, first, cells, rows, noted, nullptr, nullptr);
     }
   }
 
-  template <bool count, bool identifier_patterns, bool note_readings, class Column>
+  template <bool count, bool identifier_patterns, bool note_readings, bool note_shape, class Column>
   void column_cells(int c, std::int64_t first, const Column column, std::size_t rows, std::uint8_t* noted,
-                    Cell* read) {
+                    Cell* read, ColumnShape* shape) {
     // Everything the loop reads is a local (the column's cursor too, taken by value): through
     // references, any store the loop makes might change them, and they would be read again.
     const CompiledPolicy& compiled = *policy;
@@ -297,8 +317,14 @@ struct TableCheck::Impl {
     const bool by_last_digit =
         !identifier_patterns && !kind.midpoint6 && kind.base == 0 && !kind.by_row && judged_by_last_digit(limits);
     const LastDigitFlags last_digit = this->last_digit;
+    std::size_t longest = 0;
+    std::uint8_t first_bytes = 0;
     for (std::size_t r = 0; r < rows; ++r) {
       const std::string_view text = column[r];
+      if constexpr (note_shape) {
+        longest = std::max(longest, text.size());
+        if (!text.empty()) first_bytes |= kFirstByteKinds[static_cast<unsigned char>(text[0])];
+      }
       if constexpr (count) {
         const std::size_t size = text.size();
         const bool short_cell = by_last_digit && size - 1 < 8;  // 1 to 8 characters: leading_digits8 reads them
@@ -361,6 +387,7 @@ struct TableCheck::Impl {
     stats.values += integer_cells;
     stats.integers += integer_cells;
     col.stats = stats;
+    if constexpr (note_shape) *shape = ColumnShape{longest, first_bytes};
     col.count_findings.count_more(count_rule(CountVerdict::small), small_past_cap);
     col.count_findings.count_more(count_rule(CountVerdict::unrounded), unrounded_past_cap);
   }

@@ -59,6 +59,9 @@ class TableRule {
   // the column loop read them, so that a unit summing counts need not read every count again.
   // Asked before each batch, since noting them costs the loop a store per count.
   virtual bool wants_count_cells() const { return false; }
+  // Whether the unit reads RecordBatch::column_shape: the longest cell of each column that may not
+  // hold counts, and the kinds of byte its cells start with, noted by the loop as it reads them.
+  virtual bool wants_column_shapes() const { return false; }
 };
 
 // How a fix changes a held table's cell (row and column indexes into it), under the rule it serves:

@@ -153,6 +153,26 @@ TEST_CASE("file scan: a read that fails is an error, whatever the sinks", "[csv]
   CHECK(visited.error().message == "read failed: Is a directory");
 }
 
+TEST_CASE("file scan: organisation codes deep in a large table are found, whatever their column holds besides",
+          "[csv][file_scan]") {
+  test::TempDir dir;
+  // 100,000 records, read in 1 MiB slices and checked in batches of 2,048 fields. The practice
+  // column holds numbers and the region column short names, so what the column loop saw of them
+  // (RecordBatch::column_shape) rules out all but one batch of each: the one holding a code, in
+  // the practice column written after a space.
+  std::string text = "practice,region,num\n";
+  for (std::size_t r = 1; r <= 100'000; ++r) {
+    const std::string practice = r == 70'000 ? " E82012" : std::to_string(r % 9000);
+    const std::string region = r == 90'000 ? "E54000005" : (r % 2 ? "North" : "south");
+    text += practice + "," + region + "," + std::to_string(100 + r % 7 * 10) + "\n";
+  }
+  const Scanned checked = with_rules(dir.write("codes.csv", text));
+  INFO(checked.findings);
+  CHECK(checked.findings.find("organisation_identifier|fail|-|practice|E82012|") != std::string::npos);
+  CHECK(checked.findings.find("organisation_identifier|fail|-|region|E54000005|") != std::string::npos);
+  CHECK(checked.findings.find("\norganisation_identifier=2\n") != std::string::npos);
+}
+
 TEST_CASE("file scan: huge-page memory is zeroed, aligned, and all of it usable", "[csv][file_scan]") {
   for (const std::size_t asked : {std::size_t{1}, std::size_t{4} << 20, (std::size_t{4} << 20) + 1}) {
     HugePageMemory memory(asked);
