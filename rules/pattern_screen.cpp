@@ -33,6 +33,8 @@ PatternScreen PatternScreen::of(const std::vector<std::string>& sources, const R
   // Atoms are matched against lowercased text. Lowercasing outside ASCII can turn a byte into an
   // atom's (the Kelvin sign into "k", the long s into "s"), so every non-ASCII byte goes through.
   for (int b = 0x80; b < 0x100; ++b) screen.atom_byte_[static_cast<std::size_t>(b)] = true;
+  screen.atoms_from_0x40_ = true;
+  for (int b = 0; b < 0x40; ++b) screen.atoms_from_0x40_ &= !screen.atom_byte_[static_cast<std::size_t>(b)];
   return screen;
 }
 

@@ -95,3 +95,26 @@ TEST_CASE("pattern screen: rules out labels without the patterns' letters, scree
   // No pattern: nothing can match.
   CHECK(!PatternScreen::of({}, options()).may_match("Total"));
 }
+
+TEST_CASE("pattern screen: a letter or non-ASCII byte at any place of a text of any length gets through", "[rules]") {
+  // Text of digits and punctuation is ruled out eight bytes at a time; each place of each length up
+  // to 40 bytes must still be looked at.
+  const auto presets = PatternScreen::of({"(?i)^\\s*(total|totals|all|overall|sum)\\s*$"}, options());
+  for (std::size_t length = 0; length <= 40; ++length) {
+    std::string text;
+    for (std::size_t i = 0; i < length; ++i) text += "0123456789-. /"[i % 14];
+    INFO("length " << length);
+    CHECK(!presets.may_match(text));
+    for (std::size_t at = 0; at < length; ++at) {
+      INFO("at " << at);
+      for (const char c : {'a', 'T', '\xC5'}) {  // atoms' letters, either case, and a non-ASCII byte
+        std::string with = text;
+        with[at] = c;
+        CHECK(presets.may_match(with));
+      }
+      std::string other = text;
+      other[at] = 'g';  // a letter of no atom
+      CHECK(!presets.may_match(other));
+    }
+  }
+}
