@@ -111,17 +111,22 @@ class LastDigitFlags {
                            (last != 0 || l.zeros_disclosive);
         const bool multiple = last == 0 || (last == 5 && l.rounding_base != 10);
         const bool unrounded = !small && l.rounding_base > 1 && !multiple;
-        flags_[longer * 10 + last] = static_cast<std::uint8_t>(unsigned{small} | unsigned{unrounded} << 1);
+        halves_[longer * 10 + last] = std::uint64_t{small} | std::uint64_t{unrounded} << 32;
       }
     }
   }
   CountFlags operator()(std::size_t digits, unsigned last) const {
-    const unsigned f = flags_[static_cast<std::size_t>(digits > 1) * 10 + last];
-    return {f & 1u, f >> 1};
+    const std::uint64_t f = halves_[static_cast<std::size_t>(digits > 1) * 10 + last];
+    return {static_cast<unsigned>(f & 1u), static_cast<unsigned>(f >> 32)};
+  }
+  // The same flags as one word: small in bit 0, unrounded in bit 32 (the column loop counts both
+  // rules' cells in the two halves of one sum).
+  std::uint64_t halves(std::size_t digits, unsigned last) const {
+    return halves_[static_cast<std::size_t>(digits > 1) * 10 + last];
   }
 
  private:
-  std::array<std::uint8_t, 20> flags_{};
+  std::array<std::uint64_t, 20> halves_{};
 };
 
 // "small_count" or "unrounded"; only for verdicts other than ok.

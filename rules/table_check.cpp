@@ -291,23 +291,28 @@ struct TableCheck::Impl {
     // Once a rule has kept its `cap` findings on this column, the rest are only counted, here: a raw
     // table can have an unrounded count in most cells, and this keeps them out of the call below.
     // (Scalars, not arrays indexed by rule: those would live in memory, one store feeding the next.)
-    unsigned small_full = col.count_findings.full(count_rule(CountVerdict::small), cap);
-    unsigned unrounded_full = col.count_findings.full(count_rule(CountVerdict::unrounded), cap);
-    std::int64_t small_past_cap = 0, unrounded_past_cap = 0;
+    // Both rules at once, in the two halves of one word (small counts low, unrounded high): whether
+    // each is full, and the cells past its cap. A call sees at most a batch's cells, far below 2^32.
+    auto halves = [](unsigned low, unsigned high) { return std::uint64_t{low} | std::uint64_t{high} << 32; };
+    std::uint64_t full = halves(col.count_findings.full(count_rule(CountVerdict::small), cap),
+                                col.count_findings.full(count_rule(CountVerdict::unrounded), cap));
+    std::uint64_t past_cap = 0;
     // Integer cells of a column that may hold counts, most of its cells: counted in the stats once,
     // after the loop, so the loop carries one counter for them rather than three.
     std::int64_t integer_cells = 0;
     // A count cell's verdict, as flags. Whether a count is rounded is as good as random from one
     // cell to the next, so it is counted in arithmetic, not branches: the loop branches only for a
     // finding it keeps, which `verdict` (its verdict and value) then describes.
-    auto tally = [&](std::size_t r, std::string_view text, CountFlags flags, auto verdict) __attribute__((always_inline)) {
+    // `flags` as halves(small, unrounded).
+    auto tally = [&](std::size_t r, std::string_view text, std::uint64_t flags, auto verdict) __attribute__((always_inline)) {
       ++integer_cells;
-      if (noted) noted[r] |= static_cast<std::uint8_t>(flags.small);
-      small_past_cap += flags.small & small_full;
-      unrounded_past_cap += flags.unrounded & unrounded_full;
-      if ((flags.small & (1u ^ small_full)) | (flags.unrounded & (1u ^ unrounded_full))) [[unlikely]] {
+      if (noted) noted[r] |= static_cast<std::uint8_t>(flags & 1u);
+      past_cap += flags & full;
+      if (flags & ~full) [[unlikely]] {
         const auto [v, n] = verdict();
-        (flags.small ? small_full : unrounded_full) = count_finding(c, first + static_cast<std::int64_t>(r), text, v, n);
+        const unsigned now_full = count_finding(c, first + static_cast<std::int64_t>(r), text, v, n);
+        const unsigned shift = (flags & 1u) ? 0 : 32;
+        full = (full & ~(std::uint64_t{1} << shift)) | std::uint64_t{now_full} << shift;
       }
     };
     // Under a policy whose small counts are single digits and whose base divides 10 (both presets),
@@ -331,9 +336,9 @@ struct TableCheck::Impl {
         const LeadingDigits digits = short_cell ? leading_digits8(text.data(), size) : LeadingDigits{0, 0};
         if (short_cell && digits.count == size && (size == 1 || text[0] != '0')) [[likely]] {
           if constexpr (note_readings) read[r] = Cell{CellKind::integer, static_cast<std::int64_t>(digits.value)};
-          const CountFlags flags = last_digit(size, static_cast<unsigned>(text[size - 1] - '0'));
+          const std::uint64_t flags = last_digit.halves(size, static_cast<unsigned>(text[size - 1] - '0'));
           tally(r, text, flags, [flags, text, &compiled] {
-            return std::pair(flags.small ? CountVerdict::small : CountVerdict::unrounded, read_cell(compiled, text).integer);
+            return std::pair((flags & 1u) ? CountVerdict::small : CountVerdict::unrounded, read_cell(compiled, text).integer);
           });
           continue;
         }
@@ -360,11 +365,11 @@ struct TableCheck::Impl {
           if (kind.midpoint6 || kind.base != 0) {
             const CountVerdict v = count_verdict(limits, kind, n);
             const unsigned small = v == CountVerdict::small;
-            tally(r, text, CountFlags{small, (1u ^ small) & static_cast<unsigned>(v != CountVerdict::ok)},
+            tally(r, text, halves(small, (1u ^ small) & static_cast<unsigned>(v != CountVerdict::ok)),
                   [v, n] { return std::pair(v, n); });
           } else {
             const CountFlags flags = count_flags(limits, n);
-            tally(r, text, flags, [flags, n] {
+            tally(r, text, halves(flags.small, flags.unrounded), [flags, n] {
               return std::pair(flags.small ? CountVerdict::small : CountVerdict::unrounded, n);
             });
           }
@@ -376,7 +381,7 @@ struct TableCheck::Impl {
           if (const auto n = leading_count(text)) {
             const CountVerdict v = count_verdict(limits, kind, *n);
             const unsigned small = v == CountVerdict::small;
-            tally(r, text, CountFlags{small, (1u ^ small) & static_cast<unsigned>(v != CountVerdict::ok)},
+            tally(r, text, halves(small, (1u ^ small) & static_cast<unsigned>(v != CountVerdict::ok)),
                   [v, n] { return std::pair(v, *n); });
             continue;
           }
@@ -388,8 +393,8 @@ struct TableCheck::Impl {
     stats.integers += integer_cells;
     col.stats = stats;
     if constexpr (note_shape) *shape = ColumnShape{longest, first_bytes};
-    col.count_findings.count_more(count_rule(CountVerdict::small), small_past_cap);
-    col.count_findings.count_more(count_rule(CountVerdict::unrounded), unrounded_past_cap);
+    col.count_findings.count_more(count_rule(CountVerdict::small), static_cast<std::int64_t>(past_cap & 0xFFFFFFFFu));
+    col.count_findings.count_more(count_rule(CountVerdict::unrounded), static_cast<std::int64_t>(past_cap >> 32));
   }
 
   // A count finding that may still be kept; returns whether its rule is now full on the column.
