@@ -40,7 +40,22 @@ void TableWorker::records(const CsvRecords& records) {
 }
 
 void TableWorker::record(std::int64_t index, std::span<const std::string_view> fields) {
-  parsing_side().filling.emplace_back(LoneRecord{index, std::vector<std::string>(fields.begin(), fields.end())});
+  std::vector<Job>& filling = parsing_side().filling;
+  LoneRecords* lone = filling.empty() ? nullptr : std::get_if<LoneRecords>(&filling.back());
+  if (!lone) {
+    LoneRecords spare;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!spare_lone_.empty()) {
+        spare = std::move(spare_lone_.back());
+        spare_lone_.pop_back();
+      }
+    }
+    lone = &std::get<LoneRecords>(filling.emplace_back(std::move(spare)));
+  }
+  lone->indexes.push_back(index);
+  lone->fields.insert(lone->fields.end(), fields.begin(), fields.end());
+  lone->ends.push_back(lone->fields.size());
 }
 
 bool TableWorker::behind() {
@@ -67,7 +82,14 @@ void TableWorker::hand_over() {
 
 void TableWorker::recycle(std::vector<Job>& jobs) {
   for (Job& j : jobs) {
-    if (Batch* batch = std::get_if<Batch>(&j)) spare_.push_back(std::move(*batch));
+    if (Batch* batch = std::get_if<Batch>(&j)) {
+      spare_.push_back(std::move(*batch));
+    } else if (LoneRecords* lone = std::get_if<LoneRecords>(&j)) {
+      lone->indexes.clear();
+      lone->ends.clear();
+      lone->fields.clear();
+      spare_lone_.push_back(std::move(*lone));
+    }
   }
   jobs.clear();
 }
@@ -143,9 +165,14 @@ void TableWorker::finish() {
 void TableWorker::check(Job& job, std::vector<std::string_view>& fields) {
   if (const Batch* batch = std::get_if<Batch>(&job)) {
     table_.records(batch->records);
-  } else if (const LoneRecord* lone = std::get_if<LoneRecord>(&job)) {
-    fields.assign(lone->fields.begin(), lone->fields.end());
-    table_.record(lone->index, fields);
+  } else if (const LoneRecords* lone = std::get_if<LoneRecords>(&job)) {
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < lone->indexes.size(); ++i) {
+      fields.assign(lone->fields.begin() + static_cast<std::ptrdiff_t>(from),
+                    lone->fields.begin() + static_cast<std::ptrdiff_t>(lone->ends[i]));
+      table_.record(lone->indexes[i], fields);
+      from = lone->ends[i];
+    }
   }
 }
 

@@ -71,9 +71,13 @@ class TableWorker {
     CsvRecords records;
     std::vector<std::uint32_t> starts, ends;
   };
-  // A lone record, read through the reader's buffer: its bytes copied.
-  struct LoneRecord {
-    std::int64_t index = 0;
+  // Lone records in a row (each read through the reader's buffer: a record with a byte outside
+  // ASCII, or one the reader had to look at closely), their bytes copied: record i's fields are
+  // fields[ends[i - 1], ends[i]). One job for the run of them, not one each, since every record of
+  // a table with a non-ASCII label is a lone one.
+  struct LoneRecords {
+    std::vector<std::int64_t> indexes;
+    std::vector<std::size_t> ends;
     std::vector<std::string> fields;
   };
   // Bytes to parse on this thread; once parsed, [parsed_from, parsed_to) of this thread's jobs are
@@ -86,7 +90,7 @@ class TableWorker {
   struct Mark {
     std::uint64_t mark = 0;
   };
-  using Job = std::variant<Batch, LoneRecord, Bytes, Mark>;
+  using Job = std::variant<Batch, LoneRecords, Bytes, Mark>;
   // Jobs one thread fills: the caller's since its last mark, or this thread's from bytes it
   // parses.
   struct Jobs {
@@ -94,7 +98,7 @@ class TableWorker {
   };
   Jobs& parsing_side();
   void hand_over();  // with mu_ held: the caller's filled jobs to the queue
-  void recycle(std::vector<Job>& jobs);  // with mu_ held: checked jobs' batches to spare_
+  void recycle(std::vector<Job>& jobs);  // with mu_ held: checked jobs' vectors to the spares
   void throw_if_failed();  // with mu_ held
   template <class Work>
   void run_safely(Work work);  // on this thread
@@ -114,6 +118,7 @@ class TableWorker {
   // new allocates its vectors and faults their pages in, and each thread alone would keep enough
   // for all the records in flight.
   std::vector<Batch> spare_;
+  std::vector<LoneRecords> spare_lone_;  // the same for runs of lone records
   std::uint64_t marks_ = 0, reached_ = 0;
   std::uint64_t handed_ = 0, parsed_ = 0;  // parse() calls, and those done
   bool stop_ = false;
