@@ -292,7 +292,8 @@ struct TableCheck::Impl {
     // table can have an unrounded count in most cells, and this keeps them out of the call below.
     // (Scalars, not arrays indexed by rule: those would live in memory, one store feeding the next.)
     // Both rules at once, in the two halves of one word (small counts low, unrounded high): whether
-    // each is full, and the cells past its cap. A call sees at most a batch's cells, far below 2^32.
+    // each is full, and the cells past its cap. A call reads one column of one PackedRecords at
+    // most, whose 32-bit offsets keep its records, and so each half, below 2^32.
     auto halves = [](unsigned low, unsigned high) { return std::uint64_t{low} | std::uint64_t{high} << 32; };
     std::uint64_t full = halves(col.count_findings.full(count_rule(CountVerdict::small), cap),
                                 col.count_findings.full(count_rule(CountVerdict::unrounded), cap));
