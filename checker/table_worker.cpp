@@ -17,42 +17,34 @@ TableWorker::TableWorker(rules::TableCheck& table, std::function<void(std::strin
 
 TableWorker::~TableWorker() { stop(); }
 
+template <class T>
+T TableWorker::take_spare(std::vector<T>& spares) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (spares.empty()) return T{};
+  T spare = std::move(spares.back());
+  spares.pop_back();
+  return spare;
+}
+
 // Records come from the thread parsing: the caller's, or this one's from bytes handed over.
-TableWorker::Jobs& TableWorker::parsing_side() {
+std::vector<TableWorker::Job>& TableWorker::parsing_side() {
   return std::this_thread::get_id() == caller_ ? caller_jobs_ : own_jobs_;
 }
 
 void TableWorker::records(const CsvRecords& records) {
-  Batch batch;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!spare_.empty()) {
-      batch = std::move(spare_.back());
-      spare_.pop_back();
-    }
-  }
+  Batch batch = take_spare(spare_);
   batch.starts.assign(records.starts.begin(), records.starts.end());
   batch.ends.assign(records.ends.begin(), records.ends.end());
   batch.records = records;
   batch.records.starts = batch.starts;
   batch.records.ends = batch.ends;
-  parsing_side().filling.emplace_back(std::move(batch));
+  parsing_side().emplace_back(std::move(batch));
 }
 
 void TableWorker::record(std::int64_t index, std::span<const std::string_view> fields) {
-  std::vector<Job>& filling = parsing_side().filling;
+  std::vector<Job>& filling = parsing_side();
   LoneRecords* lone = filling.empty() ? nullptr : std::get_if<LoneRecords>(&filling.back());
-  if (!lone) {
-    LoneRecords spare;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!spare_lone_.empty()) {
-        spare = std::move(spare_lone_.back());
-        spare_lone_.pop_back();
-      }
-    }
-    lone = &std::get<LoneRecords>(filling.emplace_back(std::move(spare)));
-  }
+  if (!lone) lone = &std::get<LoneRecords>(filling.emplace_back(take_spare(spare_lone_)));
   lone->indexes.push_back(index);
   lone->fields.insert(lone->fields.end(), fields.begin(), fields.end());
   lone->ends.push_back(lone->fields.size());
@@ -66,7 +58,7 @@ bool TableWorker::behind() {
 void TableWorker::parse(std::string_view bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   throw_if_failed();
-  caller_jobs_.filling.emplace_back(Bytes{bytes});
+  caller_jobs_.emplace_back(Bytes{bytes});
   ++handed_;
 }
 
@@ -75,8 +67,8 @@ void TableWorker::throw_if_failed() {
 }
 
 void TableWorker::hand_over() {
-  for (auto& j : caller_jobs_.filling) queue_.push_back(std::move(j));
-  caller_jobs_.filling.clear();
+  for (auto& j : caller_jobs_) queue_.push_back(std::move(j));
+  caller_jobs_.clear();
   changed_.notify_all();
 }
 
@@ -114,9 +106,9 @@ void TableWorker::wait_parsed() {
   try {
     for (Job& j : taken_back) {
       if (const Bytes* b = std::get_if<Bytes>(&j)) {
-        parse_(b->bytes);  // its records join caller_jobs_.filling here, in order
+        parse_(b->bytes);  // its records join caller_jobs_ here, in order
       } else {
-        caller_jobs_.filling.push_back(std::move(j));
+        caller_jobs_.push_back(std::move(j));
       }
     }
   } catch (...) {
@@ -131,7 +123,7 @@ void TableWorker::wait_parsed() {
 std::uint64_t TableWorker::mark() {
   std::unique_lock<std::mutex> lock(mu_);
   const std::uint64_t m = ++marks_;
-  caller_jobs_.filling.emplace_back(Mark{m});
+  caller_jobs_.emplace_back(Mark{m});
   hand_over();  // first: earlier marks may be among the jobs filling (wait_parsed took them back)
   changed_.wait(lock, [&] { return m - reached_ <= kMarksAhead || error_; });
   throw_if_failed();
@@ -204,9 +196,9 @@ void TableWorker::run() {
     for (Job& job : taken) {
       Bytes* b = std::get_if<Bytes>(&job);
       if (!b) continue;
-      b->parsed_from = own_jobs_.filling.size();
+      b->parsed_from = own_jobs_.size();
       run_safely([&] { parse_(b->bytes); });
-      b->parsed_to = own_jobs_.filling.size();
+      b->parsed_to = own_jobs_.size();
       std::lock_guard<std::mutex> parsed(mu_);
       ++parsed_;
       changed_.notify_all();
@@ -218,14 +210,14 @@ void TableWorker::run() {
         changed_.notify_all();
       } else if (const Bytes* b = std::get_if<Bytes>(&job)) {
         for (std::size_t i = b->parsed_from; i < b->parsed_to; ++i) {
-          run_safely([&] { check(own_jobs_.filling[i], fields); });
+          run_safely([&] { check(own_jobs_[i], fields); });
         }
       } else {
         run_safely([&] { check(job, fields); });
       }
     }
     lock.lock();
-    recycle(own_jobs_.filling);
+    recycle(own_jobs_);
     recycle(taken);
   }
 }

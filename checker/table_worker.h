@@ -91,12 +91,12 @@ class TableWorker {
     std::uint64_t mark = 0;
   };
   using Job = std::variant<Batch, LoneRecords, Bytes, Mark>;
-  // Jobs one thread fills: the caller's since its last mark, or this thread's from bytes it
-  // parses.
-  struct Jobs {
-    std::vector<Job> filling;
-  };
-  Jobs& parsing_side();
+  // The jobs the thread calling fills: the caller's since its last mark, or this thread's from
+  // bytes it parses.
+  std::vector<Job>& parsing_side();
+  // A spare of `spares` (its vectors' capacity kept), or a new one.
+  template <class T>
+  T take_spare(std::vector<T>& spares);
   void hand_over();  // with mu_ held: the caller's filled jobs to the queue
   void recycle(std::vector<Job>& jobs);  // with mu_ held: checked jobs' vectors to the spares
   void throw_if_failed();  // with mu_ held
@@ -108,8 +108,8 @@ class TableWorker {
   rules::TableCheck& table_;
   std::function<void(std::string_view)> parse_;
   const std::thread::id caller_;  // the thread that made this worker
-  Jobs caller_jobs_;              // the caller's side
-  Jobs own_jobs_;                 // this thread's side
+  std::vector<Job> caller_jobs_;  // the caller's side
+  std::vector<Job> own_jobs_;     // this thread's side
 
   std::mutex mu_;
   std::condition_variable changed_;
