@@ -124,8 +124,17 @@ class LastDigitFlags {
   std::uint64_t halves(std::size_t digits, unsigned last) const {
     return halves_[static_cast<std::size_t>(digits > 1) * 10 + last];
   }
+  // The twenty cases' flags as two bit masks, bit (digits > 1) * 10 + last: for loops that look a
+  // case up by shifting (rules/count_run.h).
+  std::uint32_t small_cases() const { return case_bits(0); }
+  std::uint32_t unrounded_cases() const { return case_bits(32); }
 
  private:
+  std::uint32_t case_bits(unsigned half) const {
+    std::uint32_t bits = 0;
+    for (std::size_t i = 0; i < halves_.size(); ++i) bits |= static_cast<std::uint32_t>((halves_[i] >> half) & 1u) << i;
+    return bits;
+  }
   std::array<std::uint64_t, 20> halves_{};
 };
 

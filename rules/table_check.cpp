@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "rules/cell_value.h"
 #include "rules/column_roles.h"
 #include "rules/count_rules.h"
+#include "rules/count_run.h"
 #include "rules/header_counts.h"
 #include "rules/header_rows.h"
 #include "rules/held_findings.h"
@@ -50,22 +52,27 @@ struct ViewCells {
 
 struct PackedCells {
   const PackedRecords& packed;
-  struct Column {
-    const char* base;
-    const std::uint32_t* from;  // starts, or the previous column's ends
-    std::size_t from_stride;
-    std::uint32_t skip;         // 0 from a record's start, 1 past a delimiter
-    const std::uint32_t* to;
-    std::size_t to_stride;
+  struct Column : PackedColumn {
     std::string_view operator[](std::size_t r) const {
       const std::uint32_t begin = from[r * from_stride] + skip;
       return std::string_view(base + begin, to[r * to_stride] - begin);
     }
   };
   Column column(std::size_t c) const {
+    Column column;
+    column.base = packed.base;
+    column.first_byte = packed.starts.empty() ? 0 : packed.starts[0];
     const std::size_t w = packed.width;
-    if (c == 0) return {packed.base, packed.starts.data(), 1, 0, packed.ends.data(), w};
-    return {packed.base, packed.ends.data() + c - 1, w, 1, packed.ends.data() + c, w};
+    column.to = packed.ends.data() + c;
+    column.to_stride = w;
+    if (c == 0) {
+      column.from = packed.starts.data();
+    } else {
+      column.from = packed.ends.data() + c - 1;
+      column.from_stride = w;
+      column.skip = 1;
+    }
+    return column;
   }
   std::span<const std::string_view> row(std::size_t r, std::vector<std::string_view>& scratch) const {
     scratch.resize(packed.width);
@@ -79,12 +86,19 @@ struct PackedCells {
 
 struct TableCheck::Impl {
   Impl(std::shared_ptr<const CompiledPolicy> compiled, std::size_t max_findings)
-      : policy(std::move(compiled)), cap(max_findings), last_digit(count_limits(policy->policy())) {}
+      : policy(std::move(compiled)),
+        cap(max_findings),
+        last_digit(count_limits(policy->policy())),
+        last_digit_cases{last_digit.small_cases(), last_digit.unrounded_cases()},
+        plain_counts(count_run()) {}
 
   std::shared_ptr<const CompiledPolicy> policy;
   std::size_t cap;
   // The policy's verdicts of a count by its last digit, worked out once for the table.
   const LastDigitFlags last_digit;
+  const LastDigitCases last_digit_cases;
+  // Eight plain count cells at a time, where the CPU can (rules/count_run.h); else nullptr.
+  const CountRun plain_counts;
   std::vector<ColumnState> cols;
 
   // The first rows, held until the roles are decided on them; then replayed through the rules.
@@ -325,7 +339,8 @@ struct TableCheck::Impl {
     const LastDigitFlags last_digit = this->last_digit;
     std::size_t longest = 0;
     std::uint8_t first_bytes = 0;
-    for (std::size_t r = 0; r < rows; ++r) {
+    // One cell, as the loop reads it.
+    auto cell = [&](std::size_t r) __attribute__((always_inline)) {
       const std::string_view text = column[r];
       if constexpr (note_shape) {
         longest = std::max(longest, text.size());
@@ -341,7 +356,7 @@ struct TableCheck::Impl {
           tally(r, text, flags, [flags, text, &compiled] {
             return std::pair((flags & 1u) ? CountVerdict::small : CountVerdict::unrounded, read_cell(compiled, text).integer);
           });
-          continue;
+          return;
         }
       }
       // A column whose header fixed its role (anything but a count or an unclassified column)
@@ -359,7 +374,7 @@ struct TableCheck::Impl {
         // A long table's row that holds a measure: its cells are no counts.
         if (kind.by_row && measure_row[r]) [[unlikely]] {
           stats.add(value, text);
-          continue;
+          return;
         }
         if (value.kind == CellKind::integer) {
           const std::int64_t n = value.integer;
@@ -374,7 +389,7 @@ struct TableCheck::Impl {
               return std::pair(flags.small ? CountVerdict::small : CountVerdict::unrounded, n);
             });
           }
-          continue;
+          return;
         }
         if (value.kind == CellKind::marker && noted) noted[r] = 1;
         // A count written in text ("2 (<0.1%)"): its leading count is judged as any count.
@@ -384,12 +399,31 @@ struct TableCheck::Impl {
             const unsigned small = v == CountVerdict::small;
             tally(r, text, halves(small, (1u ^ small) & static_cast<unsigned>(v != CountVerdict::ok)),
                   [v, n] { return std::pair(v, *n); });
-            continue;
+            return;
           }
         }
       }
       stats.add(value, text);
+    };
+    std::size_t r = 0;
+    if constexpr (count && std::is_base_of_v<PackedColumn, Column>) {
+      // Plain count cells eight at a time where the CPU can; a group the run leaves (a cell that is
+      // not plain, or a finding to keep) is read here. A column whose groups it keeps leaving is
+      // read here for the rest of the batch.
+      if (by_last_digit && plain_counts) {
+        for (std::size_t stalls = 0; rows - r >= 8 && stalls < 16;) {
+          const std::size_t from = r;
+          CountRunTotals totals;
+          r = plain_counts(column, last_digit_cases, full, r, rows, read, noted, totals);
+          past_cap += totals.past_cap;
+          integer_cells += totals.integer_cells;
+          stalls = r == from ? stalls + 1 : 0;
+          if (rows - r < 8) break;
+          for (const std::size_t group = r + 8; r < group; ++r) cell(r);
+        }
+      }
     }
+    for (; r < rows; ++r) cell(r);
     stats.values += integer_cells;
     stats.integers += integer_cells;
     col.stats = stats;
