@@ -47,6 +47,22 @@ bool is_nhs_number(std::string_view cell);
 
 inline bool is_digit(char c) { return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0' <= 9u; }
 
+// Reading eight ASCII bytes (first character in the lowest byte) as digits, without a loop: the
+// constants leading_digits8 uses, and the count run (rules/count_run.h) uses in its lanes.
+namespace digits8 {
+inline constexpr std::uint64_t kZeros = 0x3030303030303030ULL;    // '0' in every byte
+inline constexpr std::uint64_t kNibbles = 0xF0F0F0F0F0F0F0F0ULL;  // every byte's high nibble
+// Added to a byte whose high nibble is 3, keeps it there only for '0' to '9'.
+inline constexpr std::uint64_t kSixes = 0x0606060606060606ULL;
+// After x * 10 + (x >> 8), bytes 0, 2, 4 and 6 hold pairs of digits (00 to 99): these take pairs
+// 0 and 4, and (shifted down 16 bits) 2 and 6, and weigh them so that the sum's high half is the
+// value. The first pair is the most significant.
+inline constexpr std::uint64_t kPairMask = 0x000000FF000000FFULL;
+inline constexpr std::uint64_t kOuterPairs = 0x000F424000000064ULL;  // 10^6 and 100
+inline constexpr std::uint64_t kInnerPairs = 0x0000271000000001ULL;  // 10^4 and 1
+inline constexpr std::uint64_t kLowHalf = 0xFFFFFFFFULL;
+}  // namespace digits8
+
 // How many of the first characters of a 1..8-character cell are digits (`count`, the cell's size
 // when all are) and, when all are, their value. Eight characters at a time, with no loop and no
 // branch on the digits, since a loop's exit mispredicts on every cell of a column of counts with
@@ -78,19 +94,17 @@ struct LeadingDigits {
     const std::uint64_t c = static_cast<unsigned char>(s[n - 1]);
     x = (a << 40) | (b << 48) | (c << 56);
   }
-  const std::uint64_t threes = 0x3030303030303030ULL;
+  using namespace digits8;
   const std::uint64_t below = (std::uint64_t{1} << pad) - 1;  // pad < 64
-  x = (x & ~below) | (threes & below);
+  x = (x & ~below) | (kZeros & below);
   // Non-zero bytes mark non-digits: a high nibble other than 3, or a low nibble above 9. A carry
   // out of a non-digit byte can only mark a later byte too, never hide the first non-digit.
-  const std::uint64_t nibbles = 0xF0F0F0F0F0F0F0F0ULL;
-  const std::uint64_t bad = ((x & nibbles) ^ threes) | (((x + 0x0606060606060606ULL) & nibbles) ^ threes);
+  const std::uint64_t bad = ((x & kNibbles) ^ kZeros) | (((x + kSixes) & kNibbles) ^ kZeros);
   if (bad != 0) return {static_cast<std::size_t>(std::countr_zero(bad) / 8) - (8 - n), 0};
-  x -= threes;
+  x -= kZeros;
   x = x * 10 + (x >> 8);  // pairs of digits
-  x = (((x & 0x000000FF000000FFULL) * 0x000F424000000064ULL) +
-       (((x >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >> 32;
-  return {n, x & 0xFFFFFFFFULL};
+  x = (((x & kPairMask) * kOuterPairs) + (((x >> 16) & kPairMask) * kInnerPairs)) >> 32;
+  return {n, x & kLowHalf};
 }
 
 // False for most cells that are not NHS numbers, true for every one that is: a cheap filter before

@@ -6,7 +6,9 @@
 // GCC 12's AVX-512 header starts some intrinsics from a register initialised with itself, which
 // -Wuninitialized reports wherever they are inlined (GCC bug 105593, fixed in GCC 13).
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #define OUTCHECK_COUNT_RUN_AVX512 1
 #endif
@@ -20,9 +22,13 @@ namespace {
 static_assert(sizeof(Cell) == 16 && offsetof(Cell, integer) == 8 && sizeof(CellKind) == 4,
               "a run writes each reading as two words: the kind (padded with zeros), the integer");
 
+__attribute__((target("avx512f"), always_inline)) inline __m512i broadcast(std::uint64_t word) {
+  return _mm512_set1_epi64(static_cast<long long>(word));
+}
+
 // Each lane does for its cell what leading_digits8 and LastDigitFlags::halves do for one
-// (rules/cell_value.h, rules/count_rules.h), with the same constants; tests/rules/test_count_run.cpp
-// holds them to it.
+// (rules/cell_value.h, rules/count_rules.h), with the same constants (digits8); the test
+// tests/rules/test_count_run.cpp holds them to it.
 //
 // `Paired`: the column's cells start past the previous column's ends, in the same array, so each
 // cell's two offsets are one 8-byte word, fetched by one gather rather than two.
@@ -47,16 +53,16 @@ __attribute__((target("avx2,avx512f,avx512dq,avx512vl"), always_inline)) inline 
 
   const __m512i one = _mm512_set1_epi64(1);
   const __m512i eight = _mm512_set1_epi64(8);
-  const __m512i threes = _mm512_set1_epi64(0x3030303030303030LL);
-  const __m512i nibbles = _mm512_set1_epi64(static_cast<long long>(0xF0F0F0F0F0F0F0F0ULL));
-  const __m512i sixes = _mm512_set1_epi64(0x0606060606060606LL);
+  const __m512i threes = broadcast(digits8::kZeros);
+  const __m512i nibbles = broadcast(digits8::kNibbles);
+  const __m512i sixes = broadcast(digits8::kSixes);
   const __m512i low_bytes = _mm512_set1_epi64(0xFF);
   const __m512i zero_char = _mm512_set1_epi64('0');
   const __m512i ten = _mm512_set1_epi64(10);
-  const __m512i pair_mask = _mm512_set1_epi64(0x000000FF000000FFLL);
-  const __m512i high_pairs = _mm512_set1_epi64(0x000F424000000064LL);
-  const __m512i low_pairs = _mm512_set1_epi64(0x0000271000000001LL);
-  const __m512i low_half = _mm512_set1_epi64(0xFFFFFFFFLL);
+  const __m512i pair_mask = broadcast(digits8::kPairMask);
+  const __m512i outer_pairs = broadcast(digits8::kOuterPairs);
+  const __m512i inner_pairs = broadcast(digits8::kInnerPairs);
+  const __m512i low_half = broadcast(digits8::kLowHalf);
   const __m512i small_cases = _mm512_set1_epi64(cases.small);
   const __m512i unrounded_cases = _mm512_set1_epi64(cases.unrounded);
   const __m512i full_flags = _mm512_set1_epi64(static_cast<long long>(full));
@@ -116,8 +122,8 @@ __attribute__((target("avx2,avx512f,avx512dq,avx512vl"), always_inline)) inline 
       __m512i v = _mm512_sub_epi64(x, threes);
       v = _mm512_add_epi64(_mm512_mullo_epi64(v, ten), _mm512_srli_epi64(v, 8));
       v = _mm512_srli_epi64(
-          _mm512_add_epi64(_mm512_mullo_epi64(_mm512_and_si512(v, pair_mask), high_pairs),
-                           _mm512_mullo_epi64(_mm512_and_si512(_mm512_srli_epi64(v, 16), pair_mask), low_pairs)),
+          _mm512_add_epi64(_mm512_mullo_epi64(_mm512_and_si512(v, pair_mask), outer_pairs),
+                           _mm512_mullo_epi64(_mm512_and_si512(_mm512_srli_epi64(v, 16), pair_mask), inner_pairs)),
           32);
       v = _mm512_and_si512(v, low_half);
       _mm512_storeu_si512(read + r, _mm512_permutex2var_epi64(integer_kind, first_four, v));

@@ -11,22 +11,9 @@
 #include <cstdint>
 
 #include "rules/cell_value.h"
+#include "rules/packed_records.h"
 
 namespace outcheck::rules {
-
-// One column of a batch of packed records (rules/packed_records.h), as the column loop walks it:
-// cell r is base[from[r * from_stride] + skip, to[r * to_stride]).
-struct PackedColumn {
-  const char* base = nullptr;
-  const std::uint32_t* from = nullptr;  // the records' starts, or the previous column's ends
-  std::size_t from_stride = 1;
-  std::uint32_t skip = 0;  // 0 from a record's start, 1 past a delimiter
-  const std::uint32_t* to = nullptr;
-  std::size_t to_stride = 1;
-  // The batch's bytes are base[first_byte, ...): a run reads the eight bytes that end a cell, and
-  // reads none before these (they may belong to bytes another thread is refilling).
-  std::uint32_t first_byte = 0;
-};
 
 // LastDigitFlags' twenty cases, as bit masks indexed by (digits > 1) * 10 + last digit.
 struct LastDigitCases {

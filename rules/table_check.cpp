@@ -58,22 +58,7 @@ struct PackedCells {
       return std::string_view(base + begin, to[r * to_stride] - begin);
     }
   };
-  Column column(std::size_t c) const {
-    Column column;
-    column.base = packed.base;
-    column.first_byte = packed.starts.empty() ? 0 : packed.starts[0];
-    const std::size_t w = packed.width;
-    column.to = packed.ends.data() + c;
-    column.to_stride = w;
-    if (c == 0) {
-      column.from = packed.starts.data();
-    } else {
-      column.from = packed.ends.data() + c - 1;
-      column.from_stride = w;
-      column.skip = 1;
-    }
-    return column;
-  }
+  Column column(std::size_t c) const { return {packed.column(c)}; }
   std::span<const std::string_view> row(std::size_t r, std::vector<std::string_view>& scratch) const {
     scratch.resize(packed.width);
     packed.fields(r, scratch.data());

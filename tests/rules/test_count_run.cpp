@@ -17,6 +17,7 @@
 #include "rules/cell_value.h"
 #include "rules/count_rules.h"
 #include "rules/count_run.h"
+#include "rules/packed_records.h"
 
 using namespace outcheck::rules;
 
@@ -41,26 +42,10 @@ struct Batch {
     }
   }
   std::size_t rows() const { return starts.size(); }
-  std::string_view cell(std::size_t r, std::size_t c) const {
-    const std::uint32_t from = c == 0 ? starts[r] : ends[r * width + c - 1] + 1;
-    return std::string_view(bytes).substr(from, ends[r * width + c] - from);
-  }
-  // Column c as TableCheck's loop walks it, over bytes at `base`.
-  PackedColumn column(std::size_t c, const char* base) const {
-    PackedColumn column;
-    column.base = base;
-    column.first_byte = starts.empty() ? 0 : starts[0];
-    column.to = ends.data() + c;
-    column.to_stride = width;
-    if (c == 0) {
-      column.from = starts.data();
-    } else {
-      column.from = ends.data() + c - 1;
-      column.from_stride = width;
-      column.skip = 1;
-    }
-    return column;
-  }
+  // These records, as a reader hands them over, over bytes at `base` (the batch's own, or a copy).
+  PackedRecords records(const char* base) const { return {0, width, base, starts, ends}; }
+  std::string_view cell(std::size_t r, std::size_t c) const { return records(bytes.data()).field(r, c); }
+  PackedColumn column(std::size_t c, const char* base) const { return records(base).column(c); }
 };
 
 // What the loop makes of one cell, when it is plain (1 to 8 digits, no leading zero).
