@@ -117,13 +117,11 @@ class DuplicateKeyFinder : public YAML::EventHandler {
   }
   void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {
-    frames_.push_back(Frame{false, m});
-    frames_.back().repr = "[";
+    open_collection(false, m, "[");
   }
   void OnSequenceEnd() override { end_collection("]"); }
   void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    frames_.push_back(Frame{true, m});
-    frames_.back().repr = "{";
+    open_collection(true, m, "{");
   }
   void OnMapEnd() override { end_collection("}"); }
 
@@ -134,7 +132,7 @@ class DuplicateKeyFinder : public YAML::EventHandler {
     std::string value;
   };
   struct Frame {
-    bool is_map;
+    bool is_map = false;
     YAML::Mark start;
     bool expect_key = true;
     std::map<std::string, Entry> keys;
@@ -147,6 +145,13 @@ class DuplicateKeyFinder : public YAML::EventHandler {
     std::string key_repr;
   };
 
+  void open_collection(bool is_map, const YAML::Mark& m, const char* opening) {
+    Frame frame;
+    frame.is_map = is_map;
+    frame.start = m;
+    frame.repr = opening;
+    frames_.push_back(std::move(frame));
+  }
   void end_collection(const char* close) {
     Frame done = std::move(frames_.back());
     frames_.pop_back();

@@ -86,7 +86,7 @@ void UnroundedRates::observe(std::int64_t record, std::span<const PrintedRate> r
       for (int n : count_columns_) {
         for (int d : count_columns_) {
           if (n == d) continue;
-          for (int scale : kScales) col.hypotheses.push_back({n, d, scale});
+          for (int scale : kScales) col.hypotheses.emplace_back(n, d, scale);
         }
       }
     }

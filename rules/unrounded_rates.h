@@ -100,6 +100,7 @@ class UnroundedRates {
     std::string text;
   };
   struct Hypothesis {
+    Hypothesis(int n, int d, int s) : numerator(n), denominator(d), scale(s) {}
     int numerator, denominator, scale;
     bool alive = true;
     std::int64_t informative = 0;
