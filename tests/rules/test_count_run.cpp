@@ -144,7 +144,7 @@ std::string random_cell(std::mt19937_64& rng) {
 TEST_CASE("count run: reads the groups the column loop would, as it would", "[rules][count_run]") {
   const CountRun run = count_run();
   if (!run) {
-    WARN("this CPU has no AVX-512: the column loop reads every cell, and there is no run to test");
+    WARN("this CPU has no AVX2: the column loop reads every cell, and there is no run to test");
     return;
   }
   std::mt19937_64 rng(20261206);
@@ -181,7 +181,7 @@ TEST_CASE("count run: reads the groups the column loop would, as it would", "[ru
 TEST_CASE("count run: each length and last digit, every place in a group", "[rules][count_run]") {
   const CountRun run = count_run();
   if (!run) {
-    WARN("this CPU has no AVX-512: the column loop reads every cell, and there is no run to test");
+    WARN("this CPU has no AVX2: the column loop reads every cell, and there is no run to test");
     return;
   }
   const LastDigitFlags last_digit(CountLimits{7, false, 5});
@@ -221,7 +221,7 @@ TEST_CASE("count run: each length and last digit, every place in a group", "[rul
 TEST_CASE("count run: reads no byte before its batch", "[rules][count_run]") {
   const CountRun run = count_run();
   if (!run) {
-    WARN("this CPU has no AVX-512: the column loop reads every cell, and there is no run to test");
+    WARN("this CPU has no AVX2: the column loop reads every cell, and there is no run to test");
     return;
   }
   // The batch's first byte is a page's first, and the page before it cannot be read: a window that
