@@ -2,11 +2,13 @@
 """How well `outcheck check` reads real tables: the released-outputs corpus, scored under both presets.
 
 usage: python3 scripts/accuracy.py [OUTCHECK_BINARY] [--min-precision-opensafely P]
-                                   [--min-precision-sdc P] [--require-expected] [-v]
+                                   [--min-precision-sdc P] [--require-expected] [--corpus DIR] [-v]
 
 OUTCHECK_BINARY defaults to build/cli/outcheck under the repository root. The corpus is
-tests/data/released-outputs/ (README.md there; SOURCES.md says where each CSV comes from). Its
-make_workspaces.py builds one workspace per study in a temporary folder; each is checked with
+tests/data/released-outputs/ (README.md there; SOURCES.md says where each CSV comes from), or with
+--corpus another laid out the same way: tests/data/held-out-outputs/ holds tables of six other
+studies, which the rules were not tuned on. tests/data/released-outputs/make_workspaces.py builds
+one workspace per study of the corpus in a temporary folder; each is checked with
 `check --format json --max-findings 100000` under `opensafely` and under `sdc-handbook` (two at a
 time), and the findings are scored against labels.csv and expected.csv as that folder's score.py
 scores them:
@@ -41,6 +43,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "tests", "data", "released-outputs")
+# Its make_workspaces.py builds the workspaces of any corpus laid out as it is (--corpus).
+MAKE_WORKSPACES = os.path.join(CORPUS, "make_workspaces.py")
 PRESETS = ("opensafely", "sdc-handbook")
 TRUE = ("TRUE", "TRUE-THEN-ALLOWED")
 CATEGORIES = TRUE + ("FALSE", "UNSURE")
@@ -80,11 +84,11 @@ def read_csv(path, columns):
         raise UsageError("%s: %s" % (path, e.strerror))
 
 
-def read_labels():
+def read_labels(corpus):
     """{policy: {(repo, file, rule, column): category}}, merged as score.py merges them: once a
     group has a true row it stays true; otherwise its last row wins."""
     labels = collections.defaultdict(dict)
-    path = os.path.join(CORPUS, "labels.csv")
+    path = os.path.join(corpus, "labels.csv")
     for line, r in enumerate(read_csv(path, LABEL_COLUMNS), start=2):
         if r["category"] not in CATEGORIES:
             print("warning: %s:%d: category %r is none of %s: it counts as neither true nor false"
@@ -96,9 +100,9 @@ def read_labels():
     return labels
 
 
-def read_expected():
+def read_expected(corpus):
     return [tuple(r[c] for c in EXPECTED_COLUMNS)
-            for r in read_csv(os.path.join(CORPUS, "expected.csv"), EXPECTED_COLUMNS)]
+            for r in read_csv(os.path.join(corpus, "expected.csv"), EXPECTED_COLUMNS)]
 
 
 def check(exe, workspaces, repo, preset):
@@ -176,7 +180,7 @@ class Score:
 def main():
     ap = argparse.ArgumentParser(
         usage="python3 scripts/accuracy.py [OUTCHECK_BINARY] [--min-precision-opensafely P] [--min-precision-sdc P] "
-              "[--require-expected] [-v]",
+              "[--require-expected] [--corpus DIR] [-v]",
         description=__doc__.split("\n\n", 2)[2], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, "build", "cli", "outcheck"),
                     help="the outcheck binary (default: build/cli/outcheck under the repository root)")
@@ -186,6 +190,9 @@ def main():
                     help="fail unless precision under sdc-handbook is at least P percent")
     ap.add_argument("--require-expected", action="store_true",
                     help="fail unless every expected.csv finding is found (under opensafely)")
+    ap.add_argument("--corpus", metavar="DIR", default=CORPUS,
+                    help="a corpus laid out as tests/data/released-outputs (<repo>/<path>.csv, labels.csv, "
+                         "expected.csv); default: that one. tests/data/held-out-outputs is another")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="list the groups behind each figure, with samples of the new ones")
     args = ap.parse_args()
@@ -194,13 +201,14 @@ def main():
     if not os.path.isfile(exe) or not os.access(exe, os.X_OK):
         print("accuracy.py: no outcheck binary at %s (build it, or give its path)" % exe, file=sys.stderr)
         return 2
-    for name in ("make_workspaces.py", "labels.csv", "expected.csv"):
-        if not os.path.isfile(os.path.join(CORPUS, name)):
-            print("accuracy.py: %s is missing" % os.path.join(CORPUS, name), file=sys.stderr)
+    corpus = os.path.abspath(args.corpus)
+    for path in (MAKE_WORKSPACES, os.path.join(corpus, "labels.csv"), os.path.join(corpus, "expected.csv")):
+        if not os.path.isfile(path):
+            print("accuracy.py: %s is missing" % path, file=sys.stderr)
             return 2
     try:
-        labels = read_labels()
-        expected = read_expected()
+        labels = read_labels(corpus)
+        expected = read_expected(corpus)
     except UsageError as e:
         print("accuracy.py: %s" % e, file=sys.stderr)
         return 2
@@ -208,7 +216,7 @@ def main():
     scores = {p: Score(p) for p in PRESETS}
     tmp = tempfile.mkdtemp(prefix="outcheck-accuracy-")
     try:
-        r = subprocess.run([sys.executable, os.path.join(CORPUS, "make_workspaces.py"), tmp],
+        r = subprocess.run([sys.executable, MAKE_WORKSPACES, tmp, corpus],
                            capture_output=True, text=True)
         if r.returncode != 0:
             print("accuracy.py: make_workspaces.py failed: %s" % r.stderr.strip(), file=sys.stderr)
