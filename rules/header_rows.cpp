@@ -50,11 +50,45 @@ Level first_row_level(std::span<const std::string> header) {
   return std::adjacent_find(names.begin(), names.end()) != names.end() ? Level::named : Level::none;
 }
 
+// The header's names with the first data row's below them: "first / second".
+std::vector<std::string> merged_names(const CompiledPolicy& policy, std::span<const std::string> header,
+                                      const TableSample& sample, Level level) {
+  std::vector<std::string> names;
+  std::string first_level;  // a blank name continues the one to its left, as a merged cell does
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    const std::string_view top = trim_spaces(header[c]);
+    if (c > 0 && level == Level::named) first_level = unnamed(top) ? first_level : std::string(top);
+    const std::string first = c == 0 ? (unnamed(top) ? "" : std::string(top)) : level == Level::positions ? "" : first_level;
+    const std::string second(trim_spaces(sample.cell(0, c)));
+    const bool second_blank = kind_of(policy, second) == Kind::blank;
+    if (first.empty()) names.push_back(second_blank ? std::string(top) : second);
+    else names.push_back(second_blank || second == first ? first : first + " / " + second);
+  }
+  return names;
+}
+
+// pandas' to_csv of a table whose columns have two levels and whose index is named: the first
+// level's names (repeated, or blank where merged) over a row naming the second level and holding
+// its values, then a row with the index's name alone ("date", and every other cell blank). The
+// values may be ranges ("0-49", "80+"), which the test below takes for numbers; none may be a
+// number or a count, so a row of data is never taken for them.
+bool pandas_levels(const CompiledPolicy& policy, std::span<const std::string> header, const TableSample& sample) {
+  if (sample.rows() < 3 || !unnamed(trim_spaces(header[0])) || first_row_level(header) != Level::named) return false;
+  if (kind_of(policy, sample.cell(0, 0)) != Kind::word || kind_of(policy, sample.cell(1, 0)) != Kind::word) return false;
+  for (std::size_t c = 1; c < header.size(); ++c) {
+    const std::string_view value = trim_spaces(sample.cell(0, c));
+    if (value.empty() || read_cell(policy, value).kind != CellKind::text || leading_count(value)) return false;
+    if (!trim_spaces(sample.cell(1, c)).empty()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::vector<std::string>> second_header_row(const CompiledPolicy& policy, std::span<const std::string> header,
                                                           const TableSample& sample) {
   if (header.size() < 3 || sample.rows() < 2) return std::nullopt;
+  if (pandas_levels(policy, header, sample)) return merged_names(policy, header, sample, first_row_level(header));
   // The first row's cells first: a number among them (most tables' first data row) ends it at once.
   std::vector<std::size_t> words;
   for (std::size_t c = 1; c < header.size(); ++c) {
@@ -77,18 +111,7 @@ std::optional<std::vector<std::string>> second_header_row(const CompiledPolicy& 
     numeric += numbers > 0 && numbers >= names;
   }
   if (numeric < 2) return std::nullopt;
-  std::vector<std::string> names;
-  std::string first_level;  // a blank name continues the one to its left, as a merged cell does
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    const std::string_view top = trim_spaces(header[c]);
-    if (c > 0 && level == Level::named) first_level = unnamed(top) ? first_level : std::string(top);
-    const std::string first = c == 0 ? (unnamed(top) ? "" : std::string(top)) : level == Level::positions ? "" : first_level;
-    const std::string second(trim_spaces(sample.cell(0, c)));
-    const bool second_blank = kind_of(policy, second) == Kind::blank;
-    if (first.empty()) names.push_back(second_blank ? std::string(top) : second);
-    else names.push_back(second_blank || second == first ? first : first + " / " + second);
-  }
-  return names;
+  return merged_names(policy, header, sample, level);
 }
 
 }  // namespace outcheck::rules

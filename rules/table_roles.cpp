@@ -205,6 +205,8 @@ class Reader {
     }
     if (f.pandas_index) {
       set(r, Role::category, "first column with an empty header: the index");
+    } else if (f.values > 0 && f.integers == f.values && snomed_codes(c)) {
+      set(r, Role::identifier, "values: SNOMED CT concept ids (6 to 18 digits, partition 00 or 10): codes, not counts");
     } else if (f.values > 0 && f.integers == f.values) {
       set(r, Role::count, "integers");
       r.kind = count_kind(policy_, header_[c]);
@@ -220,6 +222,23 @@ class Reader {
     } else {
       set(r, Role::category, "text values");
     }
+  }
+
+  // Whether every cell of column c is a SNOMED CT concept id, as a table of a codelist's codes has
+  // them (one per row of each age and sex, say): 6 to 18 digits, whose last three are a partition
+  // (00, or 10 for an extension's) and a check digit. At least three different ones, so that a
+  // column of unrounded counts passes for codes with odds of 1 in 125,000 or less (a count
+  // rounded to 1,000 may pass, and then needs no count rule), and no redacted cell: codes are
+  // not redacted, and a column of counts with one keeps secondary disclosure's eye.
+  bool snomed_codes(std::size_t c) const {
+    if (facts_[c].nonzero.size() < 3) return false;
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const auto& v = int_at(c, i);
+      if (!v) return false;  // a redacted or empty cell
+      const std::int64_t partition = *v / 10 % 100;
+      if (*v < 100000 || *v >= 1000000000000000000 || (partition != 0 && partition != 10)) return false;
+    }
+    return true;
   }
 
   // --- structure -------------------------------------------------------------------------------

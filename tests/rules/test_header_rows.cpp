@@ -2,6 +2,7 @@
 // strict, since a data row taken for a header would go unchecked.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,24 @@ TEST_CASE("header rows: pandas' two-level columns are named first / second", "[h
   CHECK(*names == Strings{"statistic", "deaths", "admissions", "tests"});
 }
 
+TEST_CASE("header rows: pandas' levels over ranges, with the index named on a row of its own", "[header_rows]") {
+  // long-covid's age_group_rate.csv: the second level's values are age ranges, which are not names
+  // (no letter), but the row below names the index ("date") and holds nothing else.
+  auto names = two_rows({",n,n,population,population", "age_group,0-49,80+,0-49,80+", "date,,,,",
+                         "2020-12-07,13.0,7.0,14850371.0,1209728.0"});
+  REQUIRE(names);
+  CHECK(*names == Strings{"age_group", "n / 0-49", "n / 80+", "population / 0-49", "population / 80+"});
+  // And the check reads the counts under it: 7 is small, 13 and the populations unrounded (record
+  // 3; records 1 and 2 are the header's).
+  auto run = outcheck::test::run_table_lines("opensafely", {",n,n,population,population", "age_group,0-49,80+,0-49,80+",
+                                                            "date,,,,", "2020-12-07,13.0,7.0,14850371.0,1209728.0"});
+  INFO(outcheck::test::describe_findings(run.findings));
+  auto places = outcheck::test::finding_places(run.findings);
+  std::sort(places.begin(), places.end());
+  CHECK(places == Strings{"small_count 3 n / 80+", "unrounded 3 n / 0-49", "unrounded 3 population / 0-49",
+                          "unrounded 3 population / 80+"});
+}
+
 TEST_CASE("header rows: a first data row is never taken for a header", "[header_rows]") {
   // Names that neither repeat nor leave a blank: a section row is data.
   CHECK_FALSE(two_rows({"Group,Variable,All,Treated", "ageband,ageband,NA,NA", "ageband,18-29,120,5"}));
@@ -58,6 +77,11 @@ TEST_CASE("header rows: a first data row is never taken for a header", "[header_
   CHECK_FALSE(two_rows({",n,n", "region,male,", "East,5,10"}));
   // Words with words below them: a table of text.
   CHECK_FALSE(two_rows({",a,a", "x,red,blue", "y,green,grey"}));
+  // A row of counts over a row redacted whole: not pandas' levels, whose values are never numbers.
+  CHECK_FALSE(two_rows({",n,n", "East,5,10", "West,,", "North,15,20"}));
+  CHECK_FALSE(two_rows({",n,n", "East,5 (10%),10 (20%)", "West,,", "North,15,20"}));
+  // Ranges over a row that is not the index's name alone.
+  CHECK_FALSE(two_rows({",n,n", "age,0-49,80+", "date,5,", "North,15,20"}));
 }
 
 TEST_CASE("header rows: the check reads counts under a two-row header and names them so", "[header_rows]") {

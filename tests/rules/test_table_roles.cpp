@@ -652,3 +652,42 @@ TEST_CASE("roles: a code column beside the label named after it is a dimension",
   CHECK(r.role("vax1_az") == "dimension");
   CHECK(r.findings.empty());
 }
+
+TEST_CASE("roles: a column of SNOMED CT concept ids is codes, not counts", "[rules][roles]") {
+  // A codelist's prevalence by age and sex, as primis-codelist-prevalence released it: the third
+  // column holds the codes (named after the codelist), the rate is the measure. Every code ends in a
+  // partition (00, or 10 for the UK extension's 1092561000000107) and a check digit.
+  Read r = read("opensafely", {"ageband,sex,carehome,rate_per_1000", "16-39,F,158942005,0.0", "16-39,F,158943000,0.0",
+                               "16-39,F,1092561000000107,0.8", "16-39,M,158942005,0.1", "16-39,M,158943000,0.0",
+                               "16-39,M,1092561000000107,0.4"});
+  INFO(r.described);
+  CHECK(r.role("carehome") == "identifier");
+  CHECK(r.why("carehome") ==
+        "values: SNOMED CT concept ids (6 to 18 digits, partition 00 or 10): codes, not counts");
+  CHECK(r.findings.empty());
+}
+
+TEST_CASE("roles: large counts that are not all SNOMED-shaped, or only two values, stay counts", "[rules][roles]") {
+  // A header that says nothing, so the values decide. 1234567 has 56 where a concept id has its
+  // partition: the column is counts (unrounded: records 1 and 3; 3000000 and 5000000 are multiples
+  // of 5).
+  Read counts = read("opensafely", {"region,v", "north,1234567", "south,3000000", "east,7654007", "west,5000000"});
+  INFO(counts.described);
+  CHECK(counts.role("v") == "count");
+  CHECK(counts.findings == sorted({"unrounded 1 v", "unrounded 3 v"}));
+  // Two values that happen to have a partition's shape are weak evidence (odds of 1 in 2,500 for
+  // two unrounded counts): still counts. 7654007 and 2345004 are unrounded (records 1 to 4).
+  Read two = read("opensafely", {"region,sex,v", "north,F,7654007", "north,M,2345004", "south,F,2345004",
+                                 "south,M,7654007"});
+  INFO(two.described);
+  CHECK(two.role("v") == "count");
+  CHECK(two.findings == sorted({"unrounded 1 v", "unrounded 2 v", "unrounded 3 v", "unrounded 4 v"}));
+  // Counts of 6 digits or more rounded to 1,000 have a concept id's shape; with a redacted cell
+  // they are no codes, and the total gives the redacted count back: 15,000,000 less 1, 2, 4 and 5
+  // million is 3,000,000 (record 3).
+  Read redacted = read("opensafely", {"group,v", "a,1000000", "b,2000000", "c,[REDACTED]", "d,4000000", "e,5000000",
+                                      "Total,15000000"});
+  INFO(redacted.described);
+  CHECK(redacted.role("v") == "count");
+  CHECK(redacted.findings == Strings{"secondary_disclosure 3 v"});
+}
