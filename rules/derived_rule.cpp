@@ -25,7 +25,22 @@ constexpr const char* kRule = "derived_from_small_count";
 class DerivedRule final : public TableRule {
  public:
   DerivedRule(const TableFacts& facts, std::vector<BoundPair> bounds)
-      : policy_(facts.policy), names_(facts.names), roles_(facts.roles), cap_(facts.cap), bounds_(std::move(bounds)) {}
+      : policy_(facts.policy), names_(facts.names), roles_(facts.roles), cap_(facts.cap), bounds_(std::move(bounds)) {
+    // A table whose header has two levels names its columns "first / second" (rules/header_rows.h):
+    // a rate of one group ("rate / 80+") is a share of that group's counts ("n / 80+"), when some
+    // count column is of its group.
+    for (const std::string& n : names_) {
+      const std::size_t at = n.rfind(" / ");
+      groups_.push_back(at == std::string::npos ? std::string() : n.substr(at + 3));
+    }
+    grouped_.assign(names_.size(), 0);
+    for (std::size_t rc = 0; rc < names_.size(); ++rc) {
+      if (roles_[rc].role != Role::rate || groups_[rc].empty()) continue;
+      for (std::size_t c = 0; c < names_.size(); ++c) {
+        if (roles_[c].role == Role::count && groups_[c] == groups_[rc]) grouped_[rc] = 1;
+      }
+    }
+  }
 
   bool wants_small_or_redacted() const override { return true; }
 
@@ -83,6 +98,25 @@ class DerivedRule final : public TableRule {
   }
 
   const std::string& name(int c) const { return names_[static_cast<std::size_t>(c)]; }
+
+  // Whether column c may hold an operand of rate column rc: any column, unless rc is of a group
+  // that has counts of its own; then the columns of that group and those of none. Another group's
+  // counts say nothing of its rates: a rate of 0.0 for ages 80+ does not give back a count
+  // redacted for ages 50-59, nor is it computed, at one decimal, from a 7 of that age.
+  bool in_group(int rc, int c) const {
+    const auto r = static_cast<std::size_t>(rc);
+    const auto i = static_cast<std::size_t>(c);
+    return !grouped_[r] || groups_[i].empty() || groups_[i] == groups_[r];
+  }
+  // `all`, or those of its operands in rate rc's group (kept in `out`).
+  const std::vector<Operand>& group_operands(int rc, const std::vector<Operand>& all, std::vector<Operand>& out) const {
+    if (!grouped_[static_cast<std::size_t>(rc)]) return all;
+    out.clear();
+    for (const Operand& o : all) {
+      if (in_group(rc, o.column)) out.push_back(o);
+    }
+    return out;
+  }
   const ColumnRole& role(std::size_t c) const { return roles_[c]; }
 
   // The counts of a record (its own, or the previous or first record's) as operands of a proof:
@@ -139,8 +173,8 @@ class DerivedRule final : public TableRule {
       // On the first record itself, its share of itself is 1: a flowchart's base row ("pct_all 1").
       if (!first_fields.empty()) operands(first_fields, width, Place::first_row);
     };
-    // The first count column of each kind on the record.
-    int first_small = -1, first_redacted = -1, first_published = -1;
+    // Each count column's kind on the record.
+    kinds_.assign(width, CountKind::none);
     rates_.clear();
     for (std::size_t c = 0; c < width; ++c) {
       const ColumnRole& col = role(c);
@@ -150,23 +184,34 @@ class DerivedRule final : public TableRule {
         continue;
       }
       if (col.role != Role::count) continue;
-      int* slot = nullptr;
       if (value.kind == CellKind::integer) {
         const bool small_count = !col.kind.midpoint6 && count_verdict(p, col.kind, value.integer) == CountVerdict::small;
-        slot = small_count ? &first_small : &first_published;
+        kinds_[c] = small_count ? CountKind::small : CountKind::published;
       } else if (value.kind == CellKind::marker) {
-        slot = &first_redacted;
+        kinds_[c] = CountKind::redacted;
       }
-      if (slot && *slot < 0) *slot = static_cast<int>(c);
     }
+    bool any_small = false;
+    for (CountKind k : kinds_) any_small |= k == CountKind::small;
     for (int rc : rates_) {
+      // The first count column of each kind on the record that may be this rate's.
+      int first_small = -1, first_redacted = -1, first_published = -1;
+      for (std::size_t c = 0; c < width; ++c) {
+        if (kinds_[c] == CountKind::none || !in_group(rc, static_cast<int>(c))) continue;
+        int& slot = kinds_[c] == CountKind::small ? first_small : kinds_[c] == CountKind::redacted ? first_redacted : first_published;
+        if (slot < 0) slot = static_cast<int>(c);
+      }
       const std::string_view text = fields[rc];
       const auto x = printed_number(text);
+      auto numerators = [&]() -> const std::vector<Operand>& { return group_operands(rc, numerators_, group_numerators_); };
+      auto denominators = [&]() -> const std::vector<Operand>& {
+        return group_operands(rc, denominators_, group_denominators_);
+      };
       if (x) {
-        auto d = derive(*x, numerators_, denominators_, /*small=*/true);
+        auto d = derive(*x, numerators(), denominators(), /*small=*/true);
         if (!d) {
           other_rows();
-          d = derive(*x, numerators_, denominators_, /*small=*/true);
+          d = derive(*x, numerators(), denominators(), /*small=*/true);
         }
         if (d) {
           const int source = d->numerator.column;
@@ -181,9 +226,9 @@ class DerivedRule final : public TableRule {
         // Published counts explain it: it gives nothing away. Only a rate printed precisely enough
         // (four significant digits) is taken as proved so, since a coarse one ("2.5") matches some
         // ratio of the counts around it by chance, and a finding must never be dropped by chance.
-        if (x->tolerance <= 1e-4 * std::fabs(x->value) && derive(*x, numerators_, denominators_, /*small=*/false)) continue;
+        if (x->tolerance <= 1e-4 * std::fabs(x->value) && derive(*x, numerators(), denominators(), /*small=*/false)) continue;
         if (first_redacted >= 0 && first_small < 0) {
-          if (const auto g = gives_back(*x, denominators_)) {
+          if (const auto g = gives_back(*x, denominators())) {
             const int red = first_redacted;
             char product[32];
             std::snprintf(product, sizeof product, "%.3f", g->product);
@@ -214,7 +259,11 @@ class DerivedRule final : public TableRule {
         });
       }
     }
-    if (first_redacted >= 0 && first_small < 0) interval_bounds(index, fields, first_redacted);
+    int first_redacted = -1;
+    for (std::size_t c = 0; c < width && first_redacted < 0; ++c) {
+      if (kinds_[c] == CountKind::redacted) first_redacted = static_cast<int>(c);
+    }
+    if (first_redacted >= 0 && !any_small) interval_bounds(index, fields, first_redacted);
   }
 
   // An interval whose bounds fit one count of events, and no other, under a Poisson or normal
@@ -245,7 +294,12 @@ class DerivedRule final : public TableRule {
   std::map<std::pair<int, int>, HeldFindings> held_;
   std::vector<std::string> previous_record_, first_record_;
   std::vector<Operand> numerators_, denominators_;  // reused per record
+  std::vector<Operand> group_numerators_, group_denominators_;  // ... and per rate of a group
+  enum class CountKind : std::uint8_t { none, small, redacted, published };
+  std::vector<CountKind> kinds_;  // each column's, on the record
   std::vector<int> rates_;
+  std::vector<std::string> groups_;  // each column's second-level name ("80+" of "n / 80+"), or ""
+  std::vector<char> grouped_;        // rate columns of a group that has count columns
   std::vector<std::string_view> scratch_;  // a packed record's fields
 };
 

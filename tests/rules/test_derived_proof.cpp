@@ -119,6 +119,29 @@ TEST_CASE("derived: a rate is tied to the count it was computed from, not the ot
   CHECK(any_message(c, "az_n 6 / az_pyears 4910.1492128679"));
 }
 
+TEST_CASE("derived: a rate of one group of a two-level table is read against its group's counts", "[rules][derived_proof]") {
+  // long-covid's age_group_rate.csv, cut down: pandas' three-line header names the columns "n /
+  // 0-49" and so on (records 1 and 2 are the header's). Record 3: the 80+ rate 0.0 is its own
+  // published 0 over its population; the count redacted is ages 0-49's, which it says nothing of.
+  // Record 4: the 0-49 rate is 100000 x 7 / 14850371 = 0.0471, of a small count (a finding); the 80+
+  // rate 100000 x 10 / 1209730 = 0.8266 is its own group's published counts'. The populations of
+  // ages 0-49 are unrounded.
+  const Strings lines = {",n,n,population,population,rate,rate", "age,0-49,80+,0-49,80+,0-49,80+", "date,,,,,,",
+                         "2020-11-02,[REDACTED],0,14839551,1213035,,0.0", "2020-12-07,7,10,14850371,1209730,0.0471,0.8266"};
+  Checked c = check("opensafely", lines);
+  INFO(c.described);
+  CHECK(c.findings == Strings{"derived_from_small_count 4 rate / 0-49", "small_count 4 n / 0-49",
+                              "unrounded 3 population / 0-49", "unrounded 4 population / 0-49"});
+  CHECK(any_message(c, "is computed from the small count 7 in column \"n / 0-49\""));
+  // A group with no counts of its own (the rates' second level names no count column) is read
+  // against every count, as a one-level table is: the 0.0 may give the redacted count back.
+  const Strings ungrouped = {",n,n,population,population,rate,rate", "age,young,old,young,old,a,b", "date,,,,,,",
+                             "2020-11-02,[REDACTED],0,14839550,1213035,,0.0"};
+  Checked u = check("opensafely", ungrouped);
+  INFO(u.described);
+  CHECK(u.findings == Strings{"derived_from_small_count 3 rate / b"});
+}
+
 TEST_CASE("derived: a rate beside a redacted count that rate x person-time gives back", "[rules][derived_proof]") {
   // az_n is redacted; az_rate x az_pyears = 0.00040731959728609716 x 4910.149 = 2.000: the count
   // comes back.
