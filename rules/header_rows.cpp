@@ -51,9 +51,10 @@ Level first_row_level(std::span<const std::string> header) {
 }
 
 // The header's names with the first data row's below them: "first / second".
-std::vector<std::string> merged_names(const CompiledPolicy& policy, std::span<const std::string> header,
-                                      const TableSample& sample, Level level) {
-  std::vector<std::string> names;
+TwoRowHeader merged_names(const CompiledPolicy& policy, std::span<const std::string> header, const TableSample& sample,
+                          Level level) {
+  TwoRowHeader out;
+  std::vector<std::string>& names = out.names;
   std::string first_level;  // a blank name continues the one to its left, as a merged cell does
   for (std::size_t c = 0; c < header.size(); ++c) {
     const std::string_view top = trim_spaces(header[c]);
@@ -63,8 +64,14 @@ std::vector<std::string> merged_names(const CompiledPolicy& policy, std::span<co
     const bool second_blank = kind_of(policy, second) == Kind::blank;
     if (first.empty()) names.push_back(second_blank ? std::string(top) : second);
     else names.push_back(second_blank || second == first ? first : first + " / " + second);
+    bool group = false;
+    if (!first.empty() && !second_blank && second != first) {
+      const HeaderRole says = policy.header_role(second);
+      group = says == HeaderRole::none || says == HeaderRole::identifier || says == HeaderRole::dimension;
+    }
+    out.role_words.push_back(group ? first : names.back());
   }
-  return names;
+  return out;
 }
 
 // pandas' to_csv of a table whose columns have two levels and whose index is named: the first
@@ -73,7 +80,7 @@ std::vector<std::string> merged_names(const CompiledPolicy& policy, std::span<co
 // values may be ranges ("0-49", "80+"), which the test below takes for numbers; none may be a
 // number or a count, so a row of data is never taken for them.
 bool pandas_levels(const CompiledPolicy& policy, std::span<const std::string> header, const TableSample& sample) {
-  if (sample.rows() < 3 || !unnamed(trim_spaces(header[0])) || first_row_level(header) != Level::named) return false;
+  if (sample.rows() < 3 || !unnamed(trim_spaces(header[0]))) return false;
   if (kind_of(policy, sample.cell(0, 0)) != Kind::word || kind_of(policy, sample.cell(1, 0)) != Kind::word) return false;
   for (std::size_t c = 1; c < header.size(); ++c) {
     const std::string_view value = trim_spaces(sample.cell(0, c));
@@ -85,10 +92,15 @@ bool pandas_levels(const CompiledPolicy& policy, std::span<const std::string> he
 
 }  // namespace
 
-std::optional<std::vector<std::string>> second_header_row(const CompiledPolicy& policy, std::span<const std::string> header,
-                                                          const TableSample& sample) {
+std::optional<TwoRowHeader> second_header_row(const CompiledPolicy& policy, std::span<const std::string> header,
+                                              const TableSample& sample) {
   if (header.size() < 3 || sample.rows() < 2) return std::nullopt;
-  if (pandas_levels(policy, header, sample)) return merged_names(policy, header, sample, first_row_level(header));
+  if (pandas_levels(policy, header, sample)) {
+    // Its first level may name each column once (",long_covid,population" over "all,All patients,
+    // All patients"): named all the same.
+    const Level level = first_row_level(header);
+    return merged_names(policy, header, sample, level == Level::positions ? level : Level::named);
+  }
   // The first row's cells first: a number among them (most tables' first data row) ends it at once.
   std::vector<std::size_t> words;
   for (std::size_t c = 1; c < header.size(); ++c) {

@@ -22,7 +22,15 @@ namespace outcheck::rules {
 //   - under at least two of those words, the rows below hold numbers.
 // A second level of numbers (years under "n", say) is therefore read as data: its cells then get
 // the count rules, the safe side.
-std::optional<std::vector<std::string>> second_header_row(const CompiledPolicy& policy, std::span<const std::string> header,
-                                                          const TableSample& sample);
+struct TwoRowHeader {
+  std::vector<std::string> names;  // "first / second", or the one name a column has
+  // Per column, the words its header role is read from: the first level's name when the second
+  // names a group (a value such as "male" or "No previous COVID code", whose words say nothing of
+  // the column's kind: "code" there is no identifier), the whole name when the second names a kind
+  // of value itself ("%", "n", "mean", "patient_id").
+  std::vector<std::string> role_words;
+};
+std::optional<TwoRowHeader> second_header_row(const CompiledPolicy& policy, std::span<const std::string> header,
+                                              const TableSample& sample);
 
 }  // namespace outcheck::rules

@@ -102,13 +102,15 @@ struct TableCheck::Impl {
     std::vector<std::string> names;
     for (const auto& c : cols) names.push_back(c.name);
     // A second header row names the columns with the first; it is not data, so no rule reads it.
+    std::vector<std::string> role_words;
     if (auto two_rows = second_header_row(*policy, names, sample)) {
-      names = std::move(*two_rows);
+      names = std::move(two_rows->names);
+      role_words = std::move(two_rows->role_words);
       for (std::size_t c = 0; c < cols.size() && c < names.size(); ++c) cols[c].name = names[c];
       sample.drop_first();
       roles_sampled = static_cast<std::int64_t>(sample.rows());
     }
-    roles = decide_roles(*policy, names, sample);
+    roles = decide_roles(*policy, names, sample, role_words);
     for (std::size_t c = 0; c < cols.size(); ++c) {
       cols[c].role = roles[c].role;
       cols[c].kind = roles[c].kind;

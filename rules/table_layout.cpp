@@ -24,7 +24,7 @@ std::vector<ColumnRole> table_roles(const CompiledPolicy& policy, const HeldTabl
   // roles are read without it, under the two rows' names, as the check reads them.
   if (auto two_rows = second_header_row(policy, table.header, sample)) {
     sample.drop_first();
-    return decide_roles(policy, *two_rows, sample);
+    return decide_roles(policy, two_rows->names, sample, two_rows->role_words);
   }
   return decide_roles(policy, table.header, sample);
 }

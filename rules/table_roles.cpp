@@ -111,8 +111,9 @@ struct Facts {
 
 class Reader {
  public:
-  Reader(const CompiledPolicy& policy, std::span<const std::string> header, const TableSample& sample)
-      : policy_(policy), header_(header), sample_(sample) {}
+  Reader(const CompiledPolicy& policy, std::span<const std::string> header, std::span<const std::string> role_words,
+         const TableSample& sample)
+      : policy_(policy), header_(header), role_words_(role_words), sample_(sample) {}
 
   std::vector<ColumnRole> run() {
     for (std::size_t r = 0; r < sample_.rows(); ++r) {
@@ -139,7 +140,7 @@ class Reader {
 
   void gather(std::size_t c) {
     Facts& f = facts_[c];
-    f.header = policy_.header_role(header_[c]);
+    f.header = policy_.header_role(role_words_[c]);
     f.pandas_index = c == 0 && header_[c].empty();
     std::unordered_set<std::int64_t> nonzero;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
@@ -607,6 +608,7 @@ class Reader {
 
   const CompiledPolicy& policy_;
   std::span<const std::string> header_;
+  std::span<const std::string> role_words_;  // what each column's header role is read from
   const TableSample& sample_;
   std::vector<std::size_t> rows_;  // the sample's rows that roles are read from (no summary rows)
   std::vector<Facts> facts_;
@@ -621,8 +623,8 @@ class Reader {
 }  // namespace
 
 std::vector<ColumnRole> decide_roles(const CompiledPolicy& policy, std::span<const std::string> header,
-                                     const TableSample& sample) {
-  return Reader(policy, header, sample).run();
+                                     const TableSample& sample, std::span<const std::string> role_words) {
+  return Reader(policy, header, role_words.size() == header.size() ? role_words : header, sample).run();
 }
 
 bool names_statistic(std::string_view text) { return names_statistic_words(text); }

@@ -28,8 +28,10 @@ struct ColumnRole {
   std::vector<std::string> measure_rows;
 };
 
+// `role_words`: per column, the words its header role is read from (TwoRowHeader::role_words, for a
+// header on two rows); empty: the header's names.
 std::vector<ColumnRole> decide_roles(const CompiledPolicy& policy, std::span<const std::string> header,
-                                     const TableSample& sample);
+                                     const TableSample& sample, std::span<const std::string> role_words = {});
 
 // Whether the table is keyed by practice: a column named for practices (organisation_codes.h) whose
 // values identify the rows alone, or with a date or period column (a row per practice, or per
