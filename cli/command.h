@@ -37,6 +37,7 @@ Runner attach_project(CLI::App& sub);
 Runner attach_redact(CLI::App& sub);
 Runner attach_release(CLI::App& sub);  // cmd_release.cpp: `release verify`
 Runner attach_rules(CLI::App& sub);
-Runner attach_serve(CLI::App& sub);
+Runner attach_serve(CLI::App& sub);          // cmd_serve.cpp, in the program outcheck-serve alone
+Runner attach_serve_program(CLI::App& sub);  // serve_program.cpp: `outcheck serve` runs outcheck-serve
 
 }  // namespace outcheck::cli

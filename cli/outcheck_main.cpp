@@ -53,7 +53,7 @@ const Command kCommands[] = {
     {"release", "published releases: verify a release folder against its manifest, release record and audit log",
      attach_release},
     {"home", "the home folder: check it for damage and leftovers of interrupted work, and repair them", attach_home},
-    {"serve", "the review server: web pages for reviewers and the JSON API for --server", attach_serve},
+    {"serve", "the review server: web pages for reviewers and the JSON API for --server", attach_serve_program},
 };
 
 // The command a command line names: its first word that is not an option (the top level takes no
@@ -85,6 +85,15 @@ int outcheck_main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(c.name, c.help);
     if (&c == named) runners.emplace_back(sub, c.attach(*sub));
   }
+  return parse_and_run(app, argc, argv, [&]() -> Runner {
+    for (auto& [sub, run] : runners) {
+      if (sub->parsed()) return run;
+    }
+    return nullptr;
+  });
+}
+
+int parse_and_run(CLI::App& app, int argc, char** argv, const std::function<Runner()>& parsed) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -98,9 +107,7 @@ int outcheck_main(int argc, char** argv) {
     return 2;
   }
   try {
-    for (auto& [sub, run] : runners) {
-      if (sub->parsed()) return run();
-    }
+    if (Runner run = parsed()) return run();
   } catch (const std::exception& e) {
     // Nothing is expected to throw past the libraries; if something does, say so plainly.
     std::cerr << "outcheck: internal error: " << e.what() << "\n";

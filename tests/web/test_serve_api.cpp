@@ -1,6 +1,9 @@
 // `outcheck serve`'s JSON API and the CLI's --server mode against a real server on loopback:
 // credentials (401 and no data without a valid token), errors carried as the local mode's, the
 // release published by the server with the server's own job-server token, and a clean stop.
+#include <sys/wait.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -235,4 +238,27 @@ TEST_CASE("serve: /actions offers each user what the actions themselves allow, a
   CHECK(actions_of("c1").at("submit_review") == true);
   site.ok("c1", {"review", "submit", id});
   CHECK(site.server().stop() == 0);
+}
+
+TEST_CASE("serve: `outcheck serve` runs outcheck-serve from its own folder, with every word after serve",
+          "[web][cli]") {
+  TempDir dir;
+  // Its help is the server's: its options, under the name the user typed.
+  RunResult help = run_outcheck({"serve", "--help"}, dir.path());
+  CHECK(help.exit_code == 0);
+  CHECK(contains(help.out, "Usage: outcheck serve [OPTIONS]"));
+  CHECK(contains(help.out, "--max-connections-per-address"));
+  RunResult bad = run_outcheck({"serve", "--no-such-option"}, dir.path());
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.err, "--no-such-option"));
+  // outcheck copied alone, without the server beside it: a clear error, exit 2.
+  fs::copy_file(OUTCHECK_BINARY, dir.path() / "outcheck");
+  const std::string cmd = "cd '" + dir.path().string() + "' && ./outcheck serve --port 0 >out.txt 2>err.txt";
+  const int status = std::system(cmd.c_str());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 2);
+  CHECK(slurp(dir.path() / "err.txt") ==
+        "outcheck: serve: cannot run the review server " + (fs::canonical(dir.path()) / "outcheck-serve").string() +
+            ": No such file or directory (it is built and installed beside outcheck)\n");
+  CHECK(slurp(dir.path() / "out.txt").empty());
 }
