@@ -25,14 +25,14 @@ constexpr const char* kRule = "derived_from_small_count";
 class DerivedRule final : public TableRule {
  public:
   DerivedRule(const TableFacts& facts, std::vector<BoundPair> bounds)
-      : policy_(facts.policy), names_(facts.names), roles_(facts.roles), cap_(facts.cap), bounds_(std::move(bounds)) {
-    // A table whose header has two levels names its columns "first / second" (rules/header_rows.h):
-    // a rate of one group ("rate / 80+") is a share of that group's counts ("n / 80+"), when some
-    // count column is of its group.
-    for (const std::string& n : names_) {
-      const std::size_t at = n.rfind(" / ");
-      groups_.push_back(at == std::string::npos ? std::string() : n.substr(at + 3));
-    }
+      : policy_(facts.policy),
+        names_(facts.names),
+        groups_(facts.groups),
+        roles_(facts.roles),
+        cap_(facts.cap),
+        bounds_(std::move(bounds)) {
+    // In a table whose header has two levels (rules/header_rows.h), a rate of one group ("rate /
+    // 80+") is a share of that group's counts ("n / 80+"), when some count column is of its group.
     grouped_.assign(names_.size(), 0);
     for (std::size_t rc = 0; rc < names_.size(); ++rc) {
       if (roles_[rc].role != Role::rate || groups_[rc].empty()) continue;
@@ -288,6 +288,7 @@ class DerivedRule final : public TableRule {
 
   const CompiledPolicy& policy_;
   const std::vector<std::string> names_;
+  const std::vector<std::string> groups_;  // each column's second-level name ("80+" of "n / 80+"), or ""
   const std::vector<ColumnRole> roles_;
   const std::size_t cap_;
   const std::vector<BoundPair> bounds_;  // the intervals' bound columns
@@ -298,7 +299,6 @@ class DerivedRule final : public TableRule {
   enum class CountKind : std::uint8_t { none, small, redacted, published };
   std::vector<CountKind> kinds_;  // each column's, on the record
   std::vector<int> rates_;
-  std::vector<std::string> groups_;  // each column's second-level name ("80+" of "n / 80+"), or ""
   std::vector<char> grouped_;        // rate columns of a group that has count columns
   std::vector<std::string_view> scratch_;  // a packed record's fields
 };

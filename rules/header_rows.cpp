@@ -62,10 +62,12 @@ TwoRowHeader merged_names(const CompiledPolicy& policy, std::span<const std::str
     const std::string first = c == 0 ? (unnamed(top) ? "" : std::string(top)) : level == Level::positions ? "" : first_level;
     const std::string second(trim_spaces(sample.cell(0, c)));
     const bool second_blank = kind_of(policy, second) == Kind::blank;
+    const bool both = !first.empty() && !second_blank && second != first;
     if (first.empty()) names.push_back(second_blank ? std::string(top) : second);
-    else names.push_back(second_blank || second == first ? first : first + " / " + second);
+    else names.push_back(both ? first + " / " + second : first);
+    out.groups.push_back(both ? second : std::string());
     bool group = false;
-    if (!first.empty() && !second_blank && second != first) {
+    if (both) {
       const HeaderRole says = policy.header_role(second);
       group = says == HeaderRole::none || says == HeaderRole::identifier || says == HeaderRole::dimension;
     }

@@ -29,6 +29,8 @@ struct TwoRowHeader {
   // the column's kind: "code" there is no identifier), the whole name when the second names a kind
   // of value itself ("%", "n", "mean", "patient_id").
   std::vector<std::string> role_words;
+  // Per column, the second level's name when the column has both ("80+" of "n / 80+"), else "".
+  std::vector<std::string> groups;
 };
 std::optional<TwoRowHeader> second_header_row(const CompiledPolicy& policy, std::span<const std::string> header,
                                               const TableSample& sample);

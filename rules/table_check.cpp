@@ -11,7 +11,6 @@
 #include "rules/count_rules.h"
 #include "rules/count_run.h"
 #include "rules/header_counts.h"
-#include "rules/header_rows.h"
 #include "rules/held_findings.h"
 #include "rules/record_batch.h"
 #include "rules/rule_registry.h"
@@ -99,25 +98,22 @@ struct TableCheck::Impl {
   void decide() {
     sampling = false;
     roles_sampled = static_cast<std::int64_t>(sample.rows());
-    std::vector<std::string> names;
-    for (const auto& c : cols) names.push_back(c.name);
+    std::vector<std::string> header_names;
+    for (const auto& c : cols) header_names.push_back(c.name);
     // A second header row names the columns with the first; it is not data, so no rule reads it.
-    std::vector<std::string> role_words;
-    if (auto two_rows = second_header_row(*policy, names, sample)) {
-      names = std::move(two_rows->names);
-      role_words = std::move(two_rows->role_words);
-      for (std::size_t c = 0; c < cols.size() && c < names.size(); ++c) cols[c].name = names[c];
-      sample.drop_first();
+    TableColumns read = read_columns(*policy, header_names, sample);
+    if (read.second_header_row) {
+      for (std::size_t c = 0; c < cols.size() && c < read.names.size(); ++c) cols[c].name = read.names[c];
       roles_sampled = static_cast<std::int64_t>(sample.rows());
     }
-    roles = decide_roles(*policy, names, sample, role_words);
+    roles = std::move(read.roles);
     for (std::size_t c = 0; c < cols.size(); ++c) {
       cols[c].role = roles[c].role;
       cols[c].kind = roles[c].kind;
       any_in_text |= roles[c].kind.in_text;
     }
     // The rules written as units (rules/table_rule.h), those the table gives work.
-    const TableFacts facts{*policy, names, header, roles, sample, cap};
+    const TableFacts facts{*policy, read.names, read.groups, header, roles, sample, cap};
     for (const Rule& rule : rule_registry()) {
       if (!rule.make_unit) continue;
       if (auto unit = rule.make_unit(facts)) units.push_back(std::move(unit));

@@ -1,6 +1,6 @@
 #include "rules/table_layout.h"
 
-#include "rules/header_rows.h"
+#include "rules/table_roles.h"
 
 namespace outcheck::rules {
 
@@ -22,11 +22,7 @@ std::vector<ColumnRole> table_roles(const CompiledPolicy& policy, const HeldTabl
   }
   // A second header row (rules/header_rows.h) stays in the table, as text the rules pass over; the
   // roles are read without it, under the two rows' names, as the check reads them.
-  if (auto two_rows = second_header_row(policy, table.header, sample)) {
-    sample.drop_first();
-    return decide_roles(policy, two_rows->names, sample, two_rows->role_words);
-  }
-  return decide_roles(policy, table.header, sample);
+  return read_columns(policy, table.header, sample).roles;
 }
 
 TableLayout make_layout(const CompiledPolicy& policy, const HeldTable& table, std::vector<Role> roles) {

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "rules/cell_value.h"
+#include "rules/header_rows.h"
 #include "rules/organisation_codes.h"
 #include "rules/rounding.h"
 
@@ -625,6 +626,22 @@ class Reader {
 std::vector<ColumnRole> decide_roles(const CompiledPolicy& policy, std::span<const std::string> header,
                                      const TableSample& sample, std::span<const std::string> role_words) {
   return Reader(policy, header, role_words.size() == header.size() ? role_words : header, sample).run();
+}
+
+TableColumns read_columns(const CompiledPolicy& policy, std::span<const std::string> header, TableSample& sample) {
+  TableColumns out;
+  if (auto two_rows = second_header_row(policy, header, sample)) {
+    sample.drop_first();
+    out.roles = decide_roles(policy, two_rows->names, sample, two_rows->role_words);
+    out.names = std::move(two_rows->names);
+    out.groups = std::move(two_rows->groups);
+    out.second_header_row = true;
+    return out;
+  }
+  out.names.assign(header.begin(), header.end());
+  out.groups.assign(header.size(), std::string());
+  out.roles = decide_roles(policy, header, sample);
+  return out;
 }
 
 bool names_statistic(std::string_view text) { return names_statistic_words(text); }

@@ -33,6 +33,17 @@ struct ColumnRole {
 std::vector<ColumnRole> decide_roles(const CompiledPolicy& policy, std::span<const std::string> header,
                                      const TableSample& sample, std::span<const std::string> role_words = {});
 
+// A table's columns as check and redact both read them: when the sample's first row is a second
+// header row (rules/header_rows.h), it names the columns with the header and is dropped from the
+// sample; then every column's role is decided on the rows left.
+struct TableColumns {
+  std::vector<std::string> names;   // the header's, or "first / second"
+  std::vector<std::string> groups;  // per column, a two-level header's second level, or ""
+  std::vector<ColumnRole> roles;
+  bool second_header_row = false;   // the sample's first row was one, and is gone from it
+};
+TableColumns read_columns(const CompiledPolicy& policy, std::span<const std::string> header, TableSample& sample);
+
 // Whether the table is keyed by practice: a column named for practices (organisation_codes.h) whose
 // values identify the rows alone, or with a date or period column (a row per practice, or per
 // practice and period). Returns that column, or -1.

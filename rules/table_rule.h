@@ -30,6 +30,8 @@ namespace outcheck::rules {
 struct TableFacts {
   const CompiledPolicy& policy;
   const std::vector<std::string>& names;  // the columns' names, as findings give them
+  // Per column, the second level of a header on two rows ("80+" of "n / 80+"), or "".
+  const std::vector<std::string>& groups;
   // The header row as written: the names differ when a second header row names the columns too
   // ("practice / code"), and a rule may judge what the first row says.
   const std::vector<std::string>& header;

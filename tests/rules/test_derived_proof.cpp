@@ -140,6 +140,13 @@ TEST_CASE("derived: a rate of one group of a two-level table is read against its
   Checked u = check("opensafely", ungrouped);
   INFO(u.described);
   CHECK(u.findings == Strings{"derived_from_small_count 3 rate / b"});
+  // The groups are the second header row's, never read back out of a name: a one-row header whose
+  // names hold " / " is one level, and its rates are read against every count.
+  const Strings one_row = {"date,n / 0-49,n / 80+,population / 0-49,population / 80+,rate / 0-49,rate / 80+",
+                           "2020-11-02,[REDACTED],0,14839550,1213035,,0.0"};
+  Checked o = check("opensafely", one_row);
+  INFO(o.described);
+  CHECK(o.findings == Strings{"derived_from_small_count 1 rate / 80+"});
 }
 
 TEST_CASE("derived: a rate beside a redacted count that rate x person-time gives back", "[rules][derived_proof]") {

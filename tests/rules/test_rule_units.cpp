@@ -44,14 +44,15 @@ TEST_CASE("derived_from_small_count as a unit: made only with rates or an interv
   const Strings counts_only{"group", "num", "list_size"};
   const std::vector<ColumnRole> counts_roles{role("group", Role::category), role("num", Role::count),
                                              role("list_size", Role::count)};
-  CHECK(make_derived_rule({*policy, counts_only, counts_only, counts_roles, sample, 10}) == nullptr);
+  CHECK(make_derived_rule({*policy, counts_only, Strings(counts_only.size()), counts_only, counts_roles, sample, 10}) ==
+        nullptr);
 
   // An interval's bounds are work too, with no rate column.
   const Strings interval{"group", "events", "pyears", "lci", "uci"};
   const std::vector<ColumnRole> interval_roles{role("group", Role::category), role("events", Role::count),
                                                role("pyears", Role::measure), role("lci", Role::measure),
                                                role("uci", Role::measure)};
-  auto unit = make_derived_rule({*policy, interval, interval, interval_roles, sample, 10});
+  auto unit = make_derived_rule({*policy, interval, Strings(interval.size()), interval, interval_roles, sample, 10});
   REQUIRE(unit);
   CHECK(unit->wants_small_or_redacted());
 }
@@ -66,7 +67,7 @@ TEST_CASE("derived_from_small_count as a unit: judges the records the column loo
   // "3" is small: 3 / 1000 x 1000 = 3.000 proves record 1's rate; record 2 is published counts.
   const std::vector<std::vector<std::string_view>> rows{{"a", "3", "1000", "3.000"}, {"b", "40", "1000", "40.0"}};
   auto run = [&](const std::vector<std::uint8_t>* flags, const std::vector<ColumnRole>& end_roles) {
-    auto unit = make_derived_rule({*policy, names, names, roles, sample, 10});
+    auto unit = make_derived_rule({*policy, names, Strings(names.size()), names, roles, sample, 10});
     REQUIRE(unit);
     observe_each(*unit, rows, flags);
     FindingList out(10);
@@ -105,7 +106,7 @@ TEST_CASE("derived_from_small_count as a unit: judges the records the column loo
     const Strings steps{"step", "n", "share"};
     const std::vector<ColumnRole> step_roles{role("step", Role::category), role("n", Role::count),
                                              role("share", Role::rate)};
-    auto unit = make_derived_rule({*policy, steps, steps, step_roles, sample, 10});
+    auto unit = make_derived_rule({*policy, steps, Strings(steps.size()), steps, step_roles, sample, 10});
     REQUIRE(unit);
     const std::vector<std::uint8_t> flags{0, 1};
     std::vector<std::vector<std::string_view>> flow{{"all", "1000", "1"}, {"treated", "3", "0.003"}};
@@ -133,7 +134,7 @@ TEST_CASE("organisation_identifier as a unit: none when off, else codes in text 
     auto policy = outcheck::test::compiled_policy(off);
     const Strings names{"area", "num"};
     const std::vector<ColumnRole> roles{role("area", Role::category), role("num", Role::count)};
-    CHECK(make_organisation_rule({*policy, names, names, roles, sample, 10}) == nullptr);
+    CHECK(make_organisation_rule({*policy, names, Strings(names.size()), names, roles, sample, 10}) == nullptr);
   }
   auto policy = outcheck::test::compiled_preset("opensafely");
   // The second header row named the columns "practice / code" and "area / lsoa"; the header as
@@ -142,7 +143,7 @@ TEST_CASE("organisation_identifier as a unit: none when off, else codes in text 
   const Strings names{"practice / code", "area / lsoa", "num"};
   const std::vector<ColumnRole> roles{role("practice / code", Role::category), role("area / lsoa", Role::category),
                                       role("num", Role::count)};
-  auto unit = make_organisation_rule({*policy, names, header, roles, sample, 10});
+  auto unit = make_organisation_rule({*policy, names, Strings(names.size()), header, roles, sample, 10});
   REQUIRE(unit);
   CHECK_FALSE(unit->wants_small_or_redacted());
   // A count column's cells are never codes; an allowed region (E12) is none; "[REDACTED]" is a marker.

@@ -269,7 +269,7 @@ TEST_CASE("secondary_disclosure as a unit: made only with counts, then observe a
   const std::vector<std::vector<std::string_view>> rows{
       {"x", "40", "[REDACTED]", "60"}, {"y", "[REDACTED]", "25", "55"}, {"Total", "70", "[REDACTED]", "115"}};
   auto run = [&](std::size_t max_redacted, const std::vector<ColumnRole>& end_roles) {
-    auto unit = make_secondary_rule({*compiled, names, names, roles, sample, 100}, max_redacted);
+    auto unit = make_secondary_rule({*compiled, names, Strings(names.size()), names, roles, sample, 100}, max_redacted);
     REQUIRE(unit);
     for (std::size_t r = 0; r < rows.size(); ++r) unit->observe(RecordBatch(static_cast<std::int64_t>(r + 1), rows[r], nullptr));
     FindingList out(100);
@@ -279,7 +279,7 @@ TEST_CASE("secondary_disclosure as a unit: made only with counts, then observe a
 
   SECTION("no count column: no unit") {
     const std::vector<ColumnRole> text{role("group", Role::category), role("note", Role::measure)};
-    CHECK(make_secondary_rule({*compiled, names, names, text, sample, 100}) == nullptr);
+    CHECK(make_secondary_rule({*compiled, names, Strings(names.size()), names, text, sample, 100}) == nullptr);
   }
   SECTION("cells their rows' totals give back") {
     FindingList out = run(10, roles);

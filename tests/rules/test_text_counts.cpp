@@ -221,9 +221,11 @@ TEST_CASE("header counts: a count written in a header gets the count rules", "[r
 TEST_CASE("header counts as a unit: made only when a header names a failing count", "[rules][text_counts]") {
   auto policy = outcheck::test::compiled_preset("opensafely");
   const TableSample sample;
+  std::vector<std::string> groups;
   auto facts_for = [&](const std::vector<std::string>& names, std::vector<ColumnRole>& roles) {
     roles.assign(names.size(), ColumnRole{});
-    return TableFacts{*policy, names, names, roles, sample, 10};
+    groups.assign(names.size(), std::string());
+    return TableFacts{*policy, names, groups, names, roles, sample, 10};
   };
   std::vector<ColumnRole> roles;
   const std::vector<std::string> passing{"variable", "**FALSE**, N = 98,690", "Mean = 3"};

@@ -17,6 +17,7 @@
 using namespace outcheck::rules;
 using outcheck::test::finding_places;
 using outcheck::test::run_table_lines;
+using Strings = std::vector<std::string>;
 
 namespace {
 
@@ -204,7 +205,8 @@ HeldMeasure held_measure(const std::string& preset, std::vector<std::string> lin
 TEST_CASE("derived_from_unrounded as a unit: made only when the table gives it work, then observe, finish and fix", "[unrounded_rates]") {
   {
     HeldMeasure m = held_measure("opensafely", kMeasure);
-    auto unit = make_unrounded_rates_rule({*m.policy, m.table.header, m.table.header, m.roles, m.sample, 10});
+    auto unit = make_unrounded_rates_rule(
+        {*m.policy, m.table.header, Strings(m.table.header.size()), m.table.header, m.roles, m.sample, 10});
     REQUIRE(unit);
     for (std::size_t r = 0; r < m.table.rows.size(); ++r) {
       std::vector<std::string_view> fields(m.table.rows[r].begin(), m.table.rows[r].end());
@@ -226,9 +228,11 @@ TEST_CASE("derived_from_unrounded as a unit: made only when the table gives it w
   }
   // No rate column: no unit.
   HeldMeasure counts_only = held_measure("opensafely", {"practice,num,list_size", "1,330,11265", "2,125,4050"});
-  CHECK_FALSE(make_unrounded_rates_rule({*counts_only.policy, counts_only.table.header, counts_only.table.header, counts_only.roles,
-                                         counts_only.sample, 10}));
+  CHECK_FALSE(make_unrounded_rates_rule({*counts_only.policy, counts_only.table.header,
+                                         Strings(counts_only.table.header.size()), counts_only.table.header,
+                                         counts_only.roles, counts_only.sample, 10}));
   // Counts that do not read as rounded (not all multiples of the policy's base): no unit either.
   HeldMeasure raw = held_measure("opensafely", {"practice,num,list_size,value", "1,329,11267,29.2", "2,126,4074,30.93"});
-  CHECK_FALSE(make_unrounded_rates_rule({*raw.policy, raw.table.header, raw.table.header, raw.roles, raw.sample, 10}));
+  CHECK_FALSE(make_unrounded_rates_rule(
+      {*raw.policy, raw.table.header, Strings(raw.table.header.size()), raw.table.header, raw.roles, raw.sample, 10}));
 }
