@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "rules/cell_value.h"
 
@@ -72,6 +73,51 @@ std::optional<GivenBack> gives_back(const Printed& x, std::span<const Operand> d
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+// The interval of count / rate at the rate's printed precision: [low, high], high infinite when the
+// rate may be zero.
+std::pair<double, double> share_bounds(double count, const Printed& rate) {
+  const double high = rate.value - rate.tolerance > 0 ? count / (rate.value - rate.tolerance) : HUGE_VAL;
+  return {count / (rate.value + rate.tolerance), high};
+}
+
+}  // namespace
+
+void ShareEvidence::add(double count, const Printed& rate) {
+  if (broken_ || count < 0) return;
+  if (count == 0) {
+    broken_ = std::fabs(rate.value) > rate.tolerance;
+    return;
+  }
+  if (rate.value + rate.tolerance <= 0) {
+    broken_ = true;
+    return;
+  }
+  const auto [low, high] = share_bounds(count, rate);
+  if (rows_ == 0) {
+    low_ = low;
+    high_ = high;
+    first_count_ = count;
+  } else {
+    low_ = std::max(low_, low);
+    high_ = std::min(high_, high);
+    two_counts_ |= count != first_count_;
+  }
+  ++rows_;
+  broken_ = low_ > high_;
+}
+
+bool ShareEvidence::proved() const {
+  return !broken_ && rows_ >= 3 && two_counts_ && std::isfinite(high_) && high_ - low_ <= 0.01 * low_;
+}
+
+bool ShareEvidence::fits(double count, const Printed& rate) const {
+  if (count <= 0 || rate.value + rate.tolerance <= 0) return false;
+  const auto [low, high] = share_bounds(count, rate);
+  return low <= high_ && high >= low_;
 }
 
 }  // namespace outcheck::rules

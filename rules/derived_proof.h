@@ -51,4 +51,28 @@ struct GivenBack {
 };
 std::optional<GivenBack> gives_back(const Printed& x, std::span<const Operand> denominators);
 
+// Whether a rate column is, row after row, one count column's share of a constant the table does not
+// print: scale x count / K for one K (a percentage of the column's total, with no total row). Each
+// row with a positive count and a positive rate bounds count / rate (K / scale) to an interval at the
+// rate's printed precision. The share is proved when the intervals of at least three rows, of two
+// counts or more, meet in one narrower than 1% of its value, and no row breaks it (a zero count
+// beside a rate that is not zero): chance does not fit three rounded ratios to one constant that
+// closely. A rate so proved is computed from that column's count of its own row, and from nothing
+// else in the row.
+class ShareEvidence {
+ public:
+  void add(double count, const Printed& rate);
+  bool proved() const;
+  // Whether a row's count and rate fit the constant (the row need not be among those added).
+  bool fits(double count, const Printed& rate) const;
+
+ private:
+  double low_ = 0;
+  double high_ = 0;
+  int rows_ = 0;
+  double first_count_ = 0;
+  bool two_counts_ = false;
+  bool broken_ = false;
+};
+
 }  // namespace outcheck::rules

@@ -40,6 +40,7 @@ class DerivedRule final : public TableRule {
         if (roles_[c].role == Role::count && groups_[c] == groups_[rc]) grouped_[rc] = 1;
       }
     }
+    find_shares(facts.sample);
   }
 
   bool wants_small_or_redacted() const override { return true; }
@@ -82,6 +83,13 @@ class DerivedRule final : public TableRule {
   }
 
  private:
+  enum class CountKind : std::uint8_t { none, small, redacted, published };
+  struct Share {
+    int rate;
+    int count;
+    ShareEvidence evidence;
+  };
+
   // Held by the count a finding names (the small or redacted one) and the published count beside
   // it, when the message names one; ordered, so findings merge as the column loop once made them.
   HeldFindings& held(int count, int other) { return held_[{count, other}]; }
@@ -118,6 +126,35 @@ class DerivedRule final : public TableRule {
     return out;
   }
   const ColumnRole& role(std::size_t c) const { return roles_[c]; }
+
+  // The rate columns that are a count column's share of a constant (rules/derived_proof.h), proved
+  // on the rows the roles were decided on.
+  void find_shares(const TableSample& sample) {
+    for (std::size_t rc = 0; rc < roles_.size(); ++rc) {
+      if (roles_[rc].role != Role::rate) continue;
+      for (std::size_t c = 0; c < roles_.size(); ++c) {
+        if (roles_[c].role != Role::count || !in_group(static_cast<int>(rc), static_cast<int>(c))) continue;
+        ShareEvidence evidence;
+        for (std::size_t r = 0; r < sample.rows(); ++r) {
+          const Cell count = read_cell(policy_, sample.cell(r, c));
+          const auto rate = printed_number(sample.cell(r, rc));
+          if (count.kind == CellKind::integer && rate) evidence.add(static_cast<double>(count.integer), *rate);
+        }
+        if (evidence.proved()) shares_.push_back({static_cast<int>(rc), static_cast<int>(c), evidence});
+      }
+    }
+  }
+
+  // The share rate column rc is proved to be of a count column whose count in this record is of
+  // `kind` and fits it, or null.
+  const Share* share_of(int rc, CountKind kind, const std::string_view* fields, const Printed& x) const {
+    for (const Share& s : shares_) {
+      if (s.rate != rc || kinds_[static_cast<std::size_t>(s.count)] != kind) continue;
+      const Cell count = read_cell(policy_, fields[s.count]);
+      if (count.kind == CellKind::integer && s.evidence.fits(static_cast<double>(count.integer), x)) return &s;
+    }
+    return nullptr;
+  }
 
   // The counts of a record (its own, or the previous or first record's) as operands of a proof:
   // counts as numerators and denominators, numbers of measure columns (person-time) as denominators.
@@ -243,6 +280,22 @@ class DerivedRule final : public TableRule {
           }
         }
       }
+      // A share of a count column is computed from that column's count in its row: from a small
+      // one, a finding; from a published one, nothing of the row's small or redacted counts (a
+      // percentage of its column's total beside another column's 0).
+      if (x) {
+        if (const Share* s = share_of(rc, CountKind::small, fields, *x)) {
+          const int source = s->count;
+          held(source, source).add(kRule, Outcome::fail, cap_, [&] {
+            return cell_finding(index, rc, text,
+                                "is computed from the small count " + std::string(fields[source]) + " in column \"" +
+                                    name(source) + "\" (on every row, it is that column's count over one constant, " +
+                                    "its total): redact it too");
+          });
+          continue;
+        }
+        if (share_of(rc, CountKind::published, fields, *x)) continue;
+      }
       // Not proved (no ratio of the row's counts gives it at its printed precision), so the message
       // says what is known: the row holds a small or redacted count the rate may come from.
       if (first_small >= 0) {
@@ -296,7 +349,7 @@ class DerivedRule final : public TableRule {
   std::vector<std::string> previous_record_, first_record_;
   std::vector<Operand> numerators_, denominators_;  // reused per record
   std::vector<Operand> group_numerators_, group_denominators_;  // ... and per rate of a group
-  enum class CountKind : std::uint8_t { none, small, redacted, published };
+  std::vector<Share> shares_;  // rate columns proved a count column's share of a constant
   std::vector<CountKind> kinds_;  // each column's, on the record
   std::vector<int> rates_;
   std::vector<char> grouped_;        // rate columns of a group that has count columns

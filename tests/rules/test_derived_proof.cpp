@@ -87,6 +87,58 @@ TEST_CASE("derived proof: a rate times person-time gives a redacted count back",
   CHECK_FALSE(gives_back(*printed_number("0.0004"), person_time));
 }
 
+TEST_CASE("derived proof: a rate column that is a count column's share of a constant", "[rules][derived_proof]") {
+  auto share_of = [](std::initializer_list<std::pair<double, const char*>> rows) {
+    ShareEvidence e;
+    for (const auto& [count, rate] : rows) e.add(count, *printed_number(rate));
+    return e;
+  };
+  // long-covid's first_long_covid_code.csv: % = 100 x n / 2,668 or so, at one decimal.
+  const ShareEvidence pct = share_of({{374, "14.0"}, {1065, "39.9"}, {357, "13.4"}, {332, "12.4"}, {474, "17.8"}});
+  CHECK(pct.proved());
+  CHECK(pct.fits(14, *printed_number("0.5")));
+  CHECK_FALSE(pct.fits(14, *printed_number("5.0")));
+  CHECK_FALSE(pct.fits(0, *printed_number("0.5")));
+  // Two rows are not enough; one count repeated is no evidence; a zero count beside a rate that is
+  // not zero breaks it; so do ratios that meet in no constant.
+  CHECK_FALSE(share_of({{374, "14.0"}, {1065, "39.9"}}).proved());
+  CHECK_FALSE(share_of({{374, "14.0"}, {374, "14.0"}, {374, "14.0"}}).proved());
+  CHECK_FALSE(share_of({{374, "14.0"}, {1065, "39.9"}, {357, "13.4"}, {0, "2.0"}}).proved());
+  CHECK_FALSE(share_of({{374, "14.0"}, {1065, "39.9"}, {357, "15.4"}}).proved());
+  // Coarse rates leave the constant too loose (wider than 1%) to prove anything.
+  CHECK_FALSE(share_of({{21, "1.4"}, {40, "2.7"}, {59, "3.9"}}).proved());
+  // An integer as printed is exact (rules/derived_proof.h, Printed).
+  CHECK(share_of({{20, "1"}, {40, "2"}, {60, "3"}}).proved());
+}
+
+TEST_CASE("derived: a percentage of its column's total is no share of the row's small count", "[rules][derived_proof]") {
+  // first_long_covid_code.csv under sdc-handbook (zeros are small): % is 100 x Long-covid over the
+  // column's total, which the table does not print; "No long-covid" is 0 on every row. The rate per
+  // 100,000 is 100000 x (1 - 0 / Long-covid): computed from the 0, a finding. % is not.
+  const Strings lines = {"code,No long-covid,Long-covid,Rate per 100000,%",
+                         "1325161000000102,0,374,100000.0,14.0", "1325181000000106,0,1065,100000.0,39.9",
+                         "1325021000000106,0,357,100000.0,13.4", "1325031000000108,0,332,100000.0,12.4",
+                         "1325041000000104,0,474,100000.0,17.8", "1325071000000105,0,14,100000.0,0.5"};
+  Checked c = check("sdc-handbook", lines);
+  INFO(c.described);
+  for (const std::string& f : c.findings) CHECK_FALSE(f.ends_with(" %"));
+  CHECK(std::count(c.findings.begin(), c.findings.end(), "derived_from_small_count 6 Rate per 100000") == 1);
+  // Its own column's small count is another matter: 9 of 2,668 is 0.3, computed from the 9.
+  Strings small_share = lines;
+  small_share.push_back("1325081000000107,0,9,100000.0,0.3");
+  Checked s = check("sdc-handbook", small_share);
+  INFO(s.described);
+  CHECK(std::count(s.findings.begin(), s.findings.end(), "derived_from_small_count 7 %") == 1);
+  CHECK(any_message(s, "is computed from the small count 9 in column \"Long-covid\" (on every row, it is that "
+                       "column's count over one constant, its total): redact it too"));
+  // A % column that is no share of any count keeps the finding of old beside the 0.
+  Strings no_share = lines;
+  no_share[3] = "1325021000000106,0,357,100000.0,33.4";
+  Checked n = check("sdc-handbook", no_share);
+  INFO(n.described);
+  CHECK(std::count(n.findings.begin(), n.findings.end(), "derived_from_small_count 1 %") == 1);
+}
+
 TEST_CASE("derived: a flowchart's first row and steps are explained by published counts", "[rules][derived_proof]") {
   // Row 1: n_exclude NA (nothing excluded yet); pct_all 1 = n / n (first row): published counts
   // explain it, nothing is given back. Row 2: pct_all = 15529586 / 15534641, pct_step = the same over
