@@ -128,6 +128,7 @@ class Reader {
     for (std::size_t c = 0; c < n; ++c) first_reading(c);
     structure();
     long_table();
+    table_on_its_side();
     for (std::size_t c = 0; c < n; ++c) {
       if (out_[c].role == Role::count && !out_[c].kind.by_row) rounding(c);
     }
@@ -544,6 +545,120 @@ class Reader {
         out_[c].kind = {};
         out_[c].kind.by_row = true;
         out_[c].why = "a long table's values: counts on rows " + count_list + " (column " + header_[l] + ")";
+      }
+      return;
+    }
+  }
+
+  // --- tables on their side ----------------------------------------------------------------------
+
+  // A table written on its side names a variable on each row (age_mean, female, care_home,
+  // total_population) and a group in each column: a column holds a mean on one row and counts on the
+  // next, and read whole it looks like measures, which let every count in it pass unchecked. Its
+  // rows get roles of their own, as a long table's do. A row holds measures when one of its values
+  // has decimals or its label names a rate, a measure or a statistic; counts when its label names a
+  // count (total_population), when it is redacted, or when its values are written as integers
+  // ("1234", not "1234.0") on two such rows or more. A row of whole values written with decimals
+  // ("1000.0") whose label says neither is read as the other rows mostly are. This only adds
+  // checks: a column already read as counts keeps every row, unless most of its cells have
+  // decimals (a `total` column of prevalences, a count by its header alone); and a column of whole
+  // counts beside the values says the table is a wide one, its rows all of one kind. Known limit: a
+  // table of means alone, two of whose rows came out whole in every column ("13", "14" as R writes
+  // them), reads those rows as counts.
+  void table_on_its_side() {
+    // Rows past the sample would have no role of their own, and a long table has its own reading.
+    if (sample_.full() || rows_.size() < 3) return;
+    for (const ColumnRole& r : out_) {
+      if (r.kind.by_row) return;
+    }
+    std::vector<std::size_t> values;
+    bool decimals = false;
+    for (std::size_t c = 0; c < header_.size(); ++c) {
+      const Facts& f = facts_[c];
+      if (f.pandas_index || f.values == 0 || f.integers + f.numbers != f.values || out_[c].kind.in_text) continue;
+      const bool measure = out_[c].role == Role::measure && f.header == HeaderRole::none;
+      const bool count_by_header = out_[c].role == Role::count && f.header == HeaderRole::count && f.numbers > f.integers;
+      if (!measure && !count_by_header) {
+        // A column of counts beside them, whole on every row, says the rows are all of one kind:
+        // a wide table of groups, whose measure columns merely came out whole on some rows.
+        if (out_[c].role == Role::count && f.integers > 0) return;
+        continue;
+      }
+      values.push_back(c);
+      decimals |= f.numbers > 0;
+    }
+    if (values.size() < 2 || !decimals) return;
+    for (std::size_t l = 0; l < header_.size(); ++l) {
+      if ((out_[l].role != Role::category && out_[l].role != Role::identifier) || !labels_rows(l)) continue;
+      if (std::find(values.begin(), values.end(), l) != values.end()) continue;
+      enum class Holds { measures, counts, written_as_integers, unsure };
+      std::vector<std::pair<std::string, Holds>> rows;
+      std::unordered_set<std::string_view> seen;
+      bool each_once = true;
+      for (std::size_t r = 0; r < sample_.rows() && each_once; ++r) {
+        const std::string_view label = trim_spaces(sample_.cell(r, l));
+        each_once = !label.empty() && has_letter(label) && seen.insert(label).second;
+        bool fraction = false, plain = true, redacted = false;
+        int cells = 0;
+        for (std::size_t c : values) {
+          const std::string_view text = trim_spaces(sample_.cell(r, c));
+          const Cell v = read_cell(policy_, text);
+          if (v.kind == CellKind::marker) {
+            redacted |= !text.empty();
+            continue;
+          }
+          ++cells;
+          fraction |= v.kind == CellKind::number;
+          plain &= v.kind == CellKind::integer && text.find('.') == std::string_view::npos;
+        }
+        const HeaderRole says = policy_.header_role(label);
+        Holds holds = Holds::unsure;
+        if (fraction || says == HeaderRole::rate || says == HeaderRole::measure || says == HeaderRole::unsafe_statistic ||
+            names_statistic_words(label) || is_summary_label(label)) {
+          holds = Holds::measures;
+        } else if (says == HeaderRole::count || has_count_word(label) || (redacted && cells == 0)) {
+          holds = Holds::counts;
+        } else if (cells >= 2 && plain) {
+          holds = Holds::written_as_integers;
+        } else if (cells == 0) {
+          continue;  // a blank row: nothing to check on it either way
+        }
+        rows.emplace_back(std::string(label), holds);
+      }
+      if (!each_once) continue;
+      int measures = 0, counts = 0, integers = 0, unsure = 0;
+      for (const auto& [label, holds] : rows) {
+        measures += holds == Holds::measures;
+        counts += holds == Holds::counts;
+        integers += holds == Holds::written_as_integers;
+        unsure += holds == Holds::unsure;
+      }
+      // Written as integers, one row alone is as likely a mean that came out whole.
+      if (integers >= 2) counts += integers;
+      else unsure += integers;
+      const bool unsure_are_counts = counts + unsure >= measures;
+      std::vector<std::string> measure_rows, count_rows;
+      for (auto& [label, holds] : rows) {
+        const bool count = holds == Holds::counts || (holds == Holds::written_as_integers && integers >= 2) ||
+                           ((holds == Holds::unsure || holds == Holds::written_as_integers) && unsure_are_counts);
+        (count ? count_rows : measure_rows).push_back(std::move(label));
+      }
+      if (count_rows.empty() || measure_rows.empty()) return;
+      auto listed = [](const std::vector<std::string>& labels) {
+        std::string s;
+        for (std::size_t i = 0; i < labels.size() && i < 5; ++i) s += (i ? ", " : "") + labels[i];
+        if (labels.size() > 5) s += " and " + std::to_string(labels.size() - 5) + " more";
+        return s;
+      };
+      out_[l].why = "names each row's variable (a table on its side): counts on rows " + listed(count_rows) +
+                    "; measures on rows " + listed(measure_rows);
+      std::sort(measure_rows.begin(), measure_rows.end());
+      out_[l].measure_rows = std::move(measure_rows);
+      for (std::size_t c : values) {
+        out_[c].role = Role::count;
+        out_[c].kind = {};
+        out_[c].kind.by_row = true;
+        out_[c].why = "a table on its side: counts on rows " + listed(count_rows) + " (column " + header_[l] + ")";
       }
       return;
     }

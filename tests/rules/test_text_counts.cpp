@@ -34,6 +34,13 @@ struct Read {
     }
     return "missing";
   }
+  ColumnRole column(const std::string& name) const {
+    for (const auto& r : roles) {
+      if (r.name == name) return r;
+    }
+    return {};
+  }
+  std::string why(const std::string& name) const { return column(name).why; }
 };
 
 Read read(const std::string& preset, const Strings& lines) {
@@ -172,6 +179,48 @@ TEST_CASE("long table: each row's label gives its role", "[rules][long_table]") 
   Read rates = read("opensafely", {"region|cellname|a", "x|Count|10", "x|Rate|2", "y|Count|20", "y|Rate|4.5"});
   INFO(rates.described);
   CHECK(rates.findings.empty());
+}
+
+TEST_CASE("table on its side: each row's variable gives its role", "[rules][long_table]") {
+  // A Table 1 written on its side: the mean's row makes each group's column read whole as measures,
+  // which let its counts pass. Row by row: age_mean holds measures, the rest counts (3 small; 1234,
+  // 1111, 2343, 2221, 12 and 4564 unrounded).
+  Read t = read("opensafely", {"variable|vaccinated|unvaccinated", "age_mean|45.3|46.1", "female|1234|2343",
+                               "male|1111|2221", "care_home|3|12", "n|2345|4564"});
+  INFO(t.described);
+  CHECK(t.role("vaccinated") == "count");
+  CHECK(t.findings == sorted({"unrounded 2 vaccinated", "unrounded 3 vaccinated", "small_count 4 vaccinated",
+                              "unrounded 2 unvaccinated", "unrounded 3 unvaccinated", "unrounded 4 unvaccinated",
+                              "unrounded 5 unvaccinated"}));
+  CHECK(t.column("variable").measure_rows == Strings{"age_mean"});
+  CHECK(t.why("variable") ==
+        "names each row's variable (a table on its side): counts on rows female, male, care_home, n; measures on rows "
+        "age_mean");
+  // primis' prevalences per 1,000 by age band, cut down: every row a prevalence but the registered
+  // population's, written as whole decimals. Its unrounded populations are found (3733826, and the
+  // total); the prevalence 5.0 under `total` (a count by its header alone) is no small count.
+  Read p = read("opensafely", {"variable|16-39_F|16-39_M|total", "registered|1000.0|1000.0|1000.0",
+                               "ast|156.0|167.4|143.5", "ckd_cov|1.5|1.8|5.0", "nursehome|0.0|0.1|0.0",
+                               "astadm|4.1|4.9|4.2", "bmi|12.3|11.1|11.7", "chd|20.4|33.3|26.8", "copd|14.2|12.6|13.4",
+                               "total_population|3660005.0|3733826.0|7393831.0"});
+  INFO(p.described);
+  CHECK(p.findings == sorted({"unrounded 9 16-39_M", "unrounded 9 total"}));
+  CHECK(p.why("total") == "a table on its side: counts on rows total_population (column variable)");
+  // A redacted row is a row of counts, whatever its label.
+  Read redacted = read("opensafely", {"variable|a|b", "age_mean|45.3|46.1", "female|1234|2343", "male|1111|2221",
+                                      "care_home|[REDACTED]|[REDACTED]"});
+  CHECK(redacted.column("variable").measure_rows == Strings{"age_mean"});
+  // A wide table, its count column whole on every row: no row of x and y is read as counts, and
+  // every row of cases is (the 3 on record 2).
+  Read wide = read("opensafely", {"group|x|y|cases", "a|1.5|2.5|120", "b|3|4|3", "c|2|5|125", "d|1.5|3.5|130"});
+  INFO(wide.described);
+  CHECK(wide.role("x") == "measure");
+  CHECK(wide.findings == Strings{"small_count 2 cases"});
+  // One row written as integers alone is as likely a mean that came out whole: measures, with the
+  // rows of decimals.
+  Read one = read("opensafely", {"variable|a|b", "age_mean|45.3|46.1", "bmi_x|27.2|26.9", "female|1234|2343"});
+  INFO(one.described);
+  CHECK(one.role("a") == "measure");
 }
 
 TEST_CASE("organisation codes: real codes fail, a table keyed by pseudonymous practice ids is review",
