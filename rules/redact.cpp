@@ -32,8 +32,7 @@ bool fixable(const std::map<std::string, std::int64_t>& failing) {
 
 class Redactor {
  public:
-  Redactor(const CompiledPolicy& policy, HeldTable& table)
-      : policy_(policy), t_(table), roles_(table_roles(policy, table)), header_as_read_(table.header) {}
+  Redactor(const CompiledPolicy& policy, HeldTable& table) : Redactor(policy, table, table_columns(policy, table)) {}
 
   std::vector<RedactChange> run(std::map<std::string, std::int64_t>* still_failing) {
     const CellSetter set = [this](std::size_t r, std::size_t c, std::string text, const char* rule) {
@@ -56,8 +55,13 @@ class Redactor {
   }
 
  private:
+  Redactor(const CompiledPolicy& policy, HeldTable& table, TableColumns columns)
+      : policy_(policy), t_(table), roles_(std::move(columns.roles)), names_(std::move(columns.names)) {}
+
   // Records one change per cell, from its original text to its final one, under the last rule. A
-  // change names its column by the header as it was read, even once a fix has changed the header.
+  // change names its column as the check names it (a second header row's "16-39 / M"), even once a
+  // fix has changed the header; a cell is told from another by its column's place, since two
+  // columns may bear one name.
   void set(std::size_t r, std::size_t c, std::string value, const char* rule) {
     auto& row = t_.rows[r];
     if (c >= row.size() || row[c] == value) return;
@@ -72,23 +76,24 @@ class Redactor {
   }
   void record(std::int64_t row, std::size_t c, const std::string& before, const std::string& after, const char* rule) {
     changed_ = true;
-    const std::string& column = header_as_read_[c];
-    auto same_cell = [&](const RedactChange& ch) { return ch.row == row && ch.column == column; };
-    auto it = std::find_if(changes_.begin(), changes_.end(), same_cell);
-    if (it != changes_.end()) {
-      it->after = after;
-      it->rule = rule;
-    } else {
-      changes_.push_back({row, column, before, after, rule});
+    for (std::size_t i = 0; i < changes_.size(); ++i) {
+      if (changes_[i].row == row && change_columns_[i] == c) {
+        changes_[i].after = after;
+        changes_[i].rule = rule;
+        return;
+      }
     }
+    changes_.push_back({row, c < names_.size() ? names_[c] : t_.header[c], before, after, rule});
+    change_columns_.push_back(c);
   }
 
   const CompiledPolicy& policy_;
   HeldTable& t_;
   const std::vector<ColumnRole> roles_;
-  const std::vector<std::string> header_as_read_;
+  const std::vector<std::string> names_;
   bool changed_ = false;
   std::vector<RedactChange> changes_;
+  std::vector<std::size_t> change_columns_;  // each change's column, by place
 };
 
 }  // namespace

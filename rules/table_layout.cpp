@@ -13,7 +13,7 @@ std::string_view cell_at(const HeldTable& t, int row, int col) {
 
 }  // namespace
 
-std::vector<ColumnRole> table_roles(const CompiledPolicy& policy, const HeldTable& table) {
+TableColumns table_columns(const CompiledPolicy& policy, const HeldTable& table) {
   TableSample sample;
   std::vector<std::string_view> fields;
   for (const auto& row : table.rows) {
@@ -22,7 +22,7 @@ std::vector<ColumnRole> table_roles(const CompiledPolicy& policy, const HeldTabl
   }
   // A second header row (rules/header_rows.h) stays in the table, as text the rules pass over; the
   // roles are read without it, under the two rows' names, as the check reads them.
-  return read_columns(policy, table.header, sample).roles;
+  return read_columns(policy, table.header, sample);
 }
 
 TableLayout make_layout(const CompiledPolicy& policy, const HeldTable& table, std::vector<Role> roles) {

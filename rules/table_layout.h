@@ -31,8 +31,9 @@ struct TableLayout {
 
 TableLayout make_layout(const CompiledPolicy& policy, const HeldTable& table, std::vector<Role> roles);
 
-// The roles of a held table, decided on its first rows as TableCheck decides them.
-std::vector<ColumnRole> table_roles(const CompiledPolicy& policy, const HeldTable& table);
+// The columns of a held table (their names, groups and roles), read on its first rows as
+// TableCheck reads them.
+TableColumns table_columns(const CompiledPolicy& policy, const HeldTable& table);
 
 // The body as a grid with its margins, for find_exposures; empty (0x0) when the table has no totals.
 // A total that some fully published line disproves beyond the rounding noise (an "All" column that

@@ -107,6 +107,21 @@ const std::vector<std::string> kCountRules = {"small_count", "unrounded", "secon
 // ---------------------------------------------------------------------------------------------
 // Small counts and rounding
 
+TEST_CASE("redact: each cell's change is its own when two columns bear one name, named as check names them",
+          "[redact]") {
+  auto policy = preset("opensafely");
+  // Two columns named n: a change in one is no change in the other.
+  HeldTable t = make_table({"group", "n", "n"}, {{"a", "12", "13"}, {"b", "20", "40"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(changes));
+  CHECK(render(changes) == "row 1 n: 12 -> 10 (unrounded)\nrow 1 n: 13 -> 15 (unrounded)\n");
+  // Under a second header row, by the names the check gives them ("16-39 / M").
+  HeldTable two = make_table({"region", "16-39", "16-39"}, {{"sex", "F", "M"}, {"a", "120", "123"}, {"b", "125", "130"}});
+  auto two_changes = redact_table(*policy, two);
+  INFO(render(two_changes));
+  CHECK(render(two_changes) == "row 2 16-39 / M: 123 -> 125 (unrounded)\n");
+}
+
 TEST_CASE("redact: opensafely suppresses counts of 7 or fewer and rounds the rest half-even to 5", "[redact]") {
   auto policy = preset("opensafely");
   HeldTable t = make_table({"group", "num"}, {{"a", "3"},

@@ -196,7 +196,7 @@ HeldMeasure held_measure(const std::string& preset, std::vector<std::string> lin
     std::vector<std::string_view> fields(m.table.rows.back().begin(), m.table.rows.back().end());
     REQUIRE(m.sample.add(static_cast<std::int64_t>(i), fields));
   }
-  m.roles = table_roles(*m.policy, m.table);
+  m.roles = table_columns(*m.policy, m.table).roles;
   return m;
 }
 
