@@ -114,6 +114,13 @@ bool ShareEvidence::proved() const {
   return !broken_ && rows_ >= 3 && two_counts_ && std::isfinite(high_) && high_ - low_ <= 0.01 * low_;
 }
 
+bool ShareEvidence::may_be_constant(double value) const {
+  for (int k : kScales) {
+    if (value >= low_ * k * (1 - 1e-9) && value <= high_ * k * (1 + 1e-9)) return true;
+  }
+  return false;
+}
+
 bool ShareEvidence::fits(double count, const Printed& rate) const {
   if (count <= 0 || rate.value + rate.tolerance <= 0) return false;
   const auto [low, high] = share_bounds(count, rate);

@@ -65,6 +65,9 @@ class ShareEvidence {
   bool proved() const;
   // Whether a row's count and rate fit the constant (the row need not be among those added).
   bool fits(double count, const Printed& rate) const;
+  // Whether `value` may be the constant itself, at some scale (1, 100, 1,000 or 100,000): then a
+  // count of that value on the row may be what the rate was computed over.
+  bool may_be_constant(double value) const;
 
  private:
   double low_ = 0;

@@ -145,6 +145,16 @@ class DerivedRule final : public TableRule {
     }
   }
 
+  // Whether a small count of the record may be the share's constant.
+  bool small_constant(const Share& s, const std::string_view* fields, std::size_t width) const {
+    for (std::size_t c = 0; c < width; ++c) {
+      if (kinds_[c] != CountKind::small) continue;
+      const Cell v = read_cell(policy_, fields[c]);
+      if (v.kind == CellKind::integer && s.evidence.may_be_constant(static_cast<double>(v.integer))) return true;
+    }
+    return false;
+  }
+
   // The share rate column rc is proved to be of a count column whose count in this record is of
   // `kind` and fits it, or null.
   const Share* share_of(int rc, CountKind kind, const std::string_view* fields, const Printed& x) const {
@@ -294,7 +304,14 @@ class DerivedRule final : public TableRule {
           });
           continue;
         }
-        if (share_of(rc, CountKind::published, fields, *x)) continue;
+        // Not beside a redacted count: the constant may be a denominator the sample's rows share
+        // (one practice's list size, week after week), and then this row's redacted one is it. Nor
+        // when a small count of the row may be the constant.
+        if (first_redacted < 0) {
+          if (const Share* s = share_of(rc, CountKind::published, fields, *x); s && !small_constant(*s, fields, width)) {
+            continue;
+          }
+        }
       }
       // Not proved (no ratio of the row's counts gives it at its printed precision), so the message
       // says what is known: the row holds a small or redacted count the rate may come from.

@@ -137,6 +137,21 @@ TEST_CASE("derived: a percentage of its column's total is no share of the row's 
   Checked n = check("sdc-handbook", no_share);
   INFO(n.described);
   CHECK(std::count(n.findings.begin(), n.findings.end(), "derived_from_small_count 1 %") == 1);
+  // Beside a redacted count the share proves nothing: its constant may be that count (a practice's
+  // list size, the same on every row the sample holds).
+  Strings redacted = lines;
+  redacted[1] = "1325161000000102,[REDACTED],374,100000.0,14.0";
+  Checked r = check("sdc-handbook", redacted);
+  INFO(r.described);
+  CHECK(std::count(r.findings.begin(), r.findings.end(), "derived_from_small_count 1 %") == 1);
+}
+
+TEST_CASE("derived: a share whose constant is the row's small count stays a finding", "[rules][derived_proof]") {
+  // value = 100 x num / 7 on every row: a share of num, over a constant that is list_size's small 7.
+  Checked c = check("opensafely", {"practice,num,list_size,value", "a,20,7,285.7", "b,40,7,571.4", "c,60,7,857.1"});
+  INFO(c.described);
+  CHECK(std::count(c.findings.begin(), c.findings.end(), "derived_from_small_count 1 value") == 1);
+  CHECK(any_message(c, "may be computed from the small count 7 in column \"list_size\""));
 }
 
 TEST_CASE("derived: a flowchart's first row and steps are explained by published counts", "[rules][derived_proof]") {
