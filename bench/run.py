@@ -346,6 +346,19 @@ def main():
             t_verify, m_verify, rc, out = run([OUTCHECK, "audit", "verify"], env=env_chk)
             assert rc == 0, "audit verify failed: " + out
             workflow.append(("audit verify, %d events" % args.audit_events, t_verify))
+            # redact of a long table where every other count is small: each change is recorded once.
+            path = os.path.join(tmp, "many_small_counts.csv")
+            rng = random.Random(300)
+            with open(path, "w") as f:
+                f.write("group,n\n")
+                for r in range(300000):
+                    f.write("g%d,%d\n" % (r, rng.choice((3, 4, 100, 200))))
+            t_redact, _, rc, _ = run([OUTCHECK, "redact", path, "--output", path + ".redacted", "--report",
+                                      path + ".json"])
+            with open(path + ".json") as f:
+                changes = len(json.load(f)["changes"])
+            assert rc == 0 and 140000 < changes < 160000, "redact: exit %d, %d changes" % (rc, changes)
+            workflow.append(("redact, 300,000 rows, every other count small", t_redact))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -47,8 +47,8 @@ class CountFix {
     const auto& row = t_.rows[r];
     if (static_cast<std::size_t>(row_label_) >= row.size()) return false;
     const auto& labels = fix_.roles[static_cast<std::size_t>(row_label_)].measure_rows;
-    return std::find(labels.begin(), labels.end(), std::string(trim_spaces(row[static_cast<std::size_t>(row_label_)]))) !=
-           labels.end();
+    return std::binary_search(labels.begin(), labels.end(), trim_spaces(row[static_cast<std::size_t>(row_label_)]),
+                              std::less<>{});
   }
 
   // A row labelled with a statistic (its text cells hold medians and the like, not counts), as the

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <memory>
-#include <set>
+#include <utility>
 
 #include "rules/rule_registry.h"
 #include "rules/table_check.h"
@@ -76,15 +76,15 @@ class Redactor {
   }
   void record(std::int64_t row, std::size_t c, const std::string& before, const std::string& after, const char* rule) {
     changed_ = true;
-    for (std::size_t i = 0; i < changes_.size(); ++i) {
-      if (changes_[i].row == row && change_columns_[i] == c) {
-        changes_[i].after = after;
-        changes_[i].rule = rule;
-        return;
-      }
+    // Found by its place, not by a walk of the changes: a table may have hundreds of thousands.
+    const auto [at, first] = change_at_.try_emplace({row, c}, changes_.size());
+    if (!first) {
+      changes_[at->second].after = after;
+      changes_[at->second].rule = rule;
+      return;
     }
-    changes_.push_back({row, c < names_.size() ? names_[c] : t_.header[c], before, after, rule});
-    change_columns_.push_back(c);
+    // A cell past the header's last column (a ragged row) is named by its place.
+    changes_.push_back({row, c < names_.size() ? names_[c] : "column " + std::to_string(c + 1), before, after, rule});
   }
 
   const CompiledPolicy& policy_;
@@ -93,7 +93,7 @@ class Redactor {
   const std::vector<std::string> names_;
   bool changed_ = false;
   std::vector<RedactChange> changes_;
-  std::vector<std::size_t> change_columns_;  // each change's column, by place
+  std::map<std::pair<std::int64_t, std::size_t>, std::size_t> change_at_;  // (row, column place) -> its change
 };
 
 }  // namespace

@@ -247,7 +247,7 @@ struct TableCheck::Impl {
     const auto column = cells.column(static_cast<std::size_t>(row_label));
     for (std::size_t r = 0; r < rows; ++r) {
       const std::string_view label = trim_spaces(column[r]);
-      measure_row[r] = std::find(measure_labels.begin(), measure_labels.end(), label) != measure_labels.end();
+      measure_row[r] = std::binary_search(measure_labels.begin(), measure_labels.end(), label, std::less<>{});
     }
   }
 
