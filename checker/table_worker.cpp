@@ -17,10 +17,10 @@ TableWorker::TableWorker(rules::TableCheck& table, std::function<void(std::strin
 
 TableWorker::~TableWorker() { stop(); }
 
-template <class T>
-T TableWorker::take_spare(std::vector<T>& spares) {
+template <class T, class... Args>
+T TableWorker::take_spare(std::vector<T>& spares, Args... args) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (spares.empty()) return T{};
+  if (spares.empty()) return T(args...);
   T spare = std::move(spares.back());
   spares.pop_back();
   return spare;
@@ -32,9 +32,17 @@ std::vector<TableWorker::Job>& TableWorker::parsing_side() {
 }
 
 void TableWorker::records(const CsvRecords& records) {
-  Batch batch = take_spare(spare_);
-  batch.starts.assign(records.starts.begin(), records.starts.end());
-  batch.ends.assign(records.ends.begin(), records.ends.end());
+  Batch batch = take_spare(spare_, static_cast<std::pmr::memory_resource*>(&batch_memory_));
+  // Room to spare when a batch grows: what its old offsets held is not given back until the end.
+  auto fill = [](std::pmr::vector<std::uint32_t>& to, std::span<const std::uint32_t> from) {
+    if (to.capacity() < from.size()) {
+      to.clear();
+      to.reserve(from.size() + from.size() / 4 + 64);
+    }
+    to.assign(from.begin(), from.end());
+  };
+  fill(batch.starts, records.starts);
+  fill(batch.ends, records.ends);
   batch.records = records;
   batch.records.starts = batch.starts;
   batch.records.ends = batch.ends;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "checker/csv_parser.h"
+#include "checker/huge_page_resource.h"
 #include "rules/table_check.h"
 
 namespace outcheck::checker {
@@ -68,8 +69,9 @@ class TableWorker {
  private:
   // A batch of records, as CsvRecords with its spans into the vectors here (moved, never copied).
   struct Batch {
+    explicit Batch(std::pmr::memory_resource* memory) : starts(memory), ends(memory) {}
     CsvRecords records;
-    std::vector<std::uint32_t> starts, ends;
+    std::pmr::vector<std::uint32_t> starts, ends;
   };
   // Lone records in a row (each read through the reader's buffer: a record with a byte outside
   // ASCII, or one the reader had to look at closely), their bytes copied: record i's fields are
@@ -94,9 +96,9 @@ class TableWorker {
   // The jobs the thread calling fills: the caller's since its last mark, or this thread's from
   // bytes it parses.
   std::vector<Job>& parsing_side();
-  // A spare of `spares` (its vectors' capacity kept), or a new one.
-  template <class T>
-  T take_spare(std::vector<T>& spares);
+  // A spare of `spares` (its vectors' capacity kept), or a new one made of `args`.
+  template <class T, class... Args>
+  T take_spare(std::vector<T>& spares, Args... args);
   void hand_over();  // with mu_ held: the caller's filled jobs to the queue
   void recycle(std::vector<Job>& jobs);  // with mu_ held: checked jobs' vectors to the spares
   void throw_if_failed();  // with mu_ held
@@ -108,6 +110,9 @@ class TableWorker {
   rules::TableCheck& table_;
   std::function<void(std::string_view)> parse_;
   const std::thread::id caller_;  // the thread that made this worker
+  // Where batches' offsets live (before the jobs that hold them). Batches are reused (spare_) and
+  // grow with room to spare, so the memory grows to a little more than is ever in flight.
+  HugePageResource batch_memory_;
   std::vector<Job> caller_jobs_;  // the caller's side
   std::vector<Job> own_jobs_;     // this thread's side
 

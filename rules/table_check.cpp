@@ -21,6 +21,9 @@ namespace outcheck::rules {
 
 namespace {
 
+// Rows of the sample replayed through the rules at a time, once the roles are decided.
+constexpr std::size_t kReplayRows = 512;
+
 struct ColumnState {
   std::string name;
   Role role = Role::category;  // decided on the first rows, before any rule runs on a cell
@@ -131,7 +134,9 @@ struct TableCheck::Impl {
     std::vector<std::string_view> fields;
     for (std::size_t r = 0; r < sample.rows();) {
       std::size_t end = r;
-      while (end < sample.rows() && sample.width(end) == width) ++end;
+      // At most as many rows at a time as the reader's batches hold: the buffers records() keeps
+      // for a batch are sized to it, and would otherwise be first touched for the whole sample.
+      while (end < sample.rows() && end - r < kReplayRows && sample.width(end) == width) ++end;
       if (end > r) {
         const PackedRecords packed = sample.packed(r, end, width);
         records(packed.first_index, PackedCells{packed}, packed.size(), width);

@@ -1,6 +1,14 @@
 #include "rules/table_sample.h"
 
+#include <algorithm>
+
 namespace outcheck::rules {
+
+namespace {
+
+constexpr std::size_t kRowsToEstimate = 64;
+
+}  // namespace
 
 bool TableSample::add(std::int64_t index, std::span<const std::string_view> fields) {
   if (full_) return false;
@@ -10,6 +18,16 @@ bool TableSample::add(std::int64_t index, std::span<const std::string_view> fiel
       bytes_.size() + size > limits_.bytes) {
     full_ = true;
     return false;
+  }
+  // A long table's sample is grown once, to what its first rows say the whole will take, rather
+  // than doubled ten times over: each doubling copies, and touches new pages (a page fault each).
+  if (index_.size() == kRowsToEstimate) {
+    const std::size_t rows = limits_.rows + 1;
+    bytes_.reserve(std::min(limits_.bytes, bytes_.size() / kRowsToEstimate * rows * 5 / 4));
+    ends_.reserve(std::min(limits_.cells, ends_.size() / kRowsToEstimate * rows * 5 / 4));
+    starts_.reserve(rows);
+    first_field_.reserve(rows + 1);
+    index_.reserve(rows);
   }
   starts_.push_back(static_cast<std::uint32_t>(bytes_.size()));
   for (auto f : fields) {

@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "checker/file_scan.h"
 #include "checker/huge_page_memory.h"
+#include "checker/huge_page_resource.h"
 #include "checker/sha256.h"
 #include "tests/support/finding_text.h"
 #include "tests/support/policies.h"
@@ -189,5 +192,47 @@ TEST_CASE("file scan: huge-page memory is zeroed, aligned, and all of it usable"
     for (std::size_t i = 0; i < memory.size(); i += 4096) wrong += memory.data()[i] != static_cast<char>(i / 4096 % 127 + 1);
     CHECK(wrong == 0);
     CHECK(memory.data()[memory.size() - 1] == 'z');
+  }
+}
+
+TEST_CASE("file scan: the huge-page resource gives aligned memory that does not overlap, to two threads", "[csv][file_scan]") {
+  HugePageResource resource;
+  // From two threads at once: small blocks of odd sizes and alignments, then one larger than half
+  // a chunk (from the heap), each written with its own byte and checked after all are made.
+  struct Block {
+    char* p;
+    std::size_t size;
+    std::size_t alignment;
+    char fill;
+  };
+  std::vector<Block> made[2];
+  auto make = [&](int t) {
+    for (int i = 0; i < 3000; ++i) {
+      const std::size_t size = 1 + static_cast<std::size_t>(i * 37 % 9000);
+      const std::size_t alignment = std::size_t{1} << (i % 7);
+      auto* p = static_cast<char*>(resource.allocate(size, alignment));
+      const char fill = static_cast<char>('a' + t * 13 + i % 13);
+      std::memset(p, fill, size);
+      made[t].push_back({p, size, alignment, fill});
+    }
+    const std::size_t big = (std::size_t{3} << 20) + 5;
+    auto* p = static_cast<char*>(resource.allocate(big, 64));
+    std::memset(p, 'Z' - t, big);
+    made[t].push_back({p, big, 64, static_cast<char>('Z' - t)});
+  };
+  std::thread other(make, 1);
+  make(0);
+  other.join();
+  std::size_t misaligned = 0, overwritten = 0;
+  for (const auto& blocks : made) {
+    for (const Block& b : blocks) {
+      misaligned += reinterpret_cast<std::uintptr_t>(b.p) % b.alignment != 0;
+      for (std::size_t i = 0; i < b.size; ++i) overwritten += b.p[i] != b.fill;
+    }
+  }
+  CHECK(misaligned == 0);
+  CHECK(overwritten == 0);  // no block shares a byte with another
+  for (const auto& blocks : made) {
+    for (const Block& b : blocks) resource.deallocate(b.p, b.size, b.alignment);
   }
 }
