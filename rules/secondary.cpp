@@ -1,6 +1,7 @@
 #include "rules/secondary.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace outcheck::rules {
 
@@ -11,9 +12,46 @@ struct Edge {
   int row, col;
 };
 
-// Bridges by Tarjan's low-link, iteratively (a table may have thousands of lines).
-std::vector<bool> find_bridges(int nodes, const std::vector<Edge>& edges, const std::vector<std::vector<int>>& adj) {
-  std::vector<bool> bridge(edges.size(), false);
+// What the totals say of a set of lines: the sum of their residuals, row lines counted positive and
+// column lines negative (in 128 bits: 2^31 lines of 64-bit residuals cannot overflow it), and how
+// many of them have none (no total, or a cell neither published nor redacted).
+struct SideSums {
+  __int128 sum = 0;
+  int missing = 0;
+  int rows = 0, cols = 0;  // row lines and column lines among them
+  SideSums& operator+=(const SideSums& o) {
+    sum += o.sum;
+    missing += o.missing;
+    rows += o.rows;
+    cols += o.cols;
+    return *this;
+  }
+  SideSums operator-(const SideSums& o) const {
+    SideSums d = *this;
+    d.sum -= o.sum;
+    d.missing -= o.missing;
+    d.rows -= o.rows;
+    d.cols -= o.cols;
+    return d;
+  }
+};
+
+// Bridges by Tarjan's low-link, iteratively (a table may have thousands of lines). A bridge splits
+// its component in two: the subtree of the depth-first search below it, and the rest. Each node's
+// subtree sums, and each component's, are kept on the way, so that both sides of every bridge are
+// known without walking them (a star of 100,000 redacted cells has 100,000 bridges).
+struct Bridges {
+  std::vector<int> child;        // per edge: the node below it, if it is a bridge, else -1
+  std::vector<SideSums> below;   // per node: its subtree's sums
+  std::vector<int> root;         // per node: its component's first node
+};
+
+Bridges find_bridges(int nodes, const std::vector<Edge>& edges, const std::vector<std::vector<int>>& adj,
+                     const std::vector<SideSums>& own) {
+  Bridges b;
+  b.child.assign(edges.size(), -1);
+  b.below = own;
+  b.root.assign(nodes, -1);
   std::vector<int> disc(nodes, -1), low(nodes, 0);
   int timer = 0;
   struct Frame { int node, parent_edge; std::size_t next; };
@@ -21,6 +59,7 @@ std::vector<bool> find_bridges(int nodes, const std::vector<Edge>& edges, const 
     if (disc[s] != -1 || adj[s].empty()) continue;
     std::vector<Frame> stack{{s, -1, 0}};
     disc[s] = low[s] = timer++;
+    b.root[s] = s;
     while (!stack.empty()) {
       Frame& f = stack.back();
       if (f.next < adj[f.node].size()) {
@@ -29,6 +68,7 @@ std::vector<bool> find_bridges(int nodes, const std::vector<Edge>& edges, const 
         int to = edges[e].a == f.node ? edges[e].b : edges[e].a;
         if (disc[to] == -1) {
           disc[to] = low[to] = timer++;
+          b.root[to] = s;
           stack.push_back({to, e, 0});
         } else {
           low[f.node] = std::min(low[f.node], disc[to]);
@@ -39,12 +79,13 @@ std::vector<bool> find_bridges(int nodes, const std::vector<Edge>& edges, const 
         if (!stack.empty()) {
           int parent = stack.back().node;
           low[parent] = std::min(low[parent], low[node]);
-          if (low[node] > disc[parent]) bridge[pe] = true;
+          b.below[parent] += b.below[node];
+          if (low[node] > disc[parent]) b.child[pe] = node;
         }
       }
     }
   }
-  return bridge;
+  return b;
 }
 
 }  // namespace
@@ -88,64 +129,42 @@ std::vector<Exposure> find_exposures(const Grid& g) {
       adj[g.rows + c].push_back(e);
     }
   }
-  std::vector<bool> bridge = find_bridges(nodes, edges, adj);
+  std::vector<SideSums> own(nodes);
+  for (int n = 0; n < nodes; ++n) {
+    const bool row = n < g.rows;
+    const auto& res = row ? row_res[n] : col_res[n - g.rows];
+    if (res) own[n].sum = row ? *res : -static_cast<__int128>(*res);
+    else own[n].missing = 1;
+    (row ? own[n].rows : own[n].cols) = 1;
+  }
+  const Bridges bridges = find_bridges(nodes, edges, adj, own);
 
+  // A side's cell value: the sum of its lines' residuals, when each has one and the sum is a 64-bit
+  // number (the residuals of hostile 18-digit cells may not give one: then nothing is solved).
+  auto solve = [](const SideSums& side, int sign) -> std::optional<std::int64_t> {
+    if (side.missing > 0) return std::nullopt;
+    const __int128 v = sign > 0 ? side.sum : -side.sum;
+    if (v < std::numeric_limits<std::int64_t>::min() || v > std::numeric_limits<std::int64_t>::max()) return std::nullopt;
+    return static_cast<std::int64_t>(v);
+  };
   std::vector<Exposure> out;
-  std::vector<int> seen(nodes, -1);
   for (std::size_t e = 0; e < edges.size(); ++e) {
-    if (!bridge[e]) continue;
-    // The side of the row node once this edge is removed.
-    std::vector<int> side{edges[e].a};
-    seen[edges[e].a] = static_cast<int>(e);
-    for (std::size_t i = 0; i < side.size(); ++i) {
-      for (int f : adj[side[i]]) {
-        if (f == static_cast<int>(e)) continue;
-        int to = edges[f].a == side[i] ? edges[f].b : edges[f].a;
-        if (seen[to] != static_cast<int>(e)) {
-          seen[to] = static_cast<int>(e);
-          side.push_back(to);
-        }
-      }
-    }
-    // Row side: value = sum(row residuals) - sum(column residuals) over its nodes.
-    auto solve = [&](const std::vector<int>& nodes_of_side, int sign) -> std::optional<std::int64_t> {
-      std::int64_t v = 0;
-      for (int n : nodes_of_side) {
-        const auto& res = n < g.rows ? row_res[n] : col_res[n - g.rows];
-        if (!res) return std::nullopt;
-        // Residuals of hostile 18-digit cells may not sum in 64 bits: then nothing is solved.
-        const bool overflow = (n < g.rows ? sign : -sign) > 0 ? __builtin_add_overflow(v, *res, &v)
-                                                               : __builtin_sub_overflow(v, *res, &v);
-        if (overflow) return std::nullopt;
-      }
-      return v;
-    };
-    std::optional<std::int64_t> value = solve(side, +1);
-    bool via_row = value.has_value();
-    std::vector<int> other_side;
-    if (!value) {
-      // The column's side: every node of the component not on the row's side.
-      std::vector<int>& other = other_side;
-      other.push_back(edges[e].b);
-      std::vector<bool> in_other(nodes, false);
-      in_other[edges[e].b] = true;
-      for (std::size_t i = 0; i < other.size(); ++i) {
-        for (int f : adj[other[i]]) {
-          if (f == static_cast<int>(e)) continue;
-          int to = edges[f].a == other[i] ? edges[f].b : edges[f].a;
-          if (!in_other[to]) {
-            in_other[to] = true;
-            other.push_back(to);
-          }
-        }
-      }
-      value = solve(other, -1);
-    }
+    const int child = bridges.child[e];
+    if (child < 0) continue;
+    // The two sides once this edge is removed: the row node's, and the column node's.
+    const SideSums below = bridges.below[child];
+    const SideSums rest = bridges.below[bridges.root[child]] - below;
+    const bool row_below = child == edges[e].a;
+    const SideSums& row_side = row_below ? below : rest;
+    const SideSums& col_side = row_below ? rest : below;
+    // Row side: value = sum(row residuals) - sum(column residuals) over its lines; else the column
+    // side's, the other way round.
+    std::optional<std::int64_t> value = solve(row_side, +1);
+    const bool via_row = value.has_value();
+    if (!value) value = solve(col_side, -1);
     if (value && *value != 0) {
-      const std::vector<int>& used = via_row ? side : other_side;
-      Exposure x{edges[e].row, edges[e].col, *value, via_row, false, false};
-      for (int n : used) (n < g.rows ? x.uses_row_totals : x.uses_col_totals) = true;
-      out.push_back(x);
+      const SideSums& used = via_row ? row_side : col_side;
+      out.push_back(Exposure{edges[e].row, edges[e].col, *value, via_row, used.rows > 0, used.cols > 0});
     }
   }
   return out;

@@ -199,6 +199,14 @@ class Reader {
               "\"): each cell's leading count";
       return;
     }
+    // A count word over a column of words ("patients": a, b, c, total) heads the labels of a table
+    // on its side, not counts: read as counts, they would hide its total row from secondary
+    // disclosure, and no count rule has a number in them to judge.
+    if (f.header == HeaderRole::count && f.values > 0 && f.integers == 0 && f.numbers == 0 && f.count_led == 0 &&
+        f.letterless_text == 0) {
+      set(r, Role::category, "header: count word, but every value is a word: the rows' labels");
+      return;
+    }
     if (f.header != HeaderRole::none) {
       r.role = header_to_role(f.header);
       r.why = header_why(f.header);
