@@ -53,13 +53,17 @@ class CountFix {
 
   // A row labelled with a statistic (its text cells hold medians and the like, not counts), as the
   // check reads it.
-  bool names_statistic_row(std::size_t r) const {
+  // Asked for each count in text of the row (a wide table has thousands): read once per row.
+  bool names_statistic_row(std::size_t r) {
+    if (statistic_row_at_ == r) return statistic_row_;
     const auto& row = t_.rows[r];
-    for (std::size_t c = 0; c < row.size() && c < fix_.roles.size(); ++c) {
+    statistic_row_at_ = r;
+    statistic_row_ = false;
+    for (std::size_t c = 0; c < row.size() && c < fix_.roles.size() && !statistic_row_; ++c) {
       const Role role = fix_.roles[c].role;
-      if ((role == Role::category || role == Role::identifier) && names_statistic(row[c])) return true;
+      statistic_row_ = (role == Role::category || role == Role::identifier) && names_statistic(row[c]);
     }
-    return false;
+    return statistic_row_;
   }
 
   // A count written in text ("2 (<0.1%)", "1164 (0.19)"): suppressed whole when small (its share
@@ -175,6 +179,8 @@ class CountFix {
   const Policy& p_;
   HeldTable& t_;
   int row_label_ = -1;  // a long table's column naming each row's measure
+  std::size_t statistic_row_at_ = static_cast<std::size_t>(-1);  // the row names_statistic_row last read
+  bool statistic_row_ = false;
 };
 
 }  // namespace

@@ -63,6 +63,8 @@ class ShareEvidence {
  public:
   void add(double count, const Printed& rate);
   bool proved() const;
+  // Whether a row added has ruled the constant out: no row more can prove it.
+  bool broken() const { return broken_; }
   // Whether a row's count and rate fit the constant (the row need not be among those added).
   bool fits(double count, const Printed& rate) const;
   // Whether `value` may be the constant itself, at some scale (1, 100, 1,000 or 100,000): then a

@@ -152,9 +152,21 @@ std::vector<BoundPair> bound_pairs(std::span<const std::string> header) {
     partner.replace(k.word.at, k.word.text.size(), k.partner_word);
     const auto it = by_name.find(partner);
     if (it == by_name.end()) continue;
+    // Where the name is repeated (lower, upper, lower, upper: one pair per group), a bound goes with
+    // the nearest of its partners, the one after it on a tie: pairing each with every one made
+    // K x K pairs of K groups (8,000 groups: 64 million, and a gigabyte).
+    int nearest = -1;
+    std::size_t distance = 0;
     for (int d : it->second) {
-      if (static_cast<std::size_t>(d) != k.column) out.push_back({static_cast<int>(k.column), d});
+      const auto col = static_cast<std::size_t>(d);
+      if (col == k.column) continue;
+      const std::size_t apart = col > k.column ? col - k.column : k.column - col;
+      if (nearest < 0 || apart < distance || (apart == distance && col > k.column)) {
+        nearest = d;
+        distance = apart;
+      }
     }
+    if (nearest >= 0) out.push_back({static_cast<int>(k.column), nearest});
   }
   return out;
 }

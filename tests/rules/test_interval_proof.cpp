@@ -84,6 +84,25 @@ TEST_CASE("interval proof: bound columns are paired by their names", "[interval]
   CHECK(got == std::vector<std::pair<int, int>>{{1, 2}, {3, 4}, {5, 6}, {7, 8}});
 }
 
+TEST_CASE("interval proof: repeated bound names pair each bound with its nearest partner", "[interval]") {
+  // One interval per group, the names repeated: lower with the upper beside it, never with another
+  // group's (and 2,000 groups make 2,000 pairs, not 4 million).
+  std::vector<std::string> header{"group", "rate", "lower", "upper", "rate", "lower", "upper", "upper", "lower"};
+  std::vector<std::pair<int, int>> got;
+  for (auto p : bound_pairs(header)) got.emplace_back(p.lower, p.upper);
+  // Column 8's nearest upper is 7; column 5's are 3 and 6 at one apart each, and the later wins.
+  CHECK(got == std::vector<std::pair<int, int>>{{2, 3}, {5, 6}, {8, 7}});
+  std::vector<std::string> wide{"group"};
+  for (int g = 0; g < 2000; ++g) {
+    wide.push_back("lower");
+    wide.push_back("upper");
+  }
+  const auto pairs = bound_pairs(wide);
+  REQUIRE(pairs.size() == 2000);
+  CHECK(pairs.back().lower == 3999);
+  CHECK(pairs.back().upper == 4000);
+}
+
 TEST_CASE("interval proof: a rate's exact interval beside a redacted count is a finding on the bounds", "[interval]") {
   // Record 2's events are redacted, but 0.196 to 5.852 per 1,000 over 1,234.5 person-years are
   // exact Poisson bounds of 2 events; record 3's are log-normal bounds of 5; record 4's bounds fit
