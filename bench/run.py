@@ -45,6 +45,7 @@ CASES = {
               "under a policy raising max_csv_rows",
     "workspace": "workspace of --files small tables",
     "workflow": "request add/show/list on --request-files files, audit verify on --audit-events events",
+    "scaling": "tables of shapes that once took quadratic time, each at one size and four times it",
 }
 
 
@@ -131,6 +132,59 @@ def write_total_table(path, rows=2000000, seed=11):
                 cells[0] = "[REDACTED]"
             f.write("g%d,%s,%d\n" % (r, ",".join(cells), sum(vals)))
         f.write("Total,%s,%d\n" % (",".join(str(v) for v in sums), sum(sums)))
+
+
+# Shapes that once took time quadratic in their size (a hunt for them found each): (name, command,
+# policy, writer(n) -> lines, n). Each is checked or redacted at n and at 4n; the time should grow
+# about fourfold, not sixteenfold.
+def _star_column(n):
+    rng = random.Random(2)
+    yield "group,a,b"
+    sa = sb = 0
+    for i in range(n):
+        a, b = (rng.randint(1, 7) if i % 2 == 0 else 5 * rng.randint(2, 400)), 5 * rng.randint(2, 400)
+        sa, sb = sa + a, sb + b
+        yield "g%d,%s,%d" % (i, "[REDACTED]" if i % 2 == 0 else a, b)
+    yield "Total,%d,%d" % (sa, sb)
+
+
+def _row_totals(n):
+    rng = random.Random(1)
+    yield "group,a,b,c,total"
+    for i in range(n):
+        a = rng.randint(1, 7) if i % 2 == 0 else 5 * rng.randint(2, 400)
+        b, c = 5 * rng.randint(2, 400), 5 * rng.randint(2, 400)
+        yield "g%d,%d,%d,%d,%d" % (i, a, b, c, a + b + c)
+
+
+def _repeated_bounds(n):
+    yield "group," + ",".join(["rate,lower,upper"] * n)
+    for r in range(3):
+        yield "g%d," % r + ",".join(["1.5,1.2,1.8"] * n)
+
+
+def _labels_and_values(n):
+    rng = random.Random(5)
+    yield ",".join("cat%d,v%d" % (j, j) for j in range(n))
+    for r in range(4):
+        yield ",".join("%s,%d" % (rng.choice(("yes", "no")), rng.randint(10, 3000)) for _ in range(n))
+
+
+def _wide_rates(n):
+    rng = random.Random(7)
+    yield "group," + ",".join("n_%d" % j for j in range(n)) + "," + ",".join("rate_%d" % j for j in range(n))
+    for r in range(100):
+        counts = [5 * rng.randint(2, 400) for _ in range(n)]
+        yield "g%d," % r + ",".join(map(str, counts)) + "," + ",".join("%.4f" % (1000.0 * c / 9973) for c in counts)
+
+
+SCALING = [
+    ("column with a total row, a redacted cell on every other row", "check", "raised", _star_column, 40000),
+    ("redact: total column, a small count on every other row", "redact", "opensafely", _row_totals, 10000),
+    ("lower/upper names repeated per group", "check", "opensafely", _repeated_bounds, 2000),
+    ("yes/no columns beside integer columns, 4 rows", "check", "opensafely", _labels_and_values, 5000),
+    ("count and rate columns side by side, 100 rows", "check", "opensafely", _wide_rates, 500),
+]
 
 
 def mbs(nbytes, seconds):
@@ -359,12 +413,40 @@ def main():
                 changes = len(json.load(f)["changes"])
             assert rc == 0 and 140000 < changes < 160000, "redact: exit %d, %d changes" % (rc, changes)
             workflow.append(("redact, 300,000 rows, every other count small", t_redact))
+        # 4. Shapes that once took quadratic time, at n and 4n.
+        scaling = []
+        if "scaling" in only:
+            policy = os.path.join(tmp, "raised.yaml")
+            with open(policy, "w") as f:
+                f.write(RAISED_POLICY)
+            for name, command, preset, writer, n in SCALING:
+                times = []
+                for size in (n, 4 * n):
+                    path = os.path.join(tmp, "scaling.csv")
+                    with open(path, "w") as f:
+                        for line in writer(size):
+                            f.write(line + "\n")
+                    p = policy if preset == "raised" else preset
+                    if command == "check":
+                        cmd = [OUTCHECK, "check", "--no-project", "scaling.csv", "--json", "--policy", p]
+                    else:
+                        cmd = [OUTCHECK, "redact", "scaling.csv", "--output", "scaling.out.csv", "--policy", p]
+                    t, _, rc, _ = run(cmd, cwd=tmp)
+                    assert rc in (0, 1, 3), "%s: exit %d" % (name, rc)
+                    times.append(t)
+                scaling.append((name, command, n, times[0], times[1]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print("Machine: " + machine())
     if rows:
         print_cases(rows, have_pandas)
+    if scaling:
+        print()
+        print("| shape | command | n | at n | at 4n | growth |")
+        print("|---|---|---|---|---|---|")
+        for name, command, n, t1, t4 in scaling:
+            print("| %s | %s | %d | %.2f s | %.2f s | %.1fx |" % (name, command, n, t1, t4, t4 / max(t1, 1e-3)))
     if workflow:
         print()
         print("| workflow | time |")

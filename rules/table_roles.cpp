@@ -514,8 +514,22 @@ class Reader {
       }
     }
     if (values.empty()) return;
+    // Each row's integers and decimals among the value columns, read once for every label column
+    // (a wide table may have thousands of each).
+    std::vector<std::int64_t> row_integers(rows_.size(), 0), row_decimals(rows_.size(), 0);
+    bool rows_read = false;
     for (std::size_t l = 0; l < header_.size(); ++l) {
       if (out_[l].role != Role::category || !labels_rows(l)) continue;
+      if (!rows_read) {
+        for (std::size_t i = 0; i < rows_.size(); ++i) {
+          for (std::size_t c : values) {
+            const Cell v = read_cell(policy_, sample_.cell(rows_[i], c));
+            row_integers[i] += v.kind == CellKind::integer;
+            row_decimals[i] += v.kind == CellKind::number;
+          }
+        }
+        rows_read = true;
+      }
       // Each label: the rows it names, and whether any of their value cells holds decimals.
       struct Label {
         std::size_t rows = 0;
@@ -525,11 +539,8 @@ class Reader {
       for (std::size_t i = 0; i < rows_.size() && labels.size() <= 12; ++i) {
         Label& label = labels[cell(i, l)];
         ++label.rows;
-        for (std::size_t c : values) {
-          const Cell v = read_cell(policy_, sample_.cell(rows_[i], c));
-          label.integers += v.kind == CellKind::integer;
-          label.decimals += v.kind == CellKind::number;
-        }
+        label.integers += row_integers[i];
+        label.decimals += row_decimals[i];
       }
       if (labels.size() < 2 || labels.size() > 12) continue;
       std::vector<std::string> measures, counts;
@@ -596,6 +607,29 @@ class Reader {
       decimals |= f.numbers > 0;
     }
     if (values.size() < 2 || !decimals) return;
+    // Each row's values, read once whichever label column asks (a wide table may have thousands).
+    struct RowValues {
+      bool read = false, fraction = false, plain = true, redacted = false;
+      int cells = 0;
+    };
+    std::vector<RowValues> row_values(sample_.rows());
+    auto values_of = [&](std::size_t r) -> const RowValues& {
+      RowValues& rv = row_values[r];
+      if (rv.read) return rv;
+      rv.read = true;
+      for (std::size_t c : values) {
+        const std::string_view text = trim_spaces(sample_.cell(r, c));
+        const Cell v = read_cell(policy_, text);
+        if (v.kind == CellKind::marker) {
+          rv.redacted |= !text.empty();
+          continue;
+        }
+        ++rv.cells;
+        rv.fraction |= v.kind == CellKind::number;
+        rv.plain &= v.kind == CellKind::integer && text.find('.') == std::string_view::npos;
+      }
+      return rv;
+    };
     for (std::size_t l = 0; l < header_.size(); ++l) {
       if ((out_[l].role != Role::category && out_[l].role != Role::identifier) || !labels_rows(l)) continue;
       if (std::find(values.begin(), values.end(), l) != values.end()) continue;
@@ -606,19 +640,9 @@ class Reader {
       for (std::size_t r = 0; r < sample_.rows() && each_once; ++r) {
         const std::string_view label = trim_spaces(sample_.cell(r, l));
         each_once = !label.empty() && has_letter(label) && seen.insert(label).second;
-        bool fraction = false, plain = true, redacted = false;
-        int cells = 0;
-        for (std::size_t c : values) {
-          const std::string_view text = trim_spaces(sample_.cell(r, c));
-          const Cell v = read_cell(policy_, text);
-          if (v.kind == CellKind::marker) {
-            redacted |= !text.empty();
-            continue;
-          }
-          ++cells;
-          fraction |= v.kind == CellKind::number;
-          plain &= v.kind == CellKind::integer && text.find('.') == std::string_view::npos;
-        }
+        const RowValues& rv = values_of(r);
+        const bool fraction = rv.fraction, plain = rv.plain, redacted = rv.redacted;
+        const int cells = rv.cells;
         const HeaderRole says = policy_.header_role(label);
         Holds holds = Holds::unsure;
         if (fraction || says == HeaderRole::rate || says == HeaderRole::measure || says == HeaderRole::unsafe_statistic ||
