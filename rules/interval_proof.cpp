@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <unordered_map>
 
 namespace outcheck::rules {
@@ -147,26 +148,44 @@ std::vector<BoundPair> bound_pairs(std::span<const std::string> header) {
   if (candidates.empty()) return out;
   std::unordered_map<std::string, std::vector<int>> by_name;
   for (std::size_t d = 0; d < header.size(); ++d) by_name[lowered(header[d])].push_back(static_cast<int>(d));
+  // Each bound's partner name, and the bounds that share it (in column order).
+  std::vector<std::string> partners;
+  std::vector<std::size_t> nth_of;  // each bound's place among those sharing its partner name
+  std::unordered_map<std::string, std::size_t> sharing;
   for (const Candidate& k : candidates) {
     std::string partner = lowered(header[k.column]);
     partner.replace(k.word.at, k.word.text.size(), k.partner_word);
-    const auto it = by_name.find(partner);
+    nth_of.push_back(sharing[partner]++);
+    partners.push_back(std::move(partner));
+  }
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const auto it = by_name.find(partners[i]);
     if (it == by_name.end()) continue;
-    // Where the name is repeated (lower, upper, lower, upper: one pair per group), a bound goes with
-    // the nearest of its partners, the one after it on a tie: pairing each with every one made
-    // K x K pairs of K groups (8,000 groups: 64 million, and a gigabyte).
-    int nearest = -1;
-    std::size_t distance = 0;
-    for (int d : it->second) {
-      const auto col = static_cast<std::size_t>(d);
-      if (col == k.column) continue;
-      const std::size_t apart = col > k.column ? col - k.column : k.column - col;
-      if (nearest < 0 || apart < distance || (apart == distance && col > k.column)) {
-        nearest = d;
-        distance = apart;
-      }
+    const auto column = static_cast<int>(candidates[i].column);
+    // A partner name is never the bound's own (its bound word is replaced by another).
+    const std::vector<int>& others = it->second;
+    const std::size_t peers = sharing[partners[i]], nth = nth_of[i];
+    // Where names repeat (one interval per group: lower, upper, lower, upper, or the lowers in a
+    // block before the uppers), the k-th bound goes with the k-th partner. Pairing each with every
+    // one made K x K pairs of K groups (8,000 groups: 64 million, and a gigabyte); it is kept only
+    // where the counts differ and the pairs stay few, else the k-th goes with the k-th and each one
+    // left over with its nearest partner (the last bound with each partner left over), so that no
+    // bound column goes unpaired.
+    if (others.size() == 1 || (peers != others.size() && peers * others.size() <= 4096)) {
+      for (int d : others) out.push_back({column, d});
+      continue;
     }
-    if (nearest >= 0) out.push_back({static_cast<int>(k.column), nearest});
+    if (nth < others.size()) out.push_back({column, others[nth]});
+    if (peers == others.size()) continue;
+    if (nth >= others.size()) {
+      int nearest = others.front();
+      for (int d : others) {
+        if (std::abs(d - column) < std::abs(nearest - column)) nearest = d;
+      }
+      out.push_back({column, nearest});
+    } else if (nth + 1 == peers) {
+      for (std::size_t j = peers; j < others.size(); ++j) out.push_back({column, others[j]});
+    }
   }
   return out;
 }

@@ -34,8 +34,8 @@ struct ImpliedCount {
 std::optional<ImpliedCount> interval_implied_count(const Printed& lower, const Printed& upper);
 
 // Columns holding the lower and upper bounds of one interval: names that differ only in a bound
-// word (lci/uci, lower/upper, ll/ul, lcl/ucl, low/high, lb/ub, lo/hi, min/max excluded). Each lower
-// bound goes with its nearest partner, where the names repeat (a pair per group).
+// word (lci/uci, lower/upper, ll/ul, lcl/ucl, low/high, lb/ub, lo/hi, min/max excluded). Where the names
+// repeat (a pair per group), the k-th lower bound goes with the k-th upper.
 struct BoundPair {
   int lower = -1;
   int upper = -1;

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,14 +85,20 @@ TEST_CASE("interval proof: bound columns are paired by their names", "[interval]
   CHECK(got == std::vector<std::pair<int, int>>{{1, 2}, {3, 4}, {5, 6}, {7, 8}});
 }
 
-TEST_CASE("interval proof: repeated bound names pair each bound with its nearest partner", "[interval]") {
-  // One interval per group, the names repeated: lower with the upper beside it, never with another
-  // group's (and 2,000 groups make 2,000 pairs, not 4 million).
-  std::vector<std::string> header{"group", "rate", "lower", "upper", "rate", "lower", "upper", "upper", "lower"};
-  std::vector<std::pair<int, int>> got;
-  for (auto p : bound_pairs(header)) got.emplace_back(p.lower, p.upper);
-  // Column 8's nearest upper is 7; column 5's are 3 and 6 at one apart each, and the later wins.
-  CHECK(got == std::vector<std::pair<int, int>>{{2, 3}, {5, 6}, {8, 7}});
+TEST_CASE("interval proof: repeated bound names pair the k-th lower bound with the k-th upper", "[interval]") {
+  auto pairs_of = [](const std::vector<std::string>& header) {
+    std::vector<std::pair<int, int>> got;
+    for (auto p : bound_pairs(header)) got.emplace_back(p.lower, p.upper);
+    return got;
+  };
+  // One interval per group, the names repeated: alternating, or the lowers in a block before the
+  // uppers (pairing by nearness left the second upper of a block unpaired, and unchecked).
+  CHECK(pairs_of({"group", "rate", "lower", "upper", "rate", "lower", "upper"}) ==
+        std::vector<std::pair<int, int>>{{2, 3}, {5, 6}});
+  CHECK(pairs_of({"group", "lower", "lower", "upper", "upper"}) == std::vector<std::pair<int, int>>{{1, 3}, {2, 4}});
+  // Counts that differ, few: every pair, as before.
+  CHECK(pairs_of({"group", "lower", "upper", "upper"}) == std::vector<std::pair<int, int>>{{1, 2}, {1, 3}});
+  // 2,000 groups make 2,000 pairs, not 4 million.
   std::vector<std::string> wide{"group"};
   for (int g = 0; g < 2000; ++g) {
     wide.push_back("lower");
@@ -101,6 +108,23 @@ TEST_CASE("interval proof: repeated bound names pair each bound with its nearest
   REQUIRE(pairs.size() == 2000);
   CHECK(pairs.back().lower == 3999);
   CHECK(pairs.back().upper == 4000);
+  // 100 lowers and 101 uppers: the k-th with the k-th, and the last lower with the upper left over;
+  // 101 lowers and 100 uppers: the lower left over with its nearest upper. No column unpaired.
+  for (const auto& [lowers, uppers] : {std::pair<int, int>{100, 101}, std::pair<int, int>{101, 100}}) {
+    std::vector<std::string> header{"group"};
+    for (int k = 0; k < std::max(lowers, uppers); ++k) {
+      if (k < lowers) header.push_back("lower");
+      if (k < uppers) header.push_back("upper");
+    }
+    std::set<int> paired;
+    const auto uneven = bound_pairs(header);
+    for (auto p : uneven) {
+      paired.insert(p.lower);
+      paired.insert(p.upper);
+    }
+    CHECK(paired.size() == header.size() - 1);
+    CHECK(uneven.size() == static_cast<std::size_t>(std::max(lowers, uppers)));
+  }
 }
 
 TEST_CASE("interval proof: a rate's exact interval beside a redacted count is a finding on the bounds", "[interval]") {
