@@ -22,7 +22,7 @@ void* HugePageResource::do_allocate(std::size_t bytes, std::size_t alignment) {
 
 void HugePageResource::do_deallocate(void* p, std::size_t bytes, std::size_t alignment) {
   // A chunk's memory goes back with the resource; only what came from the heap goes back now.
-  if (bytes > kChunk / 2) ::operator delete(p, bytes, std::align_val_t(alignment));
+  if (bytes > kChunk / 2) ::operator delete(p, std::align_val_t(alignment));
 }
 
 }  // namespace outcheck::checker
