@@ -116,5 +116,19 @@ TEST_CASE("pattern screen: a letter or non-ASCII byte at any place of a text of 
       other[at] = 'g';  // a letter of no atom
       CHECK(!presets.may_match(other));
     }
+    // Bytes from 0x40 that are no atom's ('g', 'x', '@', '_', 'Z'), among digits or alone: each is
+    // looked up, and one atom letter among them at any place still gets through.
+    for (const std::string fill : {"gx@_Z", "g1x2@3_4Z5"}) {
+      std::string others;
+      for (std::size_t i = 0; i < length; ++i) others += fill[i % fill.size()];
+      INFO("among '" << fill << "'");
+      CHECK(!presets.may_match(others));
+      for (std::size_t at = 0; at < length; ++at) {
+        INFO("at " << at);
+        std::string with = others;
+        with[at] = 'S';
+        CHECK(presets.may_match(with));
+      }
+    }
   }
 }
