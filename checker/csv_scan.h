@@ -45,6 +45,9 @@ class CsvScan : public CsvVisitor {
   // back: TableWorker::wait_parsed).
   std::uint64_t chunks() const { return chunks_; }
   std::uint64_t chunks_handed_over() const { return handed_over_; }
+  // Times the feeding thread, parsing a chunk itself, handed its batches over before the chunk's
+  // end because the rules thread waited for work (TableWorker::records).
+  std::uint64_t early_hand_overs() { return worker_ ? worker_->early_hand_overs() : 0; }
   bool saw_header() const { return parser_.saw_header(); }
   std::size_t header_fields() const { return parser_.header_fields(); }
   const CsvDialect& dialect() const { return parser_.dialect(); }

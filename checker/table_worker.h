@@ -52,6 +52,9 @@ class TableWorker {
   // taken yet: the caller may then parse the next.
   void wait_parsed();
 
+  // Times the caller, parsing, handed its batches over early because this thread waited (records()).
+  std::uint64_t early_hand_overs();
+
   // A point in the queue; wait(mark) returns once everything queued before it is checked.
   std::uint64_t mark();
   void wait(std::uint64_t mark);
@@ -99,6 +102,8 @@ class TableWorker {
   // A spare of `spares` (its vectors' capacity kept), or a new one made of `args`.
   template <class T, class... Args>
   T take_spare(std::vector<T>& spares, Args... args);
+  template <class T, class... Args>
+  T take_spare_locked(std::vector<T>& spares, Args... args);  // with mu_ held
   void hand_over();  // with mu_ held: the caller's filled jobs to the queue
   void recycle(std::vector<Job>& jobs);  // with mu_ held: checked jobs' vectors to the spares
   void throw_if_failed();  // with mu_ held
@@ -127,6 +132,8 @@ class TableWorker {
   std::uint64_t marks_ = 0, reached_ = 0;
   std::uint64_t handed_ = 0, parsed_ = 0;  // parse() calls, and those done
   bool stop_ = false;
+  bool waiting_ = false;  // this thread waits for work (in run())
+  std::uint64_t early_hand_overs_ = 0;
   std::exception_ptr error_;  // the first exception this thread caught
   bool failed_ = false;       // this thread's own copy of `error_ != nullptr`
   std::thread thread_;  // last: starts once the rest is ready
