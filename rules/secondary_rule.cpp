@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rules/count_fix.h"
@@ -95,6 +96,33 @@ class SecondaryRule final : public TableRule {
   std::optional<SecondaryStream> stream_;
 };
 
+// The cell (row, column of the held table) to suppress so that exposure `e` is no longer given
+// back: the smallest published cell of the line its total gives it back through (suppressing the
+// least information), or that line's total when the line has no published cell left.
+std::pair<std::size_t, std::size_t> complementary_cell(const Grid& grid, const TableLayout& layout, const Exposure& e) {
+  int best_r = -1, best_c = -1;
+  std::int64_t best = 0;
+  auto consider = [&](int i, int j) {
+    const auto at = grid.at(i, j);
+    if (grid.state[at] != Grid::State::published) return;
+    if (best_r < 0 || grid.value[at] < best) {
+      best = grid.value[at];
+      best_r = i;
+      best_c = j;
+    }
+  };
+  if (e.via_row) {
+    for (int j = 0; j < grid.cols; ++j) consider(e.row, j);
+  } else {
+    for (int i = 0; i < grid.rows; ++i) consider(i, e.col);
+  }
+  auto body_row = [&](int i) { return static_cast<std::size_t>(layout.body_rows[static_cast<std::size_t>(i)]); };
+  auto body_col = [&](int j) { return static_cast<std::size_t>(layout.body_cols[static_cast<std::size_t>(j)]); };
+  if (best_r >= 0) return {body_row(best_r), body_col(best_c)};
+  if (e.via_row) return {body_row(e.row), static_cast<std::size_t>(layout.total_col)};
+  return {static_cast<std::size_t>(layout.total_row), body_col(e.col)};
+}
+
 }  // namespace
 
 std::unique_ptr<TableRule> make_secondary_rule(const TableFacts& facts, std::size_t max_redacted_cells) {
@@ -129,33 +157,7 @@ void fix_secondary(const TableFix& fix) {
       char& line = mended[static_cast<std::size_t>(e.via_row ? e.row : e.col)];
       if (line) continue;  // the line's first exposure is mended; the next round finds any other
       line = 1;
-      int best_r = -1, best_c = -1;
-      std::int64_t best = 0;
-      auto consider = [&](int i, int j) {
-        auto at = grid.at(i, j);
-        if (grid.state[at] != Grid::State::published) return;
-        if (best_r < 0 || grid.value[at] < best) {
-          best = grid.value[at];
-          best_r = i;
-          best_c = j;
-        }
-      };
-      if (e.via_row) {
-        for (int j = 0; j < grid.cols; ++j) consider(e.row, j);
-      } else {
-        for (int i = 0; i < grid.rows; ++i) consider(i, e.col);
-      }
-      std::size_t row, col;
-      if (best_r >= 0) {
-        row = static_cast<std::size_t>(layout.body_rows[static_cast<std::size_t>(best_r)]);
-        col = static_cast<std::size_t>(layout.body_cols[static_cast<std::size_t>(best_c)]);
-      } else if (e.via_row) {
-        row = static_cast<std::size_t>(layout.body_rows[static_cast<std::size_t>(e.row)]);
-        col = static_cast<std::size_t>(layout.total_col);
-      } else {
-        row = static_cast<std::size_t>(layout.total_row);
-        col = static_cast<std::size_t>(layout.body_cols[static_cast<std::size_t>(e.col)]);
-      }
+      const auto [row, col] = complementary_cell(grid, layout, e);
       fix.set(row, col, kRedactedMarker, "secondary_disclosure");
     }
   }
