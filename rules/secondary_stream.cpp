@@ -2,9 +2,27 @@
 
 #include "rules/secondary.h"
 
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace outcheck::rules {
 
 namespace {
+
+// The largest |values[i]| of [0, n), INT64_MAX for INT64_MIN.
+std::int64_t largest_magnitude(const std::int64_t* values, std::size_t n) {
+  std::uint64_t largest = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto v = static_cast<std::uint64_t>(values[i]);
+    largest = std::max(largest, values[i] < 0 ? 0 - v : v);
+  }
+  return largest > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(largest);
+}
 
 std::int64_t noise_of(const CompiledPolicy& policy, std::int64_t column_base) {
   const std::int64_t base = column_base > 0 ? column_base : policy.policy().rounding_base;
@@ -24,6 +42,63 @@ bool add_to(std::int64_t& a, std::int64_t b) {
   if (__builtin_add_overflow(a, b, &sum)) return false;
   a = sum;
   return true;
+}
+
+// Adds cells [0, n) of a count column to `column_sum` and, given `line_sums`, to each line's sum,
+// when every cell is an integer below 2^40 in magnitude; else false, and nothing is added. The
+// caller sees to it that no sum can then overflow. Most columns of most batches are such, and this
+// adds two cells per instruction where the checked loop takes one cell a dozen: the additions are
+// made as the cells are read, modulo 2^64, and taken back (the same values subtracted) when a cell
+// turns out not to be such an integer.
+template <bool Lines>
+bool add_integer_column(const Cell* cells, std::size_t n, std::int64_t* line_sums, std::int64_t& column_sum) {
+  static_assert(sizeof(Cell) == 16 && offsetof(Cell, integer) == 8 && sizeof(CellKind) == 4,
+                "a pair of Cells is read as two 16-byte words: kind (and padding), integer");
+  constexpr std::uint64_t kBias = std::uint64_t{1} << 40;  // v + 2^40 is below 2^41 for |v| < 2^40
+  std::uint64_t sum = 0, biased = 0;
+  std::uint32_t other_kinds = 0;
+  auto* sums = reinterpret_cast<std::uint64_t*>(line_sums);
+  std::size_t i = 0;
+#ifdef __SSE2__
+  const __m128i kind_mask = _mm_set1_epi64x(0xFFFFFFFF);  // a kind's four bytes, not its padding
+  const __m128i integer_kind = _mm_set1_epi64x(static_cast<long long>(CellKind::integer));
+  const __m128i bias = _mm_set1_epi64x(static_cast<long long>(kBias));
+  __m128i sum2 = _mm_setzero_si128(), biased2 = _mm_setzero_si128(), other2 = _mm_setzero_si128();
+  for (; i + 2 <= n; i += 2) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cells + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cells + i + 1));
+    const __m128i values = _mm_unpackhi_epi64(a, b);
+    other2 = _mm_or_si128(other2, _mm_and_si128(_mm_xor_si128(_mm_unpacklo_epi64(a, b), integer_kind), kind_mask));
+    biased2 = _mm_or_si128(biased2, _mm_add_epi64(values, bias));
+    sum2 = _mm_add_epi64(sum2, values);
+    if constexpr (Lines) {
+      auto* at = reinterpret_cast<__m128i*>(sums + i);
+      _mm_storeu_si128(at, _mm_add_epi64(_mm_loadu_si128(at), values));
+    }
+  }
+  alignas(16) std::uint64_t lanes[2];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), sum2);
+  sum = lanes[0] + lanes[1];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), biased2);
+  biased = lanes[0] | lanes[1];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), other2);
+  other_kinds = static_cast<std::uint32_t>(lanes[0] | lanes[1]);
+#endif
+  for (; i < n; ++i) {
+    const auto v = static_cast<std::uint64_t>(cells[i].integer);
+    other_kinds |= static_cast<std::uint32_t>(cells[i].kind) ^ static_cast<std::uint32_t>(CellKind::integer);
+    biased |= v + kBias;
+    sum += v;
+    if constexpr (Lines) sums[i] += v;
+  }
+  if (other_kinds == 0 && biased < 2 * kBias) {
+    column_sum += static_cast<std::int64_t>(sum);
+    return true;
+  }
+  if constexpr (Lines) {
+    for (std::size_t j = 0; j < n; ++j) sums[j] -= static_cast<std::uint64_t>(cells[j].integer);
+  }
+  return false;
 }
 
 }  // namespace
@@ -158,8 +233,20 @@ void SecondaryStream::body_rows(const RecordBatch& batch, std::size_t from, std:
   std::uint8_t* const flags = line_flags_.data();
   // Without a total column a line has no total: its sum and whether it is known go unused.
   const bool line_totals = total_col_ >= 0;
+  // No sum overflows in add_integer_column while the column's sum and every line's are below 2^61
+  // in magnitude before it (it adds fewer than 2^20 cells below 2^40 to a column, one to a line).
+  constexpr std::int64_t kSafe = std::int64_t{1} << 61;
+  std::int64_t line_bound = 0;  // the most a line's sum can be in magnitude so far
   for (BodyColumn& b : body_) {
     const Cell* cells = batch.count_cell(from, static_cast<std::size_t>(b.column));
+    if (n < (std::size_t{1} << 20) && !b.unknown && b.sum > -kSafe && b.sum < kSafe && line_bound < kSafe) {
+      const bool added = line_totals ? add_integer_column<true>(cells, n, sums, b.sum)
+                                     : add_integer_column<false>(cells, n, nullptr, b.sum);
+      if (added) {
+        line_bound += std::int64_t{1} << 40;
+        continue;
+      }
+    }
     std::int64_t column_sum = b.sum;
     bool column_unknown = b.unknown, all_published = b.all_published;
     for (std::size_t i = 0; i < n; ++i) {
@@ -181,6 +268,7 @@ void SecondaryStream::body_rows(const RecordBatch& batch, std::size_t from, std:
     b.sum = column_sum;
     b.unknown = column_unknown;
     b.all_published = all_published;
+    if (line_totals) line_bound = largest_magnitude(sums, n);
   }
   // A line is visited when it holds a redacted cell, or while its total may still disprove the
   // total column.
