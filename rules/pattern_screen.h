@@ -30,8 +30,9 @@ class PatternScreen {
     if (!screens_) return true;
     // Atoms of letters hold no byte below 0x40 (digits, spaces, punctuation): text of those bytes
     // alone, the labels of most long tables (numbers, dates, codes of digits), is ruled out eight
-    // bytes at a time.
-    if (atoms_from_0x40_) return any_atom_byte_from_0x40(text);
+    // bytes at a time, and a short one without a loop; in other text only the bytes from 0x40 are
+    // looked up.
+    if (atoms_from_0x40_) return any_byte_from_0x40(text) && any_atom_byte_from_0x40(text);
     for (const char c : text) {
       if (atom_byte_[static_cast<unsigned char>(c)]) return true;
     }
@@ -85,6 +86,30 @@ class PatternScreen {
       if (s[i] >= 0x40 && atom_byte_[s[i]]) return true;
     }
     return false;
+  }
+
+  // Whether any byte of `text` is 0x40 or above: any has either of its top two bits set.
+  static bool any_byte_from_0x40(std::string_view text) {
+    constexpr std::uint64_t kTop8 = 0xC0C0C0C0C0C0C0C0ULL;
+    const char* s = text.data();
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, s + i, 8);
+      if (word & kTop8) return true;
+    }
+    const std::size_t rest = n - i;
+    if (rest >= 4) {  // two four-byte reads, overlapping when rest < 8, both inside the text
+      std::uint32_t a, b;
+      std::memcpy(&a, s + i, 4);
+      std::memcpy(&b, s + n - 4, 4);
+      return ((a | b) & 0xC0C0C0C0u) != 0;
+    }
+    if (rest == 0) return false;
+    // 1 to 3 bytes: these three indexes cover them.
+    return ((static_cast<unsigned char>(s[i]) | static_cast<unsigned char>(s[i + rest / 2]) |
+             static_cast<unsigned char>(s[n - 1])) & 0xC0u) != 0;
   }
 
   bool screens_ = false;
