@@ -1,5 +1,8 @@
 #include "checker/table_worker.h"
 
+#include <algorithm>
+#include <type_traits>
+
 namespace outcheck::checker {
 
 namespace {
@@ -100,6 +103,12 @@ void TableWorker::throw_if_failed() {
 }
 
 void TableWorker::hand_over() {
+  // Room first: should it throw, no job has been moved, and a later hand-over moves them all once.
+  // (A push that threw halfway would leave moved-from batches behind, handed over again later.)
+  // (Doubling, as push_back would: reserving exactly what is needed would copy the queue each time.)
+  const std::size_t needed = queue_.size() + caller_jobs_.size();
+  if (queue_.capacity() < needed) queue_.reserve(std::max(needed, 2 * queue_.capacity()));
+  static_assert(std::is_nothrow_move_constructible_v<Job>, "the pushes below must not throw");
   for (auto& j : caller_jobs_) queue_.push_back(std::move(j));
   caller_jobs_.clear();
   changed_.notify_all();

@@ -107,7 +107,9 @@ TEST_CASE("pattern screen: a letter or non-ASCII byte at any place of a text of 
     CHECK(!presets.may_match(text));
     for (std::size_t at = 0; at < length; ++at) {
       INFO("at " << at);
-      for (const char c : {'a', 'T', '\xC5'}) {  // atoms' letters, either case, and a non-ASCII byte
+      // Atoms' letters, either case, a non-ASCII lead byte, and a lone continuation byte (0x80 to
+      // 0xBF: bit 7 set, bit 6 clear).
+      for (const char c : {'a', 'T', '\xC5', '\x84'}) {
         std::string with = text;
         with[at] = c;
         CHECK(presets.may_match(with));

@@ -455,6 +455,71 @@ TEST_CASE("secondary: counts the column loop read off its fast path give back th
   CHECK(exposures == std::vector<std::string>{"1 c" + says, "2 c" + says, "3 c" + says});
 }
 
+namespace {
+
+// Streams `rows` (each a record's cells, the first the label) through SecondaryStream twice: a
+// column at a time, from the count cells as the column loop notes them, and a row at a time. Both
+// must give the same exposures; returns how many.
+int compare_passes(const CompiledPolicy& compiled, const std::vector<StreamColumn>& columns,
+                   const std::vector<std::vector<std::string>>& rows, std::size_t keep) {
+  const std::size_t width = columns.size();
+  // The records' bytes, and each field's end, packed as the reader packs them.
+  std::string bytes;
+  std::vector<std::uint32_t> starts, ends;
+  for (const auto& cells : rows) {
+    starts.push_back(static_cast<std::uint32_t>(bytes.size()));
+    for (std::size_t c = 0; c < width; ++c) {
+      bytes += cells[c];
+      ends.push_back(static_cast<std::uint32_t>(bytes.size()));
+      bytes += c + 1 < width ? ',' : '\n';
+    }
+  }
+  PackedRecords packed;
+  packed.first_index = 1;
+  packed.width = width;
+  packed.base = bytes.data();
+  packed.starts = starts;
+  packed.ends = ends;
+  // The count columns' cells as the column loop notes them: column after column.
+  const std::size_t n = rows.size();
+  std::vector<Cell> noted(width * n);
+  std::vector<std::uint8_t> noted_columns(width, 0);
+  for (std::size_t c = 1; c < width; ++c) {
+    noted_columns[c] = 1;
+    for (std::size_t r = 0; r < n; ++r) noted[c * n + r] = read_cell(compiled, packed.field(r, c));
+  }
+  RecordBatch by_column(packed, nullptr);
+  by_column.set_count_cells(noted.data(), noted_columns.data());
+  const RecordBatch by_row(packed, nullptr);
+  SecondaryStream columnar(compiled, columns, keep), row_wise(compiled, columns, keep);
+  columnar.rows(by_column, n);
+  row_wise.rows(by_row, n);
+  INFO("table:\n" << bytes);
+  REQUIRE(columnar.capped() == row_wise.capped());
+  const auto a = columnar.finish(), b = row_wise.finish();
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].record == b[i].record);
+    CHECK(a[i].column == b[i].column);
+    CHECK(a[i].text == b[i].text);
+    CHECK(a[i].value == b[i].value);
+    CHECK(a[i].via_row == b[i].via_row);
+    CHECK(a[i].total_column == b[i].total_column);
+    CHECK(a[i].total_row_record == b[i].total_row_record);
+    CHECK(a[i].total_row_label == b[i].total_row_label);
+  }
+  return static_cast<int>(a.size());
+}
+
+std::vector<StreamColumn> stream_columns(std::size_t body, bool total_column) {
+  std::vector<StreamColumn> columns{{"group", Role::category, 0}};
+  for (std::size_t j = 0; j < body; ++j) columns.push_back({"c" + std::to_string(j), Role::count, 0});
+  if (total_column) columns.push_back({"total", Role::count, 0});
+  return columns;
+}
+
+}  // namespace
+
 TEST_CASE("secondary: a batch read a column at a time finds what a row at a time finds", "[rules][secondary_stream]") {
   // The column pass (count cells noted by the column loop) and the row pass (cells read one record
   // at a time) must agree on every table: random ones with redacted and text cells, 18-digit counts
@@ -468,22 +533,15 @@ TEST_CASE("secondary: a batch read a column at a time finds what a row at a time
   const char* odd_cells[] = {"[REDACTED]", "<7", "", "n/a", "999999999999999999"};
   int exposures = 0;
   for (int table = 0; table < 1200; ++table) {
-    const std::size_t body = 1 + next(6), rows = 1 + next(400);
+    const std::size_t body = 1 + next(6), n = 1 + next(400);
     const bool total_column = next(3) != 0;
     // Odd cells in one cell in 25; or so few that most columns of a batch are integers alone, which
     // the column pass adds up on a path of its own; or 18-digit counts in one cell in 4, beside
     // redacted ones, so that columns' sums overflow.
     const std::uint64_t mode = next(3);
     const std::uint64_t odd_rate = mode == 1 ? 2000 : 25;
-    std::vector<StreamColumn> columns{{"group", Role::category, 0}};
-    for (std::size_t j = 0; j < body; ++j) columns.push_back({"c" + std::to_string(j), Role::count, 0});
-    if (total_column) columns.push_back({"total", Role::count, 0});
-    const std::size_t width = columns.size();
-    // The records' bytes, and each field's end, packed as the reader packs them.
-    std::string bytes;
-    std::vector<std::uint32_t> starts, ends;
-    for (std::size_t r = 0; r < rows; ++r) {
-      starts.push_back(static_cast<std::uint32_t>(bytes.size()));
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t r = 0; r < n; ++r) {
       std::vector<std::string> cells{next(60) == 0 ? "Total" : "g" + std::to_string(r)};
       std::int64_t sum = 0;
       for (std::size_t j = 0; j < body; ++j) {
@@ -496,47 +554,51 @@ TEST_CASE("secondary: a batch read a column at a time finds what a row at a time
         cells.push_back(next(odd_rate) == 0 ? odd_cells[mode == 2 ? 0 : next(5)] : std::to_string(v));
       }
       if (total_column) cells.push_back(std::to_string(sum + (next(8) == 0 ? 50 : 0)));
-      for (std::size_t c = 0; c < width; ++c) {
-        bytes += cells[c];
-        ends.push_back(static_cast<std::uint32_t>(bytes.size()));
-        bytes += c + 1 < width ? ',' : '\n';
-      }
+      rows.push_back(std::move(cells));
     }
-    PackedRecords packed;
-    packed.first_index = 1;
-    packed.width = width;
-    packed.base = bytes.data();
-    packed.starts = starts;
-    packed.ends = ends;
-    // The count columns' cells as the column loop notes them: column after column.
-    std::vector<Cell> noted(width * rows);
-    std::vector<std::uint8_t> noted_columns(width, 0);
-    for (std::size_t c = 1; c < width; ++c) {
-      noted_columns[c] = 1;
-      for (std::size_t r = 0; r < rows; ++r) noted[c * rows + r] = read_cell(*compiled, packed.field(r, c));
-    }
-    RecordBatch by_column(packed, nullptr);
-    by_column.set_count_cells(noted.data(), noted_columns.data());
-    const RecordBatch by_row(packed, nullptr);
+    INFO("table " << table);
     const std::size_t keep = 3 + next(20);  // sometimes past the redacted cells kept
-    SecondaryStream columnar(*compiled, columns, keep), row_wise(*compiled, columns, keep);
-    columnar.rows(by_column, rows);
-    row_wise.rows(by_row, rows);
-    INFO("table " << table << ":\n" << bytes);
-    REQUIRE(columnar.capped() == row_wise.capped());
-    const auto a = columnar.finish(), b = row_wise.finish();
-    REQUIRE(a.size() == b.size());
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      CHECK(a[i].record == b[i].record);
-      CHECK(a[i].column == b[i].column);
-      CHECK(a[i].text == b[i].text);
-      CHECK(a[i].value == b[i].value);
-      CHECK(a[i].via_row == b[i].via_row);
-      CHECK(a[i].total_column == b[i].total_column);
-      CHECK(a[i].total_row_record == b[i].total_row_record);
-      CHECK(a[i].total_row_label == b[i].total_row_label);
-    }
-    exposures += static_cast<int>(a.size());
+    exposures += compare_passes(*compiled, stream_columns(body, total_column), rows, keep);
   }
   CHECK(exposures > 20);  // the tables give cells back, so the comparison compares something
+}
+
+TEST_CASE("secondary: sums at the edge of 64 bits, column by column as row by row", "[rules][secondary_stream]") {
+  // The column pass adds a column of small integers without checking each addition only while no
+  // sum can overflow. Here sums come within a few units of 2^63 (or -2^63) first, then such a
+  // column follows: a column's sum after a total row, a line's sum across its columns. Either pass
+  // must then find the sum unknown, and solve nothing over it.
+  auto compiled = outcheck::test::compiled_preset("opensafely");
+  const std::string near_max = "9223372036854775707";  // 2^63 - 101
+  std::vector<std::vector<std::string>> column_edge;
+  // c0 sums to 2^63 - 101 over the first rows; after the total row, 150 fives push it past 2^63.
+  // Its total, 0, less a sum that wrapped round would fit in 64 bits and give the redacted cell a
+  // value: only a sum known to be unknown gives none.
+  column_edge.push_back({"g0", near_max, "5"});
+  column_edge.push_back({"Total", "0", "1000"});
+  for (int r = 1; r <= 150; ++r) column_edge.push_back({"g" + std::to_string(r), "5", "5"});
+  column_edge.push_back({"Total", "0", "0"});
+  column_edge.push_back({"g151", "[REDACTED]", "5"});
+  compare_passes(*compiled, stream_columns(2, false), column_edge, 100);
+  // The same with negative counts, down past -2^63, and counts at 2^40 and just past it.
+  std::vector<std::vector<std::string>> negative_edge{{"g0", "-" + near_max, "5"}, {"Total", "0", "1000"}};
+  for (int r = 1; r <= 150; ++r) negative_edge.push_back({"g" + std::to_string(r), "-5", "1099511627776"});
+  negative_edge.push_back({"g151", "-1099511627776", "-1099511627777"});
+  negative_edge.push_back({"Total", "0", "0"});
+  negative_edge.push_back({"g152", "[REDACTED]", "5"});
+  compare_passes(*compiled, stream_columns(2, false), negative_edge, 100);
+  // A line whose first six cells sum to 2^63 - 808 and whose eighth, 1000 in a column of small
+  // integers alone, takes it past 2^63; its redacted cell and total (0, from which a sum that
+  // wrapped round could be taken) would give a value back if the sum were taken as known.
+  std::vector<std::vector<std::string>> line_edge;
+  for (int r = 0; r < 20; ++r) {
+    std::vector<std::string> cells{"g" + std::to_string(r)};
+    for (int j = 0; j < 5; ++j) cells.push_back(r == 7 ? "1500000000000000000" : "10");
+    cells.push_back(r == 7 ? "1723372036854774999" : "10");
+    cells.push_back(r == 7 ? "[REDACTED]" : "10");
+    cells.push_back(r == 7 ? "1000" : "10");
+    cells.push_back(r == 7 ? "0" : "80");
+    line_edge.push_back(std::move(cells));
+  }
+  compare_passes(*compiled, stream_columns(8, true), line_edge, 100);
 }
