@@ -32,7 +32,11 @@ class PatternScreen {
     // alone, the labels of most long tables (numbers, dates, codes of digits), is ruled out eight
     // bytes at a time, and a short one without a loop; in other text only the bytes from 0x40 are
     // looked up.
-    if (atoms_from_0x40_) return any_byte_from_0x40(text) && any_atom_byte_from_0x40(text);
+    if (atoms_from_0x40_) {
+      if (!any_byte_from_0x40(text)) return false;
+      // The word-at-a-time lookup reads a word's first byte as its lowest.
+      if constexpr (std::endian::native == std::endian::little) return any_atom_byte_from_0x40(text);
+    }
     for (const char c : text) {
       if (atom_byte_[static_cast<unsigned char>(c)]) return true;
     }
@@ -43,19 +47,14 @@ class PatternScreen {
   bool screens() const { return screens_; }
 
  private:
-  // Whether some byte of `text` is an atom's, when every atom byte is 0x40 or above: the bytes
+  // Whether some byte of `text` is an atom's, when every atom byte is 0x40 or above (on a
+  // little-endian machine): the bytes
   // with either of their top two bits set are found a word at a time, and only they are looked up.
   // Most labels with a letter have few ("g1042", "2021-W07"), so a label costs a lookup or two, not
   // one per byte.
   bool any_atom_byte_from_0x40(std::string_view text) const {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
-    if constexpr (std::endian::native != std::endian::little) {  // a word's first byte is its lowest below
-      for (std::size_t i = 0; i < n; ++i) {
-        if (atom_byte_[s[i]]) return true;
-      }
-      return false;
-    }
     // Bit 7 of each byte of the result: that byte of `word` is 0x40 or above (bit 6 shifted onto
     // bit 7 of its own byte; what shifts across bytes lands on bits the mask clears).
     auto from_0x40 = [](std::uint64_t word) { return (word | word << 1) & 0x8080808080808080ULL; };
@@ -83,7 +82,7 @@ class PatternScreen {
       return any_atom(s, from_0x40(a)) || any_atom(s + n - 4, from_0x40(b));
     }
     for (std::size_t i = 0; i < n; ++i) {
-      if (s[i] >= 0x40 && atom_byte_[s[i]]) return true;
+      if (atom_byte_[s[i]]) return true;
     }
     return false;
   }

@@ -18,35 +18,12 @@
 #include "rules/count_rules.h"
 #include "rules/count_run.h"
 #include "rules/packed_records.h"
+#include "tests/support/packed_rows.h"
 
 using namespace outcheck::rules;
+using outcheck::test::PackedRows;
 
 namespace {
-
-// A batch of records as a CSV reader packs them (rules/packed_records.h).
-struct Batch {
-  std::string bytes;
-  std::vector<std::uint32_t> starts;
-  std::vector<std::uint32_t> ends;
-  std::size_t width = 0;
-
-  Batch(const std::vector<std::vector<std::string>>& rows, std::string before = "") : bytes(std::move(before)) {
-    width = rows.empty() ? 0 : rows[0].size();
-    for (const auto& row : rows) {
-      starts.push_back(static_cast<std::uint32_t>(bytes.size()));
-      for (std::size_t c = 0; c < row.size(); ++c) {
-        bytes += row[c];
-        ends.push_back(static_cast<std::uint32_t>(bytes.size()));
-        bytes += c + 1 < row.size() ? ',' : '\n';
-      }
-    }
-  }
-  std::size_t rows() const { return starts.size(); }
-  // These records, as a reader hands them over, over bytes at `base` (the batch's own, or a copy).
-  PackedRecords records(const char* base) const { return {0, width, base, starts, ends}; }
-  std::string_view cell(std::size_t r, std::size_t c) const { return records(bytes.data()).field(r, c); }
-  PackedColumn column(std::size_t c, const char* base) const { return records(base).column(c); }
-};
 
 // What the loop makes of one cell, when it is plain (1 to 8 digits, no leading zero).
 struct Plain {
@@ -70,21 +47,21 @@ struct Expected {
   std::vector<std::int64_t> values;  // per row read
   std::vector<std::uint8_t> small;   // per row read
 };
-Expected expected_run(const Batch& batch, std::size_t c, std::size_t r, std::uint64_t full,
+Expected expected_run(const PackedRows& batch, std::size_t c, std::size_t r, std::uint64_t full,
                       const LastDigitFlags& last_digit) {
   Expected e;
-  e.values.assign(batch.rows(), -1);
-  e.small.assign(batch.rows(), 0);
-  for (; batch.rows() - r >= 8; r += 8) {
+  e.values.assign(batch.size(), -1);
+  e.small.assign(batch.size(), 0);
+  for (; batch.size() - r >= 8; r += 8) {
     bool takes = true;
     for (std::size_t i = r; i < r + 8 && takes; ++i) {
-      const Plain p = loop_reading(batch.cell(i, c), last_digit);
+      const Plain p = loop_reading(batch.field(i, c), last_digit);
       const std::uint32_t end = batch.ends[i * batch.width + c];
       takes = p.plain && (p.flags & ~full) == 0 && end >= batch.starts[0] + 8;
     }
     if (!takes) break;
     for (std::size_t i = r; i < r + 8; ++i) {
-      const Plain p = loop_reading(batch.cell(i, c), last_digit);
+      const Plain p = loop_reading(batch.field(i, c), last_digit);
       e.values[i] = static_cast<std::int64_t>(p.value);
       e.small[i] = static_cast<std::uint8_t>(p.flags & 1u);
       e.totals.past_cap += p.flags & full;
@@ -95,25 +72,25 @@ Expected expected_run(const Batch& batch, std::size_t c, std::size_t r, std::uin
   return e;
 }
 
-void check_run(CountRun run, const Batch& batch, const char* base, std::size_t c, std::size_t r, std::uint64_t full,
+void check_run(CountRun run, const PackedRows& batch, const char* base, std::size_t c, std::size_t r, std::uint64_t full,
                const LastDigitFlags& last_digit, bool with_read, bool with_noted) {
   const Expected e = expected_run(batch, c, r, full, last_digit);
   const Cell untouched{CellKind::marker, -7};
-  std::vector<Cell> read(batch.rows(), untouched);
-  std::vector<std::uint8_t> noted(batch.rows() + 8, 0x80);  // a bit the run must keep
+  std::vector<Cell> read(batch.size(), untouched);
+  std::vector<std::uint8_t> noted(batch.size() + 8, 0x80);  // a bit the run must keep
   CountRunTotals totals;
   totals.past_cap = 5;  // the run adds to what it is given
   totals.integer_cells = 3;
   const LastDigitCases cases{last_digit.small_cases(), last_digit.unrounded_cases()};
-  const std::size_t stop = run(batch.column(c, base), cases, full, r, batch.rows(), with_read ? read.data() : nullptr,
+  const std::size_t stop = run(batch.records_at(base).column(c), cases, full, r, batch.size(), with_read ? read.data() : nullptr,
                                with_noted ? noted.data() : nullptr, totals);
   INFO("column " << c << ", from row " << r << ", full " << full);
   REQUIRE(stop == e.stop);
   CHECK(totals.past_cap == e.totals.past_cap + 5);
   CHECK(totals.integer_cells == e.totals.integer_cells + 3);
-  for (std::size_t i = 0; i < batch.rows(); ++i) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
     const bool was_read = i >= r && i < stop;
-    INFO("row " << i << ": \"" << batch.cell(i, c) << "\"");
+    INFO("row " << i << ": \"" << batch.field(i, c) << "\"");
     if (with_read && was_read) {
       CHECK(read[i].kind == CellKind::integer);
       CHECK(read[i].integer == e.values[i]);
@@ -123,7 +100,7 @@ void check_run(CountRun run, const Batch& batch, const char* base, std::size_t c
     }
     CHECK(noted[i] == (with_noted && was_read ? (0x80 | e.small[i]) : 0x80));
   }
-  for (std::size_t i = batch.rows(); i < noted.size(); ++i) CHECK(noted[i] == 0x80);
+  for (std::size_t i = batch.size(); i < noted.size(); ++i) CHECK(noted[i] == 0x80);
 }
 
 std::string random_cell(std::mt19937_64& rng) {
@@ -163,12 +140,12 @@ TEST_CASE("count run: reads the groups the column loop would, as it would", "[ru
             row.push_back(cell);
           }
         }
-        const Batch batch(rows, trial % 3 == 0 ? std::string("x,12,7\n") : std::string());
+        const PackedRows batch(rows, trial % 3 == 0 ? std::string("x,12,7\n") : std::string());
         for (std::size_t c = 0; c < width; ++c) {
           for (std::uint64_t full : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1} << 32,
                                      std::uint64_t{1} | std::uint64_t{1} << 32}) {
             for (std::size_t r : {std::size_t{0}, std::size_t{3}}) {
-              if (r > batch.rows()) continue;
+              if (r > batch.size()) continue;
               check_run(run, batch, batch.bytes.data(), c, r, full, last_digit, trial % 2 == 0, trial % 5 != 0);
             }
           }
@@ -192,11 +169,11 @@ TEST_CASE("count run: each length and last digit, every place in a group", "[rul
     for (std::size_t at = 0; at < 24; ++at) {
       std::vector<std::vector<std::string>> rows;
       for (std::size_t i = 0; i < 24; ++i) rows.push_back({"g" + std::to_string(i), i == at ? odd : "12345"});
-      const Batch batch(rows);
+      const PackedRows batch(rows);
       check_run(run, batch, batch.bytes.data(), 1, 0, both_full, last_digit, true, true);
       if (!loop_reading(odd, last_digit).plain) {
         CountRunTotals totals;
-        CHECK(run(batch.column(1, batch.bytes.data()), {last_digit.small_cases(), last_digit.unrounded_cases()},
+        CHECK(run(batch.records().column(1), {last_digit.small_cases(), last_digit.unrounded_cases()},
                   both_full, 0, 24, nullptr, nullptr, totals) == at / 8 * 8);
       }
     }
@@ -211,7 +188,7 @@ TEST_CASE("count run: each length and last digit, every place in a group", "[rul
         if (length > 2) cell[1] = static_cast<char>('0' + i % 10);
         rows.push_back({cell});
       }
-      const Batch batch(rows);
+      const PackedRows batch(rows);
       check_run(run, batch, batch.bytes.data(), 0, 0, both_full, last_digit, true, true);
       check_run(run, batch, batch.bytes.data(), 0, 0, 0, last_digit, true, true);
     }
@@ -237,8 +214,8 @@ TEST_CASE("count run: reads no byte before its batch", "[rules][count_run]") {
     std::vector<std::vector<std::string>> rows;
     for (std::size_t i = 0; i < 40; ++i) rows.push_back({std::to_string(i % 9 + 1), "20", "315"});
     // Starts (and windows) measured from the mapping's page, the batch a few lines in.
-    const Batch lines(rows);
-    Batch batch = lines;
+    const PackedRows lines(rows);
+    PackedRows batch = lines;
     batch.starts.erase(batch.starts.begin(), batch.starts.begin() + static_cast<std::ptrdiff_t>(skipped));
     batch.ends.erase(batch.ends.begin(), batch.ends.begin() + static_cast<std::ptrdiff_t>(skipped * 3));
     const std::size_t offset = skipped ? lines.starts[skipped] : 0;

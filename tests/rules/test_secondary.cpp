@@ -17,10 +17,12 @@
 #include "rules/secondary_stream.h"
 #include "rules/table_check.h"
 #include "tests/support/finding_text.h"
+#include "tests/support/packed_rows.h"
 #include "tests/support/policies.h"
 #include "tests/support/table_lines.h"
 
 using namespace outcheck::rules;
+using outcheck::test::PackedRows;
 
 namespace {
 
@@ -463,23 +465,8 @@ namespace {
 int compare_passes(const CompiledPolicy& compiled, const std::vector<StreamColumn>& columns,
                    const std::vector<std::vector<std::string>>& rows, std::size_t keep) {
   const std::size_t width = columns.size();
-  // The records' bytes, and each field's end, packed as the reader packs them.
-  std::string bytes;
-  std::vector<std::uint32_t> starts, ends;
-  for (const auto& cells : rows) {
-    starts.push_back(static_cast<std::uint32_t>(bytes.size()));
-    for (std::size_t c = 0; c < width; ++c) {
-      bytes += cells[c];
-      ends.push_back(static_cast<std::uint32_t>(bytes.size()));
-      bytes += c + 1 < width ? ',' : '\n';
-    }
-  }
-  PackedRecords packed;
-  packed.first_index = 1;
-  packed.width = width;
-  packed.base = bytes.data();
-  packed.starts = starts;
-  packed.ends = ends;
+  const PackedRows rows_packed(rows);  // as the reader packs them
+  const PackedRecords packed = rows_packed.records(1);
   // The count columns' cells as the column loop notes them: column after column.
   const std::size_t n = rows.size();
   std::vector<Cell> noted(width * n);
@@ -494,7 +481,7 @@ int compare_passes(const CompiledPolicy& compiled, const std::vector<StreamColum
   SecondaryStream columnar(compiled, columns, keep), row_wise(compiled, columns, keep);
   columnar.rows(by_column, n);
   row_wise.rows(by_row, n);
-  INFO("table:\n" << bytes);
+  INFO("table:\n" << rows_packed.bytes);
   REQUIRE(columnar.capped() == row_wise.capped());
   const auto a = columnar.finish(), b = row_wise.finish();
   REQUIRE(a.size() == b.size());

@@ -6,6 +6,7 @@
 #include <map>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,9 +16,11 @@
 #include "rules/policy.h"
 #include "rules/table_check.h"
 #include "tests/support/finding_text.h"
+#include "tests/support/packed_rows.h"
 #include "tests/support/table_lines.h"
 
 using namespace outcheck::rules;
+using outcheck::test::PackedRows;
 
 namespace {
 
@@ -271,40 +274,6 @@ TEST_CASE("table: a rate is derived from a small count even when an unclassified
 // ---------------------------------------------------------------------------------------------
 // records(): a batch read column by column
 
-namespace {
-
-// Rows packed as a reader packs them (no cell holds a comma): their text, each record's start and
-// each field's end as offsets into it.
-struct PackedRows {
-  std::string text;
-  std::vector<std::uint32_t> starts, ends;
-  // Records `first_index`... of `width` fields, viewing this (which must outlive the result).
-  PackedRecords records(std::int64_t first_index, std::size_t width) const {
-    PackedRecords packed;
-    packed.first_index = first_index;
-    packed.width = width;
-    packed.base = text.data();
-    packed.starts = starts;
-    packed.ends = ends;
-    return packed;
-  }
-};
-
-PackedRows pack_rows(const std::vector<Strings>& rows, std::size_t from, std::size_t n) {
-  PackedRows out;
-  for (std::size_t r = from; r < from + n; ++r) {
-    out.starts.push_back(static_cast<std::uint32_t>(out.text.size()));
-    for (const std::string& cell : rows[r]) {
-      out.text += cell;
-      out.ends.push_back(static_cast<std::uint32_t>(out.text.size()));
-      out.text += ',';
-    }
-    out.text.back() = '\n';
-  }
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("table: records in batches find exactly what one record at a time finds", "[rules]") {
   // Random tables of every column role the per-cell rules treat differently, with cells of every
@@ -355,8 +324,8 @@ TEST_CASE("table: records in batches find exactly what one record at a time find
       std::size_t n = 1;
       const std::size_t most = std::uniform_int_distribution<std::size_t>(1, 40)(rng);
       while (n < most && from + n < rows.size() && rows[from + n].size() == width) ++n;
-      const PackedRows packed = pack_rows(rows, from, n);
-      batched.records(packed.records(static_cast<std::int64_t>(from + 1), width));
+      const PackedRows packed{std::span(rows).subspan(from, n)};
+      batched.records(packed.records(static_cast<std::int64_t>(from + 1)));
       from += n;
     }
     FindingList got(cap);
@@ -410,8 +379,8 @@ TEST_CASE("table: findings past the cap are counted exactly, in batches of any s
     check.header(header_views);
     for (std::size_t from = 0; from < rows;) {
       const std::size_t n = std::min(rows - from, std::uniform_int_distribution<std::size_t>(1, 600)(rng));
-      const PackedRows packed = pack_rows(table, from, n);
-      check.records(packed.records(static_cast<std::int64_t>(from + 1), header.size()));
+      const PackedRows packed{std::span(table).subspan(from, n)};
+      check.records(packed.records(static_cast<std::int64_t>(from + 1)));
       from += n;
     }
     FindingList out(cap);
