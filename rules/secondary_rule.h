@@ -17,7 +17,8 @@ std::unique_ptr<TableRule> make_secondary_rule(const TableFacts& facts,
 
 // redact's fix, complementary suppression: while some redacted cell can be solved for from the
 // totals (rules/secondary.h over the held table), the smallest published cell of the line that
-// gives it away is suppressed too (or, when none is left, that line's total).
+// gives it away is suppressed too (or, when none is left, that line's total). With totals on both
+// margins, the smallest cell or pair of cells that puts it on a cycle of redacted cells instead.
 void fix_secondary(const TableFix& fix);
 
 }  // namespace outcheck::rules
