@@ -20,15 +20,22 @@ namespace {
 // A row labelled with a summary statistic ("mean", "SD", "median (IQR)") holds no counts, and
 // its decimals would make a column of counts look like a measure: roles are read without it.
 bool is_summary_label(std::string_view cell) {
-  std::string w;
+  // Views, so that a label of another length is ruled out by its length alone: this runs on every
+  // sampled row's first cell, 5,000 of them in a long table.
+  static constexpr std::string_view kLabels[] = {
+      "mean", "average", "avg",   "median",  "sd",       "std",    "stddev", "standarddeviation", "se", "iqr", "min",
+      "max",  "minimum", "maximum", "range", "variance", "meansd", "medianiqr", "q",              "lq", "uq"};
+  constexpr std::size_t kLongest = 17;  // "standarddeviation"
+  char w[kLongest];
+  std::size_t n = 0;
   for (char c : cell) {
-    if (std::isalpha(static_cast<unsigned char>(c))) w.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (!std::isalpha(static_cast<unsigned char>(c))) continue;
+    if (n == kLongest) return false;
+    w[n++] = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  static const char* const kLabels[] = {"mean", "average", "avg", "median", "sd", "std", "stddev", "standarddeviation",
-                                        "se", "iqr", "min", "max", "minimum", "maximum", "range", "variance",
-                                        "meansd", "medianiqr", "q", "lq", "uq"};
-  for (const char* l : kLabels) {
-    if (w == l) return true;
+  const std::string_view letters(w, n);
+  for (const std::string_view l : kLabels) {
+    if (letters == l) return true;
   }
   return false;
 }
@@ -123,7 +130,8 @@ class Reader {
     const std::size_t n = header_.size();
     facts_.resize(n);
     out_.resize(n);
-    ints_.assign(n * rows_.size(), std::nullopt);
+    int_values_.resize(n * rows_.size());
+    is_int_.assign(n * rows_.size(), 0);
     for (std::size_t c = 0; c < n; ++c) gather(c);
     for (std::size_t c = 0; c < n; ++c) first_reading(c);
     structure();
@@ -155,7 +163,8 @@ class Reader {
       ++f.values;
       if (v.kind == CellKind::integer) {
         ++f.integers;
-        ints_[c * rows_.size() + i] = v.integer;
+        int_values_[c * rows_.size() + i] = v.integer;
+        is_int_[c * rows_.size() + i] = 1;
         f.negatives += v.integer < 0;
         if (v.integer != 0) nonzero.insert(v.integer);
       } else if (v.kind == CellKind::number) {
@@ -244,7 +253,7 @@ class Reader {
   bool snomed_codes(std::size_t c) const {
     if (facts_[c].nonzero.size() < 3) return false;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      const auto& v = int_at(c, i);
+      const auto v = int_at(c, i);
       if (!v) return false;  // a redacted or empty cell
       const std::int64_t partition = *v / 10 % 100;
       if (*v < 100000 || *v >= 1000000000000000000 || (partition != 0 && partition != 10)) return false;
@@ -270,7 +279,12 @@ class Reader {
     }
     return k;
   }
-  static std::size_t distinct(const Keys& k) { return std::unordered_set<std::uint64_t>(k.begin(), k.end()).size(); }
+  // Sorted rather than hashed: one allocation, not one per key.
+  static std::size_t distinct(const Keys& k) {
+    Keys sorted = k;
+    std::sort(sorted.begin(), sorted.end());
+    return static_cast<std::size_t>(std::unique(sorted.begin(), sorted.end()) - sorted.begin());
+  }
   Keys with(const Keys& k, std::size_t c) const {
     Keys out = k;
     std::hash<std::string_view> hash;
@@ -313,7 +327,7 @@ class Reader {
     std::unordered_map<std::int64_t, std::pair<std::string_view, std::size_t>> to_label;  // label, rows
     std::unordered_map<std::string_view, std::int64_t> to_code;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      const auto& v = int_at(x, i);
+      const auto v = int_at(x, i);
       if (!v) return false;
       const std::string_view label = cell(i, c);
       auto [a, fresh_a] = to_label.emplace(*v, std::pair(label, 0));
@@ -353,7 +367,7 @@ class Reader {
     };
     std::unordered_map<std::uint64_t, Run> runs;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      const auto& v = int_at(x, i);
+      const auto v = int_at(x, i);
       if (!v) return false;
       Run& run = runs[blocks[i]];
       if (run.n == 1) {
@@ -379,7 +393,7 @@ class Reader {
   bool repeats(std::size_t x, const Keys& blocks) const {
     std::unordered_map<std::uint64_t, std::vector<std::int64_t>> sets;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      if (const auto& v = int_at(x, i)) sets[blocks[i]].push_back(*v);
+      if (const auto v = int_at(x, i)) sets[blocks[i]].push_back(*v);
     }
     std::unordered_map<std::uint64_t, std::size_t> same;  // a set's hash -> blocks holding it
     std::unordered_map<std::uint64_t, std::size_t> size;  // a set's hash -> its values
@@ -403,7 +417,7 @@ class Reader {
   bool interchangeable(std::size_t x, std::size_t y) const {
     std::unordered_map<std::int64_t, std::int64_t> xy, yx;
     for (std::size_t i = 0; i < rows_.size(); ++i) {
-      const auto &a = int_at(x, i), &b = int_at(y, i);
+      const auto a = int_at(x, i), b = int_at(y, i);
       if (!a || !b) return false;
       auto [p, _1] = xy.emplace(*a, *b);
       auto [q, _2] = yx.emplace(*b, *a);
@@ -761,9 +775,15 @@ class Reader {
   std::vector<std::size_t> rows_;  // the sample's rows that roles are read from (no summary rows)
   std::vector<Facts> facts_;
   // Per column and row read, the integer the cell holds, if it holds one: one block for the whole
-  // table (a table may have a million columns).
-  std::vector<std::optional<std::int64_t>> ints_;
-  const std::optional<std::int64_t>& int_at(std::size_t c, std::size_t i) const { return ints_[c * rows_.size() + i]; }
+  // table (a table may have a million columns). Values and flags apart, 9 bytes a cell rather than
+  // an optional's 16: each page is a fault on its first touch.
+  std::vector<std::int64_t> int_values_;
+  std::vector<std::uint8_t> is_int_;
+  std::optional<std::int64_t> int_at(std::size_t c, std::size_t i) const {
+    const std::size_t at = c * rows_.size() + i;
+    if (!is_int_[at]) return std::nullopt;
+    return int_values_[at];
+  }
   std::vector<ColumnRole> out_;
   std::vector<std::size_t> candidates_;  // integer columns with no header role
 };
