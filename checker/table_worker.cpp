@@ -114,7 +114,7 @@ void TableWorker::hand_over() {
   changed_.notify_all();
 }
 
-void TableWorker::recycle(std::vector<Job>& jobs) {
+void TableWorker::recycle(std::span<Job> jobs) {
   for (Job& j : jobs) {
     if (Batch* batch = std::get_if<Batch>(&j)) {
       spare_.push_back(std::move(*batch));
@@ -123,9 +123,11 @@ void TableWorker::recycle(std::vector<Job>& jobs) {
       lone->ends.clear();
       lone->fields.clear();
       spare_lone_.push_back(std::move(*lone));
+    } else {
+      continue;
     }
+    j.emplace<Mark>();  // given back: nothing left in it to give back again
   }
-  jobs.clear();
 }
 
 void TableWorker::wait_parsed() {
@@ -247,22 +249,35 @@ void TableWorker::run() {
       ++parsed_;
       changed_.notify_all();
     }
-    for (Job& job : taken) {
+    // The jobs before these are checked and given back (of those taken, and of this thread's own).
+    std::size_t taken_back = 0, own_back = 0, own_checked = 0;
+    for (std::size_t t = 0; t < taken.size(); ++t) {
+      Job& job = taken[t];
       if (const Mark* m = std::get_if<Mark>(&job)) {
         std::lock_guard<std::mutex> reached(mu_);
         reached_ = m->mark;
         changed_.notify_all();
+        // The batches checked go back at each mark, not once all that was taken is checked: the
+        // caller fills new ones meanwhile, and would otherwise hold twice the marks ahead in
+        // offsets (fresh memory, each first touch a fault).
+        recycle(std::span(taken).subspan(taken_back, t - taken_back));
+        taken_back = t;
+        recycle(std::span(own_jobs_).subspan(own_back, own_checked - own_back));
+        own_back = own_checked;
       } else if (const Bytes* b = std::get_if<Bytes>(&job)) {
         for (std::size_t i = b->parsed_from; i < b->parsed_to; ++i) {
           run_safely([&] { check(own_jobs_[i], fields); });
         }
+        own_checked = b->parsed_to;
       } else {
         run_safely([&] { check(job, fields); });
       }
     }
     lock.lock();
     recycle(own_jobs_);
+    own_jobs_.clear();
     recycle(taken);
+    taken.clear();
   }
 }
 

@@ -105,7 +105,7 @@ class TableWorker {
   template <class T, class... Args>
   T take_spare_locked(std::vector<T>& spares, Args... args);  // with mu_ held
   void hand_over();  // with mu_ held: the caller's filled jobs to the queue
-  void recycle(std::vector<Job>& jobs);  // with mu_ held: checked jobs' vectors to the spares
+  void recycle(std::span<Job> jobs);  // with mu_ held: checked jobs' vectors to the spares
   void throw_if_failed();  // with mu_ held
   template <class Work>
   void run_safely(Work work);  // on this thread
