@@ -14,10 +14,12 @@ struct sqlite3_stmt;
 
 namespace outcheck::db {
 
+struct SqliteLibrary;  // db/sqlite_library.h
+
 class Stmt {
  public:
-  Stmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-  Stmt(Stmt&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Stmt(const SqliteLibrary* sql, sqlite3* db, sqlite3_stmt* stmt) : sql_(sql), db_(db), stmt_(stmt) {}
+  Stmt(Stmt&& other) noexcept : sql_(other.sql_), db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
   Stmt(const Stmt&) = delete;
   ~Stmt();
 
@@ -41,6 +43,7 @@ class Stmt {
   bool is_null(int col) const;
 
  private:
+  const SqliteLibrary* sql_;
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   bool failed_ = false;
@@ -55,7 +58,9 @@ enum class Access { read_write, read_only };
 class Database {
  public:
   static Result<Database> open(const std::string& path, Access access = Access::read_write);
-  Database(Database&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) { other.db_ = nullptr; }
+  Database(Database&& other) noexcept : sql_(other.sql_), db_(other.db_), path_(std::move(other.path_)) {
+    other.db_ = nullptr;
+  }
   Database(const Database&) = delete;
   ~Database();
 
@@ -72,7 +77,8 @@ class Database {
   void rollback();
 
  private:
-  explicit Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Database(const SqliteLibrary* sql, sqlite3* db, std::string path) : sql_(sql), db_(db), path_(std::move(path)) {}
+  const SqliteLibrary* sql_;  // db/sqlite_library.h: loaded before any connection is made
   sqlite3* db_;
   std::string path_;
 };

@@ -1,9 +1,8 @@
 #include "release/curl_library.h"
 
-#include <dlfcn.h>
-
-#include <mutex>
 #include <string>
+
+#include "base/shared_library.h"
 
 namespace outcheck::release {
 
@@ -17,44 +16,37 @@ struct Loaded {
   std::string error;  // empty once loaded
 };
 
-template <class F>
-bool find(void* handle, const char* name, F& out, std::string& error) {
-  void* symbol = ::dlsym(handle, name);
-  if (!symbol) {
-    error = std::string(kSoname) + " has no " + name + ": install Debian's libcurl4 (apt-get install libcurl4)";
-    return false;
-  }
-  out = reinterpret_cast<F>(symbol);
-  return true;
+Status find_all(const SharedLibrary& lib, CurlLibrary& f, decltype(&::curl_global_init)& global_init) {
+  OUTCHECK_TRY(lib.find("curl_global_init", global_init));
+  OUTCHECK_TRY(lib.find("curl_easy_init", f.easy_init));
+  OUTCHECK_TRY(lib.find("curl_easy_setopt", f.easy_setopt));
+  OUTCHECK_TRY(lib.find("curl_easy_perform", f.easy_perform));
+  OUTCHECK_TRY(lib.find("curl_easy_getinfo", f.easy_getinfo));
+  OUTCHECK_TRY(lib.find("curl_easy_reset", f.easy_reset));
+  OUTCHECK_TRY(lib.find("curl_easy_cleanup", f.easy_cleanup));
+  OUTCHECK_TRY(lib.find("curl_easy_strerror", f.easy_strerror));
+  OUTCHECK_TRY(lib.find("curl_easy_escape", f.easy_escape));
+  OUTCHECK_TRY(lib.find("curl_free", f.free));
+  OUTCHECK_TRY(lib.find("curl_slist_append", f.slist_append));
+  OUTCHECK_TRY(lib.find("curl_slist_free_all", f.slist_free_all));
+  return Status::OK();
 }
 
 Loaded load() {
   Loaded l;
-  // Never closed: the process may call it until it ends. RTLD_LOCAL: its symbols stay its own.
-  void* handle = ::dlopen(kSoname, RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    const char* why = ::dlerror();
-    l.error = std::string("cannot load ") + kSoname + " (" + (why ? why : "unknown error") +
-              "): install Debian's libcurl4 (apt-get install libcurl4)";
+  auto lib = SharedLibrary::open(kSoname, "libcurl4");
+  if (!lib.ok()) {
+    l.error = lib.error().message;
     return l;
   }
-  CurlLibrary& f = l.functions;
   decltype(&::curl_global_init) global_init = nullptr;
-  if (!(find(handle, "curl_global_init", global_init, l.error) && find(handle, "curl_easy_init", f.easy_init, l.error) &&
-        find(handle, "curl_easy_setopt", f.easy_setopt, l.error) &&
-        find(handle, "curl_easy_perform", f.easy_perform, l.error) &&
-        find(handle, "curl_easy_getinfo", f.easy_getinfo, l.error) &&
-        find(handle, "curl_easy_reset", f.easy_reset, l.error) &&
-        find(handle, "curl_easy_cleanup", f.easy_cleanup, l.error) &&
-        find(handle, "curl_easy_strerror", f.easy_strerror, l.error) &&
-        find(handle, "curl_easy_escape", f.easy_escape, l.error) && find(handle, "curl_free", f.free, l.error) &&
-        find(handle, "curl_slist_append", f.slist_append, l.error) &&
-        find(handle, "curl_slist_free_all", f.slist_free_all, l.error))) {
+  if (auto found = find_all(*lib, l.functions, global_init); !found.ok()) {
+    l.error = found.error().message;
     return l;
   }
   // Once, before any handle is made: it is not safe to call while another thread uses libcurl.
   const CURLcode rc = global_init(CURL_GLOBAL_DEFAULT);
-  if (rc != CURLE_OK) l.error = std::string("libcurl failed to start: ") + f.easy_strerror(rc);
+  if (rc != CURLE_OK) l.error = std::string("libcurl failed to start: ") + l.functions.easy_strerror(rc);
   return l;
 }
 
