@@ -149,6 +149,83 @@ struct CycleClosure {
   std::vector<int> lines;
 };
 
+// A path of three cells from one side of an exposed cell to the other through a row and a column
+// outside its component: a row of side `from` to column y, y to row z, z to a column of side `to`
+// (or a column of `from` to row z, z to column y, y to a row of `to`). The cell (z, y) may be
+// redacted already (another component's), and then only the other two are suppressed: two lone
+// redacted cells close each other's cycle with the two cells that make their rectangle. Fewest
+// cells to suppress first, then the smallest sum. What the cells' ends on each side are, and the
+// two lines outside, for the cycle's lines.
+struct Rectangle {
+  std::vector<std::pair<int, int>> cells;
+  std::vector<int> ends;
+  std::vector<int> outside;
+};
+
+std::optional<Rectangle> closing_rectangle(const Grid& grid, const std::vector<int> (&rows)[3], const std::vector<int> (&cols)[3],
+                                           const std::vector<char>& side) {
+  auto published = [&](int i, int j) { return grid.state[grid.at(i, j)] == Grid::State::published; };
+  auto outside = [&](int node) { return side[static_cast<std::size_t>(node)] == 0; };
+  std::optional<Rectangle> best;
+  std::size_t best_cells = 0;
+  __int128 best_value = 0;
+  // Per line outside: the smallest published cell it shares with the given lines of one side.
+  struct Nearest {
+    int line = -1;
+    std::int64_t value = 0;
+  };
+  auto nearest = [&](int line, const std::vector<int>& among, bool line_is_row) {
+    Nearest n;
+    for (int k : among) {
+      const int i = line_is_row ? line : k, j = line_is_row ? k : line;
+      if (!published(i, j)) continue;
+      const std::int64_t v = grid.value[grid.at(i, j)];
+      if (n.line < 0 || v < n.value) n = {k, v};
+    }
+    return n;
+  };
+  {
+    // Rows of side 1 -> column y -> row z -> columns of side 2, and columns of side 1 -> row z ->
+    // column y -> rows of side 2 (from side 2 to side 1, the same paths backwards).
+    for (const bool rows_first : {true, false}) {
+      const std::vector<int>& start = rows_first ? rows[1] : cols[1];
+      const std::vector<int>& end = rows_first ? cols[2] : rows[2];
+      if (start.empty() || end.empty()) continue;
+      std::vector<Nearest> to_y(static_cast<std::size_t>(grid.cols)), to_z(static_cast<std::size_t>(grid.rows));
+      for (int y = 0; y < grid.cols; ++y) {
+        if (outside(grid.rows + y)) to_y[static_cast<std::size_t>(y)] = nearest(y, rows_first ? start : end, false);
+      }
+      for (int z = 0; z < grid.rows; ++z) {
+        if (outside(z)) to_z[static_cast<std::size_t>(z)] = nearest(z, rows_first ? end : start, true);
+      }
+      for (int z = 0; z < grid.rows; ++z) {
+        const Nearest& nz = to_z[static_cast<std::size_t>(z)];
+        if (nz.line < 0) continue;
+        for (int y = 0; y < grid.cols; ++y) {
+          const Nearest& ny = to_y[static_cast<std::size_t>(y)];
+          if (ny.line < 0) continue;
+          const auto middle = grid.state[grid.at(z, y)];
+          if (middle == Grid::State::unknown) continue;
+          const bool redacted = middle == Grid::State::redacted;
+          const std::size_t cells = redacted ? 2 : 3;
+          const __int128 value = static_cast<__int128>(ny.value) + nz.value + (redacted ? 0 : grid.value[grid.at(z, y)]);
+          if (best && (cells > best_cells || (cells == best_cells && value >= best_value))) continue;
+          Rectangle r;
+          // (row of the y side, y), (z, column of the z side), and (z, y) unless redacted.
+          r.cells = {{ny.line, y}, {z, nz.line}};
+          if (!redacted) r.cells.push_back({z, y});
+          r.ends = {ny.line, grid.rows + nz.line};
+          r.outside = {grid.rows + y, z};
+          best = std::move(r);
+          best_cells = cells;
+          best_value = value;
+        }
+      }
+    }
+  }
+  return best;
+}
+
 // With totals on both margins, the cells to suppress so that exposure `e` lies on a cycle of
 // redacted cells: then no total gives it back, on either side (only a cell that is a bridge of the
 // graph is solved for). Suppressing the smallest cell of its line instead, as with one margin, only
@@ -270,6 +347,9 @@ CycleClosure cycle_closing_cells(const Grid& grid, const RedactedGraph& graph, c
       const auto [p, q] = *two;
       if (through_column) close({p, q}, {p.first, q.first}, grid.rows + p.second);
       else close({p, q}, {grid.rows + p.second, grid.rows + q.second}, p.first);
+    } else if (auto rectangle = closing_rectangle(grid, rows, cols, side)) {
+      close(rectangle->cells, rectangle->ends, -1);
+      out.lines.insert(out.lines.end(), rectangle->outside.begin(), rectangle->outside.end());
     }
   }
   for (int node : visited) {
@@ -328,16 +408,20 @@ void fix_secondary(const TableFix& fix) {
     std::vector<int> parent(graph.adjacent.size(), -1);
     auto body_row = [&](int i) { return static_cast<std::size_t>(layout.body_rows[static_cast<std::size_t>(i)]); };
     auto body_col = [&](int j) { return static_cast<std::size_t>(layout.body_cols[static_cast<std::size_t>(j)]); };
+    bool mended = false;
     for (const Exposure& e : exposed) {
       if (on_cycle[static_cast<std::size_t>(e.row)] && on_cycle[static_cast<std::size_t>(grid.rows + e.col)]) continue;
       const CycleClosure closure = cycle_closing_cells(grid, graph, e, side, parent);
       if (closure.cells.empty()) {
         // No cycle can be made (too few published cells): as with one margin, the line's smallest
-        // cell or its total, alone this round.
+        // cell or its total, alone this round; and not from a graph that cells added this round
+        // have changed (they may have made a cycle possible).
+        if (mended) break;
         const auto [row, col] = complementary_cell(grid, layout, e);
         fix.set(row, col, kRedactedMarker, "secondary_disclosure");
         break;
       }
+      mended = true;
       for (int line : closure.lines) on_cycle[static_cast<std::size_t>(line)] = 1;
       for (const auto& [i, j] : closure.cells) fix.set(body_row(i), body_col(j), kRedactedMarker, "secondary_disclosure");
     }

@@ -478,6 +478,44 @@ TEST_CASE("redact: with both margins, one cell closes the cycle when one joins t
   CHECK(f.kept().empty());
 }
 
+TEST_CASE("redact: with both margins, two lone redacted cells close each other's cycle", "[redact]") {
+  auto policy = preset("opensafely");
+  // (1, b) and (2, d) are redacted, each alone in its row and its column: no one cell joins the
+  // sides of either, and no line outside holds a row or column of both sides. The two cells of
+  // their rectangle, (1, d) and (2, b), close one cycle through both; suppressing the smallest cell
+  // of each line instead redacted all eight cells of the body.
+  HeldTable t = make_table({"group", "a", "b", "c", "d", "total"}, {{"g1", "130", R, "175", "160", "560"},
+                                                                   {"g2", "190", "145", "110", R, "510"},
+                                                                   {"Total", "320", "240", "285", "225", "1070"}});
+  auto changes = redact_table(*policy, t);
+  INFO(render(t) << render(changes));
+  CHECK(change_set(changes) == std::set<ChangeKey>{
+                                   {1, "d", "160", R, "secondary_disclosure"},
+                                   {2, "b", "145", R, "secondary_disclosure"},
+                               });
+  FindingList f = check_table(policy, t);
+  INFO(render(f));
+  CHECK(f.kept().empty());
+
+  SECTION("one lone cell gets the three other corners of its cheapest rectangle") {
+    HeldTable u = make_table({"group", "a", "b", "c", "total"}, {{"g1", R, "20", "300", "340"},
+                                                                {"g2", "40", "10", "500", "550"},
+                                                                {"g3", "90", "80", "70", "240"},
+                                                                {"Total", "150", "110", "870", "1130"}});
+    auto lone = redact_table(*policy, u);
+    INFO(render(u) << render(lone));
+    // Row 1 to b (20), b to row 2 (10), row 2 to a (40): 70, the smallest of the rectangles.
+    CHECK(change_set(lone) == std::set<ChangeKey>{
+                                  {1, "b", "20", R, "secondary_disclosure"},
+                                  {2, "b", "10", R, "secondary_disclosure"},
+                                  {2, "a", "40", R, "secondary_disclosure"},
+                              });
+    FindingList g = check_table(policy, u);
+    INFO(render(g));
+    CHECK(g.kept().empty());
+  }
+}
+
 TEST_CASE("redact: with both margins, a column of many redacted cells gets one more cell per row", "[redact]") {
   auto policy = preset("opensafely");
   // 40 rows, a redacted on every other one: each such row's total gives its a back. Pairs of them
